@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, lint, typecheck, unit + kernel tests (vitest), build, browser tests
+# (Playwright + Debian Chromium). Ends with one line "N passed, N failed" summing both runners.
+# Kernel tests need root (each runs in its own throwaway sandbox namespace); with CI=true they must not skip.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+mkdir -p reports
+status=0
+gate() { # name, command...: a gate that is not a test but must pass
+  local name=$1; shift
+  echo "== $name"
+  if ! "$@"; then echo "!! $name failed"; status=1; fi
+}
+gate lint npx --no-install biome check .
+gate typecheck npx --no-install tsc --noEmit -p tsconfig.json
+gate schema-fresh npx --no-install tsx scripts/gen-schema.ts --check
+
+echo "== vitest (unit + kernel)"
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json || status=1
+
+echo "== build"
+gate build npx --no-install vite build --logLevel warn
+
+echo "== playwright (e2e)"
+npx --no-install playwright test || status=1
+
+node scripts/summary.mjs || status=1
+exit $status

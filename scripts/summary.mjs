@@ -1,0 +1,36 @@
+// Adds up vitest's and Playwright's JSON reports into one line "N passed, N failed[, N skipped]".
+// Fails (exit 1) on any failure, on a missing report, or when CI=true and any test was skipped:
+// kernel and browser tests must run in CI, never skip.
+import { existsSync, readFileSync } from 'node:fs';
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const problems = [];
+const read = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null);
+
+const v = read('reports/vitest.json');
+if (v) {
+  passed += v.numPassedTests;
+  failed += v.numFailedTests + (v.numRuntimeErrorTestSuites ?? 0) + (v.numFailedTestSuites ?? 0) - 0;
+  skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+  // A suite that failed to load reports no tests; count it as a failure once (numFailedTestSuites above).
+} else problems.push('no vitest report');
+
+const p = read('reports/playwright.json');
+if (p) {
+  passed += p.stats.expected + p.stats.flaky;
+  failed += p.stats.unexpected;
+  skipped += p.stats.skipped;
+  for (const e of p.errors ?? []) problems.push(`playwright: ${e.message?.split('\n')[0]}`);
+  if (p.errors?.length) failed += p.errors.length;
+} else problems.push('no playwright report');
+
+for (const pr of problems) console.log(`summary: ${pr}`);
+if (process.env.CI === 'true' && skipped > 0) {
+  console.log(`summary: ${skipped} test(s) skipped under CI=true; kernel and browser tests must run in CI`);
+  failed += skipped;
+}
+if (problems.some((x) => x.startsWith('no '))) failed += 1;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,44 @@
+/**
+ * `netloom` command line: dispatches subcommands. Engine commands (plan/up/down/status/gc/recover) live in
+ * `engine/commands.ts`; `serve` lives in `serve.ts`. Exit codes: 0 ok, 1 failure (rolled back), 2 invalid lab/usage.
+ */
+const USAGE = `netloom — visual designer for Linux virtual networks
+
+Usage:
+  netloom serve [--port N] [--listen ADDR] [--sandbox|--host] [--token T] [--lab FILE]
+  netloom plan FILE [--json] [--script]
+  netloom up FILE
+  netloom down FILE
+  netloom status FILE [--json]
+  netloom gc [--yes]
+  netloom recover
+
+Lab files may be JSON or YAML. State directory: $NETLOOM_STATE_DIR.`;
+
+export async function main(args: string[]): Promise<number> {
+  const [cmd, ...rest] = args;
+  switch (cmd) {
+    case 'serve': {
+      const { serve } = await import('./serve');
+      return serve(rest);
+    }
+    case 'plan':
+    case 'up':
+    case 'down':
+    case 'status':
+    case 'gc':
+    case 'recover': {
+      const { runEngineCommand } = await import('./engine/commands');
+      return runEngineCommand(cmd, rest);
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      console.error(`netloom: unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}

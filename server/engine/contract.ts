@@ -1,0 +1,86 @@
+/**
+ * The engine's public contract, used by the HTTP server and the CLI. The engine owns everything below this
+ * line (observe → plan → execute → verify, journal, lock, recovery); callers never touch the host directly.
+ * Implemented in `server/engine/engine.ts` (`openEngine`).
+ */
+import type { Lab, LabStatus, Mode, PlanResult } from '../../shared';
+
+/** Runs one program with an argv array (never a shell). Sandboxed runners enter the sandbox first. */
+export interface CommandRunner {
+  run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
+  /** argv prefix that enters the runner's world (e.g. nsenter …), for long-lived children like ping/tcpdump. */
+  readonly prefix: readonly string[];
+  readonly mode: Mode;
+}
+export interface RunOptions {
+  stdin?: string;
+  timeoutMs?: number;
+}
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Progress {
+  phase: 'observe' | 'plan' | 'execute' | 'verify' | 'rollback' | 'done';
+  step: number;
+  total: number;
+  /** Current command as shell text, for display. */
+  command?: string;
+  /** Lab object id the current step concerns. */
+  object?: string;
+}
+
+export interface ApplyOutcome {
+  ok: boolean;
+  /** Operations executed (0 for a no-op). */
+  ran: number;
+  durationMs: number;
+  error?: {
+    code:
+      | 'HostCommandFailed'
+      | 'VerificationFailed'
+      | 'RollbackFailed'
+      | 'RecoveryRequired'
+      | 'Conflict'
+      | 'Unsupported'
+      | 'InvalidLab';
+    message: string;
+    argv?: string[];
+    object?: string;
+    stderr?: string;
+    rolledBack: boolean;
+  };
+}
+
+export interface EngineOptions {
+  /** Journal, lock file and applied-lab records live here. */
+  stateDir: string;
+  runner: CommandRunner;
+  driver?: 'ip-batch';
+}
+
+export interface Engine {
+  readonly mode: Mode;
+  /** Kernel features detected at open (netns, veth, bridge, macvlan, vxlan, tbf, htb, netem, vlan, nftables). */
+  capabilities(): Record<string, boolean>;
+  /** Tool versions (iproute2, kernel). */
+  versions(): Record<string, string>;
+  /** Dry run: operations + equivalent shell script + plan-time errors. Changes nothing. */
+  plan(lab: Lab): Promise<PlanResult>;
+  /** Serialized with every other writer (in-process queue + lock file shared with the CLI). */
+  apply(lab: Lab, onProgress?: (p: Progress) => void): Promise<ApplyOutcome>;
+  /** Removes every object owned by this lab; touches nothing else. */
+  destroy(labName: string, onProgress?: (p: Progress) => void): Promise<ApplyOutcome>;
+  /** Rolls back an interrupted apply / clears a failed rollback. */
+  recover(): Promise<ApplyOutcome>;
+  /**
+   * One status sample of `lab` against the host: per-object state, operstate, addresses, counters.
+   * `appliedRevision` is supplied by the caller (the store knows revisions; the engine knows the host).
+   */
+  status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus>;
+  /** The lab last applied successfully under this name (as recorded by the engine), if any. */
+  appliedLab(labName: string): Promise<Lab | null>;
+  close(): Promise<void>;
+}

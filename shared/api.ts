@@ -1,0 +1,123 @@
+/**
+ * The HTTP + WebSocket contract between canvas and server. The client imports these schemas (never server
+ * code) and parses responses with them; the server parses requests with them.
+ */
+import { z } from 'zod';
+import { Lab } from './lab';
+import { Layout } from './layout';
+import { LabStatus, ObjectStatus } from './status';
+
+export const DEFAULT_PORT = 7411;
+
+export const LabSummary = z.strictObject({
+  name: z.string(),
+  title: z.string().optional(),
+  revision: z.number().int(),
+  updatedAt: z.string(),
+  /** Revision last applied to the host, or null. */
+  appliedRevision: z.number().int().nullable(),
+  nodes: z.number().int(),
+  links: z.number().int(),
+});
+export type LabSummary = z.infer<typeof LabSummary>;
+
+/** GET /api/labs */
+export const ListLabsResponse = z.strictObject({ labs: z.array(LabSummary) });
+/** GET /api/labs/:name, and the body of successful create/update responses. */
+export const LabDocument = z.strictObject({ lab: Lab, layout: Layout, revision: z.number().int() });
+export type LabDocument = z.infer<typeof LabDocument>;
+/** POST /api/labs */
+export const CreateLabRequest = z.strictObject({ lab: z.unknown(), layout: z.unknown().optional() });
+/** PUT /api/labs/:name — `baseRevision` must equal the stored revision, else 409. */
+export const UpdateLabRequest = z.strictObject({
+  lab: z.unknown(),
+  layout: z.unknown().optional(),
+  baseRevision: z.number().int(),
+});
+/** POST /api/labs/import — a lab file's text, JSON or YAML. */
+export const ImportLabRequest = z.strictObject({
+  text: z.string().max(5_000_000),
+  format: z.enum(['json', 'yaml']).optional(),
+});
+
+/** GET /api/examples */
+export const ExampleSummary = z.strictObject({
+  file: z.string(),
+  name: z.string(),
+  title: z.string(),
+  description: z.string(),
+});
+export const ListExamplesResponse = z.strictObject({ examples: z.array(ExampleSummary) });
+
+/** POST /api/labs/:name/apply | destroy → 202 */
+export const OperationStarted = z.strictObject({ operationId: z.string() });
+
+export const OperationResult = z.strictObject({
+  operationId: z.string(),
+  lab: z.string(),
+  action: z.enum(['apply', 'destroy', 'recover']),
+  ok: z.boolean(),
+  /** Number of host operations executed (0 for a no-op apply). */
+  ran: z.number().int(),
+  durationMs: z.number(),
+  error: z
+    .strictObject({
+      code: z.string(),
+      message: z.string(),
+      /** The failing command's argv, and the lab object it concerned. */
+      argv: z.array(z.string()).optional(),
+      object: z.string().optional(),
+      stderr: z.string().optional(),
+      rolledBack: z.boolean(),
+    })
+    .optional(),
+});
+export type OperationResult = z.infer<typeof OperationResult>;
+
+export const Mode = z.enum(['host', 'sandbox']);
+export type Mode = z.infer<typeof Mode>;
+
+/** GET /api/info */
+export const InfoResponse = z.strictObject({
+  mode: Mode,
+  version: z.string(),
+  capabilities: z.record(z.string(), z.boolean()),
+  versions: z.record(z.string(), z.string()),
+  defaultLab: z.string().optional(),
+});
+export type InfoResponse = z.infer<typeof InfoResponse>;
+
+// ---- WebSocket /ws ----
+export const ClientMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('subscribe'), lab: z.string() }),
+  z.strictObject({ type: z.literal('unsubscribe'), lab: z.string() }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('hello'), mode: Mode }),
+  z.strictObject({ type: z.literal('snapshot'), status: LabStatus }),
+  z.strictObject({
+    type: z.literal('delta'),
+    lab: z.string(),
+    at: z.string(),
+    observedRevision: z.number().int(),
+    appliedRevision: z.number().int().nullable(),
+    /** Changed objects (full ObjectStatus each); ids in `removed` no longer exist in the lab. */
+    objects: z.record(z.string(), ObjectStatus),
+    removed: z.array(z.string()).default([]),
+  }),
+  z.strictObject({
+    type: z.literal('progress'),
+    operationId: z.string(),
+    lab: z.string(),
+    step: z.number().int(),
+    total: z.number().int(),
+    phase: z.enum(['observe', 'plan', 'execute', 'verify', 'rollback', 'done']),
+    command: z.string().optional(),
+    object: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('result'), result: OperationResult }),
+  z.strictObject({ type: z.literal('error'), message: z.string() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;

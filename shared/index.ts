@@ -1,0 +1,9 @@
+/** Public surface of the shared package: schemas, types and pure rules used by client, server and CLI. */
+export * from './api';
+export * from './errors';
+export * from './lab';
+export * from './layout';
+export * from './names';
+export * from './plan';
+export * from './status';
+export * from './validate';

@@ -1,0 +1,104 @@
+/**
+ * Kernel-facing name rules, shared by the schema (browser and server). These allowlists are the only
+ * guard between user text and argv: iproute2 accepts `a;b`, `-x`, `dev`, `eth%d` and non-ASCII names.
+ * Pure; imports nothing.
+ */
+
+/** IFNAMSIZ is 16 bytes including the terminating NUL, so 15 bytes of name. */
+export const IFNAME_MAX_BYTES = 15;
+/** Network namespace names become file names under /run/netns; keep them short and plain. */
+export const NETNS_NAME_MAX_BYTES = 64;
+
+/** Words iproute2 may read as a keyword (or a prefix of one, e.g. `h` → `help`) instead of a name. */
+export const IPROUTE2_KEYWORDS: ReadonlySet<string> = new Set([
+  'all',
+  'any',
+  'dev',
+  'default',
+  'help',
+  'list',
+  'link',
+  'name',
+  'netns',
+  'none',
+  'type',
+  'up',
+  'down',
+  'master',
+  'nomaster',
+  'add',
+  'del',
+  'delete',
+  'set',
+  'show',
+  'flush',
+  'get',
+  'exec',
+  'identify',
+  'pids',
+  'monitor',
+  'attach',
+  'peer',
+  'via',
+  'to',
+  'table',
+  'local',
+  'broadcast',
+  'scope',
+  'proto',
+  'metric',
+  'mtu',
+  'address',
+  'addr',
+  'lladdr',
+  'vrf',
+  'group',
+  'alias',
+  'altname',
+  'prop',
+  'property',
+  'qlen',
+  'txqueuelen',
+]);
+
+const NAME_CHARS = /^[A-Za-z0-9_.-]+$/;
+
+export function byteLength(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+/** Returns null when `name` is a safe interface name, else a message a student understands. */
+export function ifnameProblem(name: string): string | null {
+  if (name.length === 0) return 'an interface name cannot be empty';
+  const bytes = byteLength(name);
+  if (bytes > IFNAME_MAX_BYTES)
+    return `"${name}" is ${bytes} bytes long; Linux allows at most ${IFNAME_MAX_BYTES} bytes in an interface name`;
+  return plainNameProblem(name, 'an interface name');
+}
+
+/** Returns null when `name` is a safe network-namespace name, else a message. */
+export function netnsNameProblem(name: string): string | null {
+  if (name.length === 0) return 'a namespace name cannot be empty';
+  const bytes = byteLength(name);
+  if (bytes > NETNS_NAME_MAX_BYTES)
+    return `"${name}" is ${bytes} bytes long; keep namespace names to ${NETNS_NAME_MAX_BYTES}`;
+  return plainNameProblem(name, 'a namespace name');
+}
+
+function plainNameProblem(name: string, what: string): string | null {
+  if (!NAME_CHARS.test(name)) return `${what} may only use letters A–Z/a–z, digits, "_", "." and "-" (got "${name}")`;
+  if (name.startsWith('-')) return `${what} cannot start with "-" (ip would read it as an option)`;
+  if (name.startsWith('.')) return `${what} cannot start with "." ("." and ".." are directory names)`;
+  if (name.includes('%')) return `${what} cannot contain "%" (the kernel treats it as a numbering template)`;
+  if (IPROUTE2_KEYWORDS.has(name.toLowerCase()))
+    return `"${name}" is an ip command keyword; ip would misread it as a name — choose another`;
+  // `ip` accepts unambiguous prefixes of `help`; a name like `h` or `he` would print help instead.
+  if (name.length < 4 && 'help'.startsWith(name.toLowerCase()))
+    return `"${name}" is read by ip as "help"; choose a longer name`;
+  return null;
+}
+
+/** Stable object ids: never reach the kernel except inside our marker, so keep them plain. */
+export const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,47}$/;
+/** Lab names are file names in the state directory and part of every ownership marker. */
+export const LAB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
