@@ -56,6 +56,7 @@ const Prose = (max: number) =>
     .string()
     .max(max)
     // Control characters would corrupt terminals and logs; newlines and tabs are fine in prose.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
     .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'text cannot contain control characters');
 
 export const Route = z.strictObject({
