@@ -84,3 +84,21 @@ export interface Engine {
   appliedLab(labName: string): Promise<Lab | null>;
   close(): Promise<void>;
 }
+
+/**
+ * A throwaway world: a holder process in a private network + mount namespace (tmpfs on /run/netns; a user
+ * namespace too when not root). Its runner enters it with nsenter for every command, so the caller (e.g.
+ * the HTTP server) stays on the host's loopback while every kernel object lives inside.
+ * Implemented in `server/engine/sandbox.ts` as `createSandbox(): Promise<Sandbox>`.
+ */
+export interface Sandbox {
+  readonly runner: CommandRunner;
+  /** PID of the holder process (its /proc/PID/ns/net is the sandbox's root network namespace). */
+  readonly pid: number;
+  /** Ends the holder; the kernel frees every namespace and interface inside. Idempotent. */
+  close(): Promise<void>;
+}
+
+export type OpenEngine = (opts: EngineOptions) => Promise<Engine>; // server/engine/engine.ts: openEngine
+export type CreateSandbox = () => Promise<Sandbox>; // server/engine/sandbox.ts: createSandbox
+export type HostRunner = () => CommandRunner; // server/engine/runner.ts: hostRunner
