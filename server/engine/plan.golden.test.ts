@@ -1,0 +1,109 @@
+/**
+ * Golden planner tests (nmstate gen_diff style): one folder per case under server/test/fixtures/plan/
+ * holding desired.json (a Lab), observed.json (an ObservedState) and plan.json (expected ops + errors).
+ * Folders named `destroy-*` expect planDestroy(desired.name, observed) instead of plan(desired, observed).
+ * `UPDATE_GOLDEN=1 npx vitest run --project unit server/engine/plan.golden` rewrites plan.json: review the
+ * diff by eye before keeping it.
+ *
+ * Beyond the expected text, every case checks properties that hold for any correct plan: running it on the
+ * in-memory kernel succeeds and converges (a re-plan is empty, status is all ready), foreign objects are left
+ * identical, and when every op has an inverse, running the inverses backwards restores the observation.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Lab } from '../../shared';
+import { plan } from './plan';
+import { planDestroy } from './planDestroy';
+import { normalize, simulateAll } from './simulate';
+import { status } from './status';
+import type { ObservedState, OpBody, Plan } from './types';
+
+const DIR = join(import.meta.dirname, '../test/fixtures/plan');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+const cases = readdirSync(DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+
+const read = (c: string, f: string): unknown => JSON.parse(readFileSync(join(DIR, c, f), 'utf8'));
+
+/** Every object (namespace or link) whose marker is not of `lab`, as comparable JSON. */
+function foreign(o: ObservedState, lab: string): string[] {
+  const out: string[] = [];
+  const all = [o.root, ...Object.entries(o.namespaces).map(([name, n]) => ({ ...n, name }))];
+  for (const n of all) {
+    if (n.name !== null && n.marker?.lab !== lab) out.push(`ns ${n.name} ${n.marker?.object ?? '-'}`);
+    if (n.name !== null && n.marker?.lab === lab) continue; // ours: everything inside is ours to change
+    for (const { operstate: _o, ...l } of n.links) {
+      if (l.marker?.lab === lab) continue;
+      // A foreign link's settings must be untouched (it is never planned against).
+      out.push(JSON.stringify({ ns: n.name, ...l, peer: undefined, addresses: [...l.addresses].sort() }));
+    }
+  }
+  return out.sort();
+}
+
+describe('planner golden cases', () => {
+  it('has at least 12 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(12);
+  });
+
+  describe.each(cases)('%s', (name) => {
+    const desired = Lab.parse(read(name, 'desired.json'));
+    const observed = read(name, 'observed.json') as ObservedState;
+    const destroy = name.startsWith('destroy-');
+    const got: Plan = destroy ? planDestroy(desired.name, observed) : plan(desired, observed);
+
+    it('matches plan.json', () => {
+      const file = join(DIR, name, 'plan.json');
+      if (UPDATE || !existsSync(file)) writeFileSync(file, `${JSON.stringify(got, null, 2)}\n`);
+      expect(got).toEqual(read(name, 'plan.json'));
+    });
+
+    it('is deterministic and does not mutate its inputs', () => {
+      const before = JSON.stringify(observed);
+      const again = destroy ? planDestroy(desired.name, observed) : plan(desired, observed);
+      expect(again).toEqual(got);
+      expect(JSON.stringify(observed)).toBe(before);
+    });
+
+    it('has no ops when it has errors; every op has an object and a reason', () => {
+      if (got.errors.length) expect(got.ops).toEqual([]);
+      for (const op of got.ops) {
+        expect(op.object).not.toBe('');
+        expect(op.reason.length).toBeGreaterThan(10);
+      }
+    });
+
+    if (destroy) {
+      it('destroy leaves no object of the lab and every other object identical', () => {
+        const after = simulateAll(observed, got.ops);
+        expect(foreign(after, desired.name)).toEqual(foreign(observed, desired.name));
+        const left = [after.root, ...Object.values(after.namespaces)].flatMap((n) => [
+          n.marker,
+          ...n.links.map((l) => l.marker),
+        ]);
+        expect(left.filter((m) => m?.lab === desired.name)).toEqual([]);
+      });
+      return;
+    }
+    if (got.errors.length) return;
+
+    it('runs on the in-memory kernel and converges: re-plan is empty, status is ready', () => {
+      const after = simulateAll(observed, got.ops);
+      expect(plan(desired, after)).toEqual({ ops: [], errors: [] });
+      const s = status(desired, after, { observed: 1, applied: 1 }, '2026-01-01T00:00:00Z');
+      const notReady = Object.values(s.objects).filter((o) => o.state !== 'ready');
+      expect(notReady).toEqual([]);
+      expect(foreign(after, desired.name)).toEqual(foreign(observed, desired.name));
+    });
+
+    it('rolls back: inverses in reverse order restore the observation (when every op has one)', () => {
+      if (got.ops.some((op) => op.inverse === null)) return;
+      const after = simulateAll(observed, got.ops);
+      const inverses = got.ops.map((op) => op.inverse as OpBody).reverse();
+      expect(normalize(simulateAll(after, inverses))).toEqual(normalize(observed));
+    });
+  });
+});

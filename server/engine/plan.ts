@@ -1,0 +1,683 @@
+/**
+ * Pure planner: (desired lab, observed host) → ordered operations, each with a reason and its inverse
+ * (nmstate gen_diff style). No I/O, no clock; the same inputs always give the same plan.
+ * It never plans a change to an object without this lab's exact marker; a name held by anything else is a
+ * Conflict error and the plan then has no operations at all. An owned object of this lab that is not (or
+ * no longer) the design's object of that name is replaced: deleted first, so its name is free again.
+ *
+ * Order: route.del → addr.del → link.delete → netns.delete → (setUp false + link.rename) → netns.create →
+ * bridge.create → veth.create → setMtu/setMac/setMaster/setStp → link.setUp → addr.add → route.add →
+ * netns.setForwarding.
+ * - Renames run after the deletions and before the creations, so a rename may take a name freed by a
+ *   deletion and a creation may take a name freed by a rename; a swap goes through a temporary name.
+ * - A rename is `link.setUp false` → `link.rename` → … → `link.setUp true`: kernels before live rename
+ *   refuse to rename an interface that is up (EBUSY); `opts.liveRename` plans a bare rename instead. Going down flushes the interface's IPv6 addresses and its routes, so
+ *   those are removed explicitly before and re-added after (their inverses make rollback exact).
+ * - link.setUp comes before addr.add: rollback runs inverses backwards, and a `set down` run before the
+ *   `addr del` would flush IPv6 addresses the `addr del` then fails to find.
+ * - A namespace rename is delete + create: iproute2 has no `netns rename` (a netns is a bind mount under
+ *   /run/netns; moving the file behind the kernel's back breaks `ip netns identify` and processes inside),
+ *   so the namespace and everything in it is rebuilt.
+ * - A delete's inverse is null: an interface cannot be recreated faithfully (ifindex, peer, addresses),
+ *   except an empty owned namespace, whose inverse is `netns.create`.
+ */
+import type { Lab, Route } from '../../shared';
+import {
+  canonicalCidr,
+  type DesiredIface,
+  type DesiredNetns,
+  desiredState,
+  isLinkLocal,
+  isManagedRoute,
+  routeMatches,
+  toRoute,
+} from './desired';
+import { formatMarker } from './marker';
+import type {
+  Marker,
+  NetnsRef,
+  ObservedLink,
+  ObservedNetns,
+  ObservedRoute,
+  ObservedState,
+  OpBody,
+  Operation,
+  Plan,
+  PlanError,
+} from './types';
+
+/** Dependency order of the phases; operations are emitted into these buckets and concatenated. */
+const PHASES = [
+  'route.del',
+  'addr.del',
+  'link.delete',
+  'netns.delete',
+  'rename',
+  'netns.create',
+  'bridge.create',
+  'veth.create',
+  'modify',
+  'link.setUp',
+  'addr.add',
+  'route.add',
+  'netns.setForwarding',
+] as const;
+type Phase = (typeof PHASES)[number];
+
+/** An observed link together with the namespace it was seen in. */
+interface Seen {
+  netns: NetnsRef;
+  link: ObservedLink;
+}
+
+const key = (netns: NetnsRef, ifname: string): string => `${netns ?? ''}/${ifname}`;
+/** Code-unit order: locale-independent, so plans are the same on every machine. */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const where = (netns: NetnsRef): string => (netns === null ? 'the root namespace' : `namespace '${netns}'`);
+const isLoopback = (l: ObservedLink): boolean => l.kind === 'loopback' || l.ifname === 'lo';
+
+/** Every namespace of the observation, root first, then named ones by name (deterministic). */
+export function observedNamespaces(observed: ObservedState): ObservedNetns[] {
+  const named = Object.keys(observed.namespaces)
+    .sort()
+    .map((name) => ({ ...observed.namespaces[name]!, name }));
+  return [{ ...observed.root, name: null }, ...named];
+}
+
+function ownerText(marker: Marker | null): string {
+  return marker ? `it belongs to Netloom lab '${marker.lab}', object '${marker.object}'` : 'it has no Netloom marker';
+}
+
+export interface PlanOptions {
+  /**
+   * The kernel renames interfaces that are up (Linux ≥ 6.x live rename, as observed on 6.18): renames then
+   * skip the down/up and keep addresses and routes. Default false: down → rename → up works everywhere.
+   */
+  liveRename?: boolean;
+}
+
+export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions = {}): Plan {
+  const lab = desiredLab.name;
+  const desired = desiredState(desiredLab);
+  if (desired.errors.length) return { ops: [], errors: desired.errors };
+
+  const errors: PlanError[] = [];
+  const buckets = new Map<Phase, Operation[]>(PHASES.map((p) => [p, []]));
+  const emit = (phase: Phase, op: Operation) => buckets.get(phase)!.push(op);
+  const paths = labPaths(desiredLab);
+  const allNs = observedNamespaces(observed);
+  const owns = (m: Marker | null) => m !== null && m.lab === lab;
+
+  // ---- Namespaces: keep those whose marker names this lab and node and whose name is unchanged.
+  const keptNs = new Map<string, ObservedNetns>(); // node id → observed
+  for (const d of desired.namespaces) {
+    const o = observed.namespaces[d.name];
+    if (o && owns(o.marker) && o.marker!.object === d.object) keptNs.set(d.object, { ...o, name: d.name });
+  }
+  const keptNsNames = new Set([...keptNs.values()].map((n) => n.name));
+  const deletedNs = allNs.filter((n) => n.name !== null && owns(n.marker) && !keptNsNames.has(n.name));
+  const deletedNsNames = new Set(deletedNs.map((n) => n.name as string));
+  const createdNs = desired.namespaces.filter((d) => !keptNs.has(d.object));
+  const createdNsNames = new Set(createdNs.map((d) => d.name));
+
+  for (const d of createdNs) {
+    const o = observed.namespaces[d.name];
+    if (o && !deletedNsNames.has(d.name)) {
+      errors.push({
+        code: 'Conflict',
+        message: `namespace '${d.name}' already exists on this host and was not created by Netloom lab '${lab}' for node '${d.object}' (${ownerText(o.marker)}); rename the node or remove that namespace`,
+        path: paths.get(d.object),
+        object: d.object,
+      });
+    }
+  }
+
+  // ---- Interfaces. `doomed` = links that will be gone after the deletion phases (with their netns, or
+  // as the peer of a deleted veth end: deleting one end of a veth removes the other).
+  const linksByKey = new Map<string, Seen>();
+  for (const ns of allNs)
+    for (const link of ns.links) linksByKey.set(key(ns.name, link.ifname), { netns: ns.name, link });
+  const doomed = new Set<string>();
+  const doom = (s: Seen) => {
+    doomed.add(key(s.netns, s.link.ifname));
+    if (s.link.peer) doomed.add(key(s.link.peer.netns, s.link.peer.ifname));
+  };
+  for (const ns of deletedNs) for (const link of ns.links) doom({ netns: ns.name, link });
+
+  const owned: Seen[] = [];
+  for (const ns of allNs) {
+    for (const link of ns.links) {
+      if (!isLoopback(link) && owns(link.marker)) owned.push({ netns: ns.name, link });
+    }
+  }
+  owned.sort((a, b) => cmp(key(a.netns, a.link.ifname), key(b.netns, b.link.ifname)));
+
+  // Match desired interfaces to owned observed ones; repeat until no kept link is doomed as the peer of a
+  // deleted one (only possible with inconsistent peer data, but then the pair is rebuilt, never half-kept).
+  let kept = new Map<string, Seen>(); // desired object → observed
+  let deletes: Seen[] = [];
+  const avoid = new Set(doomed);
+  for (;;) {
+    kept = matchInterfaces(desired.ifaces, desired.veths, owned, avoid);
+    const claimed = new Set([...kept.values()].map((s) => key(s.netns, s.link.ifname)));
+    const gone = new Set(avoid);
+    deletes = [];
+    for (const s of owned) {
+      const k = key(s.netns, s.link.ifname);
+      if (claimed.has(k) || gone.has(k)) continue;
+      deletes.push(s);
+      gone.add(k);
+      if (s.link.peer) gone.add(key(s.link.peer.netns, s.link.peer.ifname));
+    }
+    const clashes = [...claimed].filter((k) => gone.has(k));
+    if (!clashes.length) {
+      for (const k of gone) doomed.add(k);
+      break;
+    }
+    for (const k of clashes) avoid.add(k); // matching only gets stricter, so this terminates
+  }
+
+  // Names an interface will have once renames are done (for kept links), by observed key.
+  const finalName = new Map<string, string>();
+  const desiredOf = new Map<string, DesiredIface>();
+  for (const d of desired.ifaces) {
+    const s = kept.get(d.object);
+    if (s) {
+      finalName.set(key(s.netns, s.link.ifname), d.ifname);
+      desiredOf.set(key(s.netns, s.link.ifname), d);
+    }
+  }
+  const renamedAway = (k: string) => {
+    const n = finalName.get(k);
+    return n !== undefined && n !== k.slice(k.indexOf('/') + 1);
+  };
+
+  // Conflicts: a desired name held by a link that survives this plan and is not the one we keep.
+  for (const d of desired.ifaces) {
+    if (d.netns !== null && createdNsNames.has(d.netns)) continue; // fresh namespace: every name is free
+    const holder = linksByKey.get(key(d.netns, d.ifname));
+    if (!holder) continue;
+    const k = key(holder.netns, holder.link.ifname);
+    if (doomed.has(k) || desiredOf.get(k) === d || renamedAway(k)) continue;
+    errors.push({
+      code: 'Conflict',
+      message: `interface '${d.ifname}' already exists in ${where(d.netns)} and was not created by Netloom lab '${lab}' for '${d.object}' (${ownerText(holder.link.marker)}); rename it in the design or remove that interface`,
+      path: paths.get(d.object),
+      object: d.object,
+    });
+  }
+  if (errors.length) return { ops: [], errors };
+
+  // ---- Deletions.
+  for (const ns of deletedNs) {
+    const name = ns.name as string;
+    const nodeId = ns.marker!.object;
+    const d = desired.namespaces.find((x) => x.object === nodeId);
+    const empty = ns.links.every(isLoopback) && !ns.routes.some((r) => isManagedRoute(r)) && ns.forwarding !== true;
+    emit('netns.delete', {
+      kind: 'netns.delete',
+      netns: name,
+      object: nodeId,
+      reason: d
+        ? `namespace node '${nodeId}' was renamed from '${name}' to '${d.name}'; a network namespace cannot be renamed, so it is deleted and created anew`
+        : `namespace '${name}' belongs to lab '${lab}' but is no longer in the design`,
+      inverse: empty ? { kind: 'netns.create', netns: name, marker: formatMarker(lab, nodeId) } : null,
+    });
+  }
+  for (const s of deletes) {
+    const obj = s.link.marker!.object;
+    const d = desired.ifaces.find((x) => x.object === obj);
+    const what = s.link.kind === 'bridge' ? 'bridge' : s.link.kind === 'veth' ? 'veth' : 'interface';
+    let reason = `${what} '${s.link.ifname}' in ${where(s.netns)} belongs to lab '${lab}' (object '${obj}') but is no longer in the design`;
+    if (d && d.netns !== s.netns)
+      reason = `'${obj}' moved from ${where(s.netns)} to ${where(d.netns)}; the ${what} is deleted and created there`;
+    else if (d) reason = `${what} '${s.link.ifname}' (object '${obj}') no longer matches the design; it is recreated`;
+    emit('link.delete', {
+      kind: 'link.delete',
+      netns: s.netns,
+      ifname: s.link.ifname,
+      object: obj,
+      reason,
+      inverse: null,
+    });
+  }
+
+  // ---- Kept interfaces: renames (down first), then settings, addresses, up.
+  interface Rename {
+    d: DesiredIface;
+    s: Seen;
+    from: string;
+  }
+  const renames: Rename[] = [];
+  /** Kept links taken down for a rename. */
+  const downed = new Set<string>();
+  /**
+   * Kept links that go down at some point of this plan (for a rename, or because the design has them
+   * down): the kernel flushes their IPv6 addresses and their routes (keep_addr_on_down is 0 by default).
+   */
+  const flushed = new Set<string>();
+  for (const d of desired.ifaces) {
+    const s = kept.get(d.object);
+    if (!s) continue;
+    const k = key(s.netns, s.link.ifname);
+    if (s.link.ifname !== d.ifname) {
+      renames.push({ d, s, from: s.link.ifname });
+      if (s.link.adminUp && !opts.liveRename) downed.add(k);
+    }
+    if (s.link.adminUp && (downed.has(k) || !d.up)) flushed.add(k);
+  }
+  emitRenames(renames, downed, linksByKey, emit);
+
+  const currentName = (netns: NetnsRef, ifname: string): string | null => {
+    const k = key(netns, ifname);
+    if (doomed.has(k)) return null;
+    return finalName.get(k) ?? ifname;
+  };
+
+  for (const d of desired.ifaces) {
+    const s = kept.get(d.object);
+    if (!s) continue;
+    const l = s.link;
+    const k = key(s.netns, l.ifname);
+    const at = { netns: d.netns, ifname: d.ifname };
+    if (d.mtu !== undefined && d.mtu !== l.mtu) {
+      emit('modify', {
+        kind: 'link.setMtu',
+        ...at,
+        mtu: d.mtu,
+        object: d.object,
+        reason: `MTU of '${d.ifname}' is ${l.mtu} on the host; the design says ${d.mtu}`,
+        inverse: { kind: 'link.setMtu', ...at, mtu: l.mtu },
+      });
+    }
+    if (d.mac !== undefined && l.mac !== undefined && d.mac !== l.mac.toLowerCase()) {
+      emit('modify', {
+        kind: 'link.setMac',
+        ...at,
+        mac: d.mac,
+        object: d.object,
+        reason: `MAC address of '${d.ifname}' is ${l.mac} on the host; the design says ${d.mac}`,
+        inverse: { kind: 'link.setMac', ...at, mac: l.mac.toLowerCase() },
+      });
+    }
+    if (d.kind === 'bridge' && d.stp !== undefined && d.stp !== (l.stp ?? false)) {
+      emit('modify', {
+        kind: 'bridge.setStp',
+        ...at,
+        on: d.stp,
+        object: d.object,
+        reason: `STP on bridge '${d.ifname}' is ${d.stp ? 'off' : 'on'} on the host; the design turns it ${d.stp ? 'on' : 'off'}`,
+        inverse: { kind: 'bridge.setStp', ...at, on: l.stp ?? false },
+      });
+    }
+    if (d.kind === 'veth') {
+      // Compare masters by identity: the observed master must be the kept link of the designed bridge.
+      const oldMaster = l.master !== undefined ? currentName(s.netns, l.master) : null;
+      const masterSeen = l.master !== undefined ? linksByKey.get(key(s.netns, l.master)) : undefined;
+      const masterKept =
+        d.masterObject !== undefined && masterSeen !== undefined && sameLink(kept.get(d.masterObject), masterSeen);
+      const same = d.master === undefined ? oldMaster === null : oldMaster !== null && masterKept;
+      if (!same) {
+        emit('modify', {
+          kind: 'link.setMaster',
+          ...at,
+          master: d.master ?? null,
+          object: d.object,
+          reason: d.master
+            ? `'${d.ifname}' should be a port of bridge '${d.master}'${oldMaster ? ` (it is on '${oldMaster}')` : ''}`
+            : `'${d.ifname}' should not be a bridge port (it is on '${oldMaster}')`,
+          inverse: { kind: 'link.setMaster', ...at, master: oldMaster },
+        });
+      }
+    }
+
+    // Addresses: remove extras (and IPv6 ones a down/up would flush) under the old name; add under the new.
+    const have = l.addresses.map(canonicalCidr).filter((a) => !isLinkLocal(a));
+    const want = new Set(d.addresses.filter((a) => !isLinkLocal(a)));
+    const volatile = (a: string) => flushed.has(k) && a.includes(':');
+    for (const a of have) {
+      if (want.has(a) && !volatile(a)) continue;
+      emit('addr.del', {
+        kind: 'addr.del',
+        netns: s.netns,
+        ifname: l.ifname,
+        cidr: a,
+        object: d.object,
+        reason: want.has(a)
+          ? `'${l.ifname}' goes down${downed.has(k) ? ' to be renamed' : ''}, which flushes IPv6 address ${a}; it is removed first and re-added after`
+          : `address ${a} on '${l.ifname}' is on the host but not in the design`,
+        inverse: { kind: 'addr.add', netns: s.netns, ifname: l.ifname, cidr: a },
+      });
+    }
+    for (const a of d.addresses) {
+      if (have.includes(a) && !volatile(a)) continue;
+      // observe() leaves link-local addresses out, so a designed one is only added at creation.
+      if (isLinkLocal(a)) continue;
+      emit('addr.add', addrAdd(d, a, `address ${a} on '${d.ifname}' is in the design but not on the host`));
+    }
+
+    const upNow = l.adminUp && !downed.has(k);
+    if (d.up !== upNow) {
+      emit('link.setUp', {
+        kind: 'link.setUp',
+        ...at,
+        up: d.up,
+        object: d.object,
+        reason: d.up
+          ? downed.has(k)
+            ? `'${d.ifname}' was taken down to be renamed; bring it back up`
+            : `'${d.ifname}' is down on the host; the design has it up`
+          : `'${d.ifname}' is up on the host; the design has it down`,
+        inverse: { kind: 'link.setUp', ...at, up: !d.up },
+      });
+    }
+  }
+
+  // ---- New namespaces, bridges, veths.
+  for (const d of createdNs) {
+    emit('netns.create', {
+      kind: 'netns.create',
+      netns: d.name,
+      marker: d.marker,
+      object: d.object,
+      reason: `namespace '${d.name}' is in the design but not on the host`,
+      inverse: { kind: 'netns.delete', netns: d.name },
+    });
+  }
+  for (const d of desired.ifaces) {
+    if (d.kind !== 'bridge' || kept.has(d.object)) continue;
+    emit('bridge.create', {
+      kind: 'bridge.create',
+      netns: d.netns,
+      ifname: d.ifname,
+      marker: d.marker,
+      ...(d.stp !== undefined && { stp: d.stp }),
+      ...(d.mtu !== undefined && { mtu: d.mtu }),
+      object: d.object,
+      reason: `bridge '${d.ifname}' is in the design but not in ${where(d.netns)}`,
+      inverse: { kind: 'link.delete', netns: d.netns, ifname: d.ifname },
+    });
+    newIfaceTail(d, emit);
+  }
+  for (const v of desired.veths) {
+    const [a, b] = v.ends;
+    if (kept.has(a.object) && kept.has(b.object)) continue;
+    const end = (e: DesiredIface) => ({
+      netns: e.netns,
+      ifname: e.ifname,
+      marker: e.marker,
+      ...(e.master !== undefined && { master: e.master }),
+      ...(e.mtu !== undefined && { mtu: e.mtu }),
+      ...(e.mac !== undefined && { mac: e.mac }),
+    });
+    emit('veth.create', {
+      kind: 'veth.create',
+      a: end(a),
+      b: end(b),
+      object: v.linkId,
+      reason: `veth '${a.ifname}' ↔ '${b.ifname}' is in the design but not on the host`,
+      inverse: { kind: 'link.delete', netns: a.netns, ifname: a.ifname },
+    });
+    newIfaceTail(a, emit);
+    newIfaceTail(b, emit);
+  }
+
+  // ---- Routes and forwarding per namespace node.
+  for (const d of desired.namespaces) {
+    const o = keptNs.get(d.object);
+    planRoutes(lab, d, o, doomed, flushed, emit);
+    const was = o ? (o.forwarding ?? false) : false;
+    if (d.forwarding !== was) {
+      emit('netns.setForwarding', {
+        kind: 'netns.setForwarding',
+        netns: d.name,
+        on: d.forwarding,
+        object: d.object,
+        reason: `IP forwarding in '${d.name}' should be ${d.forwarding ? 'on' : 'off'}`,
+        inverse: { kind: 'netns.setForwarding', netns: d.name, on: was },
+      });
+    }
+  }
+
+  return { ops: PHASES.flatMap((p) => buckets.get(p)!), errors: [] };
+}
+
+const sameLink = (a: Seen | undefined, b: Seen) =>
+  a !== undefined && a.netns === b.netns && a.link.ifname === b.link.ifname;
+
+/** Desired object → the owned observed link kept for it (same object, kind and netns; veths as pairs). */
+function matchInterfaces(
+  ifaces: DesiredIface[],
+  veths: { ends: [DesiredIface, DesiredIface] }[],
+  owned: Seen[],
+  doomed: Set<string>,
+): Map<string, Seen> {
+  const kept = new Map<string, Seen>();
+  const find = (d: DesiredIface) =>
+    owned.find(
+      (s) =>
+        s.link.marker!.object === d.object &&
+        s.link.kind === d.kind &&
+        s.netns === d.netns &&
+        !doomed.has(key(s.netns, s.link.ifname)),
+    );
+  for (const d of ifaces) {
+    if (d.kind !== 'bridge') continue;
+    const s = find(d);
+    if (s) kept.set(d.object, s);
+  }
+  for (const v of veths) {
+    const a = find(v.ends[0]);
+    const b = find(v.ends[1]);
+    if (!a || !b) continue;
+    // A known peer must be the other end; an unresolved one (undefined) is taken on trust.
+    const peerOk = (x: Seen, y: Seen) =>
+      x.link.peer === undefined ||
+      (x.link.peer !== null && x.link.peer.netns === y.netns && x.link.peer.ifname === y.link.ifname);
+    if (!peerOk(a, b) || !peerOk(b, a)) continue;
+    kept.set(v.ends[0].object, a);
+    kept.set(v.ends[1].object, b);
+  }
+  return kept;
+}
+
+/**
+ * Renames in an order that frees each target name first; a cycle (a↔b swap) goes through a temporary
+ * name `nl<ifindex>`. Every renamed link that is up is taken down first.
+ */
+function emitRenames(
+  renames: { d: DesiredIface; s: Seen; from: string }[],
+  downed: Set<string>,
+  linksByKey: Map<string, Seen>,
+  emit: (phase: Phase, op: Operation) => void,
+) {
+  for (const r of renames) {
+    if (!downed.has(key(r.s.netns, r.from))) continue;
+    emit('rename', {
+      kind: 'link.setUp',
+      netns: r.s.netns,
+      ifname: r.from,
+      up: false,
+      object: r.d.object,
+      reason: `'${r.from}' must be down to be renamed to '${r.d.ifname}'`,
+      inverse: { kind: 'link.setUp', netns: r.s.netns, ifname: r.from, up: true },
+    });
+  }
+  const rename = (r: { d: DesiredIface; s: Seen; from: string }, to: string, reason: string) => {
+    emit('rename', {
+      kind: 'link.rename',
+      netns: r.s.netns,
+      from: r.from,
+      to,
+      object: r.d.object,
+      reason,
+      inverse: { kind: 'link.rename', netns: r.s.netns, from: to, to: r.from },
+    });
+    r.from = to;
+  };
+  const pending = [...renames];
+  while (pending.length) {
+    const idx = pending.findIndex(
+      (r) => !pending.some((o) => o !== r && o.s.netns === r.s.netns && o.from === r.d.ifname),
+    );
+    if (idx >= 0) {
+      const r = pending.splice(idx, 1)[0]!;
+      rename(
+        r,
+        r.d.ifname,
+        `'${r.d.object}' is named '${r.s.link.ifname}' on the host; the design names it '${r.d.ifname}'`,
+      );
+      continue;
+    }
+    const r = pending[0]!;
+    let tmp = `nl${r.s.link.ifindex}`;
+    for (let i = 0; linksByKey.has(key(r.s.netns, tmp)) || pending.some((o) => o.from === tmp); i++)
+      tmp = `nl${r.s.link.ifindex}x${i}`;
+    rename(r, tmp, `'${r.from}' takes a temporary name to free it for a swap of names`);
+  }
+}
+
+function addrAdd(d: DesiredIface, cidr: string, reason: string): Operation {
+  return {
+    kind: 'addr.add',
+    netns: d.netns,
+    ifname: d.ifname,
+    cidr,
+    object: d.object,
+    reason,
+    inverse: { kind: 'addr.del', netns: d.netns, ifname: d.ifname, cidr },
+  };
+}
+
+/** Addresses and up for a freshly created interface (MTU, MAC, master and stp are set at creation). */
+function newIfaceTail(d: DesiredIface, emit: (phase: Phase, op: Operation) => void) {
+  for (const a of d.addresses) emit('addr.add', addrAdd(d, a, `address ${a} on new interface '${d.ifname}'`));
+  if (d.up) {
+    emit('link.setUp', {
+      kind: 'link.setUp',
+      netns: d.netns,
+      ifname: d.ifname,
+      up: true,
+      object: d.object,
+      reason: `new interface '${d.ifname}' should be up`,
+      inverse: { kind: 'link.setUp', netns: d.netns, ifname: d.ifname, up: false },
+    });
+  }
+}
+
+function routeText(r: Route): string {
+  return `${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`;
+}
+
+function planRoutes(
+  lab: string,
+  d: DesiredNetns,
+  o: ObservedNetns | undefined,
+  doomed: Set<string>,
+  flushed: Set<string>,
+  emit: (phase: Phase, op: Operation) => void,
+) {
+  const survivors: ObservedRoute[] = [];
+  if (o) {
+    for (const r of o.routes) {
+      if (!isManagedRoute(r)) continue;
+      // A route over a deleted interface disappears with it: nothing to delete.
+      if (r.dev !== undefined && doomed.has(key(d.name, r.dev))) continue;
+      survivors.push(r);
+    }
+  }
+  const matched = new Set<ObservedRoute>();
+  const missing: Route[] = [];
+  for (const want of d.routes) {
+    const have = survivors.find((r) => !matched.has(r) && routeMatches(want, r));
+    if (have && !(have.dev !== undefined && flushed.has(key(d.name, have.dev)))) matched.add(have);
+    else missing.push(want);
+  }
+  for (const r of survivors) {
+    if (matched.has(r)) continue;
+    // A route over an interface someone else put in our namespace is theirs: left alone.
+    const dev = r.dev !== undefined ? o?.links.find((l) => l.ifname === r.dev) : undefined;
+    if (dev && !isLoopback(dev) && dev.marker?.lab !== lab) continue;
+    const route = toRoute(r);
+    const lost = r.dev !== undefined && flushed.has(key(d.name, r.dev));
+    emit('route.del', {
+      kind: 'route.del',
+      netns: d.name,
+      route,
+      object: d.object,
+      reason: lost
+        ? `'${r.dev}' goes down, which flushes route ${routeText(route)}; it is removed first and re-added after`
+        : `route ${routeText(route)} in '${d.name}' is on the host but not in the design`,
+      inverse: { kind: 'route.add', netns: d.name, route },
+    });
+  }
+  for (const route of missing) {
+    emit('route.add', {
+      kind: 'route.add',
+      netns: d.name,
+      route,
+      object: d.object,
+      reason: `route ${routeText(route)} in '${d.name}' is in the design but not on the host`,
+      inverse: { kind: 'route.del', netns: d.name, route },
+    });
+  }
+}
+
+/** JSON path of the name field of each object of the lab (for errors the canvas pins on the object). */
+function labPaths(lab: Lab): Map<string, string> {
+  const paths = new Map<string, string>();
+  lab.nodes.forEach((n, i) => {
+    if (n.kind !== 'host') paths.set(n.id, `nodes.${i}.name`);
+  });
+  lab.links.forEach((l, i) => {
+    l.endpoints.forEach((_, e) => {
+      paths.set(`${l.id}#${e}`, `links.${i}.endpoints.${e}.ifname`);
+    });
+  });
+  return paths;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** Short human text for progress and logs, e.g. "create veth red-eth0 ↔ blue-eth0". */
+export function describe(op: OpBody): string {
+  const inNs = (netns: NetnsRef) => (netns === null ? '' : ` in ${netns}`);
+  switch (op.kind) {
+    case 'netns.create':
+      return `create namespace ${op.netns}`;
+    case 'netns.delete':
+      return `delete namespace ${op.netns}`;
+    case 'netns.setForwarding':
+      return `${op.on ? 'enable' : 'disable'} IP forwarding${op.netns === null ? ' on the host' : ` in ${op.netns}`}`;
+    case 'bridge.create':
+      return `create bridge ${op.ifname}${inNs(op.netns)}`;
+    case 'bridge.setStp':
+      return `turn STP ${op.on ? 'on' : 'off'} on ${op.ifname}${inNs(op.netns)}`;
+    case 'veth.create':
+      return `create veth ${op.a.ifname} ↔ ${op.b.ifname}`;
+    case 'link.delete':
+      return `delete ${op.ifname}${inNs(op.netns)}`;
+    case 'link.rename':
+      return `rename ${op.from} → ${op.to}${inNs(op.netns)}`;
+    case 'link.setUp':
+      return `${op.up ? 'bring up' : 'set down'} ${op.ifname}${inNs(op.netns)}`;
+    case 'link.setMtu':
+      return `set MTU ${op.mtu} on ${op.ifname}${inNs(op.netns)}`;
+    case 'link.setMac':
+      return `set MAC ${op.mac} on ${op.ifname}${inNs(op.netns)}`;
+    case 'link.setMaster':
+      return op.master === null
+        ? `detach ${op.ifname} from its bridge${inNs(op.netns)}`
+        : `attach ${op.ifname} to bridge ${op.master}${inNs(op.netns)}`;
+    case 'link.setAlias':
+      return `mark ${op.ifname} as ${op.alias}${inNs(op.netns)}`;
+    case 'addr.add':
+      return `add ${op.cidr} to ${op.ifname}${inNs(op.netns)}`;
+    case 'addr.del':
+      return `remove ${op.cidr} from ${op.ifname}${inNs(op.netns)}`;
+    case 'route.add':
+      return `add route ${routeText(op.route)}${inNs(op.netns)}`;
+    case 'route.del':
+      return `remove route ${routeText(op.route)}${inNs(op.netns)}`;
+  }
+}

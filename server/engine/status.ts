@@ -1,0 +1,201 @@
+/**
+ * Pure status: how each object of a lab looks on the host (absent / ready / drifted / conflict), with the
+ * observed details of its interface. `pending` and `failed` are the server's to set. No I/O; the sample
+ * time is passed in.
+ */
+import {
+  type Condition,
+  endpointKey,
+  type Lab,
+  type LabStatus,
+  type ObjectState,
+  type ObjectStatus,
+} from '../../shared';
+import { canonicalCidr, type DesiredIface, desiredState, isLinkLocal, isManagedRoute, routeMatches } from './desired';
+import type { Marker, NetnsRef, ObservedLink, ObservedNetns, ObservedState } from './types';
+
+export interface Revisions {
+  observed: number;
+  applied: number | null;
+}
+
+const drift = (reason: string, message: string): Condition => ({ type: 'Drifted', status: true, reason, message });
+const READY: Condition = {
+  type: 'Ready',
+  status: true,
+  reason: 'AsDesigned',
+  message: 'exists on the host as designed',
+};
+
+/** Worst first: the state a link takes from its two endpoints. */
+const SEVERITY: ObjectState[] = ['conflict', 'failed', 'drifted', 'pending', 'absent', 'ready'];
+
+export function status(lab: Lab, observed: ObservedState, revisions: Revisions, at: string): LabStatus {
+  const applied = revisions.applied !== null;
+  const desired = desiredState(lab);
+  const objects: Record<string, ObjectStatus> = {};
+  const ours = (m: Marker | null, object: string) => m !== null && m.lab === lab.name && m.object === object;
+  const nsOf = (netns: NetnsRef): ObservedNetns | undefined =>
+    netns === null ? observed.root : observed.namespaces[netns];
+  const missing = (id: string, reason: string, what: string): ObjectStatus =>
+    applied
+      ? { id, state: 'drifted', conditions: [drift(reason, `${what} is not on the host; re-apply to repair`)] }
+      : { id, state: 'absent', conditions: [] };
+
+  for (const node of lab.nodes) {
+    if (node.kind === 'host') {
+      objects[node.id] = { id: node.id, state: 'ready', conditions: [READY] };
+      continue;
+    }
+    if (node.kind === 'namespace') {
+      const d = desired.namespaces.find((n) => n.object === node.id)!;
+      const o = observed.namespaces[d.name];
+      if (!o) {
+        objects[node.id] = missing(node.id, 'NamespaceMissing', `namespace '${d.name}'`);
+        continue;
+      }
+      if (!ours(o.marker, node.id)) {
+        objects[node.id] = stranger(node.id, `namespace '${d.name}'`, o.marker);
+        continue;
+      }
+      const conditions: Condition[] = [];
+      if ((o.forwarding ?? false) !== d.forwarding)
+        conditions.push(
+          drift('ForwardingDiffers', `IP forwarding in '${d.name}' should be ${d.forwarding ? 'on' : 'off'}`),
+        );
+      const routes = o.routes.filter(isManagedRoute);
+      const used = new Set<unknown>();
+      for (const r of d.routes) {
+        const m = routes.find((x) => !used.has(x) && routeMatches(r, x));
+        if (m) used.add(m);
+        else conditions.push(drift('RouteMissing', `route to ${r.to}${r.via ? ` via ${r.via}` : ''} is missing`));
+      }
+      for (const r of routes) {
+        const dev = r.dev !== undefined ? o.links.find((l) => l.ifname === r.dev) : undefined;
+        if (dev && dev.kind !== 'loopback' && dev.marker?.lab !== lab.name) continue; // not ours to judge
+        if (!used.has(r))
+          conditions.push(drift('RouteUnexpected', `route to ${r.to} is on the host but not in the design`));
+      }
+      objects[node.id] = finish(node.id, conditions);
+      continue;
+    }
+    // bridge
+    const d = desired.ifaces.find((i) => i.object === node.id);
+    if (!d) continue; // bad reference; validate() reports it
+    objects[node.id] = ifaceStatus(d);
+  }
+
+  for (const v of desired.veths) {
+    const [s0, s1] = v.ends.map((e) => ifaceStatus(e)) as [ObjectStatus, ObjectStatus];
+    const present = (s: ObjectStatus) => s.ifindex !== undefined && s.state !== 'conflict';
+    // One end gone while the other is there is drift even before any apply: a veth only exists as a pair.
+    for (const [s, other, e] of [
+      [s0, s1, v.ends[0]],
+      [s1, s0, v.ends[1]],
+    ] as const) {
+      if (s.state === 'absent' && present(other)) {
+        s.state = 'drifted';
+        s.conditions.push(drift('VethMissing', `veth end '${e.ifname}' in ${where(e.netns)} is missing`));
+      }
+    }
+    objects[endpointKey(v.linkId, 0)] = s0;
+    objects[endpointKey(v.linkId, 1)] = s1;
+    const state = SEVERITY.find((x) => x === s0.state || x === s1.state) ?? 'absent';
+    const conditions = [...s0.conditions, ...s1.conditions].filter((c) => c.type !== 'Ready');
+    objects[v.linkId] = { id: v.linkId, state, conditions: state === 'ready' ? [READY] : conditions };
+  }
+
+  return { lab: lab.name, observedRevision: revisions.observed, appliedRevision: revisions.applied, at, objects };
+
+  /**
+   * The name is held by something that is not this object. Another object of this same lab (e.g. a node
+   * deleted and re-added under the old name) is replaced by the next apply, so that is drift; anything
+   * else is a conflict the planner refuses to resolve.
+   */
+  function stranger(id: string, what: string, marker: Marker | null): ObjectStatus {
+    if (marker?.lab === lab.name)
+      return {
+        id,
+        state: 'drifted',
+        conditions: [
+          drift('MarkerDiffers', `${what} belongs to object '${marker.object}' of this lab; re-apply to replace it`),
+        ],
+      };
+    return conflict(id, what, marker, lab.name);
+  }
+
+  function ifaceStatus(d: DesiredIface): ObjectStatus {
+    const what = `${d.kind === 'bridge' ? 'bridge' : 'veth end'} '${d.ifname}' in ${where(d.netns)}`;
+    const ns = nsOf(d.netns);
+    const l = ns?.links.find((x) => x.ifname === d.ifname);
+    if (!ns || !l) return missing(d.object, d.kind === 'bridge' ? 'BridgeMissing' : 'VethMissing', what);
+    const details = linkDetails(l);
+    if (!ours(l.marker, d.object))
+      return { ...stranger(d.object, `interface '${d.ifname}' in ${where(d.netns)}`, l.marker), ...details };
+    const c: Condition[] = [];
+    if (l.kind !== d.kind) c.push(drift('KindDiffers', `'${d.ifname}' is a ${l.kind}, not a ${d.kind}`));
+    const have = new Set(l.addresses.map(canonicalCidr));
+    for (const a of d.addresses) {
+      if (!have.has(a) && !isLinkLocal(a))
+        c.push(drift('AddressMissing', `address ${a} is missing from '${d.ifname}'`));
+    }
+    const want = new Set(d.addresses);
+    for (const a of have) {
+      if (!want.has(a) && !isLinkLocal(a))
+        c.push(drift('AddressUnexpected', `address ${a} on '${d.ifname}' is not in the design`));
+    }
+    if (d.mtu !== undefined && l.mtu !== d.mtu)
+      c.push(drift('MtuDiffers', `MTU of '${d.ifname}' is ${l.mtu}; the design says ${d.mtu}`));
+    if (d.mac !== undefined && l.mac !== undefined && l.mac.toLowerCase() !== d.mac)
+      c.push(drift('MacDiffers', `MAC of '${d.ifname}' is ${l.mac}; the design says ${d.mac}`));
+    if (d.kind === 'bridge' && d.stp !== undefined && (l.stp ?? false) !== d.stp)
+      c.push(drift('StpDiffers', `STP on '${d.ifname}' should be ${d.stp ? 'on' : 'off'}`));
+    if ((l.master ?? null) !== (d.master ?? null))
+      c.push(
+        drift(
+          'MasterDiffers',
+          d.master
+            ? `'${d.ifname}' should be a port of bridge '${d.master}'`
+            : `'${d.ifname}' should not be a bridge port`,
+        ),
+      );
+    if (d.up && !l.adminUp) c.push(drift('AdminDown', `'${d.ifname}' is down; the design has it up`));
+    if (!d.up && l.adminUp) c.push(drift('AdminUp', `'${d.ifname}' is up; the design has it down`));
+    return { ...details, ...finish(d.object, c) };
+  }
+}
+
+function where(netns: NetnsRef): string {
+  return netns === null ? 'the root namespace' : `namespace '${netns}'`;
+}
+
+function finish(id: string, conditions: Condition[]): ObjectStatus {
+  return conditions.length ? { id, state: 'drifted', conditions } : { id, state: 'ready', conditions: [READY] };
+}
+
+function conflict(id: string, what: string, marker: Marker | null, lab: string): ObjectStatus {
+  const owner = marker ? `Netloom lab '${marker.lab}', object '${marker.object}'` : 'something outside Netloom';
+  return {
+    id,
+    state: 'conflict',
+    conditions: [
+      {
+        type: 'Conflict',
+        status: true,
+        reason: 'NameTaken',
+        message: `${what} already exists and belongs to ${owner}, not to lab '${lab}'`,
+      },
+    ],
+  };
+}
+
+function linkDetails(l: ObservedLink): Partial<ObjectStatus> {
+  return {
+    operstate: l.operstate,
+    ifindex: l.ifindex,
+    addresses: [...l.addresses],
+    mtu: l.mtu,
+    ...(l.mac !== undefined && { mac: l.mac }),
+    ...(l.counters && { counters: { ...l.counters } }),
+  };
+}
