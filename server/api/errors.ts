@@ -1,0 +1,91 @@
+/**
+ * The one place where error kinds become HTTP: `AppError` carries an ErrorCode (+ issues with JSON paths),
+ * `httpStatus` maps codes to statuses, `toErrorBody` turns anything thrown into the shared ErrorBody.
+ * Unknown errors become 500 {code:'Bug'} — never a stack trace or an internal message.
+ */
+import type { ErrorBody, ErrorCode, Issue } from '../../shared';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: Issue[];
+  constructor(code: ErrorCode, message: string, issues: Issue[] = []) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+export function httpStatus(code: ErrorCode): number {
+  switch (code) {
+    case 'InvalidLab':
+    case 'InvalidRequest':
+      return 400;
+    case 'Unauthorized':
+      return 401;
+    case 'Forbidden':
+    case 'PermissionDenied':
+      return 403;
+    case 'NotFound':
+      return 404;
+    case 'Conflict':
+    case 'RecoveryRequired':
+      return 409;
+    case 'PayloadTooLarge':
+      return 413;
+    case 'Unsupported':
+      return 422;
+    default:
+      return 500;
+  }
+}
+
+/** Errors raised by body-parser carry a `type`; classify them without looking at English text. */
+function fromBodyParser(err: unknown): AppError | null {
+  if (typeof err !== 'object' || err === null || !('type' in err)) return null;
+  switch ((err as { type: unknown }).type) {
+    case 'entity.too.large':
+      return new AppError('PayloadTooLarge', 'request body is too large (limit 2 MiB)');
+    case 'entity.parse.failed':
+      return new AppError('InvalidRequest', 'request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('InvalidRequest', 'unsupported request body encoding');
+    case 'request.aborted':
+      return new AppError('InvalidRequest', 'request aborted');
+    default:
+      return null;
+  }
+}
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  /** True when the error was not classified (a bug): log it with its stack. */
+  unexpected: boolean;
+}
+
+export function toErrorResponse(err: unknown): ErrorResponse {
+  const app = err instanceof AppError ? err : fromBodyParser(err);
+  if (app) {
+    return {
+      status: httpStatus(app.code),
+      body: { code: app.code, message: app.message, issues: app.issues },
+      unexpected: false,
+    };
+  }
+  return { status: 500, body: { code: 'Bug', message: 'internal error', issues: [] }, unexpected: true };
+}
+
+/** zod issues → shared Issues (path kept as a JSON path; symbols stringified). */
+export function zodIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  prefix: ReadonlyArray<string | number> = [],
+): Issue[] {
+  return issues.map((i) => ({
+    path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    message: i.message,
+    severity: 'error' as const,
+    code: 'Schema',
+  }));
+}

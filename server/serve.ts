@@ -1,0 +1,317 @@
+/**
+ * `netloom serve`: parses options, opens the lab store and the engine (in a private sandbox unless in host
+ * mode), starts the HTTP + WebSocket server and prints the URL to open (with its token, like Jupyter).
+ * Owns the process lifecycle: SIGINT/SIGTERM close the server, then the engine, then the sandbox.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT, formatPath, type Mode } from '../shared';
+import { AppError } from './api/errors';
+import { createApp, packageVersion } from './app';
+import type { Engine, Sandbox } from './engine/contract';
+import { createLogger, type Logger } from './log';
+import { type CheckedLab, loadExamples, readLabFile } from './store/labFiles';
+import { LabStore } from './store/labStore';
+
+const USAGE = `Usage: netloom serve [options]
+  --port N              port (env PORT; default ${DEFAULT_PORT})
+  --listen ADDR         address to listen on (default 127.0.0.1)
+  --sandbox | --host    where labs are realized: a private sandbox namespace, or the host itself (root only).
+                        Default: host when root, sandbox otherwise
+  --token T             access token (env NETLOOM_TOKEN; default: a fresh random one)
+  --state-dir DIR       labs and engine state (env NETLOOM_STATE_DIR; default /var/lib/netloom as root,
+                        else $XDG_STATE_HOME/netloom or ~/.local/state/netloom)
+  --fresh               delete the stored labs first (tests)
+  --lab FILE            import this lab file (JSON or YAML) and open it
+  --dev                 do not serve the canvas (vite serves it on port 5173)
+  --status-interval MS  live status sampling period (default 1000)
+  --log-level LEVEL     trace|debug|info|warn|error (env NETLOOM_LOG_LEVEL; default info)`;
+
+const repoRoot = resolve(new URL('..', import.meta.url).pathname);
+const VITE_PORT = 5173;
+const DEFAULT_EXAMPLE = 'veth-pair.yaml';
+
+export interface ServeOptions {
+  port: number;
+  listen: string;
+  mode: Mode;
+  token: string;
+  tokenGenerated: boolean;
+  stateDir: string;
+  fresh: boolean;
+  lab?: string;
+  dev: boolean;
+  statusIntervalMs: number;
+  logLevel: string;
+}
+
+class UsageError extends Error {}
+
+const SERVE_OPTIONS = {
+  port: { type: 'string' },
+  listen: { type: 'string' },
+  sandbox: { type: 'boolean' },
+  host: { type: 'boolean' },
+  token: { type: 'string' },
+  'state-dir': { type: 'string' },
+  fresh: { type: 'boolean' },
+  lab: { type: 'string' },
+  dev: { type: 'boolean' },
+  'status-interval': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const isRoot = (): boolean => process.getuid?.() === 0;
+
+export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const parsed = (() => {
+    try {
+      return parseArgs({ args, strict: true, allowPositionals: false, options: SERVE_OPTIONS });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  })();
+  const values = parsed.values;
+  if (values.help) throw new UsageError('');
+
+  const portText = values.port ?? env.PORT ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError(`invalid port "${portText}"`);
+
+  if (values.sandbox && values.host) throw new UsageError('choose one of --sandbox and --host');
+  const root = isRoot();
+  const mode: Mode = values.sandbox ? 'sandbox' : values.host ? 'host' : root ? 'host' : 'sandbox';
+  if (mode === 'host' && !root) throw new UsageError('--host needs root (run with sudo, or use --sandbox)');
+
+  const given = values.token ?? env.NETLOOM_TOKEN;
+  if (given !== undefined && !/^[\x21-\x7e]{8,256}$/.test(given))
+    throw new UsageError('the token must be 8–256 printable characters without spaces');
+  const token = given ?? randomBytes(32).toString('hex');
+
+  const xdg = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local/state');
+  const stateDir = resolve(
+    values['state-dir'] ?? env.NETLOOM_STATE_DIR ?? (root ? '/var/lib/netloom' : join(xdg, 'netloom')),
+  );
+
+  const intervalText = values['status-interval'] ?? '1000';
+  const statusIntervalMs = Number(intervalText);
+  if (!Number.isInteger(statusIntervalMs) || statusIntervalMs < 50 || statusIntervalMs > 60_000)
+    throw new UsageError('--status-interval must be 50–60000 ms');
+
+  return {
+    port,
+    listen: values.listen ?? '127.0.0.1',
+    mode,
+    token,
+    tokenGenerated: given === undefined,
+    stateDir,
+    fresh: values.fresh ?? false,
+    ...(values.lab ? { lab: resolve(values.lab) } : {}),
+    dev: values.dev ?? false,
+    statusIntervalMs,
+    logLevel: values['log-level'] ?? env.NETLOOM_LOG_LEVEL ?? 'info',
+  };
+}
+
+/**
+ * Opens the engine for `mode`. The engine modules are imported lazily (they may shell out at import time,
+ * and the HTTP layer must not depend on them statically).
+ */
+async function openEngineFor(
+  mode: Mode,
+  stateDir: string,
+  log: Logger,
+): Promise<{ engine: Engine; sandbox: Sandbox | null }> {
+  const { openEngine } = await import('./engine/engine');
+  if (mode === 'host') {
+    const { hostRunner } = await import('./engine/runner');
+    return { engine: await openEngine({ stateDir, runner: hostRunner() }), sandbox: null };
+  }
+  const { createSandbox } = await import('./engine/sandbox');
+  const sandbox = await createSandbox();
+  log.info({ pid: sandbox.pid }, 'sandbox created');
+  try {
+    // A sandbox starts empty every time: its engine state (journal, applied records) is per run.
+    const engineDir = join(stateDir, 'sandbox-engine');
+    await rm(engineDir, { recursive: true, force: true });
+    await mkdir(engineDir, { recursive: true, mode: 0o700 });
+    return { engine: await openEngine({ stateDir: engineDir, runner: sandbox.runner }), sandbox };
+  } catch (e) {
+    await sandbox.close();
+    throw e;
+  }
+}
+
+/** Imports `--lab FILE` (the file wins over a stored copy of the same name) or, on first start, the default example. */
+async function openInitialLab(store: LabStore, opts: ServeOptions, log: Logger): Promise<string | undefined> {
+  let checked: CheckedLab;
+  if (opts.lab) {
+    checked = await readLabFile(opts.lab);
+    const existing = await store.get(checked.lab.name);
+    if (!existing) await store.create(checked.lab, checked.layout);
+    else if (JSON.stringify(existing.lab) !== JSON.stringify(checked.lab)) {
+      await store.update(checked.lab.name, { lab: checked.lab, baseRevision: existing.revision });
+      log.warn({ lab: checked.lab.name, previousRevision: existing.revision }, 'stored lab replaced by --lab file');
+    }
+    return checked.lab.name;
+  }
+  const names = await store.names();
+  if (names.length > 0) return names.includes('veth-pair') ? 'veth-pair' : names[0];
+  try {
+    checked = await readLabFile(join(repoRoot, 'examples', DEFAULT_EXAMPLE));
+  } catch (e) {
+    log.warn({ err: e instanceof Error ? e.message : String(e) }, 'default example not imported');
+    return undefined;
+  }
+  await store.create(checked.lab, checked.layout);
+  log.info({ lab: checked.lab.name }, 'default example imported');
+  return checked.lab.name;
+}
+
+/** Host mode: a lab destroyed meanwhile by the CLI (`netloom down`) is no longer marked as applied. */
+async function forgetDestroyedElsewhere(store: LabStore, engine: Engine, log: Logger): Promise<void> {
+  for (const s of await store.list()) {
+    if (s.appliedRevision === null || (await engine.appliedLab(s.name))) continue;
+    await store.setApplied(s.name, null);
+    log.info({ lab: s.name }, 'lab no longer applied on the host; mark cleared');
+  }
+}
+
+function bannerHost(listen: string): string {
+  if (listen === '0.0.0.0' || listen === '::' || listen === '[::]') return '127.0.0.1';
+  return listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen;
+}
+
+/** Test seam: replaces the engine factory (the real one needs the engine modules and, for host mode, root). */
+export interface ServeHooks {
+  openEngine?: (mode: Mode, stateDir: string, log: Logger) => Promise<{ engine: Engine; sandbox: Sandbox | null }>;
+  /** Resolves with the listening port, once listening. */
+  onListening?: (port: number, stop: () => void) => void;
+  /** Where the start-up banner goes (default stdout). */
+  print?: (text: string) => void;
+}
+
+export async function serve(args: string[], hooks: ServeHooks = {}): Promise<number> {
+  let opts: ServeOptions;
+  try {
+    opts = parseServeArgs(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message) console.error(`netloom serve: ${e.message}\n`);
+      console.error(USAGE);
+      return e.message ? 2 : 0;
+    }
+    throw e;
+  }
+  const log = createLogger({ level: opts.logLevel });
+
+  await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+  const store = await LabStore.open(opts.stateDir, log, { fresh: opts.fresh });
+  let defaultLab: string | undefined;
+  try {
+    defaultLab = await openInitialLab(store, opts, log);
+  } catch (e) {
+    if (e instanceof AppError) {
+      console.error(`netloom serve: ${opts.lab ?? 'lab'}: ${e.message}`);
+      for (const i of e.issues) console.error(`  ${formatPath(i.path) || '(document)'}: ${i.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const examples = await loadExamples(join(repoRoot, 'examples'), log);
+
+  let engine: Engine;
+  let sandbox: Sandbox | null;
+  try {
+    ({ engine, sandbox } = await (hooks.openEngine ?? openEngineFor)(opts.mode, opts.stateDir, log));
+  } catch (e) {
+    log.error({ err: e }, 'engine failed to start');
+    console.error(`netloom serve: cannot start the ${opts.mode} engine: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  // Nothing survives a sandbox: labs recorded as applied in an earlier run are not applied in this one.
+  if (opts.mode === 'sandbox') await store.clearApplied();
+  else await forgetDestroyedElsewhere(store, engine, log);
+
+  const app = createApp({
+    engine,
+    store,
+    log,
+    token: opts.token,
+    mode: opts.mode,
+    listen: opts.listen,
+    ...(opts.dev ? { extraPorts: [VITE_PORT], staticDir: null } : {}),
+    examples,
+    ...(defaultLab ? { defaultLab } : {}),
+    statusIntervalMs: opts.statusIntervalMs,
+    version: packageVersion(),
+  });
+
+  const shutdownEngine = async () => {
+    await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
+    await sandbox?.close().catch((err: unknown) => log.error({ err }, 'sandbox close failed'));
+  };
+
+  try {
+    await new Promise<void>((ok, fail) => {
+      app.server.once('error', fail);
+      app.server.listen(opts.port, opts.listen, () => {
+        app.server.off('error', fail);
+        ok();
+      });
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    console.error(
+      `netloom serve: cannot listen on ${opts.listen}:${opts.port}${code === 'EADDRINUSE' ? ' (port in use; try --port)' : ''}: ${String(e)}`,
+    );
+    await app.close();
+    await shutdownEngine();
+    return 1;
+  }
+
+  const port = (app.server.address() as { port: number }).port;
+  const host = bannerHost(opts.listen);
+  const url = opts.dev
+    ? `http://localhost:${VITE_PORT}/?token=${opts.token}`
+    : `http://${host}:${port}/?token=${opts.token}`;
+  (hooks.print ?? ((t: string) => process.stdout.write(t)))(
+    [
+      `Netloom ${packageVersion()} — ${opts.mode} mode${opts.mode === 'sandbox' ? ' (labs live in a private namespace; the host is untouched)' : ' (labs change this host)'}`,
+      `  listening on http://${host}:${port}  state: ${opts.stateDir}${opts.dev ? '  (dev: canvas served by vite)' : ''}`,
+      '  Open this URL (it carries the access token):',
+      `    ${url}`,
+      '',
+    ].join('\n'),
+  );
+  log.info({ port, listen: opts.listen, mode: opts.mode, stateDir: opts.stateDir, defaultLab }, 'listening');
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      await app.close();
+      // Let a running apply finish (the engine's journal covers a hard kill, but a clean end is better).
+      await Promise.race([app.ops.idle(), new Promise((r) => setTimeout(r, 15_000).unref())]);
+      await shutdownEngine();
+      log.info('stopped');
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolveExit(0);
+    };
+    const onInt = () => void stop('SIGINT');
+    const onTerm = () => void stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    hooks.onListening?.(port, () => void stop('test'));
+  });
+}

@@ -1,0 +1,174 @@
+import { EventEmitter } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { LabStatus } from '../../shared';
+import { silentLogger } from '../log';
+import { LabStore } from '../store/labStore';
+import { FakeEngine } from '../testing/fakeEngine';
+import { startTestServer, type TestServer } from '../testing/harness';
+import { makeVethPairLab } from '../testing/labs';
+import { diff, StatusHub } from './hub';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer({ statusIntervalMs: 40 });
+  await s.api('POST', '/api/labs', { lab: makeVethPairLab('live') });
+});
+afterAll(() => s.stop());
+
+describe('status over /ws', () => {
+  it('hello, then a snapshot, then deltas with only the changed objects', async () => {
+    const sock = await s.ws();
+    expect(sock.received[0]).toEqual({ type: 'hello', mode: 'sandbox' });
+    sock.send({ type: 'subscribe', lab: 'live' });
+    const snap = await sock.next('snapshot');
+    const status = LabStatus.parse(snap.status);
+    expect(Object.keys(status.objects).sort()).toEqual(['blue', 'cable', 'cable#0', 'cable#1', 'red']);
+    expect(status.objects.red?.state).toBe('absent');
+
+    s.engine.setState('live', 'red', 'drifted');
+    const d = await sock.next('delta', (m) => 'red' in m.objects);
+    expect(Object.keys(d.objects)).toEqual(['red']);
+    expect(d.objects.red?.state).toBe('drifted');
+    s.engine.setState('live', 'red', null);
+    await sock.next('delta', (m) => m.objects.red?.state === 'absent');
+    sock.close();
+  });
+
+  it('computes rates from successive counters once applied', async () => {
+    const sock = await s.ws({ subscribe: 'live' });
+    await sock.next('snapshot');
+    await s.api('POST', '/api/labs/live/apply');
+    const d = await sock.next('delta', (m) => (m.objects['cable#0']?.rates?.rxBps ?? 0) > 0);
+    expect(d.objects['cable#0']?.rates?.txBps).toBeGreaterThan(0);
+    expect(d.appliedRevision).toBe(1);
+    const r = await s.api('POST', '/api/labs/live/destroy');
+    expect(r.status).toBe(202);
+    await sock.next('result', (m) => m.result.action === 'destroy');
+    sock.close();
+  });
+
+  it('unknown labs and bad messages get an error message, not a crash', async () => {
+    const sock = await s.ws();
+    sock.send({ type: 'subscribe', lab: 'nope' });
+    expect((await sock.next('error')).message).toContain('nope');
+    sock.ws.send('not json');
+    await sock.next('error');
+    sock.send({ type: 'subscribe', lab: '../x' });
+    await sock.next('error');
+    sock.close();
+  });
+
+  it('samples nothing without subscribers', async () => {
+    await new Promise((r) => setTimeout(r, 100)); // let closed sockets go
+    const before = s.engine.callCount('status');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.engine.callCount('status')).toBe(before);
+  });
+
+  it('50 concurrent subscribers all get the snapshot and the update; one sample per tick for all', async () => {
+    const socks = await Promise.all(Array.from({ length: 50 }, () => s.ws({ subscribe: 'live' })));
+    await Promise.all(socks.map((k) => k.next('snapshot')));
+    const before = s.engine.callCount('status');
+    const t0 = Date.now();
+    s.engine.setState('live', 'blue', 'failed');
+    await Promise.all(socks.map((k) => k.next('delta', (m) => m.objects.blue?.state === 'failed')));
+    const ticks = Math.ceil((Date.now() - t0) / 40) + 2;
+    expect(s.engine.callCount('status') - before).toBeLessThanOrEqual(ticks);
+    expect(s.hub.socketCount).toBeGreaterThanOrEqual(50);
+    s.engine.setState('live', 'blue', null);
+    for (const k of socks) k.close();
+  });
+
+  it('a deleted lab ends its subscription with an error', async () => {
+    await s.api('POST', '/api/labs', { lab: makeVethPairLab('gone') });
+    const sock = await s.ws({ subscribe: 'gone' });
+    await sock.next('snapshot');
+    expect((await s.api('DELETE', '/api/labs/gone')).status).toBe(204);
+    expect((await sock.next('error')).message).toContain('deleted');
+    sock.close();
+  });
+});
+
+describe('diff', () => {
+  const base: LabStatus = {
+    lab: 'x',
+    observedRevision: 1,
+    appliedRevision: null,
+    at: 't0',
+    objects: { a: { id: 'a', state: 'ready', conditions: [] }, b: { id: 'b', state: 'ready', conditions: [] } },
+  };
+  it('is null when only the time changed, and lists changes and removals otherwise', () => {
+    expect(diff(base, { ...base, at: 't1' })).toBeNull();
+    const next: LabStatus = { ...base, at: 't1', objects: { a: { conditions: [], state: 'drifted', id: 'a' } } };
+    expect(diff(base, next)).toMatchObject({ objects: { a: { state: 'drifted' } }, removed: ['b'] });
+    expect(diff(base, { ...base, appliedRevision: 1 })).toMatchObject({ objects: {}, appliedRevision: 1 });
+  });
+});
+
+/** Just enough of a ws socket to watch what the hub does with it. */
+class StubSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: string[] = [];
+  terminated = false;
+  pings = 0;
+  send(text: string) {
+    this.sent.push(text);
+  }
+  terminate() {
+    this.terminated = true;
+    this.readyState = 3;
+  }
+  ping() {
+    this.pings++;
+  }
+}
+
+describe('socket hygiene', () => {
+  it('drops a socket whose send buffer is full instead of queueing more', async () => {
+    const hub = new StatusHub({
+      engine: new FakeEngine(),
+      store: s.store,
+      log: silentLogger(),
+      mode: 'sandbox',
+      intervalMs: 20,
+      maxBufferedBytes: 1000,
+    });
+    const ws = new StubSocket();
+    hub.add(ws as unknown as WebSocket);
+    expect(JSON.parse(ws.sent[0] ?? '{}')).toEqual({ type: 'hello', mode: 'sandbox' });
+    ws.bufferedAmount = 5000;
+    ws.emit('message', Buffer.from(JSON.stringify({ type: 'subscribe', lab: 'live' })), false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ws.terminated).toBe(true);
+    expect(hub.socketCount).toBe(0);
+    hub.close();
+  });
+
+  it('pings, and terminates a socket that missed a pong', async () => {
+    const store = await LabStore.open(s.stateDir, silentLogger());
+    const hub = new StatusHub({
+      engine: new FakeEngine(),
+      store,
+      log: silentLogger(),
+      mode: 'sandbox',
+      heartbeatMs: 20,
+    });
+    const alive = new StubSocket();
+    const dead = new StubSocket();
+    hub.add(alive as unknown as WebSocket);
+    hub.add(dead as unknown as WebSocket);
+    alive.ping = () => {
+      alive.pings++;
+      queueMicrotask(() => alive.emit('pong'));
+    };
+    await new Promise((r) => setTimeout(r, 120));
+    expect(dead.pings).toBeGreaterThan(0);
+    expect(dead.terminated).toBe(true);
+    expect(alive.terminated).toBe(false);
+    expect(alive.pings).toBeGreaterThan(1);
+    hub.close();
+  });
+});

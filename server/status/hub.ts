@@ -1,0 +1,310 @@
+/**
+ * Status hub: live status over /ws. Sockets subscribe to labs; each tick takes ONE engine sample per lab that
+ * has subscribers (none without), computes rates from successive counters, and sends a snapshot to new
+ * subscribers and a delta (changed objects only) to the others. Also forwards operation progress/results.
+ * Slow sockets are dropped, not buffered without bound; dead ones are found by ping/pong.
+ */
+import type { WebSocket } from 'ws';
+import { ClientMessage, LabName, type LabStatus, type Mode, type ObjectStatus, type ServerMessage } from '../../shared';
+import type { Engine } from '../engine/contract';
+import type { Logger } from '../log';
+import type { OperationEvent } from '../ops/queue';
+import type { LabStore } from '../store/labStore';
+
+export interface HubOptions {
+  engine: Engine;
+  store: LabStore;
+  log: Logger;
+  mode: Mode;
+  /** Sampling period per subscribed lab (ms). */
+  intervalMs?: number;
+  /** Ping period; a socket that missed the previous pong is terminated (ms). */
+  heartbeatMs?: number;
+  /** A socket with more than this many bytes queued is dropped. */
+  maxBufferedBytes?: number;
+  /** Labs one socket may watch at once. */
+  maxSubscriptions?: number;
+}
+
+interface Client {
+  ws: WebSocket;
+  labs: Set<string>;
+  alive: boolean;
+}
+
+interface Watch {
+  subscribers: Set<Client>;
+  /** Clients still waiting for their first snapshot. */
+  needSnapshot: Set<Client>;
+  /** The status last sent (the baseline of the next delta). */
+  last: LabStatus | null;
+  /** Previous counter sample per object, for rates. */
+  counters: Map<string, { t: number; rx: number; tx: number }>;
+  sampling: boolean;
+  lastError: string | null;
+}
+
+export class StatusHub {
+  private readonly clients = new Set<Client>();
+  private readonly watches = new Map<string, Watch>();
+  private readonly o: Required<HubOptions>;
+  private readonly tickTimer: NodeJS.Timeout;
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(opts: HubOptions) {
+    this.o = { intervalMs: 1000, heartbeatMs: 30_000, maxBufferedBytes: 1 << 20, maxSubscriptions: 32, ...opts };
+    this.tickTimer = setInterval(() => this.tick(), this.o.intervalMs);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.o.heartbeatMs);
+    this.tickTimer.unref();
+    this.heartbeatTimer.unref();
+  }
+
+  get socketCount(): number {
+    return this.clients.size;
+  }
+
+  /** Takes over an accepted socket: hello, then subscribe/unsubscribe messages. */
+  add(ws: WebSocket): void {
+    const client: Client = { ws, labs: new Set(), alive: true };
+    this.clients.add(client);
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) this.send(client, { type: 'error', message: 'expected a JSON text message' });
+      else this.onMessage(client, data.toString());
+    });
+    ws.on('close', () => this.remove(client));
+    ws.on('error', (err) => {
+      this.o.log.debug({ err: String(err) }, 'socket error');
+      this.remove(client);
+    });
+    this.send(client, { type: 'hello', mode: this.o.mode });
+  }
+
+  /** Operation progress/results go to the lab's subscribers (a recover's result to everyone). */
+  onOperation(e: OperationEvent): void {
+    if (e.type === 'progress') {
+      const { operationId, lab, progress } = e;
+      this.broadcast(this.watches.get(lab)?.subscribers, {
+        type: 'progress',
+        operationId,
+        lab,
+        step: progress.step,
+        total: progress.total,
+        phase: progress.phase,
+        ...(progress.command !== undefined ? { command: progress.command } : {}),
+        ...(progress.object !== undefined ? { object: progress.object } : {}),
+      });
+      return;
+    }
+    const w = this.watches.get(e.result.lab);
+    this.broadcast(e.result.action === 'recover' ? this.clients : w?.subscribers, { type: 'result', result: e.result });
+    // The host just changed: show it now rather than at the next tick.
+    if (w) void this.sample(e.result.lab);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.tickTimer);
+    clearInterval(this.heartbeatTimer);
+    for (const c of this.clients) c.ws.terminate();
+    this.clients.clear();
+    this.watches.clear();
+  }
+
+  private onMessage(client: Client, text: string): void {
+    let parsed: ReturnType<typeof ClientMessage.safeParse>;
+    try {
+      parsed = ClientMessage.safeParse(JSON.parse(text));
+    } catch {
+      this.send(client, { type: 'error', message: 'messages are JSON' });
+      return;
+    }
+    if (!parsed.success) this.send(client, { type: 'error', message: 'unknown message' });
+    else if (!LabName.safeParse(parsed.data.lab).success)
+      this.send(client, { type: 'error', message: 'invalid lab name' });
+    else if (parsed.data.type === 'unsubscribe') this.unsubscribe(client, parsed.data.lab);
+    else void this.subscribe(client, parsed.data.lab);
+  }
+
+  private async subscribe(client: Client, lab: string): Promise<void> {
+    if (client.labs.has(lab)) return;
+    if (client.labs.size >= this.o.maxSubscriptions)
+      return this.send(client, { type: 'error', message: `at most ${this.o.maxSubscriptions} labs per socket` });
+    if (!(await this.o.store.get(lab))) return this.send(client, { type: 'error', message: `no lab named "${lab}"` });
+    if (!this.clients.has(client)) return; // closed meanwhile
+    client.labs.add(lab);
+    let w = this.watches.get(lab);
+    if (!w) {
+      w = {
+        subscribers: new Set(),
+        needSnapshot: new Set(),
+        last: null,
+        counters: new Map(),
+        sampling: false,
+        lastError: null,
+      };
+      this.watches.set(lab, w);
+    }
+    w.subscribers.add(client);
+    if (w.last) this.send(client, { type: 'snapshot', status: w.last });
+    else {
+      w.needSnapshot.add(client);
+      void this.sample(lab);
+    }
+  }
+
+  private unsubscribe(client: Client, lab: string): void {
+    client.labs.delete(lab);
+    const w = this.watches.get(lab);
+    if (!w) return;
+    w.subscribers.delete(client);
+    w.needSnapshot.delete(client);
+    if (w.subscribers.size === 0) this.watches.delete(lab);
+  }
+
+  private remove(client: Client): void {
+    if (!this.clients.delete(client)) return;
+    for (const lab of [...client.labs]) this.unsubscribe(client, lab);
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    for (const lab of this.watches.keys()) void this.sample(lab);
+  }
+
+  /** One engine sample of `lab`, shared by all its subscribers. At most one in flight per lab. */
+  private async sample(lab: string): Promise<void> {
+    const w = this.watches.get(lab);
+    if (!w || w.sampling || this.closed) return;
+    w.sampling = true;
+    const t0 = performance.now();
+    try {
+      const doc = await this.o.store.get(lab);
+      if (!doc) {
+        this.broadcast(w.subscribers, { type: 'error', message: `lab "${lab}" was deleted` });
+        for (const c of [...w.subscribers]) this.unsubscribe(c, lab);
+        return;
+      }
+      const status = await this.o.engine.status(doc.lab, { observed: doc.revision, applied: doc.appliedRevision });
+      if (this.watches.get(lab) !== w) return; // everyone left meanwhile
+      addRates(w, status, Date.now());
+      const fresh = [...w.needSnapshot].filter((c) => w.subscribers.has(c));
+      w.needSnapshot.clear();
+      if (fresh.length) this.broadcast(fresh, { type: 'snapshot', status });
+      const rest = [...w.subscribers].filter((c) => !fresh.includes(c));
+      const delta = w.last ? diff(w.last, status) : null;
+      if (delta && rest.length) this.broadcast(rest, delta);
+      w.last = status;
+      w.lastError = null;
+      this.o.log.debug(
+        { lab, ms: Math.round((performance.now() - t0) * 10) / 10, objects: Object.keys(status.objects).length },
+        'status sample',
+      );
+    } catch (err) {
+      const message = `status of "${lab}" unavailable`;
+      this.o.log.warn({ lab, err: String(err) }, 'status sample failed');
+      if (w.lastError !== message) this.broadcast(w.subscribers, { type: 'error', message });
+      w.lastError = message;
+    } finally {
+      w.sampling = false;
+    }
+  }
+
+  private heartbeat(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        this.o.log.debug('socket missed a pong; dropped');
+        c.ws.terminate();
+        this.remove(c);
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch {
+        this.remove(c);
+      }
+    }
+  }
+
+  private broadcast(to: Iterable<Client> | undefined, msg: ServerMessage): void {
+    if (!to) return;
+    const text = JSON.stringify(msg); // serialized once for every recipient
+    for (const c of [...to]) this.sendText(c, text);
+  }
+
+  private send(client: Client, msg: ServerMessage): void {
+    this.sendText(client, JSON.stringify(msg));
+  }
+
+  private sendText(client: Client, text: string): void {
+    const ws = client.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount + text.length > this.o.maxBufferedBytes) {
+      // A reader that cannot keep up is dropped; it reconnects and gets a fresh snapshot.
+      this.o.log.warn({ buffered: ws.bufferedAmount }, 'slow socket dropped');
+      ws.terminate();
+      this.remove(client);
+      return;
+    }
+    ws.send(text);
+  }
+}
+
+/** Bytes per second from the previous counter sample of each object (a counter reset gives 0, not < 0). */
+function addRates(w: Watch, status: LabStatus, now: number): void {
+  for (const [id, obj] of Object.entries(status.objects)) {
+    const c = obj.counters;
+    if (!c) {
+      w.counters.delete(id);
+      continue;
+    }
+    const prev = w.counters.get(id);
+    if (prev && now > prev.t && obj.rates === undefined) {
+      const dt = (now - prev.t) / 1000;
+      obj.rates = {
+        rxBps: Math.max(0, (c.rxBytes - prev.rx) / dt),
+        txBps: Math.max(0, (c.txBytes - prev.tx) / dt),
+      };
+    }
+    w.counters.set(id, { t: now, rx: c.rxBytes, tx: c.txBytes });
+  }
+  for (const id of w.counters.keys()) if (!(id in status.objects)) w.counters.delete(id);
+}
+
+/** Changed objects only; null when nothing worth sending changed (the sample time alone is not news). */
+export function diff(prev: LabStatus, next: LabStatus): Extract<ServerMessage, { type: 'delta' }> | null {
+  const objects: Record<string, ObjectStatus> = {};
+  for (const [id, obj] of Object.entries(next.objects)) {
+    const before = prev.objects[id];
+    if (!before || canonical(before) !== canonical(obj)) objects[id] = obj;
+  }
+  const removed = Object.keys(prev.objects).filter((id) => !(id in next.objects));
+  const same =
+    Object.keys(objects).length === 0 &&
+    removed.length === 0 &&
+    prev.observedRevision === next.observedRevision &&
+    prev.appliedRevision === next.appliedRevision;
+  if (same) return null;
+  return {
+    type: 'delta',
+    lab: next.lab,
+    at: next.at,
+    observedRevision: next.observedRevision,
+    appliedRevision: next.appliedRevision,
+    objects,
+    removed,
+  };
+}
+
+/** JSON with sorted keys, so key order never fakes a change. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : val,
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * Lab files (JSON or YAML) as people write them: parsing text into a checked {lab, layout}, and the
+ * example catalogue (`examples/*.yaml`). A file holds either a bare lab or {lab, layout} (an export with
+ * its drawing). Everything is validated with the shared rules; nothing here touches the store or host.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { emptyLayout, formatPath, type Lab, Layout, validate } from '../../shared';
+import { AppError, zodIssues } from '../api/errors';
+import type { Logger } from '../log';
+
+export type LabFormat = 'json' | 'yaml';
+
+export interface CheckedLab {
+  lab: Lab;
+  layout: Layout;
+}
+
+/** Text → plain data. JSON first when the format is not given (JSON is also YAML, but stricter errors). */
+export function parseLabText(text: string, format?: LabFormat): unknown {
+  const fmt = format ?? (/^\s*[{[]/.test(text) ? 'json' : 'yaml');
+  try {
+    if (fmt === 'json') return JSON.parse(text);
+    // maxAliasCount bounds alias expansion ("billion laughs"); unique keys are enforced by default.
+    return parseYaml(text, { maxAliasCount: 100 });
+  } catch (e) {
+    const detail = e instanceof Error ? e.message.split('\n')[0] : 'parse error';
+    throw new AppError('InvalidLab', `the file is not valid ${fmt.toUpperCase()}: ${detail}`, [
+      { path: [], message: `not valid ${fmt.toUpperCase()}`, severity: 'error', code: 'Syntax' },
+    ]);
+  }
+}
+
+/** Validates a lab (shared rules) and an optional layout; throws InvalidLab naming every bad path. */
+export function checkLab(lab: unknown, layout?: unknown): CheckedLab {
+  const v = validate(lab);
+  if (!v.ok) {
+    const first = v.issues[0];
+    const where = first ? `${formatPath(first.path) || '(document)'}: ${first.message}` : 'invalid lab';
+    const more = v.issues.length > 1 ? ` (and ${v.issues.length - 1} more)` : '';
+    throw new AppError('InvalidLab', `invalid lab — ${where}${more}`, v.issues);
+  }
+  if (layout === undefined || layout === null) return { lab: v.lab, layout: emptyLayout() };
+  const l = Layout.safeParse(layout);
+  if (!l.success) throw new AppError('InvalidRequest', 'invalid layout', zodIssues(l.error.issues, ['layout']));
+  return { lab: v.lab, layout: l.data };
+}
+
+/** A file's data: a bare lab, or {lab, layout} as exported with its drawing. */
+export function checkLabFileData(data: unknown): CheckedLab {
+  if (typeof data === 'object' && data !== null && !Array.isArray(data) && 'lab' in data && !('nodes' in data)) {
+    const { lab, layout, ...rest } = data as Record<string, unknown>;
+    if (Object.keys(rest).length)
+      throw new AppError('InvalidLab', `unknown key "${Object.keys(rest)[0]}" beside lab/layout`, [
+        { path: [Object.keys(rest)[0] ?? ''], message: 'unknown key', severity: 'error', code: 'Schema' },
+      ]);
+    return checkLab(lab, layout);
+  }
+  return checkLab(data);
+}
+
+export async function readLabFile(path: string): Promise<CheckedLab> {
+  const text = await readFile(path, 'utf8');
+  const format: LabFormat | undefined = path.endsWith('.json') ? 'json' : /\.ya?ml$/.test(path) ? 'yaml' : undefined;
+  return checkLabFileData(parseLabText(text, format));
+}
+
+export interface Example extends CheckedLab {
+  file: string;
+  name: string;
+  title: string;
+  description: string;
+}
+
+/** Loads every `*.yaml`/`*.yml`/`*.json` in `dir`; an invalid one is skipped with a log line. */
+export async function loadExamples(dir: string, log: Logger): Promise<Example[]> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  } catch (e) {
+    log.warn({ dir, err: String(e) }, 'no examples directory');
+    return [];
+  }
+  const out: Example[] = [];
+  for (const f of files) {
+    try {
+      const { lab, layout } = await readLabFile(join(dir, f));
+      out.push({
+        file: basename(f),
+        name: lab.name,
+        title: lab.title ?? lab.name,
+        description: lab.description ?? '',
+        lab,
+        layout,
+      });
+    } catch (e) {
+      const issues = e instanceof AppError ? e.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) : [];
+      log.warn({ file: f, err: e instanceof Error ? e.message : String(e), issues }, 'invalid example skipped');
+    }
+  }
+  return out;
+}
