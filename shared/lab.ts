@@ -6,9 +6,12 @@
 import { z } from 'zod';
 import { ID_PATTERN, ifnameProblem, LAB_NAME_PATTERN, netnsNameProblem } from './names';
 
-const nameRule = (problem: (s: string) => string | null) => (s: string, ctx: z.RefinementCtx) => {
+/** Kernel name check; `params.code` gives validate() a stable issue code. */
+const nameRule = (max: number, problem: (s: string) => string | null) => (s: string, ctx: z.RefinementCtx) => {
+  // Over-long text is already reported by `.max()`; do not scan (or quote) a huge string again.
+  if (s.length > max) return;
   const p = problem(s);
-  if (p) ctx.addIssue({ code: 'custom', message: p });
+  if (p) ctx.addIssue({ code: 'custom', message: p, params: { code: 'InvalidName' } });
 };
 
 /** Stable identity of an object in the design, separate from its kernel name (a rename stays a rename). */
@@ -24,10 +27,16 @@ export const LabName = z
   .regex(LAB_NAME_PATTERN, 'a lab name uses lowercase letters, digits and "-", starts with a letter, at most 32');
 export type LabName = z.infer<typeof LabName>;
 
-export const IfName = z.string().max(64).superRefine(nameRule(ifnameProblem));
+export const IfName = z
+  .string()
+  .max(64, 'an interface name is at most 15 bytes long')
+  .superRefine(nameRule(64, ifnameProblem));
 export type IfName = z.infer<typeof IfName>;
 
-export const NetnsName = z.string().max(256).superRefine(nameRule(netnsNameProblem));
+export const NetnsName = z
+  .string()
+  .max(256, 'a namespace name is at most 64 bytes long')
+  .superRefine(nameRule(256, netnsNameProblem));
 export type NetnsName = z.infer<typeof NetnsName>;
 
 /** An interface address with its prefix length, IPv4 (`10.0.0.1/24`) or IPv6 (`fd00::1/64`). */
@@ -47,8 +56,14 @@ export const Mtu = z
 export const Mac = z
   .string()
   .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address looks like 02:00:00:00:00:01')
-  .refine((m) => (Number.parseInt(m.slice(0, 2), 16) & 1) === 0, 'a MAC address must be unicast (first octet even)')
-  .refine((m) => m.toLowerCase() !== '00:00:00:00:00:00', 'the all-zero MAC address is not usable');
+  .refine((m) => (Number.parseInt(m.slice(0, 2), 16) & 1) === 0, {
+    error: 'a MAC address must be unicast (first octet even)',
+    params: { code: 'MulticastMac' },
+  })
+  .refine((m) => m.toLowerCase() !== '00:00:00:00:00:00', {
+    error: 'the all-zero MAC address is not usable',
+    params: { code: 'ZeroMac' },
+  });
 
 /** Free text shown to people; never passed to a command. */
 const Prose = (max: number) =>
@@ -61,7 +76,9 @@ const Prose = (max: number) =>
 
 export const Route = z.strictObject({
   /** Destination prefix, or `default`. */
-  to: z.union([z.literal('default'), Cidr]),
+  to: z.union([z.literal('default'), Cidr], {
+    error: 'expected "default" or a network with a prefix, e.g. 10.1.0.0/24',
+  }),
   /** Next hop; must be on a subnet connected to this namespace. */
   via: IpAddress.optional(),
   /** Outgoing interface (one of this namespace's interface names). */

@@ -67,12 +67,21 @@ export function byteLength(s: string): number {
   return new TextEncoder().encode(s).length;
 }
 
+/**
+ * A name quoted for a message: JSON-escaped (a newline shows as `\n`, not as a line break) and cut short,
+ * so a 1 MB name never becomes a 1 MB error message.
+ */
+export function quoteName(name: string, max = 24): string {
+  const cut = name.length > max ? `${name.slice(0, max)}…` : name;
+  return JSON.stringify(cut);
+}
+
 /** Returns null when `name` is a safe interface name, else a message a student understands. */
 export function ifnameProblem(name: string): string | null {
   if (name.length === 0) return 'an interface name cannot be empty';
   const bytes = byteLength(name);
   if (bytes > IFNAME_MAX_BYTES)
-    return `"${name}" is ${bytes} bytes long; Linux allows at most ${IFNAME_MAX_BYTES} bytes in an interface name`;
+    return `${quoteName(name)} is ${bytes} bytes long; Linux allows at most ${IFNAME_MAX_BYTES} bytes in an interface name`;
   return plainNameProblem(name, 'an interface name');
 }
 
@@ -81,20 +90,21 @@ export function netnsNameProblem(name: string): string | null {
   if (name.length === 0) return 'a namespace name cannot be empty';
   const bytes = byteLength(name);
   if (bytes > NETNS_NAME_MAX_BYTES)
-    return `"${name}" is ${bytes} bytes long; keep namespace names to ${NETNS_NAME_MAX_BYTES}`;
+    return `${quoteName(name)} is ${bytes} bytes long; keep namespace names to ${NETNS_NAME_MAX_BYTES}`;
   return plainNameProblem(name, 'a namespace name');
 }
 
 function plainNameProblem(name: string, what: string): string | null {
-  if (!NAME_CHARS.test(name)) return `${what} may only use letters A–Z/a–z, digits, "_", "." and "-" (got "${name}")`;
+  if (!NAME_CHARS.test(name))
+    return `${what} may only use letters A–Z/a–z, digits, "_", "." and "-" (got ${quoteName(name)})`;
   if (name.startsWith('-')) return `${what} cannot start with "-" (ip would read it as an option)`;
   if (name.startsWith('.')) return `${what} cannot start with "." ("." and ".." are directory names)`;
   if (name.includes('%')) return `${what} cannot contain "%" (the kernel treats it as a numbering template)`;
   if (IPROUTE2_KEYWORDS.has(name.toLowerCase()))
-    return `"${name}" is an ip command keyword; ip would misread it as a name — choose another`;
+    return `${quoteName(name)} is an ip command keyword; ip would misread it as a name — choose another`;
   // `ip` accepts unambiguous prefixes of `help`; a name like `h` or `he` would print help instead.
   if (name.length < 4 && 'help'.startsWith(name.toLowerCase()))
-    return `"${name}" is read by ip as "help"; choose a longer name`;
+    return `${quoteName(name)} is read by ip as "help"; choose a longer name`;
   return null;
 }
 
