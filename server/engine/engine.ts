@@ -1,0 +1,587 @@
+/**
+ * openEngine: the engine behind the HTTP server and the CLI. apply = validate → observe → plan → journal →
+ * execute (journaled wave by wave) → verify, and on any failure a rollback of the journaled steps through
+ * their inverses. One writer at a time (promise queue + lock file); crash recovery at open and before every
+ * change. Never touches an object without this lab's exact marker (the planner guarantees it; rollback
+ * re-checks ownership on a fresh observation before every inverse).
+ */
+import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
+import { detectCapabilities, detectVersions } from './capabilities';
+import type { ApplyOutcome, CommandRunner, Engine, EngineOptions, Progress } from './contract';
+import { routeMatches } from './desired';
+import { type Driver, type ExecFailure, IpBatchDriver } from './driver';
+import { type JournalRecord, StateDir } from './journal';
+import { acquireLock } from './lock';
+import { observe } from './observe';
+import { plan as planOps } from './plan';
+import { planDestroy } from './planDestroy';
+import { cmdArgv, opArgvs, planResult, render, shellText } from './render';
+import { status as labStatus } from './status';
+import type { NetnsRef, ObservedLink, ObservedState, OpBody, Operation } from './types';
+
+/** Thrown by a test hook to emulate a crash: the engine stops at once, leaving journal and host as they are. */
+export class SimulatedCrash extends Error {}
+
+export interface EngineHooks {
+  /** After wave `k` of an apply has been journaled (throw SimulatedCrash to emulate kill -9 there). */
+  afterWave?(k: number, completedOps: number): void | Promise<void>;
+}
+
+export interface OpenEngineOptions extends EngineOptions {
+  /** Replace the driver (fault injection in tests). */
+  driverImpl?: Driver;
+  hooks?: EngineHooks;
+  /** Skip the capability probe (tests that open many engines). */
+  skipProbe?: boolean;
+  lockTimeoutMs?: number;
+  /** Kill (and fail) a host command running longer than this. */
+  commandTimeoutMs?: number;
+  /** Verify: how many re-observations before giving up. */
+  verifyAttempts?: number;
+}
+
+type Outcome = ApplyOutcome;
+type Err = NonNullable<Outcome['error']>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function openEngine(opts: OpenEngineOptions): Promise<Engine> {
+  const engine = new NetloomEngine(opts);
+  await engine.open();
+  return engine;
+}
+
+class NetloomEngine implements Engine {
+  readonly mode;
+  private readonly runner: CommandRunner;
+  private readonly driver: Driver;
+  private readonly state: StateDir;
+  private caps: Record<string, boolean> = {};
+  private vers: Record<string, string> = {};
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly opts: OpenEngineOptions) {
+    this.runner = opts.runner;
+    this.mode = opts.runner.mode;
+    this.driver =
+      opts.driverImpl ??
+      new IpBatchDriver(opts.runner, {
+        ...(opts.commandTimeoutMs !== undefined && { commandTimeoutMs: opts.commandTimeoutMs }),
+      });
+    this.state = new StateDir(opts.stateDir);
+  }
+
+  async open(): Promise<void> {
+    await this.state.init();
+    if (!this.opts.skipProbe) {
+      [this.caps, this.vers] = await Promise.all([detectCapabilities(this.runner), detectVersions(this.runner)]);
+    }
+    // Crash recovery at open: an interrupted apply is rolled back now.
+    await this.serial(async () => {
+      await this.recoverJournal();
+    });
+  }
+
+  capabilities(): Record<string, boolean> {
+    return { ...this.caps };
+  }
+  versions(): Record<string, string> {
+    return { ...this.vers };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => {});
+    this.closed = true;
+  }
+
+  /** In-process queue + cross-process lock file around every change. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      const lock = await acquireLock(this.state.dir, this.opts.lockTimeoutMs);
+      try {
+        return await fn();
+      } finally {
+        await lock.release();
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+
+  async plan(lab: Lab): Promise<PlanResult> {
+    const v = validate(lab);
+    const name = typeof (lab as { name?: unknown })?.name === 'string' ? (lab as { name: string }).name : '';
+    if (!v.ok) {
+      return {
+        lab: name,
+        operations: [],
+        script: '',
+        errors: v.issues
+          .filter((i) => i.severity === 'error')
+          .map((i) => ({ code: 'InvalidLab', message: i.message, path: i.path.join('.') })),
+      };
+    }
+    const observed = await observe(this.runner);
+    const p = planOps(v.lab, observed);
+    return planResult(v.lab.name, p.errors.length ? [] : p.ops, p.errors);
+  }
+
+  async status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus> {
+    return labStatus(lab, await observe(this.runner), revisions, new Date().toISOString());
+  }
+
+  appliedLab(labName: string): Promise<Lab | null> {
+    return this.state.readApplied(labName);
+  }
+
+  apply(lab: Lab, onProgress?: (p: Progress) => void): Promise<Outcome> {
+    const t0 = performance.now();
+    const done = (ran: number, error?: Err): Outcome => ({
+      ok: !error,
+      ran,
+      durationMs: performance.now() - t0,
+      ...(error && { error }),
+    });
+    const v = validate(lab);
+    if (!v.ok) {
+      const first = v.issues.find((i) => i.severity === 'error');
+      return Promise.resolve(
+        done(0, {
+          code: 'InvalidLab',
+          message: first ? `${first.path.join('.')}: ${first.message}` : 'invalid lab',
+          rolledBack: false,
+        }),
+      );
+    }
+    const desired = v.lab;
+    return this.serial(async () => {
+      const blocked = await this.preflight();
+      if (blocked) return done(0, blocked);
+      onProgress?.({ phase: 'observe', step: 0, total: 0 });
+      const observed = await observe(this.runner);
+      onProgress?.({ phase: 'plan', step: 0, total: 0 });
+      const p = planOps(desired, observed);
+      if (p.errors.length) {
+        const e = p.errors[0]!;
+        return done(0, {
+          code: e.code,
+          message: p.errors.map((x) => x.message).join('; '),
+          ...(e.object !== undefined && { object: e.object }),
+          rolledBack: false,
+        });
+      }
+      const unsupported = this.unsupported(p.ops);
+      if (unsupported) return done(0, unsupported);
+      if (p.ops.length === 0) {
+        await this.state.writeApplied(desired);
+        onProgress?.({ phase: 'done', step: 0, total: 0 });
+        return done(0);
+      }
+      const ran = await this.run('apply', desired.name, p.ops, onProgress, observed);
+      if (ran.error) {
+        const failure = ran;
+        const rb = await this.rollbackAndReport(failure.record, onProgress);
+        return done(p.ops.length, { ...failure.error, ...rb } as Err);
+      }
+      // Verify: the host must now plan nothing (bounded retries: the kernel settles asynchronously).
+      onProgress?.({ phase: 'verify', step: p.ops.length, total: p.ops.length });
+      // Only the namespaces the plan touched (and their veth neighbours) are read again.
+      // The first read reuses what the final batches read back; retries read again.
+      const touched = touchedNamespaces(p.ops);
+      let prefetched: Map<string, string> | undefined = ran.observed;
+      const left = await this.verify(() => {
+        const o = observe(this.runner, { only: touched, base: observed, ...(prefetched && { prefetched }) });
+        prefetched = undefined;
+        return o.then((x) => planOps(desired, x).ops);
+      });
+      if (left.length) {
+        const record = (await this.state.readJournal()) as { state: 'ok'; record: JournalRecord };
+        const rb = await this.rollbackAndReport(record.record, onProgress);
+        return done(p.ops.length, {
+          code: 'VerificationFailed',
+          message: `after applying, the host still differs from the design: ${left
+            .slice(0, 3)
+            .map((o) => o.reason)
+            .join('; ')}`,
+          object: left[0]!.object,
+          argv: opArgvs(left[0]!)[0] ?? [],
+          ...rb,
+        } as Err);
+      }
+      await this.state.writeApplied(desired);
+      await this.state.clearJournal();
+      onProgress?.({ phase: 'done', step: p.ops.length, total: p.ops.length });
+      return done(p.ops.length);
+    });
+  }
+
+  destroy(labName: string, onProgress?: (p: Progress) => void): Promise<Outcome> {
+    const t0 = performance.now();
+    return this.serial(async () => {
+      const done = (ran: number, error?: Err): Outcome => ({
+        ok: !error,
+        ran,
+        durationMs: performance.now() - t0,
+        ...(error && { error }),
+      });
+      const blocked = await this.preflight();
+      if (blocked) return done(0, blocked);
+      let ran = 0;
+      let prev: ObservedState | null = null;
+      let touched = new Set<string>();
+      // A destroy converges: delete what is owned, re-observe (netns deletion is asynchronous), repeat.
+      // Re-observations read only what the deletions touched; the first one reads everything.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        onProgress?.({ phase: 'observe', step: 0, total: 0 });
+        const observed: ObservedState = await observe(
+          this.runner,
+          prev && attempt < 4 ? { only: touched, base: prev } : {},
+        );
+        const p = planDestroy(labName, observed);
+        prev = observed;
+        touched = touchedNamespaces(p.ops);
+        if (p.ops.length === 0) {
+          await this.state.clearApplied(labName);
+          await this.state.clearJournal();
+          onProgress?.({ phase: 'done', step: ran, total: ran });
+          return done(ran);
+        }
+        const failure = await this.run('destroy', labName, p.ops, onProgress, observed);
+        ran += p.ops.length;
+        if (failure.error) {
+          await this.state.clearJournal();
+          return done(ran, { ...failure.error, rolledBack: false });
+        }
+        await sleep(20 * attempt);
+      }
+      return done(ran, {
+        code: 'VerificationFailed',
+        message: `objects of lab '${labName}' are still on the host after deleting them`,
+        rolledBack: false,
+      });
+    });
+  }
+
+  recover(): Promise<Outcome> {
+    const t0 = performance.now();
+    return this.serial(async () => {
+      const flag = await this.state.readFlag();
+      const r = await this.recoverJournal(true);
+      if (r) return { ok: false, ran: 0, durationMs: performance.now() - t0, error: r };
+      if (flag) await this.state.clearFlag();
+      return { ok: true, ran: 0, durationMs: performance.now() - t0 };
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+
+  /** Before any change: a pending failed rollback blocks; an interrupted apply is rolled back first. */
+  private async preflight(): Promise<Err | null> {
+    if (this.closed) return { code: 'RecoveryRequired', message: 'the engine is closed', rolledBack: false };
+    const flag = await this.state.readFlag();
+    if (flag) {
+      return {
+        code: 'RecoveryRequired',
+        message: `a rollback failed earlier (${flag.message}); run recover before applying again`,
+        rolledBack: false,
+      };
+    }
+    return this.recoverJournal();
+  }
+
+  /** Rolls back (apply) or finishes (destroy) whatever the journal says was interrupted. */
+  private async recoverJournal(force = false): Promise<Err | null> {
+    const j = await this.state.readJournal();
+    if (j.state === 'empty') return null;
+    if (j.state === 'unreadable') {
+      // Never act on a journal we cannot read: keep it for a person, change nothing.
+      await this.state.quarantineJournal();
+      return null;
+    }
+    const rec = j.record;
+    if (rec.kind === 'destroy') {
+      // A destroy is idempotent: finishing it is just running it again (done by the caller's retry); the
+      // record only says it was interrupted.
+      await this.state.clearJournal();
+      return null;
+    }
+    const rb = await this.rollback(rec);
+    if (!rb.ok) {
+      const message = `rollback of lab '${rec.lab}' failed: ${shellText(rb.argv)}: ${rb.stderr}`;
+      await this.state.setFlag({ at: new Date().toISOString(), message, lab: rec.lab });
+      return { code: 'RollbackFailed', message, argv: rb.argv, stderr: rb.stderr, rolledBack: false };
+    }
+    await this.state.clearJournal();
+    if (force) await this.state.clearFlag();
+    return null;
+  }
+
+  private unsupported(ops: readonly Operation[]): Err | null {
+    if (this.opts.skipProbe || !Object.keys(this.caps).length) return null;
+    const need = (k: string) => this.caps[k] === false;
+    for (const op of ops) {
+      const feature =
+        op.kind === 'veth.create'
+          ? 'veth'
+          : op.kind === 'bridge.create'
+            ? 'bridge'
+            : op.kind === 'netns.create'
+              ? 'netns'
+              : null;
+      if (feature && need(feature))
+        return {
+          code: 'Unsupported',
+          message: `this kernel does not support ${feature} devices`,
+          object: op.object,
+          rolledBack: false,
+        };
+    }
+    return null;
+  }
+
+  /** Journals and executes; returns null on success, else the failure (journal left for rollback). */
+  private async run(
+    kind: 'apply' | 'destroy',
+    lab: string,
+    ops: Operation[],
+    onProgress?: (p: Progress) => void,
+    observed?: ObservedState,
+  ): Promise<{ error: Err; record: JournalRecord } | { error: null; observed: Map<string, string> | undefined }> {
+    const record: JournalRecord = { kind, lab, startedAt: new Date().toISOString(), ops, completed: [], attempted: [] };
+    await this.state.writeJournal(record);
+    let completed = 0;
+    const res = await this.driver.execute(ops, {
+      ...(observed && {
+        peersOf: (netns: string) =>
+          observed.namespaces[netns]?.links.flatMap((l) =>
+            l.peer && l.peer.netns !== netns ? [{ netns: l.peer.netns, ifindex: l.peer.ifindex }] : [],
+          ),
+      }),
+      onWaveStart: async (idx, _w, _n, first) => {
+        record.attempted = [...new Set([...record.attempted, ...idx])];
+        await this.state.writeJournal(record);
+        const op = ops[idx[0]!]!;
+        onProgress?.({
+          phase: 'execute',
+          step: completed,
+          total: ops.length,
+          command: shellText(first.length ? first : (opArgvs(op)[0] ?? [])),
+          object: op.object,
+        });
+      },
+      onWaveDone: async (idx, w) => {
+        record.completed = [...record.completed, ...idx];
+        completed = record.completed.length;
+        await this.state.writeJournal(record);
+        onProgress?.({ phase: 'execute', step: completed, total: ops.length });
+        if (kind === 'apply') await this.opts.hooks?.afterWave?.(w, completed);
+      },
+    });
+    if (res.ok) return { error: null, observed: res.observed };
+    const f: ExecFailure = res.failure;
+    const op = ops[f.op];
+    return {
+      record,
+      error: {
+        code: 'HostCommandFailed',
+        message: `${shellText(f.argv)} failed (exit ${f.code})${f.stderr ? `: ${f.stderr.split('\n')[0]}` : ''}`,
+        argv: f.argv,
+        ...(op && { object: op.object }),
+        stderr: f.stderr,
+        rolledBack: false,
+      },
+    };
+  }
+
+  private async rollbackAndReport(record: JournalRecord, onProgress?: (p: Progress) => void): Promise<Partial<Err>> {
+    onProgress?.({ phase: 'rollback', step: 0, total: record.completed.length });
+    const rb = await this.rollback(record);
+    if (rb.ok) {
+      await this.state.clearJournal();
+      return { rolledBack: true };
+    }
+    const message = `rollback failed at ${shellText(rb.argv)}: ${rb.stderr}`;
+    await this.state.setFlag({ at: new Date().toISOString(), message, lab: record.lab });
+    return { code: 'RollbackFailed', message, rolledBack: false, stderr: rb.stderr, argv: rb.argv };
+  }
+
+  /**
+   * Undo every operation that completed or may have partly run, newest first, each only if its effect is
+   * present on a fresh observation and the object is ours (already-undone steps are skipped).
+   */
+  private async rollback(record: JournalRecord): Promise<{ ok: true } | { ok: false; argv: string[]; stderr: string }> {
+    const touched = [...new Set([...record.completed, ...record.attempted])].sort((a, b) => b - a);
+    let lastErr = { argv: [] as string[], stderr: '' };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const observed = await observe(this.runner);
+      const inverses = rollbackOps(record.lab, touched.map((i) => record.ops[i]!).filter(Boolean), observed);
+      if (inverses.length === 0) return { ok: true };
+      const res = await this.driver.execute(inverses);
+      if (res.ok) {
+        // Re-check on the next loop round (async netns deletion, peers).
+        continue;
+      }
+      lastErr = { argv: res.failure.argv, stderr: res.failure.stderr };
+      await sleep(50 * (attempt + 1));
+    }
+    const observed = await observe(this.runner);
+    const left = rollbackOps(record.lab, touched.map((i) => record.ops[i]!).filter(Boolean), observed);
+    if (left.length === 0) return { ok: true };
+    return {
+      ok: false,
+      stderr: lastErr.stderr,
+      argv: lastErr.argv.length ? lastErr.argv : (opArgvs(left[0]!)[0] ?? []),
+    };
+  }
+
+  private async verify(remaining: () => Promise<Operation[]>): Promise<Operation[]> {
+    const attempts = this.opts.verifyAttempts ?? 5;
+    let left: Operation[] = [];
+    for (let i = 0; i < attempts; i++) {
+      left = await remaining();
+      if (left.length === 0) return left;
+      await sleep(25 * 2 ** i);
+    }
+    return left;
+  }
+}
+
+// ----------------------------------------------------------------------------------------------------------
+
+/** Every named namespace an operation runs in, creates, deletes or reaches into. */
+export function touchedNamespaces(ops: readonly OpBody[]): Set<string> {
+  const out = new Set<string>();
+  for (const op of ops)
+    for (const seg of render(op)) {
+      if (seg.netns !== null) out.add(seg.netns);
+      for (const r of [...seg.reads, ...seg.writes]) {
+        const m = /^(?:ns:(.+)|if:([^/]+)\/.*|(?:addrs|routes|fwd):(.+))$/.exec(r);
+        const name = m?.[1] ?? m?.[2] ?? m?.[3];
+        if (name) out.add(name);
+      }
+    }
+  return out;
+}
+
+const findLink = (obs: ObservedState, netns: NetnsRef, ifname: string): ObservedLink | undefined =>
+  (netns === null ? obs.root : obs.namespaces[netns])?.links.find((l) => l.ifname === ifname);
+
+/**
+ * The inverses still needed to undo `ops` (newest first), judged on `observed`. Only objects carrying this
+ * lab's marker are deleted — with one exception: a namespace our journal says we were creating that is still
+ * empty and unmarked (the crash fell between `netns add` and marking its `lo`).
+ */
+export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], observed: ObservedState): OpBody[] {
+  const out: OpBody[] = [];
+  const nsDeleted = new Set<string>();
+  const owned = (l: ObservedLink | undefined, marker: string) =>
+    l !== undefined &&
+    l.marker !== null &&
+    `netloom:${l.marker.lab}:${l.marker.object}` === marker &&
+    l.marker.lab === lab;
+  // Namespaces that will be deleted take everything inside (and their veths' peers) with them.
+  for (const op of opsNewestFirst) {
+    if (op.kind !== 'netns.create') continue;
+    const ns = observed.namespaces[op.netns];
+    if (!ns) continue;
+    const marked = ns.marker !== null && `netloom:${ns.marker.lab}:${ns.marker.object}` === op.marker;
+    const unmarkedEmpty =
+      ns.marker === null && !ns.links.some((l) => l.ifname !== 'lo') && !ns.links.find((l) => l.ifname === 'lo')?.alias;
+    if (marked || unmarkedEmpty) nsDeleted.add(op.netns);
+  }
+  const inDeleted = (n: NetnsRef) => n !== null && nsDeleted.has(n);
+  const gone = new Set<string>();
+  const k = (n: NetnsRef, i: string) => `${n ?? ''}/${i}`;
+  // Links this rollback deletes (created by the ops): setters on them need no undoing.
+  const willDelete = new Set<string>();
+  for (const op of opsNewestFirst) {
+    if (op.kind === 'bridge.create') willDelete.add(k(op.netns, op.ifname));
+    if (op.kind === 'veth.create') for (const e of [op.a, op.b]) willDelete.add(k(e.netns, e.ifname));
+  }
+  const exists = (n: NetnsRef, i: string) =>
+    !inDeleted(n) && !gone.has(k(n, i)) && !willDelete.has(k(n, i)) && findLink(observed, n, i) !== undefined;
+
+  for (const op of opsNewestFirst) {
+    const inv = op.inverse;
+    switch (op.kind) {
+      case 'netns.create':
+        if (nsDeleted.has(op.netns)) out.push({ kind: 'netns.delete', netns: op.netns });
+        continue;
+      case 'bridge.create': {
+        if (inDeleted(op.netns)) continue;
+        const l = findLink(observed, op.netns, op.ifname);
+        if (owned(l, op.marker) && !gone.has(k(op.netns, op.ifname))) {
+          out.push({ kind: 'link.delete', netns: op.netns, ifname: op.ifname });
+          gone.add(k(op.netns, op.ifname));
+        }
+        continue;
+      }
+      case 'veth.create': {
+        if (inDeleted(op.a.netns) || inDeleted(op.b.netns)) continue;
+        for (const e of [op.a, op.b]) {
+          const l = findLink(observed, e.netns, e.ifname);
+          if (owned(l, e.marker) && !gone.has(k(e.netns, e.ifname))) {
+            out.push({ kind: 'link.delete', netns: e.netns, ifname: e.ifname });
+            gone.add(k(e.netns, e.ifname));
+            if (l?.peer) gone.add(k(l.peer.netns, l.peer.ifname));
+            break;
+          }
+        }
+        continue;
+      }
+      default:
+        break;
+    }
+    if (!inv) continue;
+    // Everything else changes an existing object: undo it only where the object still exists.
+    switch (inv.kind) {
+      case 'netns.create':
+        if (!observed.namespaces[inv.netns]) out.push(inv);
+        break;
+      case 'netns.setForwarding':
+        if (inv.netns === null || (observed.namespaces[inv.netns] && !inDeleted(inv.netns))) {
+          const ns = inv.netns === null ? observed.root : observed.namespaces[inv.netns]!;
+          if ((ns.forwarding ?? false) !== inv.on) out.push(inv);
+        }
+        break;
+      case 'addr.del': {
+        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        if (l?.addresses.includes(inv.cidr)) out.push(inv);
+        break;
+      }
+      case 'addr.add': {
+        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        if (l && !l.addresses.includes(inv.cidr)) out.push(inv);
+        break;
+      }
+      case 'route.del':
+      case 'route.add': {
+        if (inDeleted(inv.netns)) break;
+        const ns = inv.netns === null ? observed.root : observed.namespaces[inv.netns];
+        if (!ns) break;
+        const present = ns.routes.some((r) => routeMatches(inv.route, r));
+        if ((inv.kind === 'route.del') === present) out.push(inv);
+        break;
+      }
+      case 'link.rename':
+        if (exists(inv.netns, inv.from) && !exists(inv.netns, inv.to)) out.push(inv);
+        break;
+      case 'link.delete':
+        // Inverse of something other than a create (none today): only owned links.
+        break;
+      case 'netns.delete':
+        break;
+      default:
+        // Idempotent setters (up/down, mtu, mac, master, stp, alias): apply where the link exists.
+        if ('ifname' in inv && exists(inv.netns, inv.ifname)) out.push(inv);
+        break;
+    }
+  }
+  return out;
+}
+
+export { cmdArgv, render };

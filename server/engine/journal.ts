@@ -1,0 +1,145 @@
+/**
+ * The engine's on-disk memory in stateDir: the journal of the operation in flight (written atomically —
+ * temp file, fsync, rename, fsync dir — before each side effect), the last applied lab per name, and the
+ * "recovery required" flag after a failed rollback. An unreadable journal is reported, never acted upon.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Lab } from '../../shared';
+import type { Operation } from './types';
+
+export async function atomicWrite(path: string, data: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+export interface JournalRecord {
+  kind: 'apply' | 'destroy';
+  lab: string;
+  startedAt: string;
+  ops: Operation[];
+  /** Indices of operations known complete (journaled after their wave). */
+  completed: number[];
+  /** Indices of operations whose wave has started (they may have partly run). */
+  attempted: number[];
+}
+
+export type JournalRead =
+  | { state: 'empty' }
+  | { state: 'ok'; record: JournalRecord }
+  | { state: 'unreadable'; error: string };
+
+export interface RecoveryFlag {
+  at: string;
+  message: string;
+  lab: string;
+}
+
+export class StateDir {
+  constructor(readonly dir: string) {}
+
+  get journalPath(): string {
+    return join(this.dir, 'journal.json');
+  }
+  private get flagPath(): string {
+    return join(this.dir, 'recovery-required.json');
+  }
+  private appliedPath(lab: string): string {
+    return join(this.dir, 'applied', `${lab}.json`);
+  }
+
+  async init(): Promise<void> {
+    await mkdir(join(this.dir, 'applied'), { recursive: true, mode: 0o700 });
+  }
+
+  async readJournal(): Promise<JournalRead> {
+    let text: string;
+    try {
+      text = await readFile(this.journalPath, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'empty' };
+      return { state: 'unreadable', error: String(e) };
+    }
+    if (text.trim() === '') return { state: 'unreadable', error: 'journal is empty' };
+    try {
+      const r = JSON.parse(text) as JournalRecord;
+      if (
+        (r.kind !== 'apply' && r.kind !== 'destroy') ||
+        !Array.isArray(r.ops) ||
+        !Array.isArray(r.completed) ||
+        !Array.isArray(r.attempted)
+      )
+        return { state: 'unreadable', error: 'journal has an unexpected shape' };
+      return { state: 'ok', record: r };
+    } catch (e) {
+      return { state: 'unreadable', error: `journal is not JSON: ${String(e)}` };
+    }
+  }
+
+  writeJournal(r: JournalRecord): Promise<void> {
+    return atomicWrite(this.journalPath, JSON.stringify(r));
+  }
+
+  /** Keeps an unreadable journal aside for a person to look at; acts on nothing. */
+  async quarantineJournal(): Promise<string> {
+    const to = `${this.journalPath}.unreadable-${Date.now()}`;
+    await rename(this.journalPath, to).catch(() => {});
+    return to;
+  }
+
+  async clearJournal(): Promise<void> {
+    await rm(this.journalPath, { force: true });
+  }
+
+  async readFlag(): Promise<RecoveryFlag | null> {
+    try {
+      return JSON.parse(await readFile(this.flagPath, 'utf8')) as RecoveryFlag;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      // Unreadable flag: stay on the safe side.
+      return { at: new Date(0).toISOString(), message: 'recovery flag is unreadable', lab: '' };
+    }
+  }
+  setFlag(f: RecoveryFlag): Promise<void> {
+    return atomicWrite(this.flagPath, JSON.stringify(f));
+  }
+  async clearFlag(): Promise<void> {
+    await rm(this.flagPath, { force: true });
+  }
+
+  async readApplied(lab: string): Promise<Lab | null> {
+    try {
+      return JSON.parse(await readFile(this.appliedPath(lab), 'utf8')) as Lab;
+    } catch {
+      return null;
+    }
+  }
+  writeApplied(lab: Lab): Promise<void> {
+    return atomicWrite(this.appliedPath(lab.name), JSON.stringify(lab));
+  }
+  async clearApplied(lab: string): Promise<void> {
+    await rm(this.appliedPath(lab), { force: true });
+  }
+  async appliedNames(): Promise<string[]> {
+    try {
+      return (await readdir(join(this.dir, 'applied'))).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    } catch {
+      return [];
+    }
+  }
+}

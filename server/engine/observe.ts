@@ -1,0 +1,299 @@
+/**
+ * observe(runner) → ObservedState: the root namespace and every named namespace, read with `ip -j`
+ * (links + addresses + counters, routes of both families, forwarding, nsid map) — ONE `ip -batch` process per
+ * namespace, run with bounded concurrency. Veth peers are resolved across namespaces. Read-only: never
+ * changes anything; never screen-scrapes (JSON only).
+ */
+
+import type { CommandRunner } from './contract';
+import { canonicalCidr, canonicalIp } from './desired';
+import { fanout } from './fanout';
+import { parseMarker } from './marker';
+import type { NetnsRef, ObservedLink, ObservedNetns, ObservedRoute, ObservedState } from './types';
+
+export class ObserveError extends Error {
+  constructor(
+    message: string,
+    readonly argv: string[],
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * iproute2's batch reader cuts every line at `#` (comment), even inside quotes, so a marker such as
+ * `netloom:lab:cable#0` cannot be written in a batch. The kernel alias therefore spells the endpoint suffix
+ * `.0`/`.1` (ids never contain `.`, so this is unambiguous); observe() maps it back.
+ */
+export function markerToAlias(marker: string): string {
+  return marker.replace(/#([01])$/, '.$1');
+}
+export function aliasToMarker(alias: string): string {
+  return alias.startsWith('netloom:') ? alias.replace(/\.([01])$/, '#$1') : alias;
+}
+
+/** Concatenated JSON documents (what `ip -j -batch` prints: one array per command) → values. */
+export function splitJson(text: string): unknown[] {
+  const out: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inStr = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inStr) {
+      if (c === '\\') i++;
+      else if (c === '"') inStr = false;
+      continue;
+    }
+    if (c === '"') inStr = true;
+    else if (c === '[' || c === '{') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 0 && start >= 0) {
+        out.push(JSON.parse(text.slice(start, i + 1)));
+        start = -1;
+      }
+    }
+  }
+  return out;
+}
+
+type J = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+interface RawNetns {
+  ns: ObservedNetns;
+  /** ifindex → veth peer reference as seen from this namespace. */
+  vethRefs: Map<number, { nsid: number | null; peerIndex: number }>;
+  /** nsid → name as seen from this namespace (root has no name: undefined). */
+  nsids: Map<number, string | undefined>;
+}
+
+/** What observe() asks of every namespace (one batch); the driver appends it to final batches too. */
+export const OBSERVE_BATCH = 'addr show\nroute show table all\nnetconf show\nnetns list-id\n';
+
+export const OBSERVE_FLAGS = ['-j', '-d', '-s'];
+const BATCH = OBSERVE_BATCH;
+const FLAGS = OBSERVE_FLAGS;
+
+async function observeRoot(runner: CommandRunner): Promise<RawNetns> {
+  const argv = ['ip', ...FLAGS, '-batch', '-'];
+  const r = await runner.run(argv, { stdin: BATCH, timeoutMs: 30_000 });
+  if (r.code !== 0) throw new ObserveError('cannot read the root namespace', argv, r.stderr);
+  return parseNetns(null, r.stdout);
+}
+
+/** Parses the four JSON documents printed by BATCH. Incomplete output means "could not read": null. */
+export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
+  const docs = splitJson(stdout);
+  if (docs.length < 4 || !docs.every(Array.isArray))
+    throw new ObserveError(`unreadable output for ${name ?? 'root'}`, [], '');
+  const [links = [], routes = [], netconf = [], listId = []] = docs as J[][];
+  const vethRefs = new Map<number, { nsid: number | null; peerIndex: number }>();
+  const observedLinks: ObservedLink[] = [];
+  for (const l of links) {
+    const ifindex = num(l.ifindex) ?? 0;
+    const ifname = str(l.ifname) ?? '';
+    const linkinfo = (l.linkinfo ?? {}) as J;
+    const flags = (Array.isArray(l.flags) ? l.flags : []) as string[];
+    const kind = str(linkinfo.info_kind) ?? (str(l.link_type) === 'loopback' ? 'loopback' : (str(l.link_type) ?? ''));
+    const rawAlias = str(l.ifalias);
+    const alias = rawAlias === undefined ? undefined : aliasToMarker(rawAlias);
+    const addrs = ((Array.isArray(l.addr_info) ? l.addr_info : []) as J[])
+      .filter((a) => a.scope === 'global' && (a.family === 'inet' || a.family === 'inet6'))
+      .map((a) => canonicalCidr(`${str(a.local)}/${num(a.prefixlen)}`));
+    const stats = (l.stats64 ?? {}) as J as { rx?: J; tx?: J };
+    const link: ObservedLink = {
+      netns: name,
+      ifindex,
+      ifname,
+      kind,
+      ...(alias !== undefined && { alias }),
+      marker: parseMarker(alias),
+      adminUp: flags.includes('UP'),
+      operstate: str(l.operstate) ?? 'UNKNOWN',
+      mtu: num(l.mtu) ?? 0,
+      ...(str(l.address) !== undefined && { mac: str(l.address)!.toLowerCase() }),
+      ...(str(l.master) !== undefined && { master: str(l.master) }),
+      addresses: addrs,
+      ...(stats.rx &&
+        stats.tx && {
+          counters: {
+            rxBytes: num(stats.rx.bytes) ?? 0,
+            txBytes: num(stats.tx.bytes) ?? 0,
+            rxPackets: num(stats.rx.packets) ?? 0,
+            txPackets: num(stats.tx.packets) ?? 0,
+          },
+        }),
+      ...(kind === 'bridge' && {
+        stp:
+          num(((linkinfo.info_data ?? {}) as J).stp_state) !== undefined
+            ? num(((linkinfo.info_data ?? {}) as J).stp_state) !== 0
+            : false,
+      }),
+    };
+    if (kind === 'veth') {
+      const peerIndex = num(l.link_index);
+      if (peerIndex !== undefined) {
+        vethRefs.set(ifindex, { nsid: num(l.link_netnsid) ?? null, peerIndex });
+        link.peer = null; // resolved below
+      } else link.peer = null;
+    }
+    observedLinks.push(link);
+  }
+  const observedRoutes: ObservedRoute[] = [];
+  for (const r of routes) {
+    const table = str(r.table) ?? 'main';
+    if (table !== 'main' || (str(r.type) ?? 'unicast') !== 'unicast') continue;
+    const dst = str(r.dst) ?? '';
+    const gw = str(r.gateway);
+    const family: 4 | 6 = dst.includes(':') || gw?.includes(':') || 'pref' in r ? 6 : 4;
+    const to =
+      dst === 'default' ? 'default' : canonicalCidr(dst.includes('/') ? dst : `${dst}/${family === 4 ? 32 : 128}`);
+    observedRoutes.push({
+      family,
+      to,
+      ...(gw !== undefined && { via: canonicalIp(gw) }),
+      ...(str(r.dev) !== undefined && { dev: str(r.dev) }),
+      ...(num(r.metric) !== undefined && { metric: num(r.metric) }),
+      ...(str(r.protocol) !== undefined && { protocol: str(r.protocol) }),
+    });
+  }
+  const fwd = (family: string) =>
+    netconf.find((c) => c.family === family && c.interface === 'all')?.forwarding === true;
+  const nsids = new Map<number, string | undefined>();
+  for (const e of listId) {
+    const id = num(e.nsid);
+    if (id !== undefined) nsids.set(id, str(e.name));
+  }
+  const lo = observedLinks.find((l) => l.ifname === 'lo');
+  return {
+    ns: {
+      name,
+      marker: name === null ? null : (lo?.marker ?? null),
+      forwarding: fwd('inet') && fwd('inet6'),
+      links: observedLinks,
+      routes: observedRoutes,
+    },
+    vethRefs,
+    nsids,
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export const OBSERVE_CONCURRENCY = 8;
+
+/** Names under /run/netns (as `ip netns` sees them in the runner's world). */
+export async function listNetns(runner: CommandRunner): Promise<string[]> {
+  const argv = ['ip', '-j', 'netns', 'list'];
+  const r = await runner.run(argv, { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new ObserveError('cannot list network namespaces', argv, r.stderr);
+  const docs = splitJson(r.stdout);
+  const list = (docs[0] ?? []) as J[];
+  return list.map((e) => str(e.name)).filter((n): n is string => n !== undefined);
+}
+
+/** Raw reads behind each observation, so a partial re-observation can reuse the untouched namespaces. */
+const raws = new WeakMap<ObservedState, Map<NetnsRef, RawNetns>>();
+
+export interface ObserveOptions {
+  /**
+   * Partial re-observation (verify): read the root, these namespaces, the namespaces linked to them by a
+   * veth (in `base`) and any namespace `base` did not know; take every other one from `base`. Only valid
+   * when nothing but the caller has changed those others since `base` was read.
+   */
+  only?: Iterable<string>;
+  base?: ObservedState;
+  /** Output of OBSERVE_BATCH per namespace, already read after its last change (by the driver). */
+  prefetched?: ReadonlyMap<string, string>;
+}
+
+export async function observe(runner: CommandRunner, opts: ObserveOptions = {}): Promise<ObservedState> {
+  const names = await listNetns(runner);
+  const baseRaw = opts.base ? raws.get(opts.base) : undefined;
+  let toRead = names;
+  if (opts.only && opts.base && baseRaw) {
+    const want = new Set(opts.only);
+    // Veth side effects cross namespaces (deleting one end deletes the other): widen by one peer hop.
+    for (const ns of [opts.base.root, ...Object.values(opts.base.namespaces)])
+      for (const l of ns.links) {
+        if (l.peer && l.peer.netns !== null && ns.name !== null && (want.has(ns.name) || want.has(l.peer.netns))) {
+          want.add(ns.name);
+          want.add(l.peer.netns);
+        }
+      }
+    toRead = names.filter((n) => want.has(n) || !baseRaw.has(n));
+  }
+  const pre = opts.prefetched ?? new Map<string, string>();
+  const [root, fan] = await Promise.all([
+    observeRoot(runner),
+    fanout(runner, new Map(toRead.filter((n) => !pre.has(n)).map((n) => [n, BATCH])), FLAGS, { timeoutMs: 60_000 }),
+  ]);
+  for (const [n, text] of pre) if (!fan.outputs.has(n)) fan.outputs.set(n, text);
+  const byName = new Map<NetnsRef, RawNetns>([[null, root]]);
+  const readSet = new Set(toRead);
+  for (const n of names) {
+    if (!readSet.has(n)) {
+      const b = baseRaw?.get(n);
+      if (b) byName.set(n, structuredClone(b));
+      continue;
+    }
+    const text = fan.outputs.get(n);
+    // A namespace deleted between the listing and its read is simply gone; a garbled one is read again.
+    if (text === undefined) continue;
+    try {
+      byName.set(n, parseNetns(n, text));
+    } catch {
+      const again = await runner.run(['ip', '-n', n, ...FLAGS, '-batch', '-'], { stdin: BATCH, timeoutMs: 30_000 });
+      if (again.code === 0) byName.set(n, parseNetns(n, again.stdout));
+    }
+  }
+  // Peers: the nsid map of the namespace holding the end names the other namespace (no name = the root,
+  // which is not under /run/netns); a peer only counts if it points back at us.
+  for (const raw of byName.values()) {
+    for (const link of raw.ns.links) {
+      const ref = raw.vethRefs.get(link.ifindex);
+      if (!ref) continue;
+      const candidates: NetnsRef[] =
+        ref.nsid === null
+          ? [raw.ns.name]
+          : raw.nsids.has(ref.nsid) && raw.nsids.get(ref.nsid) !== undefined
+            ? [raw.nsids.get(ref.nsid)!]
+            : [null];
+      for (const c of candidates) {
+        const other = byName.get(c);
+        const peer = other?.ns.links.find((l) => l.ifindex === ref.peerIndex && l.kind === 'veth');
+        const back = peer && other!.vethRefs.get(peer.ifindex);
+        if (peer && back && back.peerIndex === link.ifindex) {
+          link.peer = { netns: c, ifname: peer.ifname, ifindex: peer.ifindex };
+          break;
+        }
+      }
+    }
+  }
+  const namespaces: Record<string, ObservedNetns> = {};
+  for (const n of names) {
+    const r = byName.get(n);
+    if (r) namespaces[n] = r.ns;
+  }
+  const state = { root: root.ns, namespaces };
+  raws.set(state, byName);
+  return state;
+}
