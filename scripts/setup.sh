@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # iproute2: ip/bridge/tc; util-linux: unshare/nsenter (sandbox); iputils-ping: reachability;
-# chromium: browser tests and screenshots; tcpdump: packet capture; nftables: NAT; procps: sysctl.
-DEB_PACKAGES=(iproute2 util-linux iputils-ping chromium tcpdump nftables procps ca-certificates)
+# traceroute: path confirmation; chromium: browser tests and screenshots; tcpdump: packet capture;
+# nftables: NAT; procps: sysctl.
+DEB_PACKAGES=(iproute2 util-linux iputils-ping traceroute chromium tcpdump nftables procps ca-certificates)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

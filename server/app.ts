@@ -13,12 +13,13 @@ import type { Mode } from '../shared';
 import { AppError, toErrorResponse } from './api/errors';
 import { apiRouter } from './api/routes';
 import { Security, stripTokenFromUrl } from './api/security';
-import type { Engine } from './engine/contract';
+import type { CommandRunner, Engine } from './engine/contract';
 import { type Logger, redactUrl } from './log';
 import { OperationQueue } from './ops/queue';
 import { StatusHub } from './status/hub';
 import type { Example } from './store/labFiles';
 import type { LabStore } from './store/labStore';
+import { ToolsService } from './tools/service';
 
 export const BODY_LIMIT = '2mb';
 
@@ -39,6 +40,8 @@ export interface AppDeps {
   statusIntervalMs?: number;
   heartbeatMs?: number;
   version?: string;
+  /** Runner of the world labs live in (sandbox or host): enables the live tools (exec, terminal, capture). */
+  runner?: CommandRunner;
 }
 
 export interface App {
@@ -47,6 +50,7 @@ export interface App {
   hub: StatusHub;
   ops: OperationQueue;
   security: Security;
+  tools: ToolsService;
   /** Stops accepting, drops sockets and connections. Does not close the engine. */
   close(): Promise<void>;
 }
@@ -80,6 +84,12 @@ export function createApp(deps: AppDeps): App {
     ...(deps.heartbeatMs ? { heartbeatMs: deps.heartbeatMs } : {}),
   });
   ops.onEvent((e) => hub.onOperation(e));
+  const tools = new ToolsService({
+    engine: deps.engine,
+    store: deps.store,
+    log,
+    ...(deps.runner ? { runner: deps.runner } : {}),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -136,6 +146,7 @@ export function createApp(deps: AppDeps): App {
       version: deps.version ?? packageVersion(),
       examples: deps.examples ?? [],
       ...(deps.defaultLab ? { defaultLab: deps.defaultLab } : {}),
+      tools,
     }),
   );
 
@@ -166,7 +177,7 @@ export function createApp(deps: AppDeps): App {
     app.use(express.static(staticDir, { index: false, dotfiles: 'ignore', fallthrough: true }));
     // SPA fallback: any other page path gets index.html (it embeds no secret; the cookie authenticates).
     app.get('/{*path}', (req, res, next) => {
-      if (req.path.startsWith('/api/') || req.path === '/ws') return next();
+      if (req.path.startsWith('/api/') || req.path === '/ws' || req.path.startsWith('/ws/')) return next();
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(index);
     });
@@ -202,15 +213,17 @@ export function createApp(deps: AppDeps): App {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    // Same checks for every socket: status (/ws), terminal (/ws/term) and capture (/ws/capture).
     const err =
-      path === '/ws'
+      path === '/ws' || tools.handles(path)
         ? security.checkRequest(req, { needToken: true, allowQuery: true, upgrade: true })
         : new AppError('NotFound', 'not found');
     if (err) {
       log.info({ url: redactUrl(req.url ?? ''), code: err.code }, 'websocket refused');
       return refuseUpgrade(socket, toErrorResponse(err).status);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws));
+    if (path === '/ws') wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws));
+    else tools.upgrade(path, req, socket, head);
   });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -219,6 +232,7 @@ export function createApp(deps: AppDeps): App {
 
   const close = async (): Promise<void> => {
     hub.close();
+    tools.close();
     wss.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -226,7 +240,7 @@ export function createApp(deps: AppDeps): App {
     });
   };
 
-  return { app, server, hub, ops, security, close };
+  return { app, server, hub, ops, security, tools, close };
 }
 
 function refuseUpgrade(socket: Duplex, status: number): void {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, formatPath, type Mode } from '../shared';
 import { AppError } from './api/errors';
 import { createApp, packageVersion } from './app';
-import type { Engine, Sandbox } from './engine/contract';
+import type { CommandRunner, Engine, Sandbox } from './engine/contract';
 import { createLogger, type Logger } from './log';
 import { type CheckedLab, loadExamples, readLabFile } from './store/labFiles';
 import { LabStore } from './store/labStore';
@@ -125,11 +125,12 @@ async function openEngineFor(
   mode: Mode,
   stateDir: string,
   log: Logger,
-): Promise<{ engine: Engine; sandbox: Sandbox | null }> {
+): Promise<{ engine: Engine; sandbox: Sandbox | null; runner?: CommandRunner }> {
   const { openEngine } = await import('./engine/engine');
   if (mode === 'host') {
     const { hostRunner } = await import('./engine/runner');
-    return { engine: await openEngine({ stateDir, runner: hostRunner() }), sandbox: null };
+    const runner = hostRunner();
+    return { engine: await openEngine({ stateDir, runner }), sandbox: null, runner };
   }
   const { createSandbox } = await import('./engine/sandbox');
   const sandbox = await createSandbox();
@@ -139,7 +140,11 @@ async function openEngineFor(
     const engineDir = join(stateDir, 'sandbox-engine');
     await rm(engineDir, { recursive: true, force: true });
     await mkdir(engineDir, { recursive: true, mode: 0o700 });
-    return { engine: await openEngine({ stateDir: engineDir, runner: sandbox.runner }), sandbox };
+    return {
+      engine: await openEngine({ stateDir: engineDir, runner: sandbox.runner }),
+      sandbox,
+      runner: sandbox.runner,
+    };
   } catch (e) {
     await sandbox.close();
     throw e;
@@ -188,7 +193,11 @@ function bannerHost(listen: string): string {
 
 /** Test seam: replaces the engine factory (the real one needs the engine modules and, for host mode, root). */
 export interface ServeHooks {
-  openEngine?: (mode: Mode, stateDir: string, log: Logger) => Promise<{ engine: Engine; sandbox: Sandbox | null }>;
+  openEngine?: (
+    mode: Mode,
+    stateDir: string,
+    log: Logger,
+  ) => Promise<{ engine: Engine; sandbox: Sandbox | null; runner?: CommandRunner }>;
   /** Resolves with the listening port, once listening. */
   onListening?: (port: number, stop: () => void) => void;
   /** Where the start-up banner goes (default stdout). */
@@ -226,8 +235,10 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
 
   let engine: Engine;
   let sandbox: Sandbox | null;
+  // The live tools run their programs in the same world as the engine (sandbox or host).
+  let runner: CommandRunner | undefined;
   try {
-    ({ engine, sandbox } = await (hooks.openEngine ?? openEngineFor)(opts.mode, opts.stateDir, log));
+    ({ engine, sandbox, runner } = await (hooks.openEngine ?? openEngineFor)(opts.mode, opts.stateDir, log));
   } catch (e) {
     log.error({ err: e }, 'engine failed to start');
     console.error(`netloom serve: cannot start the ${opts.mode} engine: ${e instanceof Error ? e.message : String(e)}`);
@@ -249,6 +260,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     ...(defaultLab ? { defaultLab } : {}),
     statusIntervalMs: opts.statusIntervalMs,
     version: packageVersion(),
+    ...(runner ? { runner } : {}),
   });
 
   const shutdownEngine = async () => {

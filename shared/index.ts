@@ -6,4 +6,5 @@ export * from './layout';
 export * from './names';
 export * from './plan';
 export * from './status';
+export * from './tools';
 export * from './validate';

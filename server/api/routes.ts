@@ -20,6 +20,7 @@ import type { Engine } from '../engine/contract';
 import type { OperationQueue } from '../ops/queue';
 import { type CheckedLab, checkLab, checkLabFileData, type Example, parseLabText } from '../store/labFiles';
 import type { LabStore, StoredLab } from '../store/labStore';
+import type { ToolsService } from '../tools/service';
 import { AppError, zodIssues } from './errors';
 import type { Security } from './security';
 
@@ -32,6 +33,8 @@ export interface ApiDeps {
   version: string;
   examples: Example[];
   defaultLab?: string;
+  /** Live tools (exec, path, reachability); absent = those routes answer 404. */
+  tools?: ToolsService;
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -224,6 +227,9 @@ export function apiRouter(deps: ApiDeps): Router {
     }
     await created(res, await store.create(ex.lab, ex.layout));
   });
+
+  // ---- live tools ----
+  if (deps.tools) r.use(deps.tools.router());
 
   r.use((_req: Request, _res: Response) => {
     throw new AppError('NotFound', 'no such API route');
