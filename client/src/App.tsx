@@ -1,0 +1,148 @@
+/** App shell: store + actions providers, layout (toolbar, palette, canvas, side panel), theme and shortcuts. */
+import { ReactFlowProvider } from '@xyflow/react';
+import { lazy, Suspense, useEffect, useMemo } from 'react';
+import { ActionsProvider, createActions } from './actions';
+import { type ApiClient, createApiClient } from './api/client';
+import Canvas from './canvas/Canvas';
+import { ProgressBar, ResultBanner } from './panels/Activity';
+import { Inspector } from './panels/Inspector';
+import { Legend } from './panels/Legend';
+import { Palette } from './panels/Palette';
+import { Toolbar } from './panels/Toolbar';
+import { EditorProvider, useEditor, useEditorStore } from './store/context';
+import { createEditorStore, type EditorStore } from './store/editorStore';
+import { selectErrorCount, selectPanel, selectTheme } from './store/selectors';
+import type { Theme } from './store/uiSlice';
+import { useShortcuts } from './useShortcuts';
+
+const PlanPanel = lazy(() => import('./panels/PlanPanel'));
+const ProblemsList = lazy(() => import('./panels/ProblemsList'));
+const OpenDialog = lazy(() => import('./panels/OpenDialog'));
+
+const THEME_KEY = 'netloom.theme';
+
+export function initialTheme(): Theme {
+  try {
+    const saved = localStorage.getItem(THEME_KEY);
+    if (saved === 'light' || saved === 'dark') return saved;
+    return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  } catch {
+    return 'light';
+  }
+}
+
+function SidePanel() {
+  const store = useEditorStore();
+  const panel = useEditor(selectPanel);
+  const errors = useEditor(selectErrorCount);
+  const tab = (id: typeof panel, label: React.ReactNode) => (
+    <button
+      type="button"
+      role="tab"
+      aria-selected={panel === id}
+      className={panel === id ? 'on' : ''}
+      data-testid={`panel.${id}`}
+      onClick={() => store.getState().setPanel(id)}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <aside className="nl-side">
+      <div className="nl-tabs" role="tablist">
+        {tab('inspector', 'Inspector')}
+        {tab(
+          'problems',
+          <>
+            Problems{' '}
+            <span className={`nl-count${errors ? ' bad' : ''}`} data-testid="problems.count">
+              {errors}
+            </span>
+          </>,
+        )}
+        {tab('plan', 'Plan')}
+      </div>
+      <div className="nl-side-body">
+        <Suspense fallback={<div className="nl-empty">Loading…</div>}>
+          {panel === 'inspector' && <Inspector />}
+          {panel === 'problems' && <ProblemsList />}
+          {panel === 'plan' && <PlanPanel />}
+        </Suspense>
+      </div>
+    </aside>
+  );
+}
+
+function Toast() {
+  const toast = useEditor((s) => s.toast);
+  const store = useEditorStore();
+  useEffect(() => {
+    if (!toast) return;
+    const t = setTimeout(() => store.setState({ toast: null }), toast.kind === 'error' ? 8000 : 3500);
+    return () => clearTimeout(t);
+  }, [toast, store]);
+  if (!toast) return null;
+  return (
+    <div className={`nl-toast ${toast.kind}`} role="alert" data-testid="toast">
+      {toast.text}
+    </div>
+  );
+}
+
+function Shell({ store }: { store: EditorStore }) {
+  const theme = useEditor(selectTheme);
+  const dialog = useEditor((s) => s.dialog);
+  const actions = useMemo(() => createActions(store, createApiClient()), [store]);
+  useShortcuts(store, actions);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    try {
+      localStorage.setItem(THEME_KEY, theme);
+    } catch {
+      /* private mode */
+    }
+  }, [theme]);
+  useEffect(() => {
+    void actions.init();
+    return () => actions.socket.stop();
+  }, [actions]);
+  return (
+    <ActionsProvider value={actions}>
+      <ReactFlowProvider>
+        <div className="nl-app">
+          <Toolbar />
+          <div className="nl-main">
+            <nav className="nl-left">
+              <Palette />
+              <Legend />
+            </nav>
+            <main className="nl-stage">
+              <Canvas />
+              <div className="nl-overlay">
+                <ProgressBar />
+                <ResultBanner />
+              </div>
+            </main>
+            <SidePanel />
+          </div>
+          <Toast />
+          {dialog && (
+            <Suspense fallback={null}>
+              <OpenDialog />
+            </Suspense>
+          )}
+        </div>
+      </ReactFlowProvider>
+    </ActionsProvider>
+  );
+}
+
+export function App({ store: given, api }: { store?: EditorStore; api?: ApiClient }) {
+  const store = useMemo(() => given ?? createEditorStore({ theme: initialTheme() }), [given]);
+  void api;
+  return (
+    <EditorProvider store={store}>
+      <Shell store={store} />
+    </EditorProvider>
+  );
+}

@@ -1,0 +1,236 @@
+/**
+ * App actions: the glue between the store, the HTTP client and the status socket (open, save, apply,
+ * destroy, plan, import/export). UI components call these; they never call fetch themselves.
+ */
+import { createContext, useContext } from 'react';
+import type { ServerMessage } from '../../shared/api';
+import type { Lab } from '../../shared/lab';
+import { emptyLayout, type Layout } from '../../shared/layout';
+import { validate } from '../../shared/validate';
+import { type ApiClient, ApiError } from './api/client';
+import { StatusSocket } from './api/statusSocket';
+import type { EditorStore } from './store/editorStore';
+import { problemsOf, selectDirty } from './store/selectors';
+
+export type Actions = ReturnType<typeof createActions>;
+
+export function createActions(store: EditorStore, api: ApiClient) {
+  const st = () => store.getState();
+  const fail = (e: unknown, what: string) => {
+    const msg = e instanceof ApiError ? e.body.message : (e as Error).message;
+    st().notify(`${what}: ${msg}`, 'error');
+  };
+
+  const onMessage = (m: ServerMessage) => {
+    const name = st().lab.name;
+    switch (m.type) {
+      case 'hello':
+        st().setMode(m.mode);
+        break;
+      case 'snapshot':
+        if (m.status.lab === name) st().applySnapshot(m.status);
+        break;
+      case 'delta':
+        if (m.lab === name) st().applyDelta(m);
+        break;
+      case 'progress':
+        if (m.lab !== name) break;
+        if (st().result?.operationId === m.operationId) break;
+        st().setProgress({
+          operationId: m.operationId,
+          step: m.step,
+          total: m.total,
+          phase: m.phase,
+          ...(m.command ? { command: m.command } : {}),
+          ...(m.object ? { object: m.object } : {}),
+        });
+        break;
+      case 'result':
+        if (m.result.lab !== name) break;
+        st().setResult(m.result);
+        if (st().panel === 'plan') void actions.loadPlan();
+        break;
+      case 'error':
+        st().notify(m.message, 'error');
+        break;
+    }
+  };
+
+  const socket = new StatusSocket({ onMessage, onState: (s) => st().setConnection(s) });
+
+  function load(lab: Lab, layout: Layout, revision: number | null) {
+    // Re-opening the lab we already watch keeps its live status: the server sends a snapshot only on a new
+    // subscription and then deltas of what changes, so clearing it here would leave stale greys.
+    const sameLab = st().lab.name === lab.name && st().revision !== null;
+    st().loadDocument(lab, layout, revision);
+    store.temporal.getState().clear();
+    if (!sameLab) st().resetStatus();
+    st().setPlan({ state: 'idle', result: null });
+    // A lab file without positions (hand-written, imported): arrange it once with ELK so nothing overlaps.
+    if (lab.nodes.length > 0 && lab.nodes.every((n) => !layout.positions[n.id])) {
+      void import('./canvas/autoLayout')
+        .then(({ autoLayout }) => autoLayout(lab, new Map()))
+        .then((positions) => {
+          if (st().lab === lab) st().adoptPositions(positions);
+        })
+        .catch(() => undefined);
+    }
+    // A lab the server has never stored has no status to watch yet: subscribe after the first save.
+    if (revision !== null) socket.subscribe(lab.name);
+    try {
+      history.replaceState(null, '', `${location.pathname}#${encodeURIComponent(lab.name)}`);
+    } catch {
+      /* not in a browser */
+    }
+  }
+
+  const actions = {
+    socket,
+    async init() {
+      socket.start();
+      try {
+        const info = await api.info();
+        st().setMode(info.mode);
+        const wanted = decodeURIComponent(location.hash.slice(1));
+        const { labs } = await api.listLabs();
+        const pick =
+          labs.find((l) => l.name === wanted)?.name ??
+          labs.find((l) => l.name === info.defaultLab)?.name ??
+          labs[0]?.name;
+        if (pick) await actions.openLab(pick);
+        else actions.newLab();
+      } catch (e) {
+        fail(e, 'Cannot load');
+      }
+    },
+    async openLab(name: string) {
+      try {
+        const doc = await api.getLab(name);
+        load(doc.lab, doc.layout, doc.revision);
+        st().setDialog(null);
+      } catch (e) {
+        fail(e, `Cannot open ${name}`);
+      }
+    },
+    async openExample(file: string) {
+      try {
+        const doc = await api.openExample(file);
+        load(doc.lab, doc.layout, doc.revision);
+        st().setDialog(null);
+      } catch (e) {
+        fail(e, 'Cannot open example');
+      }
+    },
+    async listLabs() {
+      return (await api.listLabs()).labs;
+    },
+    async listExamples() {
+      return (await api.listExamples()).examples;
+    },
+    newLab(name?: string) {
+      const n = name ?? `lab-${Date.now().toString(36).slice(-5)}`;
+      load({ version: 1, name: n, title: 'New lab', nodes: [], links: [] }, emptyLayout(), null);
+    },
+    /** Save; returns false (after telling the user why) when it could not. */
+    async save(): Promise<boolean> {
+      const { lab, layout, revision } = st();
+      if (problemsOf(lab).errors && revision === null) {
+        st().notify('Fix the problems before the first save', 'error');
+        return false;
+      }
+      try {
+        const doc = revision === null ? await api.createLab(lab, layout) : await api.saveLab(lab, layout, revision);
+        // Keep the user's objects (undo history stays valid); adopt the server's revision.
+        st().markSaved(doc.revision);
+        if (revision === null) socket.subscribe(lab.name);
+        return true;
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 409)
+          st().notify('This lab was changed elsewhere (revision conflict). Reopen it to get the latest.', 'error');
+        else fail(e, 'Save failed');
+        return false;
+      }
+    },
+    async saveIfDirty(): Promise<boolean> {
+      return selectDirty(st()) ? actions.save() : true;
+    },
+    async apply() {
+      if (problemsOf(st().lab).errors) {
+        st().notify('Apply refused: fix the problems first', 'error');
+        return;
+      }
+      if (!(await actions.saveIfDirty())) return;
+      try {
+        const { operationId } = await api.apply(st().lab.name, st().revision ?? undefined);
+        if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
+          st().startOperation(operationId, 'apply');
+      } catch (e) {
+        fail(e, 'Apply refused');
+      }
+    },
+    async destroy() {
+      try {
+        const { operationId } = await api.destroy(st().lab.name);
+        if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
+          st().startOperation(operationId, 'destroy');
+      } catch (e) {
+        fail(e, 'Destroy refused');
+      }
+    },
+    async loadPlan() {
+      st().setPanel('plan');
+      if (problemsOf(st().lab).errors) {
+        st().setPlan({ state: 'error', result: null, error: 'Fix the problems first: a plan needs a valid lab.' });
+        return;
+      }
+      st().setPlan({ state: 'loading', result: st().plan.result });
+      if (!(await actions.saveIfDirty())) {
+        st().setPlan({ state: 'error', result: null, error: 'Save failed' });
+        return;
+      }
+      try {
+        st().setPlan({ state: 'ready', result: await api.plan(st().lab.name, st().revision ?? undefined) });
+      } catch (e) {
+        st().setPlan({ state: 'error', result: null, error: e instanceof Error ? e.message : String(e) });
+      }
+    },
+    /** Import a lab file (JSON or YAML): checked in the browser first for a fast message, stored by the server. */
+    async importText(text: string, filename = '') {
+      try {
+        const format = filename.endsWith('.json') || text.trimStart().startsWith('{') ? 'json' : 'yaml';
+        const data = format === 'json' ? JSON.parse(text) : (await import('yaml')).parse(text);
+        const labInput = data && typeof data === 'object' && 'lab' in data ? (data as { lab: unknown }).lab : data;
+        const res = validate(labInput);
+        if (!res.ok) {
+          const i = res.issues[0];
+          st().notify(`Import failed: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid lab'}`, 'error');
+          return;
+        }
+        const doc = await api.importLab(text, format);
+        load(doc.lab, doc.layout, doc.revision);
+        st().notify(`Imported ${doc.lab.name}`);
+      } catch (e) {
+        fail(e, 'Import failed');
+      }
+    },
+    async exportText(format: 'json' | 'yaml') {
+      const { lab, layout } = st();
+      const { downloadText } = await import('./canvas/exportImage');
+      if (format === 'json') downloadText(`${JSON.stringify(lab, null, 2)}\n`, `${lab.name}.json`, 'application/json');
+      else {
+        const YAML = await import('yaml');
+        downloadText(YAML.stringify(lab), `${lab.name}.yaml`, 'application/yaml');
+      }
+      void layout;
+    },
+  };
+  return actions;
+}
+
+const ActionsCtx = createContext<Actions | null>(null);
+export const ActionsProvider = ActionsCtx.Provider;
+export function useActions(): Actions {
+  const a = useContext(ActionsCtx);
+  if (!a) throw new Error('useActions outside <ActionsProvider>');
+  return a;
+}

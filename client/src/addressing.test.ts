@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { validate } from '../../shared/validate';
+import {
+  freeSubnet,
+  ifnamesNear,
+  overlaps,
+  parseCidr4,
+  proposeIfname,
+  proposeLink,
+  proposeNode,
+  subnetsInLab,
+  suggestRoutes,
+} from './addressing';
+import { makeBridge, makeEndpoint, makeLab, makeNamespace, makeVeth, makeVethPair } from './testing/factories';
+
+describe('addressing', () => {
+  it('parses CIDRs and detects overlap', () => {
+    const a = parseCidr4('10.0.1.7/24')!;
+    expect(a.prefix).toBe(24);
+    expect(overlaps(a, parseCidr4('10.0.1.128/25')!)).toBe(true);
+    expect(overlaps(a, parseCidr4('10.0.2.1/24')!)).toBe(false);
+    expect(parseCidr4('fd00::1/64')).toBeNull();
+  });
+
+  it('proposes a /30 for a point-to-point veth that overlaps nothing', () => {
+    const lab = makeVethPair(); // uses 10.0.0.0/30
+    const l = proposeLink(lab, 'red', 'blue');
+    expect(l.endpoints[0].addresses).toEqual(['10.0.0.5/30']);
+    expect(l.endpoints[1].addresses).toEqual(['10.0.0.6/30']);
+    expect(l.endpoints[0].ifname).toBe('red-eth1');
+    expect(l.endpoints[1].ifname).toBe('blue-eth1');
+  });
+
+  it('gives a bridge LAN a fresh /24 and then the next free host in it', () => {
+    let lab = makeLab({ nodes: [makeNamespace('a'), makeNamespace('b'), makeBridge('br', 'br0')] });
+    const l1 = proposeLink(lab, 'a', 'br');
+    expect(l1.endpoints[0].addresses).toEqual(['10.0.1.1/24']);
+    expect(l1.endpoints[1].addresses).toEqual([]);
+    expect(l1.endpoints[1].ifname).toBe('br0-p1');
+    lab = { ...lab, links: [l1] };
+    const l2 = proposeLink(lab, 'br', 'b');
+    expect(l2.endpoints[1].addresses).toEqual(['10.0.1.2/24']);
+    expect(l2.endpoints[0].ifname).toBe('br0-p2');
+  });
+
+  it('never overlaps anything in the lab, across many links', () => {
+    let lab = makeLab({ nodes: [makeBridge('br1', 'br0'), makeBridge('br2', 'br1')] });
+    for (let i = 0; i < 12; i++) lab = { ...lab, nodes: [...lab.nodes, makeNamespace(`n${i}`)] };
+    for (let i = 0; i < 12; i++) {
+      const other = i % 3 === 0 ? 'br1' : i % 3 === 1 ? 'br2' : `n${(i + 1) % 12}`;
+      lab = { ...lab, links: [...lab.links, proposeLink(lab, `n${i}`, other)] };
+    }
+    const seen = new Set<string>();
+    for (const l of lab.links)
+      for (const e of l.endpoints)
+        for (const a of e.addresses) {
+          expect(seen.has(a.split('/')[0]!)).toBe(false);
+          seen.add(a.split('/')[0]!);
+        }
+    // Distinct LANs never overlap; point-to-point /30s never overlap a LAN.
+    const nets = subnetsInLab(lab);
+    const distinct = [...new Map(nets.map((n) => [`${n.base}/${n.prefix}`, n])).values()];
+    for (let i = 0; i < distinct.length; i++)
+      for (let j = i + 1; j < distinct.length; j++) expect(overlaps(distinct[i]!, distinct[j]!)).toBe(false);
+    expect(validate(lab).ok).toBe(true);
+  });
+
+  it('names: red-eth0, red-eth1…; fits IFNAMSIZ', () => {
+    const lab = makeLab({ nodes: [makeNamespace('r', 'averyveryverylongname')] });
+    const n = lab.nodes[0]!;
+    const name = proposeIfname(lab, n);
+    expect(new TextEncoder().encode(name).length).toBeLessThanOrEqual(15);
+    expect(name.endsWith('0')).toBe(true);
+  });
+
+  it('picks friendly unique namespace and bridge names', () => {
+    const lab = makeVethPair();
+    expect(proposeNode(lab, 'namespace')).toMatchObject({ kind: 'namespace', name: 'green' });
+    expect(proposeNode(lab, 'bridge')).toMatchObject({ kind: 'bridge', name: 'br0' });
+  });
+
+  it('knows which names share a network namespace', () => {
+    const lab = makeLab({
+      nodes: [makeNamespace('a'), makeBridge('b', 'br0', { namespace: 'a' } as never)],
+      links: [makeVeth('l', makeEndpoint('a', 'a-eth0'), makeEndpoint('b', 'br0-p1'))],
+    });
+    expect([...ifnamesNear(lab, 'a')].sort()).toEqual(['a-eth0', 'br0', 'br0-p1']);
+  });
+
+  it('freeSubnet skips used space', () => {
+    const lab = makeVethPair();
+    expect(freeSubnet(lab, 24).base).toBe(parseCidr4('10.0.1.0/24')!.base);
+  });
+
+  it('suggests routes through a router', () => {
+    const lab = makeLab({
+      nodes: [makeNamespace('a'), makeNamespace('r', 'r', { forwarding: true } as never), makeNamespace('b')],
+      links: [
+        makeVeth('l1', makeEndpoint('a', 'a-eth0', ['10.0.0.1/30']), makeEndpoint('r', 'r-eth0', ['10.0.0.2/30'])),
+        makeVeth('l2', makeEndpoint('r', 'r-eth1', ['10.0.0.5/30']), makeEndpoint('b', 'b-eth0', ['10.0.0.6/30'])),
+      ],
+    });
+    expect(suggestRoutes(lab, 'r')).toEqual([
+      { node: 'a', route: { to: '10.0.0.4/30', via: '10.0.0.2' } },
+      { node: 'b', route: { to: '10.0.0.0/30', via: '10.0.0.5' } },
+    ]);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * Pure proposals for new objects: ids, kernel names, and addresses when two nodes are linked.
+ * A fresh /24 per bridge LAN (next free host in it), a /30 per point-to-point veth, never overlapping
+ * anything already in the lab. No I/O, no store: the store's `connect` verb calls this.
+ */
+import type { BridgeNode, Endpoint, Lab, LabNode, NodeKind, Route, VethLink } from '../../shared/lab';
+import { IFNAME_MAX_BYTES } from '../../shared/names';
+
+const NAMESPACE_NAMES = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'cyan', 'pink', 'lime', 'teal'];
+
+// ---------- ids and names ----------
+
+/** Next free id like `ns3` given the ids already in use. */
+export function nextId(prefix: string, used: ReadonlySet<string>): string {
+  for (let i = 1; ; i++) {
+    const id = `${prefix}${i}`;
+    if (!used.has(id)) return id;
+  }
+}
+
+export function usedIds(lab: Lab): Set<string> {
+  return new Set<string>([...lab.nodes.map((n) => n.id), ...lab.links.map((l) => l.id)]);
+}
+
+export function nodeName(n: LabNode): string {
+  return n.kind === 'host' ? 'host' : n.name;
+}
+
+/** A fresh node of `kind` with a friendly unique name (red, blue, … for namespaces; br0, br1 … for bridges). */
+export function proposeNode(lab: Lab, kind: NodeKind, used = usedIds(lab)): LabNode {
+  const names = new Set(lab.nodes.map(nodeName));
+  if (kind === 'namespace') {
+    const id = nextId('ns', used);
+    const name = NAMESPACE_NAMES.find((n) => !names.has(n)) ?? nextName('ns', names, 1);
+    return { id, kind, name, forwarding: false, routes: [] };
+  }
+  if (kind === 'bridge') {
+    const id = nextId('br', used);
+    return { id, kind, name: nextName('br', names, 0), addresses: [] };
+  }
+  return { id: nextId('host', used), kind: 'host' };
+}
+
+function nextName(prefix: string, used: ReadonlySet<string>, from: number): string {
+  for (let i = from; ; i++) if (!used.has(`${prefix}${i}`)) return `${prefix}${i}`;
+}
+
+/** Interface names already used in the network namespace where node `nodeId`'s interfaces live. */
+export function ifnamesNear(lab: Lab, nodeId: string): Set<string> {
+  const node = lab.nodes.find((n) => n.id === nodeId);
+  // Bridge ports live in the bridge's namespace (root when unset); a host node is the root namespace.
+  const space = (id: string): string => {
+    const n = lab.nodes.find((x) => x.id === id);
+    if (!n) return id;
+    if (n.kind === 'bridge') return n.namespace ?? '@root';
+    if (n.kind === 'host') return '@root';
+    return n.id;
+  };
+  const target = node ? space(node.id) : nodeId;
+  const names = new Set<string>();
+  for (const l of lab.links) for (const e of l.endpoints) if (space(e.node) === target) names.add(e.ifname);
+  for (const n of lab.nodes) if (n.kind === 'bridge' && (n.namespace ?? '@root') === target) names.add(n.name);
+  return names;
+}
+
+/** `red-eth0`, `red-eth1` for namespaces; `br0-p1` for bridge ports; `host-eth0` for the host. */
+export function proposeIfname(lab: Lab, node: LabNode, taken: ReadonlySet<string> = new Set()): string {
+  const used = new Set([...ifnamesNear(lab, node.id), ...taken]);
+  const base = nodeName(node);
+  const [stem, from] = node.kind === 'bridge' ? [`${base}-p`, 1] : [`${base}-eth`, 0];
+  for (let i = from; ; i++) {
+    const suffix = `${i}`;
+    const head = stem.slice(0, Math.max(1, IFNAME_MAX_BYTES - suffix.length));
+    const name = `${head}${suffix}`;
+    if (!used.has(name)) return name;
+  }
+}
+
+// ---------- IPv4 arithmetic ----------
+
+export interface Net {
+  base: number; // network address as an unsigned 32-bit number
+  prefix: number;
+}
+
+export function parseIpv4(s: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return null;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return null;
+  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
+}
+
+export function formatIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+const mask = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+
+/** `10.0.1.7/24` → { base: 10.0.1.0, prefix: 24 } plus the host address; null for IPv6 or junk. */
+export function parseCidr4(cidr: string): (Net & { addr: number }) | null {
+  const [ip, p] = cidr.split('/');
+  const addr = parseIpv4(ip ?? '');
+  const prefix = Number(p);
+  if (addr === null || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return null;
+  return { addr, prefix, base: (addr & mask(prefix)) >>> 0 };
+}
+
+export function overlaps(a: Net, b: Net): boolean {
+  const p = Math.min(a.prefix, b.prefix);
+  return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
+}
+
+/** Every IPv4 subnet mentioned anywhere in the lab (endpoints, bridges, routes). */
+export function subnetsInLab(lab: Lab): Net[] {
+  const out: Net[] = [];
+  const add = (c: string) => {
+    const n = parseCidr4(c);
+    if (n) out.push({ base: n.base, prefix: n.prefix });
+  };
+  for (const l of lab.links) for (const e of l.endpoints) e.addresses.forEach(add);
+  for (const n of lab.nodes) {
+    if (n.kind === 'bridge') n.addresses.forEach(add);
+    if (n.kind === 'namespace') for (const r of n.routes) if (r.to !== 'default') add(r.to);
+  }
+  return out;
+}
+
+/** First free subnet of `prefix` inside 10.0.0.0/8, skipping 10.0.0.0/24 for LANs (kept for point-to-point). */
+export function freeSubnet(lab: Lab, prefix: number, extra: Net[] = []): Net {
+  const taken = [...subnetsInLab(lab), ...extra];
+  const step = 2 ** (32 - prefix);
+  const start = prefix <= 24 ? parseIpv4('10.0.1.0')! : parseIpv4('10.0.0.0')!;
+  const end = parseIpv4('10.255.255.255')!;
+  for (let base = start; base + step - 1 <= end; base += step) {
+    const cand = { base, prefix };
+    if (!taken.some((t) => overlaps(t, cand))) return cand;
+  }
+  throw new Error('no free IPv4 subnet left in 10.0.0.0/8');
+}
+
+// ---------- LANs ----------
+
+/** The IPv4 subnet of the LAN behind a bridge: from its own address or any host plugged into it. */
+export function bridgeLan(lab: Lab, bridge: BridgeNode): (Net & { used: Set<number> }) | null {
+  let lan: Net | null = null;
+  const used = new Set<number>();
+  const consider = (c: string) => {
+    const n = parseCidr4(c);
+    if (!n) return;
+    if (!lan) lan = { base: n.base, prefix: n.prefix };
+    if (overlaps(lan, n)) used.add(n.addr);
+  };
+  bridge.addresses.forEach(consider);
+  for (const l of lab.links) {
+    const i = l.endpoints.findIndex((e) => e.node === bridge.id);
+    if (i < 0) continue;
+    const other = l.endpoints[1 - i]!;
+    other.addresses.forEach(consider);
+  }
+  return lan ? { ...(lan as Net), used } : null;
+}
+
+function nextHost(net: Net, used: ReadonlySet<number>): number | null {
+  const size = 2 ** (32 - net.prefix);
+  for (let i = 1; i < size - 1; i++) if (!used.has(net.base + i)) return net.base + i;
+  return null;
+}
+
+// ---------- links ----------
+
+/**
+ * The veth a user gets when dragging from node `a` to node `b`: names on both ends, and addresses:
+ * host–bridge → the next free host of the bridge's LAN (a fresh /24 if it has none);
+ * point-to-point → both ends of a fresh /30; bridge–bridge → no addresses.
+ */
+export function proposeLink(lab: Lab, aId: string, bId: string, used = usedIds(lab)): VethLink {
+  const a = lab.nodes.find((n) => n.id === aId);
+  const b = lab.nodes.find((n) => n.id === bId);
+  if (!a || !b) throw new Error(`unknown node ${a ? bId : aId}`);
+  const id = nextId('link', used);
+  const ifA = proposeIfname(lab, a);
+  const ifB = proposeIfname(lab, b, a.id === b.id ? new Set([ifA]) : new Set());
+  const ends: [Endpoint, Endpoint] = [
+    { node: a.id, ifname: ifA, addresses: [], up: true },
+    { node: b.id, ifname: ifB, addresses: [], up: true },
+  ];
+  const bridgeIdx = a.kind === 'bridge' ? 0 : b.kind === 'bridge' ? 1 : -1;
+  if (a.kind === 'bridge' && b.kind === 'bridge') return { id, kind: 'veth', endpoints: ends };
+  if (bridgeIdx >= 0) {
+    const bridge = (bridgeIdx === 0 ? a : b) as BridgeNode;
+    const lan = bridgeLan(lab, bridge) ?? { ...freeSubnet(lab, 24), used: new Set<number>() };
+    const host = nextHost(lan, lan.used);
+    if (host !== null) ends[1 - bridgeIdx]!.addresses = [`${formatIpv4(host)}/${lan.prefix}`];
+    return { id, kind: 'veth', endpoints: ends };
+  }
+  const net = freeSubnet(lab, 30);
+  ends[0].addresses = [`${formatIpv4(net.base + 1)}/30`];
+  ends[1].addresses = [`${formatIpv4(net.base + 2)}/30`];
+  return { id, kind: 'veth', endpoints: ends };
+}
+
+// ---------- routers ----------
+
+/**
+ * When namespace `routerId` forwards, every other namespace on one of its subnets can reach the router's
+ * other subnets through it. Returns the routes each neighbour would need (`to` subnet `via` router address).
+ */
+export function suggestRoutes(lab: Lab, routerId: string): { node: string; route: Route }[] {
+  const mine: { net: Net; addr: number }[] = [];
+  for (const l of lab.links)
+    for (const e of l.endpoints)
+      if (e.node === routerId)
+        for (const c of e.addresses) {
+          const n = parseCidr4(c);
+          if (n) mine.push({ net: { base: n.base, prefix: n.prefix }, addr: n.addr });
+        }
+  const out: { node: string; route: Route }[] = [];
+  for (const ns of lab.nodes) {
+    if (ns.kind !== 'namespace' || ns.id === routerId) continue;
+    const theirs = lab.links.flatMap((l) =>
+      l.endpoints.filter((e) => e.node === ns.id).flatMap((e) => e.addresses.map(parseCidr4).filter((x) => x !== null)),
+    );
+    for (const t of theirs) {
+      const gw = mine.find((m) => overlaps(m.net, t));
+      if (!gw) continue;
+      for (const other of mine) {
+        if (theirs.some((x) => overlaps(x, other.net))) continue;
+        const to = `${formatIpv4(other.net.base)}/${other.net.prefix}`;
+        if (ns.routes.some((r) => r.to === to) || out.some((o) => o.node === ns.id && o.route.to === to)) continue;
+        out.push({ node: ns.id, route: { to, via: formatIpv4(gw.addr) } });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * Typed HTTP client for /api: same-origin fetch with the session cookie; every response is parsed with the
+ * shared schemas, every failure becomes an `ApiError` carrying the server's ErrorBody. No UI state here.
+ */
+import type { z } from 'zod';
+import {
+  InfoResponse,
+  LabDocument,
+  ListExamplesResponse,
+  ListLabsResponse,
+  OperationStarted,
+} from '../../../shared/api';
+import { ErrorBody } from '../../../shared/errors';
+import type { Lab } from '../../../shared/lab';
+import type { Layout } from '../../../shared/layout';
+import { PlanResult } from '../../../shared/plan';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+  ) {
+    super(body.message);
+    this.name = 'ApiError';
+  }
+}
+
+type Fetch = typeof fetch;
+
+export function createApiClient(base = '', fetchImpl: Fetch = (...a) => fetch(...a)) {
+  async function call<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
+    let res: Response;
+    try {
+      res = await fetchImpl(`${base}${path}`, {
+        method,
+        credentials: 'same-origin',
+        headers:
+          body === undefined
+            ? { accept: 'application/json' }
+            : { 'content-type': 'application/json', accept: 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      throw new ApiError(0, { code: 'Bug', message: `cannot reach the server (${(e as Error).message})`, issues: [] });
+    }
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    if (!res.ok) {
+      const parsed = ErrorBody.safeParse(json);
+      throw new ApiError(
+        res.status,
+        parsed.success
+          ? parsed.data
+          : { code: 'Bug', message: `HTTP ${res.status} ${res.statusText}`.trim(), issues: [] },
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success)
+      throw new ApiError(res.status, {
+        code: 'Bug',
+        message: `unexpected response from ${method} ${path}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        issues: [],
+      });
+    return parsed.data;
+  }
+  const enc = encodeURIComponent;
+  return {
+    info: () => call(InfoResponse, 'GET', '/api/info'),
+    listLabs: () => call(ListLabsResponse, 'GET', '/api/labs'),
+    getLab: (name: string) => call(LabDocument, 'GET', `/api/labs/${enc(name)}`),
+    createLab: (lab: Lab, layout: Layout) => call(LabDocument, 'POST', '/api/labs', { lab, layout }),
+    saveLab: (lab: Lab, layout: Layout, baseRevision: number) =>
+      call(LabDocument, 'PUT', `/api/labs/${enc(lab.name)}`, { lab, layout, baseRevision }),
+    importLab: (text: string, format?: 'json' | 'yaml') =>
+      call(LabDocument, 'POST', '/api/labs/import', format ? { text, format } : { text }),
+    listExamples: () => call(ListExamplesResponse, 'GET', '/api/examples'),
+    /** Creates the example's lab (or returns the existing one of that name). */
+    openExample: (file: string) => call(LabDocument, 'POST', `/api/examples/${enc(file)}/open`),
+    /** Dry run of the lab as stored (save first). */
+    plan: (name: string, baseRevision?: number) =>
+      call(PlanResult, 'POST', `/api/labs/${enc(name)}/plan`, baseRevision === undefined ? {} : { baseRevision }),
+    /** `baseRevision` makes the server refuse (409) when the stored lab is not the one the user sees. */
+    apply: (name: string, baseRevision?: number) =>
+      call(
+        OperationStarted,
+        'POST',
+        `/api/labs/${enc(name)}/apply`,
+        baseRevision === undefined ? {} : { baseRevision },
+      ),
+    destroy: (name: string) => call(OperationStarted, 'POST', `/api/labs/${enc(name)}/destroy`, {}),
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;

@@ -1,0 +1,281 @@
+/**
+ * React Flow wiring only: the store's lab/layout/status go through `toFlow` (with structural sharing so
+ * memoized nodes skip), and canvas events become store verbs. The only component reading whole arrays.
+ */
+import {
+  Background,
+  BackgroundVariant,
+  ConnectionLineType,
+  ConnectionMode,
+  Controls,
+  type EdgeChange,
+  MiniMap,
+  type NodeChange,
+  type OnConnect,
+  ReactFlow,
+  useStore as useFlowStore,
+  useReactFlow,
+} from '@xyflow/react';
+import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { NodeKind } from '../../../shared/lab';
+import type { Position } from '../../../shared/layout';
+import { useEditor, useEditorStore } from '../store/context';
+import {
+  selectFailure,
+  selectLab,
+  selectLayout,
+  selectObjects,
+  selectProblems,
+  selectSelection,
+  selectTheme,
+} from '../store/selectors';
+import { nodeTypes } from './nodes';
+import { type FlowEdge, type FlowNode, sameEdgeView, sameNodeView, toFlow } from './toFlow';
+import { edgeTypes } from './VethEdge';
+
+export const DRAG_MIME = 'application/x-netloom-kind';
+
+const STATE_COLOURS: Record<string, string> = {
+  absent: 'var(--st-absent)',
+  pending: 'var(--st-pending)',
+  ready: 'var(--st-ready)',
+  drifted: 'var(--st-drifted)',
+  failed: 'var(--st-failed)',
+  conflict: 'var(--st-conflict)',
+};
+
+type Measured = { width: number; height: number };
+
+/** Below this zoom labels are unreadable: hide them and drop shadows (cheaper to paint 500 nodes). */
+const LOW_ZOOM = 0.45;
+const selectLowZoom = (s: { transform: [number, number, number] }) => s.transform[2] < LOW_ZOOM;
+
+export default function Canvas() {
+  const store = useEditorStore();
+  const lab = useEditor(selectLab);
+  const layout = useEditor(selectLayout);
+  const objects = useEditor(selectObjects);
+  const problems = useEditor(selectProblems);
+  const selection = useEditor(selectSelection);
+  const theme = useEditor(selectTheme);
+  const focus = useEditor((s) => s.focus);
+  const busyObject = useEditor((s) => s.progress?.object ?? null);
+  const failure = useEditor(selectFailure);
+  const rf = useReactFlow<FlowNode, FlowEdge>();
+
+  const measured = useRef(new Map<string, Measured>());
+  const [measureTick, setMeasureTick] = useState(0);
+  const prevNodes = useRef(new Map<string, FlowNode>());
+  const prevEdges = useRef(new Map<string, FlowEdge>());
+
+  const { nodes, edges } = useMemo(() => {
+    void measureTick;
+    const view = toFlow(lab, layout, objects, problems.byObject, selection, { failure, busy: busyObject });
+    const nextNodes = new Map<string, FlowNode>();
+    const nodes = view.nodes.map((n) => {
+      const prev = prevNodes.current.get(n.id);
+      const m = measured.current.get(n.id);
+      let out: FlowNode;
+      if (
+        prev &&
+        prev.type === n.type &&
+        prev.selected === n.selected &&
+        prev.position.x === n.position.x &&
+        prev.position.y === n.position.y &&
+        prev.measured === m &&
+        sameNodeView(prev.data, n.data)
+      )
+        out = prev;
+      else
+        out = {
+          ...n,
+          data: prev && sameNodeView(prev.data, n.data) ? prev.data : n.data,
+          ...(m ? { measured: m } : {}),
+        };
+      nextNodes.set(n.id, out);
+      return out;
+    });
+    const nextEdges = new Map<string, FlowEdge>();
+    const edges = view.edges.map((e) => {
+      const prev = prevEdges.current.get(e.id);
+      const out =
+        prev &&
+        prev.selected === e.selected &&
+        prev.source === e.source &&
+        prev.target === e.target &&
+        sameEdgeView(prev.data!, e.data!)
+          ? prev
+          : e;
+      nextEdges.set(e.id, out);
+      return out;
+    });
+    prevNodes.current = nextNodes;
+    prevEdges.current = nextEdges;
+    return { nodes, edges };
+  }, [lab, layout, objects, problems, selection, failure, busyObject, measureTick]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<FlowNode>[]) => {
+      const positions: Record<string, Position> = {};
+      let moved = false;
+      let dims = false;
+      let sel: Set<string> | null = null;
+      for (const c of changes) {
+        if (c.type === 'dimensions' && c.dimensions) {
+          const old = measured.current.get(c.id);
+          if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
+            measured.current.set(c.id, { width: c.dimensions.width, height: c.dimensions.height });
+            dims = true;
+          }
+        } else if (c.type === 'position' && c.position) {
+          positions[c.id] = { x: Math.round(c.position.x), y: Math.round(c.position.y) };
+          moved = true;
+        } else if (c.type === 'select') {
+          sel ??= new Set(store.getState().selection.nodes);
+          if (c.selected) sel.add(c.id);
+          else sel.delete(c.id);
+        }
+      }
+      if (moved) store.getState().moveNodes(positions);
+      if (sel) {
+        const s = store.getState().selection;
+        store.getState().select({ nodes: [...sel], links: s.links });
+      }
+      if (dims) setMeasureTick((t) => t + 1);
+    },
+    [store],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<FlowEdge>[]) => {
+      let sel: Set<string> | null = null;
+      for (const c of changes) {
+        if (c.type === 'select') {
+          sel ??= new Set(store.getState().selection.links);
+          if (c.selected) sel.add(c.id);
+          else sel.delete(c.id);
+        }
+      }
+      if (sel) {
+        const s = store.getState().selection;
+        store.getState().select({ nodes: s.nodes, links: [...sel] });
+      }
+    },
+    [store],
+  );
+
+  const onConnect: OnConnect = useCallback(
+    (c) => {
+      if (c.source && c.target) store.getState().connect(c.source, c.target);
+    },
+    [store],
+  );
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (e.dataTransfer.types.includes(DRAG_MIME)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const kind = e.dataTransfer.getData(DRAG_MIME) as NodeKind;
+      if (kind !== 'namespace' && kind !== 'bridge' && kind !== 'host') return;
+      e.preventDefault();
+      const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      // Centre the new node under the cursor (nodes are about 220×90).
+      store.getState().addNode(kind, { x: Math.round(p.x - 110), y: Math.round(p.y - 40) });
+    },
+    [rf, store],
+  );
+
+  const beginDrag = useCallback(() => store.getState().beginDrag(), [store]);
+  const endDrag = useCallback(() => store.getState().endDrag(), [store]);
+  const onPaneClick = useCallback(() => store.getState().clearSelection(), [store]);
+
+  // Problems list / toolbar ask to centre an object.
+  useEffect(() => {
+    if (!focus) return;
+    const { lab: l } = store.getState();
+    const linkId = focus.id.split('#')[0]!;
+    const link = l.links.find((x) => x.id === linkId);
+    const ids = link ? link.endpoints.map((e) => e.node) : [focus.id];
+    void rf.fitView({ nodes: ids.map((id) => ({ id })), duration: 400, maxZoom: 1.4, padding: 0.4 });
+  }, [focus, rf, store]);
+
+  // A newly opened lab: fit it once React Flow has measured its nodes.
+  const docSeq = useEditor((s) => s.docSeq);
+  useEffect(() => {
+    if (docSeq <= 1) return; // the first document is fitted by the `fitView` prop
+    let raf = requestAnimationFrame(() => {
+      raf = requestAnimationFrame(() => void rf.fitView({ padding: 0.25, maxZoom: 1.4, duration: 300 }));
+    });
+    return () => cancelAnimationFrame(raf);
+  }, [docSeq, rf]);
+
+  const big = nodes.length > 200;
+  const lowZoom = useFlowStore(selectLowZoom);
+
+  return (
+    <div
+      className={`nl-canvas${lowZoom ? ' low-zoom' : ''}`}
+      data-testid="canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+    >
+      <ReactFlow<FlowNode, FlowEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onNodeDragStart={beginDrag}
+        onNodeDragStop={endDrag}
+        onSelectionDragStart={beginDrag}
+        onSelectionDragStop={endDrag}
+        onPaneClick={onPaneClick}
+        connectionMode={ConnectionMode.Loose}
+        connectionLineType={ConnectionLineType.Straight}
+        connectionRadius={48}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        colorMode={theme}
+        onlyRenderVisibleElements={big}
+        fitView
+        fitViewOptions={{ padding: 0.25, maxZoom: 1.4 }}
+        minZoom={0.05}
+        maxZoom={2.5}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} />
+        <Controls position="bottom-left" showInteractive={false} />
+        {/* The minimap re-renders every node on every drag frame: above a few hundred nodes it costs more than it helps. */}
+        {!big && (
+          <MiniMap
+            position="bottom-right"
+            pannable
+            zoomable
+            nodeColor={(n) => STATE_COLOURS[(n.data as FlowNode['data']).state] ?? 'var(--st-absent)'}
+            nodeStrokeWidth={2}
+            maskColor="var(--minimap-mask)"
+          />
+        )}
+      </ReactFlow>
+      {nodes.length === 0 && (
+        <div className="nl-empty-canvas" data-testid="canvas.empty">
+          <div>
+            <b className="nl-empty-title">An empty lab</b>
+            <br />
+            Drag a <b>namespace</b> or a <b>bridge</b> from the left onto the canvas,
+            <br />
+            then drag from one node's dot to another to link them.
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

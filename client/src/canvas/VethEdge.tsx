@@ -1,0 +1,149 @@
+/**
+ * Custom veth edge: a floating straight line between node borders, both interface names + addresses near
+ * their ends (click one to edit that endpoint) and the live rx/tx rate in the middle. Memoized; reads only
+ * the two nodes it joins.
+ */
+import { EdgeLabelRenderer, type EdgeProps, type InternalNode, useInternalNode } from '@xyflow/react';
+import { memo } from 'react';
+import { useEditorStore } from '../store/context';
+import type { EndView, FlowEdge } from './toFlow';
+
+function center(n: InternalNode) {
+  const w = n.measured.width ?? 0;
+  const h = n.measured.height ?? 0;
+  return { x: n.internals.positionAbsolute.x + w / 2, y: n.internals.positionAbsolute.y + h / 2, w, h };
+}
+
+/** Where the segment from the centre of `a` towards `b` leaves a's rectangle. */
+function borderPoint(a: ReturnType<typeof center>, b: { x: number; y: number }) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  if (dx === 0 && dy === 0) return { x: a.x, y: a.y };
+  const sx = a.w / 2 / Math.abs(dx || 1e-9);
+  const sy = a.h / 2 / Math.abs(dy || 1e-9);
+  const s = Math.min(sx, sy);
+  return { x: a.x + dx * s, y: a.y + dy * s };
+}
+
+export function formatRate(bps: number): string {
+  const bits = bps * 8;
+  if (bits < 1000) return `${Math.round(bits)} b/s`;
+  if (bits < 1e6) return `${(bits / 1e3).toFixed(1)} kb/s`;
+  if (bits < 1e9) return `${(bits / 1e6).toFixed(1)} Mb/s`;
+  return `${(bits / 1e9).toFixed(2)} Gb/s`;
+}
+
+function EndLabel({
+  end,
+  x,
+  y,
+  edgeId,
+  compact,
+}: {
+  end: EndView;
+  x: number;
+  y: number;
+  edgeId: string;
+  compact: boolean;
+}) {
+  const store = useEditorStore();
+  return (
+    <div
+      className={`nl-end nodrag nopan state-${end.state}${end.selected ? ' is-selected' : ''}${end.error ? ' has-error' : ''}${end.up ? '' : ' admin-down'}`}
+      style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}
+      data-testid={`endpoint.${end.key}`}
+      data-edge={edgeId}
+      title={
+        end.error ??
+        `${end.ifname} ${end.addresses.join(' ')}${end.operstate ? ` (${end.operstate})` : ''} — click to edit`
+      }
+      onClick={(e) => {
+        e.stopPropagation();
+        store.getState().select({ endpoint: end.key });
+      }}
+    >
+      <span className="nl-end-name">
+        <span className={`nl-oper oper-${(end.operstate ?? 'none').toLowerCase()}`} />
+        {end.ifname}
+      </span>
+      {!compact && end.addresses.length > 0 && <span className="nl-end-addr">{end.addresses.join(' ')}</span>}
+      {end.error && <span className="nl-end-error">⚠ invalid</span>}
+    </div>
+  );
+}
+
+export const VethEdge = memo(function VethEdge({ id, source, target, data, selected }: EdgeProps<FlowEdge>) {
+  const s = useInternalNode(source);
+  const t = useInternalNode(target);
+  if (!s || !t || !data) return null;
+  const a = center(s);
+  const b = center(t);
+  const p = borderPoint(a, b);
+  const q = borderPoint(b, a);
+  const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
+  const len = Math.hypot(q.x - p.x, q.y - p.y);
+  // Labels sit near their own end, pushed to opposite sides of the line so short links stay readable:
+  // end 0 above/left, end 1 below/right (the push is larger across a vertical line: labels are wide).
+  const f = len > 0 ? Math.min(0.3, 52 / len) : 0.5;
+  const ux = len > 0 ? (q.x - p.x) / len : 1;
+  const uy = len > 0 ? (q.y - p.y) / len : 0;
+  // On a short link the addresses are left to the nodes (they list them too): names only.
+  const compact = len < 200;
+  const push = Math.abs(uy) * 62 + Math.abs(ux) * (compact ? 20 : 30);
+  const nx = -uy * push;
+  const ny = ux * push;
+  const at = (k: number) => ({ x: p.x + (q.x - p.x) * k, y: p.y + (q.y - p.y) * k });
+  const a0 = at(f);
+  const a1 = at(1 - f);
+  const flip = ux < 0 || (ux === 0 && uy < 0) ? -1 : 1;
+  const l0 = { x: a0.x - nx * flip, y: a0.y - ny * flip };
+  const l1 = { x: a1.x + nx * flip, y: a1.y + ny * flip };
+  const mid = at(0.5);
+  const state = data.error ? 'invalid' : data.state;
+  // Rates only when something flows: a row of "0 b/s" pills is noise on a projector.
+  const rate = data.rate && data.rate.rxBps + data.rate.txBps > 0 ? data.rate : null;
+  return (
+    <>
+      <g
+        data-testid={`edge.${id}`}
+        data-state={data.state}
+        className={`nl-edge state-${state}${selected ? ' is-selected' : ''}`}
+      >
+        <path d={d} className="nl-edge-halo" />
+        <path d={d} className="react-flow__edge-path nl-edge-path" />
+        {data.state === 'ready' && rate && <path d={d} className="nl-edge-flow" />}
+        <path d={d} className="react-flow__edge-interaction" fill="none" strokeOpacity={0} strokeWidth={18} />
+      </g>
+      <EdgeLabelRenderer>
+        <EndLabel end={data.ends[0]} x={l0.x} y={l0.y} edgeId={id} compact={compact} />
+        <EndLabel end={data.ends[1]} x={l1.x} y={l1.y} edgeId={id} compact={compact} />
+        {data.failure && (
+          <div
+            className="nl-edge-failure nodrag nopan"
+            style={{ transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y + 64}px)` }}
+            data-testid={`edge.${id}.failure`}
+          >
+            <b>Failed here</b>
+            <code>{data.failure}</code>
+          </div>
+        )}
+        {(rate || data.error || data.message) && (
+          <div
+            className={`nl-edge-mid nodrag nopan${data.error ? ' has-error' : ''}`}
+            style={{ transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y}px)` }}
+            data-testid={`edge.${id}.rate`}
+            title={data.error ?? data.message}
+          >
+            {data.error
+              ? '⚠'
+              : rate
+                ? `↓ ${formatRate(rate.rxBps)}  ↑ ${formatRate(rate.txBps)}`
+                : (data.message ?? '')}
+          </div>
+        )}
+      </EdgeLabelRenderer>
+    </>
+  );
+});
+
+export const edgeTypes = { veth: VethEdge };

@@ -1,0 +1,43 @@
+/**
+ * PNG/SVG export of the whole diagram (React Flow "download image" pattern: getNodesBounds +
+ * getViewportForBounds, render the viewport element with html-to-image, loaded on demand).
+ */
+import { getNodesBounds, getViewportForBounds, type Node } from '@xyflow/react';
+
+export async function renderDiagram(nodes: Node[], format: 'png' | 'svg', background: string): Promise<string> {
+  const { toPng, toSvg } = await import('html-to-image');
+  const bounds = getNodesBounds(nodes);
+  const pad = 48;
+  const width = Math.max(320, Math.min(4096, Math.ceil(bounds.width + pad * 2)));
+  const height = Math.max(240, Math.min(4096, Math.ceil(bounds.height + pad * 2)));
+  const vp = getViewportForBounds(bounds, width, height, 0.1, 2, 0.06);
+  const el = document.querySelector<HTMLElement>('.react-flow__viewport');
+  if (!el) throw new Error('canvas not mounted');
+  const opts = {
+    backgroundColor: background,
+    width,
+    height,
+    pixelRatio: 2,
+    style: {
+      width: `${width}px`,
+      height: `${height}px`,
+      transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})`,
+    },
+  };
+  return format === 'png' ? toPng(el, opts) : toSvg(el, opts);
+}
+
+export function download(dataUrl: string, filename: string): void {
+  const a = document.createElement('a');
+  a.href = dataUrl;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+export function downloadText(text: string, filename: string, mime: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: mime }));
+  download(url, filename);
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,133 @@
+/**
+ * Memoized custom nodes (namespace, bridge, host). They render only their `data` (a NodeView built by
+ * `toFlow`); they never read the store, so moving one node re-renders one node.
+ */
+import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { memo } from 'react';
+import { KindIcon } from './icons';
+import type { FlowNode, IfaceView } from './toFlow';
+
+const STATE_LABEL: Record<string, string> = {
+  absent: 'not applied',
+  pending: 'pending',
+  ready: 'ready',
+  drifted: 'drifted',
+  failed: 'failed',
+  conflict: 'conflict',
+};
+
+function Handles() {
+  // Four handles, all sources: with ConnectionMode.Loose any handle connects to any other; edges float.
+  return (
+    <>
+      <Handle type="source" position={Position.Top} id="t" className="nl-handle" />
+      <Handle type="source" position={Position.Right} id="r" className="nl-handle" />
+      <Handle type="source" position={Position.Bottom} id="b" className="nl-handle" />
+      <Handle type="source" position={Position.Left} id="l" className="nl-handle" />
+    </>
+  );
+}
+
+function Iface({ i }: { i: IfaceView }) {
+  const oper = i.operstate ?? (i.state === 'absent' ? '' : undefined);
+  return (
+    <li className={`nl-iface${i.error ? ' has-error' : ''}`} title={i.error ?? undefined}>
+      <span
+        className={`nl-oper oper-${(oper || 'none').toLowerCase()}${i.up ? '' : ' admin-down'}`}
+        title={oper ? `operstate ${oper}` : 'not on the host yet'}
+      />
+      <span className="nl-ifname">{i.ifname}</span>
+      <span className="nl-addrs">{i.addresses.length ? i.addresses.join(' ') : <em>no address</em>}</span>
+    </li>
+  );
+}
+
+function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data' | 'selected'>) {
+  const cls = [
+    'nl-node',
+    `kind-${data.kind}`,
+    `state-${data.state}`,
+    selected ? 'is-selected' : '',
+    data.error ? 'has-error' : data.warning ? 'has-warning' : '',
+    data.router ? 'is-router' : '',
+    data.busy ? 'is-busy' : '',
+    data.failure ? 'has-failure' : '',
+  ].join(' ');
+  return (
+    <div className={cls} data-testid={`node.${id}`} data-state={data.state}>
+      <header className="nl-node-head">
+        <span className="nl-node-icon">
+          <KindIcon kind={data.kind} />
+        </span>
+        <span className="nl-node-title">
+          <span className="nl-node-name">{data.label}</span>
+          <span className="nl-node-detail">{data.detail}</span>
+        </span>
+        <span className={`nl-state-pill state-${data.state}`} title={data.message ?? STATE_LABEL[data.state]}>
+          {STATE_LABEL[data.state]}
+        </span>
+      </header>
+      {data.kind === 'bridge' && data.ifaces.length > 0 && (
+        <div className="nl-ports" title="bridge ports">
+          {data.ifaces.map((i) =>
+            i.key === id ? (
+              <span key={i.key} className="nl-port">
+                {i.addresses.join(' ')}
+              </span>
+            ) : (
+              <span key={i.key} className={`nl-port${i.error ? ' has-error' : ''}`}>
+                <span className={`nl-oper oper-${(i.operstate ?? 'none').toLowerCase()}`} />
+                {i.ifname}
+              </span>
+            ),
+          )}
+        </div>
+      )}
+      {data.kind !== 'bridge' && data.ifaces.length > 0 && (
+        <ul className="nl-ifaces">
+          {data.ifaces.slice(0, 6).map((i) => (
+            <Iface key={i.key} i={i} />
+          ))}
+          {data.ifaces.length > 6 && <li className="nl-more">+{data.ifaces.length - 6} more</li>}
+        </ul>
+      )}
+      {data.error && (
+        <div className="nl-node-error" data-testid={`node.${id}.error`}>
+          {data.error}
+        </div>
+      )}
+      {!data.error && data.ifaces.some((i) => i.error) && (
+        <div className="nl-node-error" data-testid={`node.${id}.error`}>
+          {data.ifaces.find((i) => i.error)?.error}
+        </div>
+      )}
+      {data.state === 'drifted' && (
+        <div className="nl-drift" data-testid={`node.${id}.drift`}>
+          drifted{data.message ? `: ${data.message}` : ''} — re-apply to repair
+        </div>
+      )}
+      {data.failure && (
+        <div className="nl-node-failure" data-testid={`node.${id}.failure`}>
+          <b>Failed here</b>
+          <code>{data.failure}</code>
+        </div>
+      )}
+      {(data.state === 'failed' || data.state === 'conflict') && data.message && (
+        <div className="nl-node-error">{data.message}</div>
+      )}
+      <Handles />
+    </div>
+  );
+}
+
+export const NamespaceNodeView = memo(function NamespaceNodeView({ id, data, selected }: NodeProps<FlowNode>) {
+  return <NodeBody id={id} data={data} selected={selected} />;
+});
+export const BridgeNodeView = memo(function BridgeNodeView({ id, data, selected }: NodeProps<FlowNode>) {
+  return <NodeBody id={id} data={data} selected={selected} />;
+});
+export const HostNodeView = memo(function HostNodeView({ id, data, selected }: NodeProps<FlowNode>) {
+  return <NodeBody id={id} data={data} selected={selected} />;
+});
+
+export const nodeTypes = { namespace: NamespaceNodeView, bridge: BridgeNodeView, host: HostNodeView };

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectStatus } from '../../../shared/status';
+import { problemsOf } from '../store/selectors';
+import { makeVethPair } from '../testing/factories';
+import { sameNodeView, toFlow } from './toFlow';
+
+const layout = { version: 1 as const, positions: { red: { x: 1, y: 2 } }, notes: [] };
+const st = (id: string, state: ObjectStatus['state'], extra: Partial<ObjectStatus> = {}): ObjectStatus => ({
+  id,
+  state,
+  conditions: [],
+  ...extra,
+});
+
+describe('toFlow', () => {
+  it('maps nodes and veths to view objects with positions and default absent state', () => {
+    const { nodes, edges } = toFlow(makeVethPair(), layout, {}, new Map());
+    expect(nodes.map((n) => [n.id, n.type, n.data.state])).toEqual([
+      ['red', 'namespace', 'absent'],
+      ['blue', 'namespace', 'absent'],
+    ]);
+    expect(nodes[0]!.position).toEqual({ x: 1, y: 2 });
+    expect(nodes[1]!.position).toBeDefined();
+    expect(edges).toHaveLength(1);
+    expect(edges[0]).toMatchObject({ id: 'l1', type: 'veth', source: 'red', target: 'blue' });
+    expect(edges[0]!.data!.ends.map((e) => e.ifname)).toEqual(['red-eth0', 'blue-eth0']);
+    expect(nodes[0]!.data.ifaces).toEqual([
+      expect.objectContaining({ key: 'l1#0', ifname: 'red-eth0', addresses: ['10.0.0.1/30'] }),
+    ]);
+  });
+
+  it('carries live status: state, operstate, rates, drift message', () => {
+    const status = {
+      red: st('red', 'ready'),
+      blue: st('blue', 'drifted', {
+        conditions: [
+          { type: 'Drifted', status: true, reason: 'AddressMissing', message: 'address 10.0.0.2/30 missing' },
+        ],
+      }),
+      l1: st('l1', 'ready'),
+      'l1#0': st('l1#0', 'ready', { operstate: 'UP', rates: { rxBps: 100, txBps: 50 } }),
+    };
+    const { nodes, edges } = toFlow(makeVethPair(), layout, status, new Map());
+    expect(nodes[0]!.data.state).toBe('ready');
+    expect(nodes[1]!.data).toMatchObject({ state: 'drifted', message: 'address 10.0.0.2/30 missing' });
+    expect(edges[0]!.data).toMatchObject({ state: 'ready', rate: { rxBps: 100, txBps: 50 } });
+    expect(edges[0]!.data!.ends[0].operstate).toBe('UP');
+  });
+
+  it('puts validation problems on the endpoint, its link and its node', () => {
+    const lab = makeVethPair();
+    lab.links[0]!.endpoints[1].ifname = 'a;b';
+    const { nodes, edges } = toFlow(lab, layout, {}, problemsOf(lab).byObject);
+    expect(edges[0]!.data!.ends[1].error).toMatch(/interface name/);
+    expect(edges[0]!.data!.error).toMatch(/interface name/);
+    expect(nodes[1]!.data.ifaces[0]!.error).toMatch(/interface name/);
+  });
+
+  it('marks selection and is pure (same input → equal output)', () => {
+    const lab = makeVethPair();
+    const a = toFlow(lab, layout, {}, new Map(), { nodes: ['blue'], links: [], endpoint: 'l1#0' });
+    const b = toFlow(lab, layout, {}, new Map(), { nodes: ['blue'], links: [], endpoint: 'l1#0' });
+    expect(a).toEqual(b);
+    expect(a.nodes[1]!.selected).toBe(true);
+    expect(a.edges[0]!.selected).toBe(true);
+    expect(a.edges[0]!.data!.ends[0].selected).toBe(true);
+    expect(sameNodeView(a.nodes[0]!.data, b.nodes[0]!.data)).toBe(true);
+  });
+
+  it('shows the failing command on the object it concerned, and the busy object', () => {
+    const lab = makeVethPair();
+    const a = toFlow(lab, layout, {}, new Map(), undefined, {
+      failure: { object: 'l1#1', text: '$ ip link add … — File exists (rolled back)' },
+      busy: 'blue',
+    });
+    expect(a.edges[0]!.data!.failure).toMatch(/File exists/);
+    expect(a.nodes[0]!.data.failure).toBeUndefined();
+    expect(a.nodes[1]!.data.busy).toBe(true);
+    const b = toFlow(lab, layout, {}, new Map(), undefined, { failure: { object: 'red', text: 'x' } });
+    expect(b.nodes[0]!.data.failure).toBe('x');
+    expect(sameNodeView(a.nodes[0]!.data, b.nodes[0]!.data)).toBe(false);
+  });
+});

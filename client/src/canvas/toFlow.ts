@@ -1,0 +1,264 @@
+/**
+ * Pure adapter: (lab, layout, status, issues, selection) → React Flow nodes and edges. The only place
+ * where domain objects become view objects; nothing else in the app knows React Flow types.
+ */
+import type { Edge, Node } from '@xyflow/react';
+import type { Issue } from '../../../shared/errors';
+import type { Lab, LabNode } from '../../../shared/lab';
+import type { Layout } from '../../../shared/layout';
+import type { ObjectState, ObjectStatus } from '../../../shared/status';
+
+export type ViewState = ObjectState;
+
+export interface IfaceView {
+  key: string; // endpoint key
+  ifname: string;
+  addresses: string[];
+  operstate?: string;
+  state: ViewState;
+  up: boolean;
+  error?: string;
+}
+
+export interface NodeView extends Record<string, unknown> {
+  kind: LabNode['kind'];
+  label: string;
+  /** Second line: "router", "in red", "root namespace". */
+  detail?: string;
+  state: ViewState;
+  /** Condition message when the object is not ready (drift reason, failing command…). */
+  message?: string;
+  error?: string;
+  warning?: string;
+  ifaces: IfaceView[];
+  router: boolean;
+  /** The failing command of the last operation, when it concerned this node. */
+  failure?: string;
+  /** The running operation is working on this node right now. */
+  busy?: boolean;
+}
+
+export interface EndView {
+  key: string;
+  ifname: string;
+  addresses: string[];
+  operstate?: string;
+  state: ViewState;
+  up: boolean;
+  error?: string;
+  selected: boolean;
+}
+
+export interface EdgeView extends Record<string, unknown> {
+  state: ViewState;
+  ends: [EndView, EndView];
+  rate: { rxBps: number; txBps: number } | null;
+  error?: string;
+  message?: string;
+  failure?: string;
+  busy?: boolean;
+}
+
+/** What the last/current operation says about particular objects. */
+export interface FlowActivity {
+  failure?: { object: string; text: string } | null;
+  busy?: string | null;
+}
+
+export type FlowNode = Node<NodeView, LabNode['kind']>;
+export type FlowEdge = Edge<EdgeView, 'veth'>;
+
+export interface FlowSelection {
+  nodes: readonly string[];
+  links: readonly string[];
+  endpoint: string | null;
+}
+
+const NO_SELECTION: FlowSelection = { nodes: [], links: [], endpoint: null };
+
+function firstOf(issues: Issue[] | undefined, severity: 'error' | 'warning'): string | undefined {
+  return issues?.find((i) => i.severity === severity)?.message;
+}
+
+function stateOf(st: ObjectStatus | undefined): ViewState {
+  return st?.state ?? 'absent';
+}
+
+function messageOf(st: ObjectStatus | undefined): string | undefined {
+  if (!st || st.state === 'ready' || st.state === 'absent') return undefined;
+  const c = st.conditions.find((x) => x.status && x.type !== 'Ready') ?? st.conditions.find((x) => !x.status);
+  return c?.message;
+}
+
+export function defaultPosition(index: number): { x: number; y: number } {
+  // Nodes are about 240×100: leave room for the link labels between them.
+  return { x: 80 + (index % 6) * 340, y: 80 + Math.floor(index / 6) * 240 };
+}
+
+export function toFlow(
+  lab: Lab,
+  layout: Layout,
+  status: Record<string, ObjectStatus>,
+  issues: ReadonlyMap<string, Issue[]>,
+  selection: FlowSelection = NO_SELECTION,
+  activity: FlowActivity = {},
+): { nodes: FlowNode[]; edges: FlowEdge[] } {
+  const failed = activity.failure?.object.split('#')[0];
+  const busy = activity.busy?.split('#')[0];
+  const names = new Map(lab.nodes.map((n) => [n.id, n.kind === 'host' ? 'host' : n.name]));
+  const ifaces = new Map<string, IfaceView[]>();
+  const selNodes = new Set(selection.nodes);
+  const selLinks = new Set(selection.links);
+
+  const edges: FlowEdge[] = lab.links.map((l) => {
+    const ends = l.endpoints.map((e, i) => {
+      const key = `${l.id}#${i}`;
+      const st = status[key];
+      const view: EndView = {
+        key,
+        ifname: e.ifname,
+        addresses: st?.addresses?.length ? st.addresses : e.addresses,
+        state: stateOf(st),
+        up: e.up,
+        selected: selection.endpoint === key,
+        ...(st?.operstate ? { operstate: st.operstate } : {}),
+        ...(issues.get(key) ? { error: firstOf(issues.get(key), 'error') } : {}),
+      };
+      const list = ifaces.get(e.node) ?? [];
+      list.push({
+        key,
+        ifname: e.ifname,
+        addresses: e.addresses,
+        state: view.state,
+        up: e.up,
+        ...(view.operstate ? { operstate: view.operstate } : {}),
+        ...(view.error ? { error: view.error } : {}),
+      });
+      ifaces.set(e.node, list);
+      return view;
+    }) as [EndView, EndView];
+    const st = status[l.id];
+    const rates = status[`${l.id}#0`]?.rates ?? st?.rates ?? null;
+    const error = firstOf(issues.get(l.id), 'error');
+    const message = messageOf(st);
+    return {
+      id: l.id,
+      type: 'veth' as const,
+      source: l.endpoints[0].node,
+      target: l.endpoints[1].node,
+      selected: selLinks.has(l.id) || (selection.endpoint?.startsWith(`${l.id}#`) ?? false),
+      data: {
+        state: stateOf(st),
+        ends,
+        rate: rates,
+        ...(error ? { error } : {}),
+        ...(message ? { message } : {}),
+        ...(failed === l.id ? { failure: activity.failure!.text } : {}),
+        ...(busy === l.id ? { busy: true } : {}),
+      },
+    };
+  });
+
+  const nodes: FlowNode[] = lab.nodes.map((n, i) => {
+    const st = status[n.id];
+    const its = issues.get(n.id);
+    const error = firstOf(its, 'error');
+    const warning = firstOf(its, 'warning');
+    const message = messageOf(st);
+    let detail: string | undefined;
+    if (n.kind === 'namespace') detail = n.forwarding ? 'router' : 'namespace';
+    else if (n.kind === 'bridge')
+      detail = n.namespace ? `bridge in ${names.get(n.namespace) ?? n.namespace}` : 'bridge';
+    else detail = 'root namespace';
+    return {
+      id: n.id,
+      type: n.kind,
+      position: layout.positions[n.id] ?? defaultPosition(i),
+      selected: selNodes.has(n.id),
+      data: {
+        kind: n.kind,
+        label: names.get(n.id) ?? n.id,
+        detail,
+        state: stateOf(st),
+        ifaces: ifaces.get(n.id) ?? [],
+        router: n.kind === 'namespace' && n.forwarding,
+        ...(n.kind === 'bridge' && n.addresses.length
+          ? {
+              ifaces: [
+                { key: n.id, ifname: n.name, addresses: n.addresses, state: stateOf(st), up: true },
+                ...(ifaces.get(n.id) ?? []),
+              ],
+            }
+          : {}),
+        ...(error ? { error } : {}),
+        ...(warning ? { warning } : {}),
+        ...(message ? { message } : {}),
+        ...(failed === n.id ? { failure: activity.failure!.text } : {}),
+        ...(busy === n.id ? { busy: true } : {}),
+      },
+    };
+  });
+  return { nodes, edges };
+}
+
+// ---------- structural sharing: keep unchanged view objects identical so memoized components skip ----------
+
+function sameIfaces(a: IfaceView[], b: IfaceView[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (
+      x.key !== y.key ||
+      x.ifname !== y.ifname ||
+      x.state !== y.state ||
+      x.up !== y.up ||
+      x.operstate !== y.operstate ||
+      x.error !== y.error ||
+      x.addresses.join() !== y.addresses.join()
+    )
+      return false;
+  }
+  return true;
+}
+
+export function sameNodeView(a: NodeView, b: NodeView): boolean {
+  return (
+    a.label === b.label &&
+    a.detail === b.detail &&
+    a.state === b.state &&
+    a.message === b.message &&
+    a.error === b.error &&
+    a.warning === b.warning &&
+    a.router === b.router &&
+    a.failure === b.failure &&
+    a.busy === b.busy &&
+    sameIfaces(a.ifaces, b.ifaces)
+  );
+}
+
+function sameEnd(a: EndView, b: EndView): boolean {
+  return (
+    a.ifname === b.ifname &&
+    a.state === b.state &&
+    a.up === b.up &&
+    a.operstate === b.operstate &&
+    a.error === b.error &&
+    a.selected === b.selected &&
+    a.addresses.join() === b.addresses.join()
+  );
+}
+
+export function sameEdgeView(a: EdgeView, b: EdgeView): boolean {
+  return (
+    a.state === b.state &&
+    a.error === b.error &&
+    a.message === b.message &&
+    a.failure === b.failure &&
+    a.busy === b.busy &&
+    a.rate?.rxBps === b.rate?.rxBps &&
+    a.rate?.txBps === b.rate?.txBps &&
+    sameEnd(a.ends[0], b.ends[0]) &&
+    sameEnd(a.ends[1], b.ends[1])
+  );
+}

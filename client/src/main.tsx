@@ -1,0 +1,12 @@
+/** Entry: mounts <App/>. */
+import '@xyflow/react/dist/base.css';
+import './styles.css';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,504 @@
+/**
+ * Inspector: schema-driven forms for the selected node, link or endpoint; inline errors from validate();
+ * live status details (operstate, observed addresses, counters, conditions).
+ */
+import { useShallow } from 'zustand/react/shallow';
+import type { Issue } from '../../../shared/errors';
+import { Cidr, type Endpoint, IfName, type LabNode, Mac, Mtu, NetnsName, type Route } from '../../../shared/lab';
+import type { ObjectStatus } from '../../../shared/status';
+import { suggestRoutes } from '../addressing';
+import { KindIcon } from '../canvas/icons';
+import { formatRate } from '../canvas/VethEdge';
+import { useEditor, useEditorStore } from '../store/context';
+import {
+  problemsOf,
+  selectIssuesOf,
+  selectLink,
+  selectNode,
+  selectSelection,
+  selectStatusOf,
+} from '../store/selectors';
+import { fieldError, splitList, TextField, Toggle } from './fields';
+
+/** Issues of an object whose path ends in `field` (after the object's own prefix). */
+function issuesFor(issues: Issue[] | undefined, field: string): string[] {
+  return (issues ?? []).filter((i) => i.path.includes(field)).map((i) => i.message);
+}
+
+function listCheck(v: string): string | null {
+  for (const a of splitList(v)) {
+    const e = fieldError(Cidr, a);
+    if (e) return `${a}: ${e}`;
+  }
+  return null;
+}
+
+function mtuCheck(v: string): string | null {
+  return v.trim() === '' ? null : fieldError(Mtu, Number(v));
+}
+
+function StatusDetails({ st }: { st: ObjectStatus | undefined }) {
+  if (!st) return null;
+  return (
+    <div className="nl-status-box" data-testid="inspector.status">
+      <div className="nl-status-row">
+        <span className={`nl-swatch state-${st.state}`} />
+        <b>{st.state}</b>
+        {st.operstate && <span className="nl-chip">operstate {st.operstate}</span>}
+        {st.mtu && <span className="nl-chip">mtu {st.mtu}</span>}
+      </div>
+      {st.addresses && st.addresses.length > 0 && <div className="mono small">on host: {st.addresses.join(', ')}</div>}
+      {st.counters && (
+        <div className="mono small" data-testid="inspector.counters">
+          rx {st.counters.rxPackets} pkts / {st.counters.rxBytes} B · tx {st.counters.txPackets} pkts /{' '}
+          {st.counters.txBytes} B
+        </div>
+      )}
+      {st.rates && (
+        <div className="mono small">
+          ↓ {formatRate(st.rates.rxBps)} ↑ {formatRate(st.rates.txBps)}
+        </div>
+      )}
+      {st.conditions
+        .filter((c) => c.type !== 'Ready' || !c.status)
+        .map((c) => (
+          <div key={c.type + c.reason} className={`nl-condition ${c.status ? 'on' : 'off'}`}>
+            <b>{c.type}</b> {c.reason}: {c.message}
+          </div>
+        ))}
+      {st.state === 'drifted' && (
+        <div className="nl-drift inline">The host differs from the lab — re-apply to repair.</div>
+      )}
+    </div>
+  );
+}
+
+function parseRoutes(text: string): Route[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [to, ...rest] = line.split(/\s+/);
+      const r: Route = { to: to ?? '' } as Route;
+      for (let i = 0; i < rest.length; i += 2) {
+        const k = rest[i];
+        const v = rest[i + 1];
+        if (k === 'via' && v) r.via = v;
+        else if (k === 'dev' && v) r.dev = v;
+        else if (k === 'metric' && v) r.metric = Number(v);
+      }
+      return r;
+    });
+}
+
+const routesText = (routes: Route[]) =>
+  routes
+    .map((r) =>
+      [r.to, r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`, r.metric !== undefined && `metric ${r.metric}`]
+        .filter(Boolean)
+        .join(' '),
+    )
+    .join('\n');
+
+function NodeForm({ node }: { node: LabNode }) {
+  const store = useEditorStore();
+  const issues = useEditor(selectIssuesOf(node.id));
+  const st = useEditor(selectStatusOf(node.id));
+  const nsChoices = useEditor(
+    useShallow((s) =>
+      s.lab.nodes.filter((n) => n.kind === 'namespace').map((n) => `${n.id}\t${n.kind === 'namespace' ? n.name : ''}`),
+    ),
+  );
+  const update = (patch: Partial<LabNode>) => store.getState().updateNode(node.id, patch);
+  const general = (issues ?? []).filter(
+    (i) => !['name', 'routes', 'addresses', 'mtu', 'namespace', 'description'].some((f) => i.path.includes(f)),
+  );
+  return (
+    <>
+      <div className="nl-insp-head">
+        <span className={`nl-insp-icon kind-${node.kind}`}>
+          <KindIcon kind={node.kind} size={22} />
+        </span>
+        <div>
+          <div className="nl-insp-title">{node.kind === 'host' ? 'Host' : node.name}</div>
+          <div className="nl-insp-sub">
+            {node.kind === 'namespace'
+              ? node.forwarding
+                ? 'router (namespace)'
+                : 'network namespace'
+              : node.kind === 'bridge'
+                ? 'Linux bridge'
+                : 'root network namespace'}{' '}
+            · id <span data-testid="inspector.id">{node.id}</span>
+          </div>
+        </div>
+      </div>
+      {general.map((i) => (
+        <div key={i.message} className="nl-callout error" data-testid="inspector.error">
+          {i.message}
+        </div>
+      ))}
+      <StatusDetails st={st} />
+      {node.kind === 'namespace' && (
+        <>
+          <TextField
+            label="Name"
+            value={node.name}
+            testid="inspector.name"
+            mono
+            check={(v) => fieldError(NetnsName, v)}
+            errors={issuesFor(issues, 'name')}
+            onCommit={(name) => update({ name })}
+          />
+          <Toggle
+            label="Router (IP forwarding)"
+            checked={node.forwarding}
+            testid="inspector.forwarding"
+            onChange={(forwarding) => update({ forwarding })}
+            hint={
+              node.forwarding ? (
+                <RouterHint id={node.id} />
+              ) : (
+                'Turn on to forward packets between this namespace’s interfaces.'
+              )
+            }
+          />
+          <TextField
+            label="Routes (one per line: 10.0.2.0/24 via 10.0.1.1)"
+            value={routesText(node.routes)}
+            testid="inspector.routes"
+            mono
+            multiline
+            errors={issuesFor(issues, 'routes')}
+            onCommit={(t) => update({ routes: parseRoutes(t) })}
+          />
+        </>
+      )}
+      {node.kind === 'bridge' && (
+        <>
+          <TextField
+            label="Name"
+            value={node.name}
+            testid="inspector.name"
+            mono
+            check={(v) => fieldError(IfName, v)}
+            errors={issuesFor(issues, 'name')}
+            onCommit={(name) => update({ name })}
+          />
+          <div className="nl-field">
+            <label htmlFor={`ns-${node.id}`}>Lives in</label>
+            <select
+              id={`ns-${node.id}`}
+              className="nl-input"
+              data-testid="inspector.namespace"
+              value={node.namespace ?? ''}
+              onChange={(e) => update({ namespace: e.target.value || undefined })}
+            >
+              <option value="">host (root namespace)</option>
+              {nsChoices.map((c) => {
+                const [id, name] = c.split('\t');
+                return (
+                  <option key={id} value={id}>
+                    {name}
+                  </option>
+                );
+              })}
+            </select>
+          </div>
+          <TextField
+            label="Addresses (gateway of the LAN)"
+            value={node.addresses.join(', ')}
+            testid="inspector.addresses"
+            mono
+            placeholder="10.0.1.254/24"
+            check={listCheck}
+            errors={issuesFor(issues, 'addresses')}
+            onCommit={(t) => update({ addresses: splitList(t) })}
+          />
+          <TextField
+            label="MTU"
+            value={node.mtu?.toString() ?? ''}
+            testid="inspector.mtu"
+            mono
+            placeholder="1500"
+            check={mtuCheck}
+            errors={issuesFor(issues, 'mtu')}
+            onCommit={(t) => update({ mtu: t.trim() ? Number(t) : undefined })}
+          />
+          <Toggle
+            label="Spanning tree (STP)"
+            checked={node.stp ?? false}
+            testid="inspector.stp"
+            onChange={(stp) => update({ stp })}
+          />
+        </>
+      )}
+      {node.kind === 'host' && (
+        <p className="nl-muted">
+          The host's own network stack. Links to it put one end of a veth in the root namespace, where your shell can
+          see it.
+        </p>
+      )}
+      <TextField
+        label="Notes"
+        value={node.description ?? ''}
+        testid="inspector.description"
+        multiline
+        onCommit={(t) => update({ description: t || undefined })}
+      />
+    </>
+  );
+}
+
+function RouterHint({ id }: { id: string }) {
+  const store = useEditorStore();
+  // Joined strings keep the selector output stable between renders (useShallow compares the array items).
+  const lines = useEditor(
+    useShallow((s) =>
+      suggestRoutes(s.lab, id).map((x) => {
+        const n = s.lab.nodes.find((m) => m.id === x.node);
+        return `${n && n.kind !== 'host' ? n.name : x.node}: ip route add ${x.route.to} via ${x.route.via}`;
+      }),
+    ),
+  );
+  const add = () => {
+    const { lab } = store.getState();
+    const byNode = new Map<string, Route[]>();
+    for (const s of suggestRoutes(lab, id)) byNode.set(s.node, [...(byNode.get(s.node) ?? []), s.route]);
+    // One history entry for all the neighbours' new routes.
+    store.setState({
+      lab: {
+        ...lab,
+        nodes: lab.nodes.map((n) =>
+          n.kind === 'namespace' && byNode.has(n.id) ? { ...n, routes: [...n.routes, ...byNode.get(n.id)!] } : n,
+        ),
+      },
+    });
+  };
+  return (
+    <div className="nl-router-hint" data-testid="inspector.router-hint">
+      <span>
+        Forwarding is on. Other namespaces need <b>routes via this router</b> to reach its other subnets.
+      </span>
+      {lines.length > 0 && (
+        <>
+          <ul className="mono small">
+            {lines.map((l) => (
+              <li key={l}>{l}</li>
+            ))}
+          </ul>
+          <button type="button" className="nl-btn small" onClick={add} data-testid="inspector.add-routes">
+            Add these routes
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+function EndpointForm({ linkId, end, e }: { linkId: string; end: 0 | 1; e: Endpoint }) {
+  const store = useEditorStore();
+  const key = `${linkId}#${end}`;
+  const issues = useEditor(selectIssuesOf(key));
+  const st = useEditor(selectStatusOf(key));
+  const nodeLabel = useEditor((s) => {
+    const n = s.lab.nodes.find((x) => x.id === e.node);
+    return n ? (n.kind === 'host' ? 'host' : n.name) : e.node;
+  });
+  const onBridge = useEditor((s) => s.lab.nodes.find((x) => x.id === e.node)?.kind === 'bridge');
+  const update = (patch: Partial<Endpoint>) => store.getState().updateEndpoint(linkId, end, patch);
+  const p = `inspector.end${end}`;
+  return (
+    <fieldset className="nl-endpoint" data-testid={`${p}`}>
+      <legend>
+        End {end + 1} · in <b>{nodeLabel}</b>
+      </legend>
+      <StatusDetails st={st} />
+      <TextField
+        label="Interface name"
+        value={e.ifname}
+        testid={`${p}.ifname`}
+        mono
+        check={(v) => fieldError(IfName, v)}
+        errors={issuesFor(issues, 'ifname')}
+        onCommit={(ifname) => update({ ifname })}
+      />
+      <TextField
+        label="Addresses"
+        value={e.addresses.join(', ')}
+        testid={`${p}.addresses`}
+        mono
+        placeholder={onBridge ? 'none (a bridge port)' : '10.0.0.1/30'}
+        hint={onBridge ? 'A bridge port usually has no address: the LAN’s hosts do.' : undefined}
+        check={listCheck}
+        errors={issuesFor(issues, 'addresses')}
+        onCommit={(t) => update({ addresses: splitList(t) })}
+      />
+      <div className="nl-row">
+        <TextField
+          label="MTU"
+          value={e.mtu?.toString() ?? ''}
+          testid={`${p}.mtu`}
+          mono
+          placeholder="1500"
+          check={mtuCheck}
+          errors={issuesFor(issues, 'mtu')}
+          onCommit={(t) => update({ mtu: t.trim() ? Number(t) : undefined })}
+        />
+        <TextField
+          label="MAC"
+          value={e.mac ?? ''}
+          testid={`${p}.mac`}
+          mono
+          placeholder="auto"
+          check={(v) => (v ? fieldError(Mac, v) : null)}
+          errors={issuesFor(issues, 'mac')}
+          onCommit={(t) => update({ mac: t || undefined })}
+        />
+      </div>
+      <Toggle
+        label="Up (administratively)"
+        checked={e.up}
+        testid={`${p}.up`}
+        onChange={(up) => update({ up })}
+        hint={e.up ? undefined : 'Down: a fault to find for students.'}
+      />
+    </fieldset>
+  );
+}
+
+function LinkForm({ linkId, only }: { linkId: string; only?: 0 | 1 }) {
+  const link = useEditor(selectLink(linkId));
+  const store = useEditorStore();
+  const issues = useEditor(selectIssuesOf(linkId));
+  if (!link) return null;
+  const general = (issues ?? []).filter((i) => !i.path.includes('endpoints'));
+  return (
+    <>
+      <div className="nl-insp-head">
+        <span className="nl-insp-icon kind-veth">⇄</span>
+        <div>
+          <div className="nl-insp-title">
+            {link.endpoints[0].ifname} ⇄ {link.endpoints[1].ifname}
+          </div>
+          <div className="nl-insp-sub">
+            veth pair · id <span data-testid="inspector.id">{link.id}</span>
+          </div>
+        </div>
+      </div>
+      {general.map((i) => (
+        <div key={i.message} className="nl-callout error" data-testid="inspector.error">
+          {i.message}
+        </div>
+      ))}
+      {(only === undefined || only === 0) && <EndpointForm linkId={linkId} end={0} e={link.endpoints[0]} />}
+      {(only === undefined || only === 1) && <EndpointForm linkId={linkId} end={1} e={link.endpoints[1]} />}
+      {only !== undefined && (
+        <button
+          type="button"
+          className="nl-btn small ghost"
+          onClick={() => store.getState().select({ links: [linkId] })}
+        >
+          Show both ends
+        </button>
+      )}
+      {only === undefined && (
+        <TextField
+          label="Notes"
+          value={link.description ?? ''}
+          testid="inspector.description"
+          multiline
+          onCommit={(t) => store.getState().updateLink(linkId, { description: t || undefined })}
+        />
+      )}
+    </>
+  );
+}
+
+function LabForm() {
+  const store = useEditorStore();
+  const meta = useEditor(
+    useShallow((s) => ({
+      name: s.lab.name,
+      title: s.lab.title ?? '',
+      description: s.lab.description ?? '',
+      nodes: s.lab.nodes.length,
+      links: s.lab.links.length,
+    })),
+  );
+  const errors = useEditor((s) => problemsOf(s.lab).errors);
+  return (
+    <>
+      <div className="nl-insp-head">
+        <span className="nl-insp-icon kind-lab">◇</span>
+        <div>
+          <div className="nl-insp-title">{meta.title || meta.name}</div>
+          <div className="nl-insp-sub">
+            lab {meta.name} · {meta.nodes} nodes · {meta.links} links{errors ? ` · ${errors} problems` : ''}
+          </div>
+        </div>
+      </div>
+      <TextField
+        label="Title"
+        value={meta.title}
+        testid="inspector.lab-title"
+        onCommit={(title) => store.getState().setLabMeta({ title: title || undefined })}
+      />
+      <TextField
+        label="Description"
+        value={meta.description}
+        testid="inspector.lab-description"
+        multiline
+        rows={6}
+        onCommit={(d) => store.getState().setLabMeta({ description: d || undefined })}
+      />
+      <div className="nl-tips">
+        <h3>Tips</h3>
+        <ul>
+          <li>Drag a namespace or bridge from the palette.</li>
+          <li>Drag from a node's dot to another node to add a veth — names and addresses are proposed for you.</li>
+          <li>Click an interface label on a link to edit that end.</li>
+          <li>
+            <kbd>Del</kbd> delete · <kbd>Ctrl</kbd>+<kbd>D</kbd> duplicate · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo ·{' '}
+            <kbd>Ctrl</kbd>+<kbd>S</kbd> save
+          </li>
+        </ul>
+      </div>
+    </>
+  );
+}
+
+export function Inspector() {
+  const sel = useEditor(selectSelection);
+  const store = useEditorStore();
+  const singleNode = sel.nodes.length === 1 && sel.links.length === 0 ? sel.nodes[0]! : null;
+  const node = useEditor(selectNode(singleNode ?? ''));
+  const count = sel.nodes.length + sel.links.length;
+  let body: React.ReactNode;
+  if (sel.endpoint) {
+    const [linkId, end] = sel.endpoint.split('#');
+    body = <LinkForm linkId={linkId!} only={end === '1' ? 1 : 0} />;
+  } else if (node) body = <NodeForm key={node.id} node={node} />;
+  else if (count === 1 && sel.links.length === 1) body = <LinkForm linkId={sel.links[0]!} />;
+  else if (count > 1)
+    body = (
+      <div className="nl-multi">
+        <div className="nl-insp-title">{count} objects selected</div>
+        <div className="nl-row">
+          <button type="button" className="nl-btn" onClick={() => store.getState().duplicate()}>
+            Duplicate
+          </button>
+          <button type="button" className="nl-btn danger" onClick={() => store.getState().removeSelection()}>
+            Delete
+          </button>
+        </div>
+      </div>
+    );
+  else body = <LabForm />;
+  return (
+    <div className="nl-inspector" data-testid="inspector">
+      {body}
+    </div>
+  );
+}

@@ -1,0 +1,371 @@
+/** Toolbar: lab identity, file actions, history, layout, plan/apply/destroy, theme, mode and connection. */
+import { useReactFlow } from '@xyflow/react';
+import { useRef, useState } from 'react';
+import { useActions } from '../actions';
+import { useEditor, useEditorStore, useHistory } from '../store/context';
+import {
+  selectApplyBlocker,
+  selectBusy,
+  selectConnection,
+  selectDirty,
+  selectErrorCount,
+  selectLabName,
+  selectLabTitle,
+  selectMode,
+  selectTheme,
+} from '../store/selectors';
+
+function Icon({ d, size = 16 }: { d: string; size?: number }) {
+  return (
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden
+    >
+      <path d={d} />
+    </svg>
+  );
+}
+
+const I = {
+  undo: 'M9 14 4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11',
+  redo: 'm15 14 5-5-5-5M20 9H9.5a5.5 5.5 0 0 0 0 11H13',
+  layout: 'M3 3h7v7H3zM14 3h7v7h-7zM14 14h7v7h-7zM3 14h7v7H3z',
+  play: 'M6 4l14 8-14 8z',
+  trash: 'M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6',
+  list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
+  save: 'M19 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h11l5 5v11a2 2 0 0 1-2 2zM17 21v-8H7v8M7 3v5h8',
+  moon: 'M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8z',
+  sun: 'M12 3v2M12 19v2M5 5l1.4 1.4M17.6 17.6 19 19M3 12h2M19 12h2M5 19l1.4-1.4M17.6 6.4 19 5M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8z',
+  download: 'M12 3v12M7 10l5 5 5-5M5 21h14',
+  folder: 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z',
+  plus: 'M12 5v14M5 12h14',
+  book: 'M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5zM4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5',
+  upload: 'M12 21V9M7 14l5-5 5 5M5 3h14',
+};
+
+export function Toolbar() {
+  const store = useEditorStore();
+  const actions = useActions();
+  const rf = useReactFlow();
+  const name = useEditor(selectLabName);
+  const title = useEditor(selectLabTitle);
+  const dirty = useEditor(selectDirty);
+  const blocker = useEditor(selectApplyBlocker);
+  const errors = useEditor(selectErrorCount);
+  const busy = useEditor(selectBusy);
+  const mode = useEditor(selectMode);
+  const conn = useEditor(selectConnection);
+  const theme = useEditor(selectTheme);
+  const canUndo = useHistory((t) => t.pastStates.length > 0);
+  const canRedo = useHistory((t) => t.futureStates.length > 0);
+  const [exportOpen, setExportOpen] = useState(false);
+  const [labOpen, setLabOpen] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const exportImage = async (format: 'png' | 'svg') => {
+    setExportOpen(false);
+    const { renderDiagram, download } = await import('../canvas/exportImage');
+    const bg = getComputedStyle(document.documentElement).getPropertyValue('--canvas-bg').trim() || '#ffffff';
+    try {
+      download(await renderDiagram(rf.getNodes(), format, bg), `${name}.${format}`);
+    } catch (e) {
+      store.getState().notify(`Export failed: ${(e as Error).message}`, 'error');
+    }
+  };
+
+  const autoLayout = async () => {
+    const { autoLayout: run } = await import('../canvas/autoLayout');
+    const sizes = new Map(
+      rf.getNodes().map((n) => [n.id, { width: n.measured?.width ?? 230, height: n.measured?.height ?? 100 }]),
+    );
+    const positions = await run(store.getState().lab, sizes);
+    store.getState().setPositions(positions);
+    // Fit once React Flow has the new positions (two frames: store → render → internals).
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 400, maxZoom: 1.4 })),
+    );
+  };
+
+  return (
+    <header className="nl-toolbar" data-testid="toolbar">
+      <div className="nl-brand" title="Netloom">
+        <svg width="26" height="26" viewBox="0 0 32 32" aria-hidden>
+          <circle cx="7" cy="9" r="4" fill="var(--brand-a)" />
+          <circle cx="25" cy="9" r="4" fill="var(--brand-b)" />
+          <circle cx="16" cy="24" r="4" fill="var(--brand-c)" />
+          <path d="M7 9 25 9 16 24Z" fill="none" stroke="currentColor" strokeWidth="1.8" opacity=".55" />
+        </svg>
+        <span>Netloom</span>
+      </div>
+      <div className="nl-labname" data-testid="toolbar.lab">
+        <span className="nl-lab-title">{title || name}</span>
+        <span className="nl-lab-key">{name}</span>
+        {dirty && <span className="nl-dirty" title="Unsaved changes" data-testid="toolbar.dirty" />}
+      </div>
+
+      <div className="nl-tgroup">
+        <div className="nl-menu">
+          <button
+            type="button"
+            className="nl-tbtn"
+            data-testid="toolbar.lab-menu"
+            aria-expanded={labOpen}
+            onClick={() => setLabOpen((o) => !o)}
+          >
+            <Icon d={I.folder} />
+            <span>Lab ▾</span>
+          </button>
+          {labOpen && (
+            <div className="nl-menu-pop" role="menu" onMouseLeave={() => setLabOpen(false)}>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.new"
+                onClick={() => {
+                  setLabOpen(false);
+                  actions.newLab();
+                }}
+              >
+                New lab
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.open"
+                onClick={() => {
+                  setLabOpen(false);
+                  store.getState().setDialog('open');
+                }}
+              >
+                Open…
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.examples"
+                onClick={() => {
+                  setLabOpen(false);
+                  store.getState().setDialog('examples');
+                }}
+              >
+                Examples…
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.import"
+                onClick={() => {
+                  setLabOpen(false);
+                  fileInput.current?.click();
+                }}
+              >
+                Import JSON / YAML…
+              </button>
+            </div>
+          )}
+        </div>
+        <button
+          type="button"
+          className="nl-tbtn"
+          data-testid="toolbar.save"
+          title="Save (Ctrl+S)"
+          onClick={() => void actions.save()}
+        >
+          <Icon d={I.save} />
+          <span>Save</span>
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".json,.yaml,.yml,application/json,application/yaml"
+          hidden
+          data-testid="toolbar.import-file"
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            if (f) await actions.importText(await f.text(), f.name);
+            e.target.value = '';
+          }}
+        />
+        <div className="nl-menu">
+          <button
+            type="button"
+            className="nl-tbtn"
+            data-testid="toolbar.export"
+            aria-expanded={exportOpen}
+            onClick={() => setExportOpen((o) => !o)}
+          >
+            <Icon d={I.download} />
+            <span>Export ▾</span>
+          </button>
+          {exportOpen && (
+            <div className="nl-menu-pop" role="menu" onMouseLeave={() => setExportOpen(false)}>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.export-png"
+                onClick={() => void exportImage('png')}
+              >
+                Image (PNG)
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.export-svg"
+                onClick={() => void exportImage('svg')}
+              >
+                Image (SVG)
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.export-json"
+                onClick={() => {
+                  setExportOpen(false);
+                  void actions.exportText('json');
+                }}
+              >
+                Lab file (JSON)
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.export-yaml"
+                onClick={() => {
+                  setExportOpen(false);
+                  void actions.exportText('yaml');
+                }}
+              >
+                Lab file (YAML)
+              </button>
+            </div>
+          )}
+        </div>
+      </div>
+
+      <div className="nl-tgroup">
+        <button
+          type="button"
+          className="nl-tbtn icon"
+          data-testid="toolbar.undo"
+          title="Undo (Ctrl+Z)"
+          disabled={!canUndo}
+          onClick={() => store.temporal.getState().undo()}
+        >
+          <Icon d={I.undo} />
+        </button>
+        <button
+          type="button"
+          className="nl-tbtn icon"
+          data-testid="toolbar.redo"
+          title="Redo (Ctrl+Y)"
+          disabled={!canRedo}
+          onClick={() => store.temporal.getState().redo()}
+        >
+          <Icon d={I.redo} />
+        </button>
+        <button
+          type="button"
+          className="nl-tbtn shrink"
+          data-testid="toolbar.layout"
+          title="Arrange automatically (ELK)"
+          onClick={() => void autoLayout()}
+        >
+          <Icon d={I.layout} />
+          <span>Auto-layout</span>
+        </button>
+      </div>
+
+      <div className="nl-spacer" />
+
+      <div className="nl-tgroup">
+        <button
+          type="button"
+          className="nl-tbtn"
+          data-testid="toolbar.plan"
+          title="Preview the commands Apply would run"
+          disabled={busy}
+          onClick={() => void actions.loadPlan()}
+        >
+          <Icon d={I.list} />
+          <span>Plan</span>
+        </button>
+        <span className="nl-apply-wrap" title={blocker ?? 'Build this lab on the host'}>
+          <button
+            type="button"
+            className="nl-tbtn primary"
+            data-testid="toolbar.apply"
+            disabled={blocker !== null}
+            onClick={() => void actions.apply()}
+          >
+            <Icon d={I.play} />
+            <span>Apply</span>
+          </button>
+        </span>
+        <button
+          type="button"
+          className="nl-tbtn danger"
+          data-testid="toolbar.destroy"
+          title="Remove everything this lab created"
+          disabled={busy}
+          onClick={() => void actions.destroy()}
+        >
+          <Icon d={I.trash} />
+          <span>Destroy</span>
+        </button>
+      </div>
+      {errors > 0 && (
+        <button
+          type="button"
+          className="nl-blocker"
+          data-testid="toolbar.apply-blocker"
+          title={`Apply is disabled: ${blocker}`}
+          onClick={() => store.getState().setPanel('problems')}
+        >
+          ⚠ {errors} problem{errors > 1 ? 's' : ''}
+        </button>
+      )}
+
+      <div className="nl-tgroup status">
+        <span
+          className={`nl-mode mode-${mode ?? 'unknown'}`}
+          data-testid="status.mode"
+          data-mode={mode ?? ''}
+          title={
+            mode === 'host'
+              ? 'Changes the real host network'
+              : mode === 'sandbox'
+                ? 'Everything runs in a private sandbox namespace'
+                : 'Mode unknown'
+          }
+        >
+          {mode ?? '…'}
+        </span>
+        <span
+          className={`nl-conn conn-${conn}`}
+          data-testid="status.connection"
+          data-state={conn}
+          title={`Live status: ${conn}`}
+        >
+          <span className="nl-conn-dot" />
+          {conn === 'connected' ? 'live' : conn === 'connecting' ? 'connecting' : 'offline'}
+        </span>
+        <button
+          type="button"
+          className="nl-tbtn icon"
+          data-testid="toolbar.theme"
+          title={theme === 'dark' ? 'Light theme' : 'Dark theme'}
+          onClick={() => store.getState().setTheme(theme === 'dark' ? 'light' : 'dark')}
+        >
+          <Icon d={theme === 'dark' ? I.sun : I.moon} />
+        </button>
+      </div>
+    </header>
+  );
+}
