@@ -40,7 +40,18 @@ export const ImportLabRequest = z.strictObject({
   format: z.enum(['json', 'yaml']).optional(),
 });
 
-/** GET /api/examples */
+/**
+ * POST /api/labs/:name/plan → PlanResult (dry run; 400 InvalidLab first).
+ * POST /api/labs/:name/apply → 202 OperationStarted. Both take an optional `baseRevision`: when given and
+ * stale, 409 and nothing runs (so the canvas never applies a lab it has not seen).
+ */
+export const OperationRequest = z.strictObject({ baseRevision: z.number().int().optional() });
+export type OperationRequest = z.infer<typeof OperationRequest>;
+
+/** GET /api/labs/:name/export?format=json|yaml */
+export const ExportFormat = z.enum(['json', 'yaml']).default('json');
+
+/** GET /api/examples; POST /api/examples/:file/open → LabDocument (the existing lab if already opened). */
 export const ExampleSummary = z.strictObject({
   file: z.string(),
   name: z.string(),

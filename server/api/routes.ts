@@ -5,15 +5,17 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { stringify as toYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   CreateLabRequest,
   type ExampleSummary,
+  ExportFormat,
   ImportLabRequest,
   type InfoResponse,
   type LabDocument,
   LabName,
   type Mode,
+  OperationRequest,
   UpdateLabRequest,
 } from '../../shared';
 import type { Engine } from '../engine/contract';
@@ -59,9 +61,6 @@ function labParam(req: Request): string {
 }
 
 const documentOf = (d: StoredLab): LabDocument => ({ lab: d.lab, layout: d.layout, revision: d.revision });
-
-const ApplyRequest = z.strictObject({ baseRevision: z.number().int().optional() });
-const ExportFormat = z.enum(['json', 'yaml']).default('json');
 
 export function apiRouter(deps: ApiDeps): Router {
   const { engine, store, ops } = deps;
@@ -146,7 +145,7 @@ export function apiRouter(deps: ApiDeps): Router {
   // ---- operations ----
   /** Stored lab, checked again with today's rules: an invalid lab reaches no engine call. */
   const runnable = async (name: string, body: unknown): Promise<StoredLab> => {
-    const { baseRevision } = parse(ApplyRequest, body ?? {});
+    const { baseRevision } = parse(OperationRequest, body ?? {});
     const doc = await store.require(name);
     if (baseRevision !== undefined && baseRevision !== doc.revision)
       throw new AppError('Conflict', `lab "${name}" is at revision ${doc.revision}, not ${baseRevision}`);

@@ -48,6 +48,15 @@ describe('status over /ws', () => {
     sock.close();
   });
 
+  it('subscribing again to a watched lab sends a fresh snapshot', async () => {
+    const sock = await s.ws({ subscribe: 'live' });
+    await sock.next('snapshot');
+    sock.send({ type: 'subscribe', lab: 'live' });
+    // `next` resolves only with a snapshot not consumed yet: a second one must arrive.
+    expect(LabStatus.parse((await sock.next('snapshot')).status).lab).toBe('live');
+    sock.close();
+  });
+
   it('unknown labs and bad messages get an error message, not a crash', async () => {
     const sock = await s.ws();
     sock.send({ type: 'subscribe', lab: 'nope' });

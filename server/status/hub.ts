@@ -130,7 +130,13 @@ export class StatusHub {
   }
 
   private async subscribe(client: Client, lab: string): Promise<void> {
-    if (client.labs.has(lab)) return;
+    if (client.labs.has(lab)) {
+      // Subscribing again (e.g. the canvas re-opened the lab) asks for a fresh full picture.
+      const w = this.watches.get(lab);
+      if (w?.last) this.send(client, { type: 'snapshot', status: w.last });
+      else w?.needSnapshot.add(client);
+      return;
+    }
     if (client.labs.size >= this.o.maxSubscriptions)
       return this.send(client, { type: 'error', message: `at most ${this.o.maxSubscriptions} labs per socket` });
     if (!(await this.o.store.get(lab))) return this.send(client, { type: 'error', message: `no lab named "${lab}"` });
