@@ -19,7 +19,6 @@ gate schema-fresh npx --no-install tsx scripts/gen-schema.ts --check
 echo "== vitest (unit + kernel)"
 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json || status=1
 
-echo "== build"
 gate build npx --no-install vite build --logLevel warn
 
 echo "== playwright (e2e)"

@@ -12,9 +12,15 @@ const read = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null)
 const v = read('reports/vitest.json');
 if (v) {
   passed += v.numPassedTests;
-  failed += v.numFailedTests + (v.numRuntimeErrorTestSuites ?? 0) + (v.numFailedTestSuites ?? 0) - 0;
+  failed += v.numFailedTests;
   skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
-  // A suite that failed to load reports no tests; count it as a failure once (numFailedTestSuites above).
+  // A test file that failed to load (syntax error, throwing import) reports no tests: count it once.
+  for (const f of v.testResults ?? []) {
+    if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) {
+      failed += 1;
+      problems.push(`vitest: ${f.name} failed to run: ${(f.message ?? '').split('\n')[0]}`);
+    }
+  }
 } else problems.push('no vitest report');
 
 const p = read('reports/playwright.json');

@@ -4,6 +4,7 @@
  * cross-reference rules (duplicates, subnets, dangling endpoints) live in `validate.ts`.
  */
 import { z } from 'zod';
+import { parseCidr, parseIp } from './net';
 import { ID_PATTERN, ifnameProblem, LAB_NAME_PATTERN, netnsNameProblem } from './names';
 
 /** Kernel name check; `params.code` gives validate() a stable issue code. */
@@ -40,10 +41,16 @@ export const NetnsName = z
 export type NetnsName = z.infer<typeof NetnsName>;
 
 /** An interface address with its prefix length, IPv4 (`10.0.0.1/24`) or IPv6 (`fd00::1/64`). */
-export const Cidr = z.union([z.cidrv4(), z.cidrv6()], { error: 'expected an address with a prefix, e.g. 10.0.0.1/24' });
+export const Cidr = z
+  .union([z.cidrv4(), z.cidrv6()], { error: 'expected an address with a prefix, e.g. 10.0.0.1/24' })
+  // zod's cidrv6 accepts a fractional prefix such as `::/0.7`; our own parser (what validate and the planner
+  // use) is the authority on what an address is.
+  .refine((s) => parseCidr(s) !== null, 'the prefix length must be a whole number, e.g. fd00::1/64');
 export type Cidr = z.infer<typeof Cidr>;
 
-export const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' });
+export const IpAddress = z
+  .union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' })
+  .refine((s) => parseIp(s) !== null, 'expected an IPv4 or IPv6 address');
 export type IpAddress = z.infer<typeof IpAddress>;
 
 export const Mtu = z
