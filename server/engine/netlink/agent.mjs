@@ -1,0 +1,208 @@
+// Netloom netlink agent: a long-lived helper started by NetlinkDriver INSIDE the target world (host, or a
+// sandbox entered with nsenter -n -m: a multithreaded process like Node cannot setns() into a mount
+// namespace, so the agent is born there). Plain JavaScript so it starts without a TypeScript loader.
+//
+// Protocol: newline-delimited JSON over stdin/stdout. Request {id, actions:[…]} or {id, cmd:'closeAll'}.
+// Actions run in order and stop at the first failure (unless marked soft); a run of consecutive creates (or
+// deletes) is one batch on a few threads, reported per action:
+//   {t:'create', ns}                        create a named netns (/run/netns/NS)
+//   {t:'delete', ns}                        close our fds on it, unmount and unlink it
+//   {t:'nl', ns, b64, fds?:[{offset,netns}], soft?}  send rtnetlink messages in NS (null = our own netns),
+//                                           after writing our fd of `netns` at each offset (IFLA_NET_NS_FD)
+//   {t:'write', ns, file, data}             write a /proc/sys file as seen from inside NS
+// Reply {id, results:[{ok, errno?, b64?}]} (one per action that ran). The agent never interprets text.
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const NETNS_DIR = '/run/netns';
+const require = createRequire(import.meta.url);
+const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+let nl;
+try {
+  nl = require(
+    join(import.meta.dirname, '..', '..', '..', 'native', 'netlink', 'build', 'Release', 'netloom_netlink.node'),
+  );
+} catch (e) {
+  out({ ready: false, error: `cannot load the native addon: ${e.message}` });
+  process.exit(1);
+}
+
+/** ns name ('' = our own) → {nsFd, nlFd}. Closed after every request batch by closeAll. */
+const open = new Map();
+const root = nl.openNetns(null);
+if (typeof root === 'number') {
+  out({ ready: false, error: `cannot open a netlink socket (errno ${-root})` });
+  process.exit(1);
+}
+open.set('', { nsFd: root[0], nlFd: root[1] });
+let dirReady = false;
+
+const key = (ns) => (ns === null || ns === undefined ? '' : ns);
+const path = (ns) => {
+  if (typeof ns !== 'string' || ns === '' || ns.includes('/') || ns === '.' || ns === '..') {
+    throw Object.assign(new Error('bad netns name'), { errno: constants.errno.EINVAL });
+  }
+  return join(NETNS_DIR, ns);
+};
+
+function handle(ns) {
+  const k = key(ns);
+  let h = open.get(k);
+  if (!h) {
+    const r = nl.openNetns(path(ns));
+    if (typeof r === 'number') return r;
+    h = { nsFd: r[0], nlFd: r[1] };
+    open.set(k, h);
+  }
+  return h;
+}
+
+function closeOne(k) {
+  const h = open.get(k);
+  if (!h || k === '') return;
+  nl.close(h.nlFd);
+  nl.close(h.nsFd);
+  open.delete(k);
+}
+
+/** First error carried by the replies (NLMSG_ERROR with errno, or a failed dump's NLMSG_DONE), else 0. */
+function firstError(buf) {
+  let off = 0;
+  while (off + 16 <= buf.length) {
+    const len = buf.readUInt32LE(off);
+    if (len < 16) break;
+    const type = buf.readUInt16LE(off + 4);
+    if ((type === 2 || type === 3) && len >= 20) {
+      const e = buf.readInt32LE(off + 16);
+      if (e < 0) return -e;
+    }
+    off += (len + 3) & ~3;
+  }
+  return 0;
+}
+
+function run(a) {
+  switch (a.t) {
+    case 'create': {
+      if (!dirReady) {
+        const rc = nl.prepareNetnsDir(NETNS_DIR);
+        if (rc < 0) return { ok: false, errno: -rc };
+        dirReady = true;
+      }
+      const r = nl.createNetns(path(a.ns));
+      if (typeof r === 'number') return { ok: false, errno: -r };
+      closeOne(key(a.ns));
+      open.set(key(a.ns), { nsFd: r[0], nlFd: r[1] });
+      return { ok: true };
+    }
+    case 'delete': {
+      const p = path(a.ns);
+      closeOne(key(a.ns));
+      const rc = nl.deleteNetns(p);
+      return rc < 0 ? { ok: false, errno: -rc } : { ok: true };
+    }
+    case 'nl': {
+      const h = handle(a.ns);
+      if (typeof h === 'number') return { ok: false, errno: -h };
+      const buf = Buffer.from(a.b64, 'base64');
+      for (const s of a.fds ?? []) {
+        const t = handle(s.netns);
+        if (typeof t === 'number') return { ok: false, errno: -t };
+        buf.writeUInt32LE(t.nsFd, s.offset);
+      }
+      const r = nl.transact(h.nlFd, buf);
+      if (typeof r === 'number') return { ok: false, errno: -r };
+      const e = firstError(r);
+      return { ok: e === 0, ...(e !== 0 && { errno: e }), b64: r.toString('base64') };
+    }
+    case 'write': {
+      const k = key(a.ns);
+      let fd = -1;
+      if (k !== '') {
+        const h = handle(a.ns);
+        if (typeof h === 'number') return { ok: false, errno: -h };
+        fd = h.nsFd;
+      }
+      const rc = nl.writeInNetns(fd, a.file, a.data);
+      return rc < 0 ? { ok: false, errno: -rc } : { ok: true };
+    }
+    default:
+      return { ok: false, errno: constants.errno.EINVAL };
+  }
+}
+
+/** Threads for namespace batches: creation/unmount mostly wait in the kernel, so a few overlap well. */
+const THREADS = 4;
+
+/** Runs a run of consecutive create (or delete) actions as one batch on a few threads. */
+function runBatch(kind, batch) {
+  if (kind === 'create' && !dirReady) {
+    const rc = nl.prepareNetnsDir(NETNS_DIR);
+    if (rc < 0) return batch.map(() => ({ ok: false, errno: -rc }));
+    dirReady = true;
+  }
+  const paths = [];
+  for (const a of batch) {
+    try {
+      paths.push(path(a.ns));
+    } catch (e) {
+      return batch.map(() => ({ ok: false, errno: e.errno }));
+    }
+  }
+  if (kind === 'delete') {
+    for (const a of batch) closeOne(key(a.ns));
+    const rcs = nl.deleteNetnsMany(paths, THREADS);
+    return rcs.map((rc) => (rc < 0 ? { ok: false, errno: -rc } : { ok: true }));
+  }
+  const rs = nl.createNetnsMany(paths, THREADS);
+  return rs.map((r, i) => {
+    if (typeof r === 'number') return { ok: false, errno: -r };
+    closeOne(key(batch[i].ns));
+    open.set(key(batch[i].ns), { nsFd: r[0], nlFd: r[1] });
+    return { ok: true };
+  });
+}
+
+const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+rl.on('line', (line) => {
+  let req;
+  try {
+    req = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (req.cmd === 'closeAll') {
+    for (const k of [...open.keys()]) closeOne(k);
+    out({ id: req.id, results: [] });
+    return;
+  }
+  const results = [];
+  const actions = req.actions ?? [];
+  for (let i = 0; i < actions.length; ) {
+    const a = actions[i];
+    if (a.t === 'create' || a.t === 'delete') {
+      let j = i;
+      while (j < actions.length && actions[j].t === a.t) j++;
+      const rs = runBatch(a.t, actions.slice(i, j));
+      results.push(...rs);
+      if (rs.some((r) => !r.ok)) break;
+      i = j;
+      continue;
+    }
+    let r;
+    try {
+      r = run(a);
+    } catch (e) {
+      r = { ok: false, errno: typeof e.errno === 'number' ? e.errno : constants.errno.EIO };
+    }
+    results.push(r);
+    if (!r.ok && !a.soft) break;
+    i++;
+  }
+  out({ id: req.id, results });
+});
+rl.on('close', () => process.exit(0));
+out({ ready: true, pid: process.pid });

@@ -1,0 +1,765 @@
+/**
+ * NetlinkDriver: executes planned operations as rtnetlink messages through a long-lived agent process
+ * (agent.mjs + the native addon in native/netlink) living in the runner's world. Same contract as the
+ * ip-batch driver (server/engine/driver.ts): dependency-ordered ops in, per-"wave" hooks, the first failure
+ * out. Messages of consecutive ops are pipelined per namespace socket; a wave ends only when an op needs an
+ * ifindex the driver cannot know yet (e.g. an address on an interface created earlier in the same run).
+ * Errors carry the op, the errno name and number — never parsed text.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import type { CommandRunner } from '../contract';
+import { routeFamily } from '../desired';
+import { type Driver, type ExecFailure, type ExecHooks, type ExecResult, IpBatchDriver } from '../driver';
+import { markerToAlias } from '../observe';
+import { opArgvs } from '../render';
+import { type AnyOpBody, isFeatureOp, type NetnsRef, type OpBody } from '../types';
+import {
+  addrMsg,
+  delLink,
+  dumpLinks,
+  type Encoded,
+  getLink,
+  type LinkInfo,
+  NLMSG_ERROR,
+  newBridge,
+  newVeth,
+  parseError,
+  parseLink,
+  parseReplies,
+  RTM_NEWLINK,
+  routeMsg,
+  setLink,
+} from './messages';
+
+const TRACE = process.env.NETLOOM_NETLINK_TRACE === '1';
+const ROOT_DIR = join(import.meta.dirname, '..', '..', '..');
+export const ADDON_PATH = join(ROOT_DIR, 'native', 'netlink', 'build', 'Release', 'netloom_netlink.node');
+export const AGENT_PATH = join(import.meta.dirname, 'agent.mjs');
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v, k]));
+export const errnoName = (n: number): string => ERRNO_NAMES.get(n) ?? `E${n}`;
+
+/** ExecFailure plus the kernel's answer as data (the engine may use `errno` instead of the text). */
+export interface NetlinkExecFailure extends ExecFailure {
+  /** errno name, e.g. `EEXIST` (`code` carries its number); `exit N` for a feature op run by `tc`. */
+  errno: string;
+}
+
+// --------------------------------------------------------------------------------------------------
+// Agent process
+
+export type Action =
+  | { t: 'create'; ns: string }
+  | { t: 'delete'; ns: string }
+  | { t: 'nl'; ns: NetnsRef; b64: string; fds?: { offset: number; netns: NetnsRef }[]; soft?: boolean }
+  | { t: 'write'; ns: NetnsRef; file: string; data: string };
+
+interface ActionResult {
+  ok: boolean;
+  errno?: number;
+  b64?: string;
+}
+
+class Agent {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (r: ActionResult[]) => void; reject: (e: Error) => void }>();
+  private buf = '';
+  dead: Error | null = null;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  static start(prefix: readonly string[], timeoutMs = 15_000): Promise<Agent> {
+    const argv = [...prefix, process.execPath, AGENT_PATH];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const agent = new Agent(child);
+    child.stdin.on('error', () => {});
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString('utf8')).slice(-2000);
+    });
+    return new Promise((resolve, reject) => {
+      let started = false;
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error('netlink agent did not start in time'));
+      }, timeoutMs);
+      const fail = (why: string) => {
+        agent.dead = new Error(why);
+        for (const w of agent.waiting.values()) w.reject(agent.dead);
+        agent.waiting.clear();
+        if (!started) {
+          clearTimeout(timer);
+          reject(agent.dead);
+        }
+      };
+      child.on('error', (e) => fail(`cannot start the netlink agent: ${e.message}`));
+      child.on('exit', (code, sig) => fail(`netlink agent exited (${code ?? sig}): ${stderr.trim()}`));
+      child.stdout.on('data', (b: Buffer) => {
+        agent.buf += b.toString('utf8');
+        let nl = agent.buf.indexOf('\n');
+        while (nl >= 0) {
+          const line = agent.buf.slice(0, nl);
+          agent.buf = agent.buf.slice(nl + 1);
+          nl = agent.buf.indexOf('\n');
+          let msg: { ready?: boolean; error?: string; id?: number; results?: ActionResult[] };
+          try {
+            msg = JSON.parse(line);
+          } catch {
+            continue;
+          }
+          if (!started && msg.ready !== undefined) {
+            clearTimeout(timer);
+            if (!msg.ready) {
+              child.kill('SIGKILL');
+              reject(new Error(msg.error ?? 'netlink agent failed'));
+              return;
+            }
+            started = true;
+            agent.idle();
+            resolve(agent);
+            continue;
+          }
+          const w = msg.id !== undefined ? agent.waiting.get(msg.id) : undefined;
+          if (w) {
+            agent.waiting.delete(msg.id!);
+            if (!agent.waiting.size) agent.idle();
+            w.resolve(msg.results ?? []);
+          }
+        }
+      });
+    });
+  }
+
+  /** Never keep the parent process alive just for an idle agent. */
+  private idle() {
+    this.child.unref();
+    (this.child.stdout as unknown as { unref(): void }).unref();
+    (this.child.stderr as unknown as { unref(): void }).unref();
+  }
+  private busy() {
+    this.child.ref();
+    (this.child.stdout as unknown as { ref(): void }).ref();
+    (this.child.stderr as unknown as { ref(): void }).ref();
+  }
+
+  request(body: { actions: Action[] } | { cmd: 'closeAll' }): Promise<ActionResult[]> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    this.busy();
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.child.stdin.write(`${JSON.stringify({ id, ...body })}\n`);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.stdin.end();
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+// --------------------------------------------------------------------------------------------------
+// Encoding operations
+
+type Lingering = Map<string, { netns: NetnsRef; ifindexes: Set<number> }>;
+
+class NeedIndex extends Error {
+  constructor(
+    readonly netns: NetnsRef,
+    readonly ifname: string,
+  ) {
+    super(`ifindex of ${ifname} unknown`);
+  }
+}
+
+const nsKey = (n: NetnsRef): string => (n === null ? '' : `/${n}`);
+
+/** One step of a wave: a netlink message (with the op it belongs to) or an agent action. */
+export type Part =
+  | { op: number; argv: string[]; nl: { netns: NetnsRef; msg: Encoded; seq: number } }
+  | { op: number; argv: string[]; act: Exclude<Action, { t: 'nl' }> };
+
+/**
+ * Orders a wave's parts for as few socket switches as possible without reordering anything that depends on
+ * each other: a part runs in the earliest round after every earlier part touching one of its namespaces
+ * (the same round when that part runs on the same socket, whose order the kernel keeps). Within a round,
+ * parts are grouped per socket (namespace-level actions form one group, so creations batch on threads);
+ * consecutive messages of a group become one action: one sendmsg of pipelined requests.
+ */
+export function arrange(parts: readonly Part[]): { actions: Action[]; owners: Part[][] } {
+  const last = new Map<string, { round: number; exec: string }[]>();
+  const rounds: Map<string, Part[]>[] = [];
+  for (const p of parts) {
+    const exec = 'nl' in p ? nsKey(p.nl.netns) : 'agent';
+    const touches = 'nl' in p ? [p.nl.netns, ...p.nl.msg.fdSlots.map((f) => f.netns)] : [p.act.ns];
+    let round = 0;
+    for (const t of touches) {
+      for (const e of last.get(nsKey(t)) ?? []) round = Math.max(round, e.exec === exec ? e.round : e.round + 1);
+    }
+    for (const t of new Set(touches.map(nsKey))) {
+      const list = last.get(t) ?? [];
+      const same = list.find((e) => e.exec === exec);
+      if (same) same.round = Math.max(same.round, round);
+      else list.push({ round, exec });
+      last.set(t, list);
+    }
+    while (rounds.length <= round) rounds.push(new Map());
+    const groups = rounds[round]!;
+    const g = groups.get(exec);
+    if (g) g.push(p);
+    else groups.set(exec, [p]);
+  }
+  const actions: Action[] = [];
+  const owners: Part[][] = [];
+  for (const groups of rounds) {
+    for (const group of groups.values()) {
+      for (const p of group) {
+        const lastParts = owners[owners.length - 1];
+        const prev = lastParts?.[0];
+        if ('nl' in p && prev && 'nl' in prev && prev.nl.netns === p.nl.netns) {
+          lastParts!.push(p);
+          continue;
+        }
+        actions.push('nl' in p ? { t: 'nl', ns: p.nl.netns, b64: '' } : p.act);
+        owners.push([p]);
+      }
+    }
+  }
+  return { actions, owners };
+}
+
+/** Operations whose effects are namespace/link removals only (they need no settled host before them). */
+const removal = (op: AnyOpBody) => op.kind === 'netns.delete' || op.kind === 'link.delete';
+
+/** `${nsKey}|${ifname}` of the interfaces an op creates (or renames to). */
+function creates(op: AnyOpBody): string[] {
+  switch (op.kind) {
+    case 'veth.create':
+      return [op.a, op.b].map((e) => `${nsKey(e.netns)}|${e.ifname}`);
+    case 'bridge.create':
+      return [`${nsKey(op.netns)}|${op.ifname}`];
+    case 'link.rename':
+      return [`${nsKey(op.netns)}|${op.to}`];
+    default:
+      return [];
+  }
+}
+
+/** (netns, ifname) pairs whose ifindex an op needs. */
+function needs(op: AnyOpBody): [NetnsRef, string][] {
+  switch (op.kind) {
+    case 'veth.create': {
+      const out: [NetnsRef, string][] = [];
+      if (op.a.master) out.push([op.a.netns, op.a.master]);
+      if (op.b.master) out.push([op.b.netns, op.b.master]);
+      return out;
+    }
+    case 'link.rename':
+      return [[op.netns, op.from]];
+    case 'link.setMaster':
+      return op.master === null ? [] : [[op.netns, op.master]];
+    case 'addr.add':
+    case 'addr.del':
+      return [[op.netns, op.ifname]];
+    case 'route.add':
+    case 'route.del':
+      return op.route.dev !== undefined ? [[op.netns, op.route.dev]] : [];
+    default:
+      return [];
+  }
+}
+
+export interface NetlinkDriverOptions {
+  /** Wait at the end of execute() until deleted namespaces' veth peers are gone (as the ip-batch driver does). */
+  settle?: boolean;
+  netnsGoneTimeoutMs?: number;
+}
+
+export class NetlinkDriver implements Driver {
+  readonly name = 'netlink';
+  /** Feature ops (qdiscs, …) run through the ip-batch driver; everything else through netlink. */
+  readonly featureOps = true;
+  private readonly fallback: IpBatchDriver;
+  private agent: Agent | null;
+  private seq = 1;
+  /** Per namespace: ifname → ifindex, as far as this execute() knows (reset at every call). */
+  private idx = new Map<string, Map<string, number>>();
+
+  constructor(
+    private readonly runner: CommandRunner,
+    agent: Agent | null,
+    private readonly opts: NetlinkDriverOptions = {},
+  ) {
+    this.agent = agent;
+    this.fallback = new IpBatchDriver(runner);
+  }
+
+  /** Starts the agent (once); restarts it if it died. */
+  private async ensureAgent(): Promise<Agent> {
+    if (!this.agent || this.agent.dead) this.agent = await Agent.start(this.runner.prefix);
+    return this.agent;
+  }
+
+  /** PID of the agent process (its nsenter wrapper in a sandbox), if one is running. */
+  get agentPid(): number | undefined {
+    return this.agent && !this.agent.dead ? this.agent.pid : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.agent?.close();
+    this.agent = null;
+  }
+
+  private index(netns: NetnsRef, ifname: string): number {
+    const i = this.idx.get(nsKey(netns))?.get(ifname);
+    if (i === undefined) throw new NeedIndex(netns, ifname);
+    return i;
+  }
+
+  private part(netns: NetnsRef, op: number, argv: string[], build: (seq: number) => Encoded): Part {
+    const seq = this.seq++;
+    return { op, argv, nl: { netns, seq, msg: build(seq) } };
+  }
+
+  /** Parts of one op. Throws NeedIndex before producing anything when an ifindex is unknown. */
+  private encode(op: OpBody, i: number): Part[] {
+    const argvs = opArgvs(op);
+    const a0 = argvs[0] ?? [];
+    const av = (k: number) => argvs[k] ?? a0;
+    const P = (netns: NetnsRef, argv: string[], build: (seq: number) => Encoded) => this.part(netns, i, argv, build);
+    const byName = (ifname: string) => ({ ifname });
+    switch (op.kind) {
+      case 'netns.create': {
+        const parts: Part[] = [
+          { op: i, argv: a0, act: { t: 'create', ns: op.netns } },
+          P(op.netns, av(1), (q) => setLink(q, byName('lo'), { alias: markerToAlias(op.marker) })),
+          P(op.netns, av(2), (q) => setLink(q, byName('lo'), { up: true })),
+        ];
+        this.idx.set(nsKey(op.netns), new Map([['lo', 1]]));
+        return parts;
+      }
+      case 'netns.delete':
+        this.idx.delete(nsKey(op.netns));
+        return [{ op: i, argv: a0, act: { t: 'delete', ns: op.netns } }];
+      case 'netns.setForwarding': {
+        const v = op.on ? '1' : '0';
+        return [
+          { op: i, argv: a0, act: { t: 'write', ns: op.netns, file: '/proc/sys/net/ipv4/ip_forward', data: v } },
+          {
+            op: i,
+            argv: a0,
+            act: { t: 'write', ns: op.netns, file: '/proc/sys/net/ipv6/conf/all/forwarding', data: v },
+          },
+        ];
+      }
+      case 'bridge.create':
+        // The kernel ignores IFLA_IFALIAS in a creating RTM_NEWLINK: the marker follows in the same batch.
+        return [
+          P(op.netns, a0, (q) => newBridge(q, op)),
+          P(op.netns, av(1), (q) => setLink(q, byName(op.ifname), { alias: markerToAlias(op.marker) })),
+        ];
+      case 'bridge.setStp':
+        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { stp: op.on }))];
+      case 'veth.create': {
+        // Created from the root side when there is one (as render() does); the peer is placed by netns fd.
+        const [l, r] = op.a.netns === null ? [op.a, op.b] : op.b.netns === null ? [op.b, op.a] : [op.a, op.b];
+        const lMaster = l.master !== undefined ? this.index(l.netns, l.master) : undefined;
+        const rMaster = r.master !== undefined ? this.index(r.netns, r.master) : undefined;
+        const parts: Part[] = [
+          P(l.netns, a0, (q) => newVeth(q, { ...l, master: lMaster }, r, r.netns !== l.netns ? r.netns : undefined)),
+          P(l.netns, a0, (q) => setLink(q, byName(l.ifname), { alias: markerToAlias(l.marker) })),
+          P(r.netns, a0, (q) =>
+            setLink(q, byName(r.ifname), {
+              alias: markerToAlias(r.marker),
+              ...(rMaster !== undefined && { master: rMaster }),
+            }),
+          ),
+        ];
+        this.idx.get(nsKey(l.netns))?.delete(l.ifname);
+        this.idx.get(nsKey(r.netns))?.delete(r.ifname);
+        return parts;
+      }
+      case 'link.delete':
+        this.idx.get(nsKey(op.netns))?.delete(op.ifname);
+        return [P(op.netns, a0, (q) => delLink(q, op.ifname))];
+      case 'link.rename': {
+        const from = this.index(op.netns, op.from);
+        const m = this.idx.get(nsKey(op.netns))!;
+        m.delete(op.from);
+        m.set(op.to, from);
+        return [P(op.netns, a0, (q) => setLink(q, { index: from }, { rename: op.to }))];
+      }
+      case 'link.setUp':
+        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { up: op.up }))];
+      case 'link.setMtu':
+        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { mtu: op.mtu }))];
+      case 'link.setMac':
+        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { mac: op.mac }))];
+      case 'link.setMaster': {
+        const m = op.master === null ? 0 : this.index(op.netns, op.master);
+        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { master: m }))];
+      }
+      case 'link.setAlias':
+        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { alias: markerToAlias(op.alias) }))];
+      case 'addr.add':
+      case 'addr.del': {
+        const index = this.index(op.netns, op.ifname);
+        return [P(op.netns, a0, (q) => addrMsg(q, op.kind === 'addr.add', index, op.cidr))];
+      }
+      case 'route.add':
+      case 'route.del': {
+        const r = op.route;
+        const oif = r.dev !== undefined ? this.index(op.netns, r.dev) : undefined;
+        const route = { family: routeFamily(r), to: r.to, via: r.via, metric: r.metric };
+        return [P(op.netns, a0, (q) => routeMsg(q, op.kind === 'route.add', route, oif))];
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+
+  private dumpAction(netns: NetnsRef): Action {
+    return { t: 'nl', ns: netns, b64: dumpLinks(this.seq++).buf.toString('base64'), soft: true };
+  }
+
+  /** Link dumps of several namespaces in one agent round trip; a missing namespace yields null. */
+  private async dumpLinks(agent: Agent, names: NetnsRef[]): Promise<(LinkInfo[] | null)[]> {
+    if (!names.length) return [];
+    const res = await agent.request({ actions: names.map((n) => this.dumpAction(n)) });
+    return names.map((_, k) => {
+      const r = res[k];
+      if (!r?.ok || r.b64 === undefined) return null;
+      return parseReplies(Buffer.from(r.b64, 'base64'))
+        .filter((m) => m.type === RTM_NEWLINK)
+        .map(parseLink);
+    });
+  }
+
+  /** Asks each namespace for the given links (by name or index), all in one round trip; absent ones are skipped. */
+  private async getLinks(
+    agent: Agent,
+    want: Map<string, { netns: NetnsRef; targets: ({ ifname: string } | { index: number })[] }>,
+  ) {
+    const groups = [...want.values()].filter((g) => g.targets.length);
+    if (!groups.length) return [];
+    const actions: Action[] = groups.map((g) => ({
+      t: 'nl',
+      ns: g.netns,
+      b64: Buffer.concat(g.targets.map((t) => getLink(this.seq++, t).buf)).toString('base64'),
+      soft: true,
+    }));
+    const res = await agent.request({ actions });
+    return groups.map((g, k) => {
+      const r = res[k];
+      const links =
+        r?.b64 === undefined
+          ? []
+          : parseReplies(Buffer.from(r.b64, 'base64'))
+              .filter((m) => m.type === RTM_NEWLINK)
+              .map(parseLink);
+      return { netns: g.netns, links };
+    });
+  }
+
+  /** Learns the ifindexes of (netns, ifname) pairs. */
+  private async reload(agent: Agent, pairs: [NetnsRef, string][]): Promise<void> {
+    const want = new Map<string, { netns: NetnsRef; targets: { ifname: string }[] }>();
+    for (const [netns, ifname] of pairs) {
+      const g = want.get(nsKey(netns)) ?? { netns, targets: [] };
+      if (!g.targets.some((t) => t.ifname === ifname)) g.targets.push({ ifname });
+      want.set(nsKey(netns), g);
+    }
+    for (const { netns, links } of await this.getLinks(agent, want)) {
+      const m = this.idx.get(nsKey(netns)) ?? new Map<string, number>();
+      for (const l of links) m.set(l.ifname, l.index);
+      this.idx.set(nsKey(netns), m);
+    }
+  }
+
+  /**
+   * Veth ends outside `names` whose peers live inside: they linger until the kernel finishes the deletion.
+   * From the caller's observation when it has one (hooks.peersOf), else read here (root-side peers).
+   */
+  private async lingering(agent: Agent, names: string[], hooks: ExecHooks, into: Lingering): Promise<void> {
+    const add = (netns: NetnsRef, ifindex: number) => {
+      const e = into.get(nsKey(netns)) ?? { netns, ifindexes: new Set<number>() };
+      e.ifindexes.add(ifindex);
+      into.set(nsKey(netns), e);
+    };
+    const unknown: string[] = [];
+    for (const n of names) {
+      const known = hooks.peersOf?.(n);
+      if (known) for (const p of known) add(p.netns, p.ifindex);
+      else unknown.push(n);
+    }
+    if (!unknown.length) return;
+    const dumps = await this.dumpLinks(agent, [null, ...unknown]);
+    const root = new Map((dumps[0] ?? []).map((l) => [l.index, l]));
+    for (const d of dumps.slice(1)) {
+      for (const l of d ?? []) {
+        if (l.kind !== 'veth' || l.linkNetnsid === undefined || l.link === undefined) continue;
+        const peer = root.get(l.link);
+        if (peer?.kind === 'veth' && peer.link === l.index) add(null, peer.index);
+      }
+    }
+  }
+
+  private async waitGone(agent: Agent, lingering: Lingering, deleted: Set<string>): Promise<void> {
+    const watch = [...lingering.values()].filter((e) => e.netns === null || !deleted.has(e.netns));
+    if (!watch.length) return;
+    const t0 = performance.now();
+    let polls = 0;
+    const deadline = Date.now() + (this.opts.netnsGoneTimeoutMs ?? 5000);
+    while (Date.now() < deadline) {
+      const want = new Map(
+        watch.map((e) => [nsKey(e.netns), { netns: e.netns, targets: [...e.ifindexes].map((index) => ({ index })) }]),
+      );
+      const found = await this.getLinks(agent, want);
+      const present = found.some((f) =>
+        f.links.some((l) => want.get(nsKey(f.netns))!.targets.some((t) => t.index === l.index)),
+      );
+      polls++;
+      if (!present) {
+        if (TRACE) process.stderr.write(`netlink waitGone: ${polls} polls ${(performance.now() - t0).toFixed(1)} ms\n`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  async execute(ops: readonly AnyOpBody[], hooks: ExecHooks = {}): Promise<ExecResult> {
+    const agent = await this.ensureAgent();
+    this.idx = new Map();
+    let wave = 0;
+    let pending: Part[] = [];
+    let lingering: Lingering = new Map();
+    const deleted = new Set<string>();
+
+    /** Sends the pending parts as one wave. Returns a failure, or null. */
+    const flush = async (): Promise<NetlinkExecFailure | null> => {
+      if (!pending.length) return null;
+      const parts = pending;
+      pending = [];
+      const opsInWave = [...new Set(parts.map((p) => p.op))];
+      await hooks.onWaveStart?.(opsInWave, wave, wave + 1, parts[0]!.argv);
+      const deleting = parts.flatMap((p) => ('act' in p && p.act.t === 'delete' ? [p.act.ns] : []));
+      if (deleting.length) {
+        const t1 = performance.now();
+        await this.lingering(agent, deleting, hooks, lingering);
+        if (TRACE) process.stderr.write(`netlink lingering: ${(performance.now() - t1).toFixed(1)} ms\n`);
+        for (const n of deleting) deleted.add(n);
+      }
+      const { actions, owners } = arrange(parts);
+      actions.forEach((a, k) => {
+        if (a.t !== 'nl') return;
+        const ps = owners[k]! as Extract<Part, { nl: unknown }>[];
+        const fds: { offset: number; netns: NetnsRef }[] = [];
+        let off = 0;
+        for (const p of ps) {
+          for (const s of p.nl.msg.fdSlots) fds.push({ offset: off + s.offset, netns: s.netns });
+          off += p.nl.msg.buf.length;
+        }
+        a.b64 = Buffer.concat(ps.map((p) => p.nl.msg.buf)).toString('base64');
+        if (fds.length) a.fds = fds;
+      });
+      const t0 = TRACE ? performance.now() : 0;
+      let results: ActionResult[];
+      try {
+        results = await agent.request({ actions });
+      } catch (e) {
+        // The agent died mid-wave: any op of the wave may have partly run.
+        return {
+          op: parts[0]!.op,
+          argv: parts[0]!.argv,
+          code: constants.errno.EPIPE,
+          errno: 'EPIPE',
+          stderr: `netlink: ${(e as Error).message}`,
+          attempted: opsInWave,
+        };
+      }
+      if (TRACE) {
+        const kinds: Record<string, number> = {};
+        for (const a of actions) kinds[a.t] = (kinds[a.t] ?? 0) + 1;
+        process.stderr.write(
+          `netlink wave ${wave}: ${parts.length} parts ${JSON.stringify(kinds)} ${(performance.now() - t0).toFixed(1)} ms\n`,
+        );
+      }
+      wave++;
+      for (let k = 0; k < actions.length; k++) {
+        const r = results[k];
+        if (!r) break;
+        if (r.ok) continue;
+        const ps = owners[k]!;
+        let part = ps[0]!;
+        let errno = r.errno ?? constants.errno.EIO;
+        let extack: string | undefined;
+        if (r.b64 !== undefined) {
+          const bySeq = new Map(ps.map((p) => ['nl' in p ? p.nl.seq : -1, p]));
+          const err = parseReplies(Buffer.from(r.b64, 'base64'))
+            .filter((m) => m.type === NLMSG_ERROR)
+            .map((m) => ({ m, e: parseError(m) }))
+            .filter((x) => x.e.errno !== 0 && bySeq.has(x.m.seq))
+            .sort((x, y) => x.m.seq - y.m.seq)[0];
+          if (err) {
+            part = bySeq.get(err.m.seq)!;
+            errno = err.e.errno;
+            extack = err.e.extack;
+          }
+        }
+        const name = errnoName(errno);
+        return {
+          op: part.op,
+          argv: part.argv,
+          code: errno,
+          errno: name,
+          stderr: `netlink: ${name} (errno ${errno})${extack ? `: ${extack}` : ''}`,
+          attempted: opsInWave,
+        };
+      }
+      if (results.length < actions.length) {
+        return {
+          op: parts[0]!.op,
+          argv: parts[0]!.argv,
+          code: constants.errno.EIO,
+          errno: 'EIO',
+          stderr: 'netlink agent returned too few results',
+          attempted: opsInWave,
+        };
+      }
+      await hooks.onWaveDone?.(
+        opsInWave.sort((a, b) => a - b),
+        wave - 1,
+        wave,
+      );
+      return null;
+    };
+
+    const fail = (failure: NetlinkExecFailure): ExecResult => ({ ok: false, processes: 0, failure });
+    let at = 0;
+    try {
+      for (let i = 0; i < ops.length; i++) {
+        at = i;
+        const op = ops[i]!;
+        // After namespace deletions, anything but further removals waits until the kernel is done.
+        if (lingering.size && !removal(op)) {
+          const f = await flush();
+          if (f) return fail(f);
+          await this.waitGone(agent, lingering, deleted);
+          lingering = new Map();
+        }
+        if (isFeatureOp(op)) {
+          // Feature operations (qdiscs, …) have no netlink encoding here: the ip-batch driver runs each run
+          // of them as its own wave(s), after everything before has been sent.
+          const f = await flush();
+          if (f) return fail(f);
+          let j = i;
+          while (j + 1 < ops.length && isFeatureOp(ops[j + 1]!)) j++;
+          const idx = (k: number) => i + k;
+          const r = await this.fallback.execute(ops.slice(i, j + 1), {
+            onWaveStart: (o, _w, _n, first) => hooks.onWaveStart?.(o.map(idx), wave, wave + 1, first),
+            onWaveDone: async (o) => {
+              await hooks.onWaveDone?.(o.map(idx), wave, wave + 1);
+              wave++;
+            },
+          });
+          if (!r.ok) {
+            const e = r.failure;
+            return fail({ ...e, op: idx(e.op), attempted: e.attempted.map(idx), errno: `exit ${e.code}` });
+          }
+          i = j;
+          continue;
+        }
+        let parts: Part[] | null = null;
+        for (let attempt = 0; parts === null; attempt++) {
+          try {
+            parts = this.encode(op, i);
+          } catch (e) {
+            if (!(e instanceof NeedIndex)) throw e;
+            const f = await flush();
+            if (f) return fail(f);
+            if (attempt > 0) {
+              const errno = constants.errno.ENODEV;
+              return fail({
+                op: i,
+                argv: opArgvs(op)[0] ?? [],
+                code: errno,
+                errno: 'ENODEV',
+                stderr: `netlink: ENODEV (errno ${errno}): no interface '${e.ifname}'`,
+                attempted: [i],
+              });
+            }
+            // Look up every name the remaining ops need that exists by now (one round trip); names that a
+            // later op creates are looked up after the wave that creates them.
+            const made = new Set(ops.slice(i).flatMap(creates));
+            const want: [NetnsRef, string][] = [[e.netns, e.ifname]];
+            for (const later of ops.slice(i + 1)) {
+              for (const [n, name] of needs(later)) {
+                if (!this.idx.get(nsKey(n))?.has(name) && !made.has(`${nsKey(n)}|${name}`)) want.push([n, name]);
+              }
+            }
+            await this.reload(agent, want);
+          }
+        }
+        pending.push(...parts);
+      }
+      const f = await flush();
+      if (f) return fail(f);
+      if (lingering.size && this.opts.settle !== false) await this.waitGone(agent, lingering, deleted);
+      return { ok: true, processes: 0 };
+    } catch (e) {
+      if (!agent.dead) throw e;
+      // The agent died during a read (lookups, waiting for deletions): nothing of op `at` ran yet, but the
+      // pending wave's ops may have.
+      return fail({
+        op: at,
+        argv: opArgvs(ops[at]!)[0] ?? [],
+        code: constants.errno.EPIPE,
+        errno: 'EPIPE',
+        stderr: `netlink: ${agent.dead.message}`,
+        attempted: [...new Set([...pending.map((p) => p.op), at])],
+      });
+    } finally {
+      // Never keep namespaces alive behind the user's back: drop every fd but the root socket.
+      await agent.request({ cmd: 'closeAll' }).catch(() => {});
+    }
+  }
+}
+
+// --------------------------------------------------------------------------------------------------
+
+let lastReason: string | null = null;
+/** Why the last loadNetlinkDriver() returned null (null when it succeeded or was never called). */
+export const netlinkUnavailableReason = (): string | null => lastReason;
+
+/**
+ * The netlink driver for `runner`'s world, or null (reason in netlinkUnavailableReason()) when the addon is
+ * not built or the agent cannot start: the engine then uses the ip-batch driver.
+ */
+export async function loadNetlinkDriver(
+  runner: CommandRunner,
+  opts: NetlinkDriverOptions = {},
+): Promise<NetlinkDriver | null> {
+  lastReason = null;
+  if (!existsSync(ADDON_PATH)) {
+    lastReason = `native addon not built (${ADDON_PATH}); run npm run build:native`;
+    return null;
+  }
+  try {
+    const agent = await Agent.start(runner.prefix);
+    return new NetlinkDriver(runner, agent, opts);
+  } catch (e) {
+    lastReason = (e as Error).message;
+    return null;
+  }
+}
