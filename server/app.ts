@@ -13,6 +13,7 @@ import type { Mode } from '../shared';
 import { AppError, toErrorResponse } from './api/errors';
 import { apiRouter } from './api/routes';
 import { Security, stripTokenFromUrl } from './api/security';
+import { DiscoveryService } from './discovery/service';
 import type { CommandRunner, Engine } from './engine/contract';
 import { type Logger, redactUrl } from './log';
 import { OperationQueue } from './ops/queue';
@@ -147,6 +148,13 @@ export function createApp(deps: AppDeps): App {
       examples: deps.examples ?? [],
       ...(deps.defaultLab ? { defaultLab: deps.defaultLab } : {}),
       tools,
+      discovery: new DiscoveryService({
+        engine: deps.engine,
+        store: deps.store,
+        ops,
+        log,
+        ...(deps.runner ? { runner: deps.runner } : {}),
+      }),
     }),
   );
 

@@ -1,6 +1,6 @@
 /**
  * `netloom` command line: dispatches subcommands. Engine commands (plan/up/down/status/gc/recover) live in
- * `engine/commands.ts`; `serve` lives in `serve.ts`. Exit codes: 0 ok, 1 failure (rolled back), 2 invalid lab/usage.
+ * `engine/commands.ts`; `serve` lives in `serve.ts`; `discover` in `discovery/report.ts`. Exit codes: 0 ok, 1 failure (rolled back), 2 invalid lab/usage.
  */
 const USAGE = `netloom — visual designer for Linux virtual networks
 
@@ -12,6 +12,7 @@ Usage:
   netloom status FILE [--json]
   netloom gc [--yes]
   netloom recover
+  netloom discover [--json] [--script] [--mac]
 
 Lab files may be JSON or YAML. State directory: $NETLOOM_STATE_DIR.`;
 
@@ -30,6 +31,10 @@ export async function main(args: string[]): Promise<number> {
     case 'recover': {
       const { runEngineCommand } = await import('./engine/commands');
       return runEngineCommand(cmd, rest);
+    }
+    case 'discover': {
+      const { runDiscover } = await import('./discovery/report');
+      return runDiscover(rest);
     }
     case undefined:
     case '-h':

@@ -37,6 +37,8 @@ export interface ApiDeps {
   defaultLab?: string;
   /** Live tools (exec, path, reachability); absent = those routes answer 404. */
   tools?: ToolsService;
+  /** Host discovery, adopt and three-way diff (server/discovery); absent = those routes answer 404. */
+  discovery?: { router(): Router };
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -229,6 +231,9 @@ export function apiRouter(deps: ApiDeps): Router {
 
   // ---- live tools ----
   if (deps.tools) r.use(deps.tools.router());
+
+  // ---- discovery (host view, adopt, diff) ----
+  if (deps.discovery) r.use(deps.discovery.router());
 
   r.use((_req: Request, _res: Response) => {
     throw new AppError('NotFound', 'no such API route');
