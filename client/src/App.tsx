@@ -13,6 +13,8 @@ import { EditorProvider, useEditor, useEditorStore } from './store/context';
 import { createEditorStore, type EditorStore } from './store/editorStore';
 import { selectErrorCount, selectPanel, selectTheme } from './store/selectors';
 import type { Theme } from './store/uiSlice';
+import { ContextMenu, PingPrompt } from './tools/ContextMenu';
+import { Dock } from './tools/Dock';
 import { useShortcuts } from './useShortcuts';
 
 const PlanPanel = lazy(() => import('./panels/PlanPanel'));
@@ -89,6 +91,23 @@ function Toast() {
   );
 }
 
+/** Canvas above, tools dock below. `data-tool-sockets` = open terminal/capture sockets (for tests). */
+function Stage() {
+  const sockets = useEditor((s) => s.toolSockets);
+  return (
+    <main className="nl-stage" data-testid="stage" data-tool-sockets={sockets}>
+      <div className="nl-stage-canvas">
+        <Canvas />
+        <div className="nl-overlay">
+          <ProgressBar />
+          <ResultBanner />
+        </div>
+      </div>
+      <Dock />
+    </main>
+  );
+}
+
 function Shell({ store }: { store: EditorStore }) {
   const theme = useEditor(selectTheme);
   const dialog = useEditor((s) => s.dialog);
@@ -116,16 +135,12 @@ function Shell({ store }: { store: EditorStore }) {
               <Palette />
               <Legend />
             </nav>
-            <main className="nl-stage">
-              <Canvas />
-              <div className="nl-overlay">
-                <ProgressBar />
-                <ResultBanner />
-              </div>
-            </main>
+            <Stage />
             <SidePanel />
           </div>
           <Toast />
+          <ContextMenu />
+          <PingPrompt />
           {dialog && (
             <Suspense fallback={null}>
               <OpenDialog />

@@ -64,7 +64,12 @@ export function createActions(store: EditorStore, api: ApiClient) {
     const sameLab = st().lab.name === lab.name && st().revision !== null;
     st().loadDocument(lab, layout, revision);
     store.temporal.getState().clear();
-    if (!sameLab) st().resetStatus();
+    if (!sameLab) {
+      st().resetStatus();
+      // Path highlight and matrix describe the previous lab's objects.
+      st().setPing(null);
+      if (st().matrix) st().closeTab('matrix');
+    }
     st().setPlan({ state: 'idle', result: null });
     // A lab file without positions (hand-written, imported): arrange it once with ELK so nothing overlaps.
     if (lab.nodes.length > 0 && lab.nodes.every((n) => !layout.positions[n.id])) {
@@ -211,6 +216,33 @@ export function createActions(store: EditorStore, api: ApiClient) {
         st().notify(`Imported ${doc.lab.name}`);
       } catch (e) {
         fail(e, 'Import failed');
+      }
+    },
+    // ---- live tools ----
+    /** Path + one ping from `from` to a node id or an address: the result badge and the path highlight. */
+    async ping(from: string, to: string) {
+      const name = st().lab.name;
+      st().setPingPrompt(null);
+      st().setPing({ from, to, state: 'running' });
+      try {
+        const result = await api.path(name, from, to, true);
+        if (st().ping?.from === from && st().ping?.to === to) st().setPing({ from, to, state: 'done', result });
+      } catch (e) {
+        const error = e instanceof ApiError ? e.body.message : (e as Error).message;
+        if (st().ping?.from === from && st().ping?.to === to) st().setPing({ from, to, state: 'error', error });
+      }
+    },
+    /** Runs the reachability matrix and shows it in the dock. */
+    async reachability() {
+      const name = st().lab.name;
+      st().setMatrix({ state: 'loading', result: st().matrix?.result ?? null, selected: null });
+      st().openTab({ kind: 'matrix', key: 'matrix' });
+      try {
+        const result = await api.reachability(name);
+        if (st().matrix) st().setMatrix({ state: 'ready', result, selected: null });
+      } catch (e) {
+        const error = e instanceof ApiError ? e.body.message : (e as Error).message;
+        if (st().matrix) st().setMatrix({ state: 'error', result: null, error, selected: null });
       }
     },
     async exportText(format: 'json' | 'yaml') {

@@ -45,6 +45,7 @@ export function useShortcuts(store: EditorStore, actions: Actions): void {
       } else if (e.key === 'Escape') {
         s.clearSelection();
         s.setDialog(null);
+        s.clearPath();
       }
     };
     window.addEventListener('keydown', onKey);

@@ -14,6 +14,7 @@ import { ErrorBody } from '../../../shared/errors';
 import type { Lab } from '../../../shared/lab';
 import type { Layout } from '../../../shared/layout';
 import { PlanResult } from '../../../shared/plan';
+import { type ExecRequestInput, ExecResponse, PathResponse, ReachabilityResponse } from '../../../shared/tools';
 
 export class ApiError extends Error {
   constructor(
@@ -98,6 +99,19 @@ export function createApiClient(base = '', fetchImpl: Fetch = (...a) => fetch(..
         baseRevision === undefined ? {} : { baseRevision },
       ),
     destroy: (name: string) => call(OperationStarted, 'POST', `/api/labs/${enc(name)}/destroy`, {}),
+    // ---- live tools (shared/tools.ts) ----
+    exec: (name: string, req: ExecRequestInput) => call(ExecResponse, 'POST', `/api/labs/${enc(name)}/exec`, req),
+    /** The designed path from a node to a node id or an address, plus (by default) one ping along it. */
+    path: (name: string, from: string, to: string, ping = true) =>
+      call(PathResponse, 'POST', `/api/labs/${enc(name)}/path`, { from, to, ping }),
+    /** Pings every ordered pair of namespaces with addresses; explains the failures. */
+    reachability: (name: string, timeoutS?: number) =>
+      call(
+        ReachabilityResponse,
+        'POST',
+        `/api/labs/${enc(name)}/reachability`,
+        timeoutS === undefined ? {} : { timeoutS },
+      ),
   };
 }
 

@@ -29,6 +29,8 @@ import {
   selectSelection,
   selectTheme,
 } from '../store/selectors';
+import { matrixNotes, pathObjects } from '../tools/model';
+import { PingBadge } from '../tools/PingBadge';
 import { nodeTypes } from './nodes';
 import { type FlowEdge, type FlowNode, sameEdgeView, sameNodeView, toFlow } from './toFlow';
 import { edgeTypes } from './VethEdge';
@@ -61,6 +63,16 @@ export default function Canvas() {
   const focus = useEditor((s) => s.focus);
   const busyObject = useEditor((s) => s.progress?.object ?? null);
   const failure = useEditor(selectFailure);
+  const pingResult = useEditor((s) => s.ping?.result ?? null);
+  const matrixResult = useEditor((s) => s.matrix?.result ?? null);
+  const path = useMemo(() => pathObjects(pingResult), [pingResult]);
+  const pathFailed = pingResult !== null && !(pingResult.ping?.ok ?? pingResult.complete);
+  const notes = useMemo(() => {
+    const m = matrixNotes(matrixResult);
+    const p = pingResult?.problem;
+    if (p?.object && !pingResult?.ping?.ok) m.set(p.object.split('#')[0]!, p.reason);
+    return m;
+  }, [matrixResult, pingResult]);
   const rf = useReactFlow<FlowNode, FlowEdge>();
 
   const measured = useRef(new Map<string, Measured>());
@@ -70,7 +82,12 @@ export default function Canvas() {
 
   const { nodes, edges } = useMemo(() => {
     void measureTick;
-    const view = toFlow(lab, layout, objects, problems.byObject, selection, { failure, busy: busyObject });
+    const view = toFlow(lab, layout, objects, problems.byObject, selection, {
+      failure,
+      busy: busyObject,
+      path,
+      notes,
+    });
     const nextNodes = new Map<string, FlowNode>();
     const nodes = view.nodes.map((n) => {
       const prev = prevNodes.current.get(n.id);
@@ -112,7 +129,7 @@ export default function Canvas() {
     prevNodes.current = nextNodes;
     prevEdges.current = nextEdges;
     return { nodes, edges };
-  }, [lab, layout, objects, problems, selection, failure, busyObject, measureTick]);
+  }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, measureTick]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -192,7 +209,31 @@ export default function Canvas() {
 
   const beginDrag = useCallback(() => store.getState().beginDrag(), [store]);
   const endDrag = useCallback(() => store.getState().endDrag(), [store]);
-  const onPaneClick = useCallback(() => store.getState().clearSelection(), [store]);
+  const onPaneClick = useCallback(() => {
+    store.getState().clearSelection();
+    store.getState().clearPath();
+  }, [store]);
+  const onNodeDoubleClick = useCallback(
+    (_e: React.MouseEvent, n: FlowNode) => {
+      if (n.data.kind !== 'bridge') store.getState().openTerminalTab(n.id);
+    },
+    [store],
+  );
+  const onNodeContextMenu = useCallback(
+    (e: React.MouseEvent, n: FlowNode) => {
+      e.preventDefault();
+      store.getState().openMenu(e.clientX, e.clientY, { kind: 'node', id: n.id });
+    },
+    [store],
+  );
+  const onEdgeContextMenu = useCallback(
+    (e: React.MouseEvent, edge: FlowEdge) => {
+      e.preventDefault();
+      store.getState().openMenu(e.clientX, e.clientY, { kind: 'link', id: edge.id });
+    },
+    [store],
+  );
+  const onPaneContextMenu = useCallback(() => store.getState().closeMenu(), [store]);
 
   // Problems list / toolbar ask to centre an object.
   useEffect(() => {
@@ -219,7 +260,7 @@ export default function Canvas() {
 
   return (
     <div
-      className={`nl-canvas${lowZoom ? ' low-zoom' : ''}`}
+      className={`nl-canvas${lowZoom ? ' low-zoom' : ''}${pathFailed ? ' path-failed' : ''}`}
       data-testid="canvas"
       onDragOver={onDragOver}
       onDrop={onDrop}
@@ -237,6 +278,11 @@ export default function Canvas() {
         onSelectionDragStart={beginDrag}
         onSelectionDragStop={endDrag}
         onPaneClick={onPaneClick}
+        onNodeDoubleClick={onNodeDoubleClick}
+        onNodeContextMenu={onNodeContextMenu}
+        onEdgeContextMenu={onEdgeContextMenu}
+        onPaneContextMenu={onPaneContextMenu}
+        zoomOnDoubleClick={false}
         connectionMode={ConnectionMode.Loose}
         connectionLineType={ConnectionLineType.Straight}
         connectionRadius={48}
@@ -251,6 +297,7 @@ export default function Canvas() {
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}
       >
+        <PingBadge />
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} />
         <Controls position="bottom-left" showInteractive={false} />
         {/* The minimap re-renders every node on every drag frame: above a few hundred nodes it costs more than it helps. */}

@@ -61,6 +61,11 @@ function EndLabel({
         e.stopPropagation();
         store.getState().select({ endpoint: end.key });
       }}
+      onContextMenu={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        store.getState().openMenu(e.clientX, e.clientY, { kind: 'link', id: edgeId });
+      }}
     >
       <span className="nl-end-name">
         <span className={`nl-oper oper-${(end.operstate ?? 'none').toLowerCase()}`} />
@@ -107,7 +112,8 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
       <g
         data-testid={`edge.${id}`}
         data-state={data.state}
-        className={`nl-edge state-${state}${selected ? ' is-selected' : ''}`}
+        {...(data.path ? { 'data-path': 'true' } : {})}
+        className={`nl-edge state-${state}${selected ? ' is-selected' : ''}${data.path ? ' on-path' : ''}`}
       >
         <path d={d} className="nl-edge-halo" />
         <path d={d} className="react-flow__edge-path nl-edge-path" />
@@ -125,6 +131,17 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
           >
             <b>Failed here</b>
             <code>{data.failure}</code>
+          </div>
+        )}
+        {data.note && (
+          <div
+            className="nl-tool-note edge nodrag nopan"
+            style={{
+              transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y + (rate || data.error || data.message ? 26 : 0)}px)`,
+            }}
+            data-testid={`edge.${id}.note`}
+          >
+            {data.note}
           </div>
         )}
         {(rate || data.error || data.message) && (

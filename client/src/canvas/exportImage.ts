@@ -4,14 +4,20 @@
  */
 import { getNodesBounds, getViewportForBounds, type Node } from '@xyflow/react';
 
-export async function renderDiagram(nodes: Node[], format: 'png' | 'svg', background: string): Promise<string> {
+export async function renderDiagram(
+  nodes: Node[],
+  format: 'png' | 'svg',
+  background: string,
+  /** Where to find the React Flow viewport (the host view has its own). */
+  root: ParentNode = document,
+): Promise<string> {
   const { toPng, toSvg } = await import('html-to-image');
   const bounds = getNodesBounds(nodes);
   const pad = 48;
   const width = Math.max(320, Math.min(4096, Math.ceil(bounds.width + pad * 2)));
   const height = Math.max(240, Math.min(4096, Math.ceil(bounds.height + pad * 2)));
   const vp = getViewportForBounds(bounds, width, height, 0.1, 2, 0.06);
-  const el = document.querySelector<HTMLElement>('.react-flow__viewport');
+  const el = root.querySelector<HTMLElement>('.react-flow__viewport');
   if (!el) throw new Error('canvas not mounted');
   const opts = {
     backgroundColor: background,

@@ -52,9 +52,15 @@ function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data
     data.router ? 'is-router' : '',
     data.busy ? 'is-busy' : '',
     data.failure ? 'has-failure' : '',
+    data.path ? 'on-path' : '',
   ].join(' ');
   return (
-    <div className={cls} data-testid={`node.${id}`} data-state={data.state}>
+    <div
+      className={cls}
+      data-testid={`node.${id}`}
+      data-state={data.state}
+      {...(data.path ? { 'data-path': 'true' } : {})}
+    >
       <header className="nl-node-head">
         <span className="nl-node-icon">
           <KindIcon kind={data.kind} />
@@ -114,6 +120,11 @@ function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data
       )}
       {(data.state === 'failed' || data.state === 'conflict') && data.message && (
         <div className="nl-node-error">{data.message}</div>
+      )}
+      {data.note && (
+        <div className="nl-tool-note" data-testid={`node.${id}.note`}>
+          {data.note}
+        </div>
       )}
       <Handles />
     </div>

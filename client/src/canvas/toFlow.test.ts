@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ObjectStatus } from '../../../shared/status';
 import { problemsOf } from '../store/selectors';
 import { makeVethPair } from '../testing/factories';
-import { sameNodeView, toFlow } from './toFlow';
+import { sameEdgeView, sameNodeView, toFlow } from './toFlow';
 
 const layout = { version: 1 as const, positions: { red: { x: 1, y: 2 } }, notes: [] };
 const st = (id: string, state: ObjectStatus['state'], extra: Partial<ObjectStatus> = {}): ObjectStatus => ({
@@ -79,5 +79,19 @@ describe('toFlow', () => {
     const b = toFlow(lab, layout, {}, new Map(), undefined, { failure: { object: 'red', text: 'x' } });
     expect(b.nodes[0]!.data.failure).toBe('x');
     expect(sameNodeView(a.nodes[0]!.data, b.nodes[0]!.data)).toBe(false);
+  });
+
+  it('live tools: path objects and notes reach the view, and change its identity', () => {
+    const lab = makeVethPair();
+    const plain = toFlow(lab, layout, {}, new Map());
+    const marked = toFlow(lab, layout, {}, new Map(), undefined, {
+      path: new Set(['red', 'l1']),
+      notes: new Map([['l1', 'LinkDown']]),
+    });
+    expect(marked.nodes.map((n) => n.data.path ?? false)).toEqual([true, false]);
+    expect(marked.edges[0]!.data).toMatchObject({ path: true, note: 'LinkDown' });
+    expect(sameNodeView(plain.nodes[0]!.data, marked.nodes[0]!.data)).toBe(false);
+    expect(sameNodeView(plain.nodes[1]!.data, marked.nodes[1]!.data)).toBe(true);
+    expect(sameEdgeView(plain.edges[0]!.data!, marked.edges[0]!.data!)).toBe(false);
   });
 });

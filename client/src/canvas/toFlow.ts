@@ -36,6 +36,10 @@ export interface NodeView extends Record<string, unknown> {
   failure?: string;
   /** The running operation is working on this node right now. */
   busy?: boolean;
+  /** On the highlighted path (ping / path tool). */
+  path?: boolean;
+  /** A live-tool finding about this object (reachability reason). */
+  note?: string;
 }
 
 export interface EndView {
@@ -57,12 +61,17 @@ export interface EdgeView extends Record<string, unknown> {
   message?: string;
   failure?: string;
   busy?: boolean;
+  path?: boolean;
+  note?: string;
 }
 
 /** What the last/current operation says about particular objects. */
 export interface FlowActivity {
   failure?: { object: string; text: string } | null;
   busy?: string | null;
+  /** Live tools: objects on the highlighted path, and findings per object id. */
+  path?: ReadonlySet<string>;
+  notes?: ReadonlyMap<string, string>;
 }
 
 export type FlowNode = Node<NodeView, LabNode['kind']>;
@@ -155,6 +164,8 @@ export function toFlow(
         ...(message ? { message } : {}),
         ...(failed === l.id ? { failure: activity.failure!.text } : {}),
         ...(busy === l.id ? { busy: true } : {}),
+        ...(activity.path?.has(l.id) ? { path: true } : {}),
+        ...(activity.notes?.get(l.id) ? { note: activity.notes.get(l.id)! } : {}),
       },
     };
   });
@@ -195,6 +206,8 @@ export function toFlow(
         ...(message ? { message } : {}),
         ...(failed === n.id ? { failure: activity.failure!.text } : {}),
         ...(busy === n.id ? { busy: true } : {}),
+        ...(activity.path?.has(n.id) ? { path: true } : {}),
+        ...(activity.notes?.get(n.id) ? { note: activity.notes.get(n.id)! } : {}),
       },
     };
   });
@@ -233,6 +246,8 @@ export function sameNodeView(a: NodeView, b: NodeView): boolean {
     a.router === b.router &&
     a.failure === b.failure &&
     a.busy === b.busy &&
+    a.path === b.path &&
+    a.note === b.note &&
     sameIfaces(a.ifaces, b.ifaces)
   );
 }
@@ -256,6 +271,8 @@ export function sameEdgeView(a: EdgeView, b: EdgeView): boolean {
     a.message === b.message &&
     a.failure === b.failure &&
     a.busy === b.busy &&
+    a.path === b.path &&
+    a.note === b.note &&
     a.rate?.rxBps === b.rate?.rxBps &&
     a.rate?.txBps === b.rate?.txBps &&
     sameEnd(a.ends[0], b.ends[0]) &&

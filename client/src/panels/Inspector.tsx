@@ -140,6 +140,7 @@ function NodeForm({ node }: { node: LabNode }) {
         </div>
       ))}
       <StatusDetails st={st} />
+      {node.kind !== 'bridge' && <NodeTools id={node.id} />}
       {node.kind === 'namespace' && (
         <>
           <TextField
@@ -248,6 +249,35 @@ function NodeForm({ node }: { node: LabNode }) {
         onCommit={(t) => update({ description: t || undefined })}
       />
     </>
+  );
+}
+
+/** Live tools of a namespace/host: terminal, ping (the lab must be applied). */
+function NodeTools({ id }: { id: string }) {
+  const store = useEditorStore();
+  return (
+    <div className="nl-insp-tools" data-testid="inspector.tools">
+      <span className="nl-insp-tools-title">Tools</span>
+      <button
+        type="button"
+        className="nl-btn small"
+        data-testid="inspector.terminal"
+        onClick={() => store.getState().openTerminalTab(id)}
+      >
+        ›_ Open terminal
+      </button>
+      <button
+        type="button"
+        className="nl-btn small"
+        data-testid="inspector.ping"
+        onClick={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          store.getState().setPingPrompt({ from: id, x: r.left - 120, y: r.bottom + 6 });
+        }}
+      >
+        ⇢ Ping…
+      </button>
+    </div>
   );
 }
 
@@ -364,6 +394,14 @@ function EndpointForm({ linkId, end, e }: { linkId: string; end: 0 | 1; e: Endpo
         onChange={(up) => update({ up })}
         hint={e.up ? undefined : 'Down: a fault to find for students.'}
       />
+      <button
+        type="button"
+        className="nl-btn small"
+        data-testid={`${p}.capture`}
+        onClick={() => store.getState().openCaptureTab(linkId, end)}
+      >
+        ◉ Capture on <span className="mono">{e.ifname}</span>
+      </button>
     </fieldset>
   );
 }

@@ -48,6 +48,7 @@ const I = {
   plus: 'M12 5v14M5 12h14',
   book: 'M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5zM4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5',
   upload: 'M12 21V9M7 14l5-5 5 5M5 3h14',
+  grid: 'M3 3h18v18H3zM3 9h18M3 15h18M9 3v18M15 3v18',
 };
 
 export function Toolbar() {
@@ -295,6 +296,17 @@ export function Toolbar() {
         >
           <Icon d={I.list} />
           <span>Plan</span>
+        </button>
+        <button
+          type="button"
+          className="nl-tbtn shrink"
+          data-testid="toolbar.reachability"
+          title="Ping every pair of namespaces and explain what fails (the lab must be applied)"
+          disabled={busy}
+          onClick={() => void actions.reachability()}
+        >
+          <Icon d={I.grid} />
+          <span>Reachability</span>
         </button>
         <span className="nl-apply-wrap" title={blocker ?? 'Build this lab on the host'}>
           <button

@@ -1,6 +1,6 @@
 /**
  * The editor store: ONE vanilla zustand store built by `createEditorStore()` from four slices
- * (lab+layout, ui, status). zundo's `temporal` tracks lab + layout only; ui and live status never enter history.
+ * (lab+layout, ui, status, tools). zundo's `temporal` tracks lab + layout only; ui and live status never enter history.
  */
 import { type TemporalState, temporal } from 'zundo';
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -8,9 +8,10 @@ import type { Lab } from '../../../shared/lab';
 import type { Layout } from '../../../shared/layout';
 import { createLabSlice, type LabSlice } from './labSlice';
 import { createStatusSlice, type StatusSlice } from './statusSlice';
+import { createToolsSlice, type ToolsSlice } from './toolsSlice';
 import { createUiSlice, type UiSlice } from './uiSlice';
 
-export type EditorState = LabSlice & UiSlice & StatusSlice;
+export type EditorState = LabSlice & UiSlice & StatusSlice & ToolsSlice;
 export type Tracked = { lab: Lab; layout: Layout };
 export type TemporalApi = StoreApi<TemporalState<Tracked>>;
 export type EditorStore = StoreApi<EditorState> & { temporal: TemporalApi };
@@ -22,6 +23,7 @@ export function createEditorStore(init?: Partial<Pick<EditorState, 'lab' | 'layo
         ...createLabSlice(...a),
         ...createUiSlice(...a),
         ...createStatusSlice(...a),
+        ...createToolsSlice(...a),
         ...init,
       }),
       {
