@@ -21,6 +21,8 @@ const USAGE = `Usage: netloom serve [options]
   --listen ADDR         address to listen on (default 127.0.0.1)
   --sandbox | --host    where labs are realized: a private sandbox namespace, or the host itself (root only).
                         Default: host when root, sandbox otherwise
+  --attach-sandbox PID  use the existing sandbox held by process PID (env NETLOOM_SANDBOX_PID) instead of a new
+                        one; engine state persists across restarts, so crash recovery works (tests, scripts)
   --token T             access token (env NETLOOM_TOKEN; default: a fresh random one)
   --state-dir DIR       labs and engine state (env NETLOOM_STATE_DIR; default /var/lib/netloom as root,
                         else $XDG_STATE_HOME/netloom or ~/.local/state/netloom)
@@ -46,6 +48,8 @@ export interface ServeOptions {
   dev: boolean;
   statusIntervalMs: number;
   logLevel: string;
+  /** Holder PID of an existing sandbox to attach to (never closed by us). */
+  attachPid?: number;
 }
 
 class UsageError extends Error {}
@@ -54,6 +58,7 @@ const SERVE_OPTIONS = {
   port: { type: 'string' },
   listen: { type: 'string' },
   sandbox: { type: 'boolean' },
+  'attach-sandbox': { type: 'string' },
   host: { type: 'boolean' },
   token: { type: 'string' },
   'state-dir': { type: 'string' },
@@ -83,8 +88,16 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
   if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError(`invalid port "${portText}"`);
 
   if (values.sandbox && values.host) throw new UsageError('choose one of --sandbox and --host');
+  const attachText = values['attach-sandbox'] ?? env.NETLOOM_SANDBOX_PID;
+  const attachPid = attachText === undefined ? undefined : Number(attachText);
+  if (attachPid !== undefined) {
+    if (!/^\d{1,9}$/.test(attachText ?? '') || attachPid < 2)
+      throw new UsageError(`invalid sandbox pid "${attachText}"`);
+    if (values.host) throw new UsageError('--attach-sandbox and --host exclude each other');
+  }
   const root = isRoot();
-  const mode: Mode = values.sandbox ? 'sandbox' : values.host ? 'host' : root ? 'host' : 'sandbox';
+  const mode: Mode =
+    values.sandbox || attachPid !== undefined ? 'sandbox' : values.host ? 'host' : root ? 'host' : 'sandbox';
   if (mode === 'host' && !root) throw new UsageError('--host needs root (run with sudo, or use --sandbox)');
 
   const given = values.token ?? env.NETLOOM_TOKEN;
@@ -114,6 +127,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     dev: values.dev ?? false,
     statusIntervalMs,
     logLevel: values['log-level'] ?? env.NETLOOM_LOG_LEVEL ?? 'info',
+    ...(attachPid !== undefined ? { attachPid } : {}),
   };
 }
 
@@ -125,8 +139,20 @@ async function openEngineFor(
   mode: Mode,
   stateDir: string,
   log: Logger,
+  attachPid?: number,
 ): Promise<{ engine: Engine; sandbox: Sandbox | null; runner?: CommandRunner }> {
   const { openEngine } = await import('./engine/engine');
+  if (attachPid !== undefined) {
+    // Someone else's sandbox: we never close it, and its engine state (journal, applied labs) outlives us, so
+    // a restart after kill -9 recovers exactly as in host mode.
+    const { prefixedRunner } = await import('./engine/runner');
+    const runner = prefixedRunner(['nsenter', '-t', String(attachPid), '-n', '-m', '--'], 'sandbox');
+    const probe = await runner.run(['ip', 'netns', 'list'], { timeoutMs: 5000 });
+    if (probe.code !== 0) throw new Error(`cannot enter the sandbox of pid ${attachPid}: ${probe.stderr.trim()}`);
+    const engineDir = join(stateDir, `sandbox-${attachPid}`);
+    await mkdir(engineDir, { recursive: true, mode: 0o700 });
+    return { engine: await openEngine({ stateDir: engineDir, runner }), sandbox: null, runner };
+  }
   if (mode === 'host') {
     const { hostRunner } = await import('./engine/runner');
     const runner = hostRunner();
@@ -197,6 +223,7 @@ export interface ServeHooks {
     mode: Mode,
     stateDir: string,
     log: Logger,
+    attachPid?: number,
   ) => Promise<{ engine: Engine; sandbox: Sandbox | null; runner?: CommandRunner }>;
   /** Resolves with the listening port, once listening. */
   onListening?: (port: number, stop: () => void) => void;
@@ -238,14 +265,19 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
   // The live tools run their programs in the same world as the engine (sandbox or host).
   let runner: CommandRunner | undefined;
   try {
-    ({ engine, sandbox, runner } = await (hooks.openEngine ?? openEngineFor)(opts.mode, opts.stateDir, log));
+    ({ engine, sandbox, runner } = await (hooks.openEngine ?? openEngineFor)(
+      opts.mode,
+      opts.stateDir,
+      log,
+      opts.attachPid,
+    ));
   } catch (e) {
     log.error({ err: e }, 'engine failed to start');
     console.error(`netloom serve: cannot start the ${opts.mode} engine: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
   // Nothing survives a sandbox: labs recorded as applied in an earlier run are not applied in this one.
-  if (opts.mode === 'sandbox') await store.clearApplied();
+  if (opts.mode === 'sandbox' && opts.attachPid === undefined) await store.clearApplied();
   else await forgetDestroyedElsewhere(store, engine, log);
 
   const app = createApp({
