@@ -140,6 +140,8 @@ export interface TestSocket {
   send(msg: unknown): void;
   /** Resolves with the next not-yet-consumed message of this type (and optional predicate). */
   next<K extends Kind>(type: K, pred?: (m: Msg<K>) => boolean, timeoutMs?: number): Promise<Msg<K>>;
+  /** Drops the messages already consumed by `next` (long-running tests must not measure their own backlog). */
+  forget(): void;
   close(): void;
 }
 
@@ -163,6 +165,10 @@ export function openSocket(url: string, headers: Record<string, string>): Promis
         received,
         send: (msg) => ws.send(JSON.stringify(msg)),
         close: () => ws.terminate(),
+        forget: () => {
+          received.splice(0, consumed);
+          consumed = 0;
+        },
         next<K extends Kind>(type: K, pred?: (m: Msg<K>) => boolean, timeoutMs = 5000): Promise<Msg<K>> {
           return new Promise((res, rej) => {
             const check = () => {
