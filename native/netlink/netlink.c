@@ -15,6 +15,16 @@
  *   createNetnsMany(paths, threads)      -> per path [nsFd, nlFd] | -errno   (a few threads overlap kernel waits)
  *   deleteNetnsMany(paths, threads)      -> per path 0 | -errno
  *   close(fd)                            -> 0 | -errno
+ *   dumpMany(paths, req, keep, threads)  -> per path Buffer (all replies) | -errno
+ *        for each netns file (a few threads): enter it, open a NETLINK_ROUTE socket there, send every message
+ *        of REQ one at a time (dumps cannot be pipelined on one socket) and collect the replies, then close
+ *        the socket. Nothing stays open (a held fd would keep a deleted namespace alive). In RTM_NEWLINK
+ *        replies only attributes whose type is listed in KEEP are kept (empty: all), so the bulky per-link
+ *        IPv6 configuration never reaches JavaScript.
+ *   nsidMatrix(asks, targets, pairs, threads) -> Int32Array (one id per pair; -1 none; < -1: -errno)
+ *        read-only: for each pair [ask, target] (indices, flattened, grouped by ask), the nsid namespace
+ *        file ASK gives namespace file TARGET (RTM_GETNSID with NETNSA_FD). Target files are opened once;
+ *        each ask namespace is entered on a worker thread with one socket, its queries pipelined.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -248,6 +258,216 @@ static void run_batch(struct batch *b, int threads) {
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
+/* dumpMany: read-only dumps of many namespaces                                                         */
+
+struct dump_job {
+  const char *path;
+  struct growbuf out;
+  int err;
+};
+
+struct dump_batch {
+  struct dump_job *jobs;
+  size_t n;
+  const char *req;
+  size_t req_len;
+  uint64_t keep; /* bit t set: keep IFLA attribute t in RTM_NEWLINK replies (0: keep everything) */
+  size_t next;
+  pthread_mutex_t mu;
+};
+
+/* Drops the attributes of RTM_NEWLINK messages not in `keep`, in place. Returns the new length. */
+static size_t compact_links(char *p, size_t len, uint64_t keep) {
+  size_t in = 0, outp = 0;
+  while (in + sizeof(struct nlmsghdr) <= len) {
+    struct nlmsghdr *h = (struct nlmsghdr *)(p + in);
+    size_t mlen = h->nlmsg_len;
+    if (mlen < sizeof *h || in + mlen > len) break;
+    size_t next = in + NLMSG_ALIGN(mlen);
+    if (next > len) next = len;
+    if (h->nlmsg_type == 16 /* RTM_NEWLINK */ && keep && mlen >= sizeof *h + 16) {
+      size_t head = sizeof *h + 16; /* nlmsghdr + ifinfomsg */
+      memmove(p + outp, p + in, head);
+      size_t w = outp + head;
+      size_t a = in + head;
+      while (a + 4 <= in + mlen) {
+        uint16_t alen, atype;
+        memcpy(&alen, p + a, 2);
+        memcpy(&atype, p + a + 2, 2);
+        if (alen < 4 || a + alen > in + mlen) break;
+        size_t step = (alen + 3u) & ~3u;
+        if (a + step > in + mlen) step = in + mlen - a;
+        unsigned t = atype & 0x3fff;
+        if (t == 18 /* IFLA_LINKINFO */ && (keep >> t) & 1) {
+          /* keep IFLA_INFO_KIND and IFLA_INFO_DATA only (a port's IFLA_INFO_SLAVE_DATA is large) */
+          size_t hdr = w;
+          memmove(p + w, p + a, 4);
+          w += 4;
+          size_t na = a + 4;
+          while (na + 4 <= a + alen) {
+            uint16_t nlen, ntype;
+            memcpy(&nlen, p + na, 2);
+            memcpy(&ntype, p + na + 2, 2);
+            if (nlen < 4 || na + nlen > a + alen) break;
+            size_t nstep = (nlen + 3u) & ~3u;
+            if (na + nstep > a + alen) nstep = a + alen - na;
+            unsigned nt = ntype & 0x3fff;
+            if (nt == 1 || nt == 2) {
+              memmove(p + w, p + na, nstep);
+              w += nstep;
+            }
+            na += nstep;
+          }
+          uint16_t newlen = (uint16_t)(w - hdr);
+          memcpy(p + hdr, &newlen, 2);
+        } else if (t < 64 && (keep >> t) & 1) {
+          memmove(p + w, p + a, step);
+          w += step;
+        }
+        a += step;
+      }
+      uint32_t nl = (uint32_t)(w - outp);
+      memcpy(p + outp, &nl, 4);
+      outp = w;
+    } else {
+      memmove(p + outp, p + in, next - in);
+      outp += next - in;
+    }
+    in = next;
+  }
+  return outp;
+}
+
+static void dump_one(struct dump_batch *b, struct dump_job *j) {
+  j->err = 0;
+  int ns = open(j->path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0) { j->err = -errno; return; }
+  int rc = setns(ns, CLONE_NEWNET);
+  close(ns);
+  if (rc < 0) { j->err = -errno; return; }
+  int fd = nl_open();
+  if (fd < 0) { j->err = fd; return; }
+  /* Kernel-side filtering of dumps (route dumps by table and type) needs strict checking. */
+  int one = 1;
+  setsockopt(fd, SOL_NETLINK, 12 /* NETLINK_GET_STRICT_CHK */, &one, sizeof one);
+  size_t off = 0;
+  while (off + sizeof(struct nlmsghdr) <= b->req_len) {
+    const struct nlmsghdr *h = (const struct nlmsghdr *)(b->req + off);
+    if (h->nlmsg_len < sizeof *h || off + h->nlmsg_len > b->req_len) { j->err = -EINVAL; break; }
+    size_t start = j->out.len;
+    rc = do_send(fd, b->req + off, h->nlmsg_len);
+    if (!rc) rc = recv_terminals(fd, 1, &j->out);
+    if (rc) { j->err = rc; break; }
+    j->out.len = start + compact_links(j->out.p + start, j->out.len - start, b->keep);
+    off += NLMSG_ALIGN(h->nlmsg_len);
+  }
+  close(fd);
+}
+
+static void *dump_thread(void *arg) {
+  struct dump_batch *b = arg;
+  for (;;) {
+    pthread_mutex_lock(&b->mu);
+    size_t i = b->next++;
+    pthread_mutex_unlock(&b->mu);
+    if (i >= b->n) return NULL;
+    dump_one(b, &b->jobs[i]);
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* nsidMatrix                                                                                           */
+
+struct nsid_batch {
+  char **asks;
+  uint32_t nasks;
+  int *tfd;          /* target fds (-errno when unopenable) */
+  const int32_t *pairs;
+  uint32_t npairs;
+  uint32_t *start;   /* per ask: first pair index (pairs grouped by ask) */
+  uint32_t *count;
+  int32_t *out;
+  size_t next;
+  pthread_mutex_t mu;
+};
+
+struct nsid_req {
+  struct nlmsghdr h;
+  unsigned char gen[4];
+  struct nlattr a;
+  uint32_t fd;
+};
+
+static void nsid_one(struct nsid_batch *b, uint32_t k) {
+  uint32_t first = b->start[k], n = b->count[k];
+  if (!n) return;
+  int ns = open(b->asks[k], O_RDONLY | O_CLOEXEC);
+  int rc = ns < 0 ? -errno : 0;
+  if (!rc && setns(ns, CLONE_NEWNET) < 0) rc = -errno;
+  if (ns >= 0) close(ns);
+  int fd = rc ? -1 : nl_open();
+  if (!rc && fd < 0) rc = fd;
+  if (rc) {
+    for (uint32_t i = 0; i < n; i++) b->out[first + i] = rc;
+    return;
+  }
+  struct nsid_req *reqs = calloc(n, sizeof *reqs);
+  struct growbuf out = {0};
+  if (!reqs) rc = -ENOMEM;
+  for (uint32_t i = 0; !rc && i < n; i++) {
+    int t = b->pairs[2 * (first + i) + 1];
+    struct nsid_req *q = &reqs[i];
+    q->h.nlmsg_len = sizeof *q;
+    q->h.nlmsg_type = 90; /* RTM_GETNSID */
+    q->h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    q->h.nlmsg_seq = i + 1;
+    q->a.nla_len = sizeof q->a + sizeof q->fd;
+    q->a.nla_type = 3; /* NETNSA_FD */
+    q->fd = b->tfd[t] >= 0 ? (uint32_t)b->tfd[t] : 0xffffffffu; /* t was checked against the targets */
+    b->out[first + i] = -1;
+  }
+  if (!rc) rc = transact(fd, (const char *)reqs, n * sizeof *reqs, &out);
+  if (!rc) {
+    size_t off = 0;
+    while (off + sizeof(struct nlmsghdr) <= out.len) {
+      struct nlmsghdr *h = (struct nlmsghdr *)(out.p + off);
+      if (h->nlmsg_len < sizeof *h || off + h->nlmsg_len > out.len) break;
+      uint32_t seq = h->nlmsg_seq;
+      if (h->nlmsg_type == 88 /* RTM_NEWNSID */ && seq >= 1 && seq <= n) {
+        size_t a = off + sizeof *h + 4;
+        while (a + 4 <= off + h->nlmsg_len) {
+          struct nlattr *at = (struct nlattr *)(out.p + a);
+          if (at->nla_len < 4 || a + at->nla_len > off + h->nlmsg_len) break;
+          if ((at->nla_type & 0x3fff) == 1 /* NETNSA_NSID */ && at->nla_len >= 8) {
+            int32_t id;
+            memcpy(&id, out.p + a + 4, 4);
+            b->out[first + seq - 1] = id;
+          }
+          a += NLA_ALIGN(at->nla_len);
+        }
+      }
+      off += NLMSG_ALIGN(h->nlmsg_len);
+    }
+  } else {
+    for (uint32_t i = 0; i < n; i++) b->out[first + i] = rc;
+  }
+  free(out.p);
+  free(reqs);
+  close(fd);
+}
+
+static void *nsid_thread(void *arg) {
+  struct nsid_batch *b = arg;
+  for (;;) {
+    pthread_mutex_lock(&b->mu);
+    size_t k = b->next++;
+    pthread_mutex_unlock(&b->mu);
+    if (k >= b->nasks) return NULL;
+    nsid_one(b, (uint32_t)k);
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
 /* N-API glue                                                                                           */
 
 #define CHECK(call)                                                   \
@@ -437,6 +657,156 @@ static napi_value batch_call(napi_env env, napi_callback_info info, int op) {
   free(jobs);
   return res;
 }
+/* dumpMany(paths[], req, keep[], threads) -> per path Buffer | -errno. Threads only: never the caller's. */
+static napi_value js_dump_many(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t n, nkeep = 0;
+  int32_t threads = 2;
+  void *req;
+  size_t req_len;
+  if (argc < 2 || napi_get_array_length(env, argv[0], &n) != napi_ok) return num(env, -EINVAL);
+  if (napi_get_buffer_info(env, argv[1], &req, &req_len) != napi_ok) return num(env, -EINVAL);
+  uint64_t keep = 0;
+  if (argc > 2 && napi_get_array_length(env, argv[2], &nkeep) == napi_ok) {
+    for (uint32_t i = 0; i < nkeep; i++) {
+      napi_value v;
+      int32_t t;
+      if (napi_get_element(env, argv[2], i, &v) == napi_ok && napi_get_value_int32(env, v, &t) == napi_ok &&
+          t >= 0 && t < 64)
+        keep |= (uint64_t)1 << t;
+    }
+  }
+  if (argc > 3) napi_get_value_int32(env, argv[3], &threads);
+  if (threads < 1) threads = 1;
+  if (threads > 16) threads = 16;
+  struct dump_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+  if (!jobs) return num(env, -ENOMEM);
+  int bad = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int b;
+    napi_get_element(env, argv[0], i, &v);
+    jobs[i].path = str_arg(env, v, &b);
+    if (!jobs[i].path) bad = 1;
+  }
+  napi_value res;
+  if (bad) {
+    res = num(env, -EINVAL);
+  } else {
+    struct dump_batch b = {.jobs = jobs, .n = n, .req = req, .req_len = req_len, .keep = keep};
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_t t[16];
+    int started = 0;
+    if ((uint32_t)threads > n) threads = (int)n;
+    for (int k = 0; k < threads; k++)
+      if (pthread_create(&t[k], NULL, dump_thread, &b) == 0) started++;
+    for (int k = 0; k < started; k++) pthread_join(t[k], NULL);
+    for (size_t i = b.next; i < n; i++) jobs[i].err = -EAGAIN;
+    pthread_mutex_destroy(&b.mu);
+    napi_create_array_with_length(env, n, &res);
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value r;
+      void *copy;
+      if (jobs[i].err) r = num(env, jobs[i].err);
+      else if (napi_create_buffer_copy(env, jobs[i].out.len, jobs[i].out.len ? jobs[i].out.p : "", &copy, &r) != napi_ok)
+        r = num(env, -ENOMEM);
+      napi_set_element(env, res, i, r);
+    }
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    free((void *)jobs[i].path);
+    free(jobs[i].out.p);
+  }
+  free(jobs);
+  return res;
+}
+
+static char **str_array(napi_env env, napi_value arr, uint32_t *n) {
+  if (napi_get_array_length(env, arr, n) != napi_ok) return NULL;
+  char **v = calloc(*n ? *n : 1, sizeof *v);
+  if (!v) return NULL;
+  for (uint32_t i = 0; i < *n; i++) {
+    napi_value e;
+    int bad;
+    napi_get_element(env, arr, i, &e);
+    v[i] = str_arg(env, e, &bad);
+    if (!v[i]) {
+      for (uint32_t j = 0; j < i; j++) free(v[j]);
+      free(v);
+      return NULL;
+    }
+  }
+  return v;
+}
+
+static napi_value js_nsid_matrix(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return num(env, -EINVAL);
+  uint32_t nasks = 0, ntargets = 0;
+  int32_t threads = 2;
+  if (argc > 3) napi_get_value_int32(env, argv[3], &threads);
+  if (threads < 1) threads = 1;
+  if (threads > 16) threads = 16;
+  napi_typedarray_type tt;
+  size_t plen;
+  void *pdata;
+  if (napi_get_typedarray_info(env, argv[2], &tt, &plen, &pdata, NULL, NULL) != napi_ok || tt != napi_int32_array)
+    return num(env, -EINVAL);
+  char **asks = str_array(env, argv[0], &nasks);
+  char **targets = str_array(env, argv[1], &ntargets);
+  if (!asks || !targets) return num(env, -EINVAL);
+  uint32_t npairs = (uint32_t)(plen / 2);
+  const int32_t *pairs = pdata;
+  int *tfd = calloc(ntargets ? ntargets : 1, sizeof *tfd);
+  uint32_t *start = calloc(nasks ? nasks : 1, sizeof *start);
+  uint32_t *count = calloc(nasks ? nasks : 1, sizeof *count);
+  napi_value ab, res;
+  void *outp;
+  CHECK(napi_create_arraybuffer(env, (npairs ? npairs : 1) * 4, &outp, &ab));
+  CHECK(napi_create_typedarray(env, napi_int32_array, npairs, ab, 0, &res));
+  int bad = !tfd || !start || !count;
+  for (uint32_t i = 0; !bad && i < npairs; i++) {
+    int32_t a = pairs[2 * i], t = pairs[2 * i + 1];
+    if (a < 0 || (uint32_t)a >= nasks || t < 0 || (uint32_t)t >= ntargets || (i > 0 && a < pairs[2 * i - 2])) bad = 1;
+    else {
+      if (!count[a]) start[a] = i;
+      count[a]++;
+    }
+  }
+  if (!bad) {
+    for (uint32_t t = 0; t < ntargets; t++) {
+      tfd[t] = open(targets[t], O_RDONLY | O_CLOEXEC);
+      if (tfd[t] < 0) tfd[t] = -errno;
+    }
+    struct nsid_batch b = {.asks = asks, .nasks = nasks, .tfd = tfd, .pairs = pairs, .npairs = npairs,
+                           .start = start, .count = count, .out = outp};
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_t th[16];
+    int started = 0;
+    if ((uint32_t)threads > nasks) threads = (int)nasks;
+    for (int k = 0; k < threads; k++)
+      if (pthread_create(&th[k], NULL, nsid_thread, &b) == 0) started++;
+    for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+    for (size_t k = b.next; k < nasks; k++)
+      for (uint32_t i = 0; i < count[k]; i++) ((int32_t *)outp)[start[k] + i] = -EAGAIN;
+    pthread_mutex_destroy(&b.mu);
+    for (uint32_t t = 0; t < ntargets; t++)
+      if (tfd[t] >= 0) close(tfd[t]);
+  }
+  for (uint32_t i = 0; i < nasks; i++) free(asks[i]);
+  for (uint32_t i = 0; i < ntargets; i++) free(targets[i]);
+  free(asks);
+  free(targets);
+  free(tfd);
+  free(start);
+  free(count);
+  return bad ? num(env, -EINVAL) : res;
+}
+
 static napi_value js_create_many(napi_env env, napi_callback_info info) { return batch_call(env, info, 0); }
 static napi_value js_delete_many(napi_env env, napi_callback_info info) { return batch_call(env, info, 1); }
 
@@ -450,6 +820,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"deleteNetns", NULL, js_delete_netns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createNetnsMany", NULL, js_create_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"deleteNetnsMany", NULL, js_delete_many, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"nsidMatrix", NULL, js_nsid_matrix, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dumpMany", NULL, js_dump_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

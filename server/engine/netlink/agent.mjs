@@ -7,10 +7,19 @@
 // deletes) is one batch on a few threads, reported per action:
 //   {t:'create', ns}                        create a named netns (/run/netns/NS)
 //   {t:'delete', ns}                        close our fds on it, unmount and unlink it
-//   {t:'nl', ns, b64, fds?:[{offset,netns}], soft?}  send rtnetlink messages in NS (null = our own netns),
-//                                           after writing our fd of `netns` at each offset (IFLA_NET_NS_FD)
+//   {t:'nl', ns, b64, fds?:[{offset,netns,fdOnly?}], soft?}  send rtnetlink messages in NS (null = our own
+//                                           netns), after writing our fd of `netns` at each offset
+//                                           (IFLA_NET_NS_FD; fdOnly: a plain fd on the file, closed after)
 //   {t:'write', ns, file, data}             write a /proc/sys file as seen from inside NS
+//   {t:'observe', b64, fds?, keep?, threads?, only?}  read-only: send the messages of b64 one at a time (dumps) in
+//                                           our own netns and in every netns under /run/netns, each over a
+//                                           socket opened there and closed at once; reply {ok, names,
+//                                           b64s, ms} (b64s[0]: our own netns; null: that netns could not be
+//                                           read; only: just these names; ms: [kernel, encode] times)
+//   {t:'nsids', asks, targets, pairs, threads?}  read-only: for each [ask, target] index pair (grouped by
+//                                           ask), the nsid netns ASK gives netns TARGET; reply {ok, ids}
 // Reply {id, results:[{ok, errno?, b64?}]} (one per action that ran). The agent never interprets text.
+import { closeSync, openSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -108,12 +117,26 @@ function run(a) {
       const h = handle(a.ns);
       if (typeof h === 'number') return { ok: false, errno: -h };
       const buf = Buffer.from(a.b64, 'base64');
-      for (const s of a.fds ?? []) {
-        const t = handle(s.netns);
-        if (typeof t === 'number') return { ok: false, errno: -t };
-        buf.writeUInt32LE(t.nsFd, s.offset);
+      // fdOnly: a plain fd on the netns file (no socket there), closed after this action.
+      const temp = [];
+      try {
+        for (const s of a.fds ?? []) {
+          if (s.fdOnly && s.netns !== null && s.netns !== undefined) {
+            const fd = openSync(path(s.netns), 'r');
+            temp.push(fd);
+            buf.writeUInt32LE(fd, s.offset);
+            continue;
+          }
+          const t = handle(s.netns);
+          if (typeof t === 'number') return { ok: false, errno: -t };
+          buf.writeUInt32LE(t.nsFd, s.offset);
+        }
+      } catch (e) {
+        for (const fd of temp) closeSync(fd);
+        return { ok: false, errno: typeof e.errno === 'number' ? Math.abs(e.errno) : constants.errno.EIO };
       }
       const r = nl.transact(h.nlFd, buf);
+      for (const fd of temp) closeSync(fd);
       if (typeof r === 'number') return { ok: false, errno: -r };
       const e = firstError(r);
       return { ok: e === 0, ...(e !== 0 && { errno: e }), b64: r.toString('base64') };
@@ -128,6 +151,36 @@ function run(a) {
       }
       const rc = nl.writeInNetns(fd, a.file, a.data);
       return rc < 0 ? { ok: false, errno: -rc } : { ok: true };
+    }
+    case 'observe': {
+      let names = [];
+      try {
+        names = readdirSync(NETNS_DIR).filter((n) => n !== '.' && n !== '..');
+      } catch {}
+      if (Array.isArray(a.only)) {
+        const want = new Set(a.only);
+        names = names.filter((n) => want.has(n));
+      }
+      const t0 = performance.now();
+      const buf = Buffer.from(a.b64, 'base64');
+      for (const s of a.fds ?? []) {
+        const t = handle(s.netns);
+        if (typeof t === 'number') return { ok: false, errno: -t };
+        buf.writeUInt32LE(t.nsFd, s.offset);
+      }
+      const paths = ['/proc/self/ns/net', ...names.map((n) => join(NETNS_DIR, n))];
+      const rs = nl.dumpMany(paths, buf, a.keep ?? [], a.threads ?? 2);
+      if (typeof rs === 'number') return { ok: false, errno: -rs };
+      const t1 = performance.now();
+      const b64s = rs.map((r) => (typeof r === 'number' ? null : r.toString('base64')));
+      return { ok: true, names, b64s, ms: [t1 - t0, performance.now() - t1] };
+    }
+    case 'nsids': {
+      const asks = a.asks.map(path);
+      const targets = a.targets.map(path);
+      const ids = nl.nsidMatrix(asks, targets, Int32Array.from(a.pairs), a.threads ?? 2);
+      if (typeof ids === 'number') return { ok: false, errno: -ids };
+      return { ok: true, ids: [...ids] };
     }
     default:
       return { ok: false, errno: constants.errno.EINVAL };

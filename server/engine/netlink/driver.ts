@@ -6,7 +6,6 @@
  * ifindex the driver cannot know yet (e.g. an address on an interface created earlier in the same run).
  * Errors carry the op, the errno name and number — never parsed text.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { type Driver, type ExecFailure, type ExecHooks, type ExecResult, IpBatch
 import { markerToAlias } from '../observe';
 import { opArgvs } from '../render';
 import { type AnyOpBody, isFeatureOp, type NetnsRef, type OpBody } from '../types';
+import { type Action, type ActionResult, Agent, type WaveAction } from './agentProcess';
 import {
   addrMsg,
   delLink,
@@ -33,11 +33,13 @@ import {
   routeMsg,
   setLink,
 } from './messages';
+import { observeAgent, observedIpText } from './observe';
+
+export { type Action, type ActionResult, AGENT_PATH, Agent, type WaveAction } from './agentProcess';
 
 const TRACE = process.env.NETLOOM_NETLINK_TRACE === '1';
 const ROOT_DIR = join(import.meta.dirname, '..', '..', '..');
 export const ADDON_PATH = join(ROOT_DIR, 'native', 'netlink', 'build', 'Release', 'netloom_netlink.node');
-export const AGENT_PATH = join(import.meta.dirname, 'agent.mjs');
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v, k]));
 export const errnoName = (n: number): string => ERRNO_NAMES.get(n) ?? `E${n}`;
@@ -49,126 +51,6 @@ export interface NetlinkExecFailure extends ExecFailure {
 }
 
 // --------------------------------------------------------------------------------------------------
-// Agent process
-
-export type Action =
-  | { t: 'create'; ns: string }
-  | { t: 'delete'; ns: string }
-  | { t: 'nl'; ns: NetnsRef; b64: string; fds?: { offset: number; netns: NetnsRef }[]; soft?: boolean }
-  | { t: 'write'; ns: NetnsRef; file: string; data: string };
-
-interface ActionResult {
-  ok: boolean;
-  errno?: number;
-  b64?: string;
-}
-
-class Agent {
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (r: ActionResult[]) => void; reject: (e: Error) => void }>();
-  private buf = '';
-  dead: Error | null = null;
-
-  private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  static start(prefix: readonly string[], timeoutMs = 15_000): Promise<Agent> {
-    const argv = [...prefix, process.execPath, AGENT_PATH];
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    const agent = new Agent(child);
-    child.stdin.on('error', () => {});
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => {
-      stderr = (stderr + b.toString('utf8')).slice(-2000);
-    });
-    return new Promise((resolve, reject) => {
-      let started = false;
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error('netlink agent did not start in time'));
-      }, timeoutMs);
-      const fail = (why: string) => {
-        agent.dead = new Error(why);
-        for (const w of agent.waiting.values()) w.reject(agent.dead);
-        agent.waiting.clear();
-        if (!started) {
-          clearTimeout(timer);
-          reject(agent.dead);
-        }
-      };
-      child.on('error', (e) => fail(`cannot start the netlink agent: ${e.message}`));
-      child.on('exit', (code, sig) => fail(`netlink agent exited (${code ?? sig}): ${stderr.trim()}`));
-      child.stdout.on('data', (b: Buffer) => {
-        agent.buf += b.toString('utf8');
-        let nl = agent.buf.indexOf('\n');
-        while (nl >= 0) {
-          const line = agent.buf.slice(0, nl);
-          agent.buf = agent.buf.slice(nl + 1);
-          nl = agent.buf.indexOf('\n');
-          let msg: { ready?: boolean; error?: string; id?: number; results?: ActionResult[] };
-          try {
-            msg = JSON.parse(line);
-          } catch {
-            continue;
-          }
-          if (!started && msg.ready !== undefined) {
-            clearTimeout(timer);
-            if (!msg.ready) {
-              child.kill('SIGKILL');
-              reject(new Error(msg.error ?? 'netlink agent failed'));
-              return;
-            }
-            started = true;
-            agent.idle();
-            resolve(agent);
-            continue;
-          }
-          const w = msg.id !== undefined ? agent.waiting.get(msg.id) : undefined;
-          if (w) {
-            agent.waiting.delete(msg.id!);
-            if (!agent.waiting.size) agent.idle();
-            w.resolve(msg.results ?? []);
-          }
-        }
-      });
-    });
-  }
-
-  /** Never keep the parent process alive just for an idle agent. */
-  private idle() {
-    this.child.unref();
-    (this.child.stdout as unknown as { unref(): void }).unref();
-    (this.child.stderr as unknown as { unref(): void }).unref();
-  }
-  private busy() {
-    this.child.ref();
-    (this.child.stdout as unknown as { ref(): void }).ref();
-    (this.child.stderr as unknown as { ref(): void }).ref();
-  }
-
-  request(body: { actions: Action[] } | { cmd: 'closeAll' }): Promise<ActionResult[]> {
-    if (this.dead) return Promise.reject(this.dead);
-    const id = this.nextId++;
-    this.busy();
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.child.stdin.write(`${JSON.stringify({ id, ...body })}\n`);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.dead) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.child.stdin.end();
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(t);
-  }
-}
-
 // --------------------------------------------------------------------------------------------------
 // Encoding operations
 
@@ -188,7 +70,7 @@ const nsKey = (n: NetnsRef): string => (n === null ? '' : `/${n}`);
 /** One step of a wave: a netlink message (with the op it belongs to) or an agent action. */
 export type Part =
   | { op: number; argv: string[]; nl: { netns: NetnsRef; msg: Encoded; seq: number } }
-  | { op: number; argv: string[]; act: Exclude<Action, { t: 'nl' }> };
+  | { op: number; argv: string[]; act: Exclude<Action, { t: 'nl' } | { t: 'observe' } | { t: 'nsids' }> };
 
 /**
  * Orders a wave's parts for as few socket switches as possible without reordering anything that depends on
@@ -197,7 +79,7 @@ export type Part =
  * parts are grouped per socket (namespace-level actions form one group, so creations batch on threads);
  * consecutive messages of a group become one action: one sendmsg of pipelined requests.
  */
-export function arrange(parts: readonly Part[]): { actions: Action[]; owners: Part[][] } {
+export function arrange(parts: readonly Part[]): { actions: WaveAction[]; owners: Part[][] } {
   const last = new Map<string, { round: number; exec: string }[]>();
   const rounds: Map<string, Part[]>[] = [];
   for (const p of parts) {
@@ -220,7 +102,7 @@ export function arrange(parts: readonly Part[]): { actions: Action[]; owners: Pa
     if (g) g.push(p);
     else groups.set(exec, [p]);
   }
-  const actions: Action[] = [];
+  const actions: WaveAction[] = [];
   const owners: Part[][] = [];
   for (const groups of rounds) {
     for (const group of groups.values()) {
@@ -281,6 +163,11 @@ function needs(op: AnyOpBody): [NetnsRef, string][] {
 }
 
 export interface NetlinkDriverOptions {
+  /**
+   * After a successful execute(), read every named namespace back through the agent and return it as
+   * ExecResult.observed (observe()'s `prefetched` form), so verify spawns no `ip` per namespace. Default on.
+   */
+  observeAfter?: boolean;
   /** Wait at the end of execute() until deleted namespaces' veth peers are gone (as the ip-batch driver does). */
   settle?: boolean;
   netnsGoneTimeoutMs?: number;
@@ -297,7 +184,7 @@ export class NetlinkDriver implements Driver {
   private idx = new Map<string, Map<string, number>>();
 
   constructor(
-    private readonly runner: CommandRunner,
+    readonly runner: CommandRunner,
     agent: Agent | null,
     private readonly opts: NetlinkDriverOptions = {},
   ) {
@@ -305,8 +192,8 @@ export class NetlinkDriver implements Driver {
     this.fallback = new IpBatchDriver(runner);
   }
 
-  /** Starts the agent (once); restarts it if it died. */
-  private async ensureAgent(): Promise<Agent> {
+  /** Starts the agent (once); restarts it if it died. Shared with observeNetlink() (one agent process). */
+  async ensureAgent(): Promise<Agent> {
     if (!this.agent || this.agent.dead) this.agent = await Agent.start(this.runner.prefix);
     return this.agent;
   }
@@ -716,7 +603,18 @@ export class NetlinkDriver implements Driver {
       const f = await flush();
       if (f) return fail(f);
       if (lingering.size && this.opts.settle !== false) await this.waitGone(agent, lingering, deleted);
-      return { ok: true, processes: 0 };
+      // Read the result back through the same agent (one round trip), in the form observe() takes as
+      // `prefetched`: the engine's verify then spawns no `ip` per namespace.
+      let observed: Map<string, string> | undefined;
+      if (this.opts.observeAfter !== false && ops.some((o) => !isFeatureOp(o))) {
+        try {
+          const state = await observeAgent(agent);
+          observed = new Map(Object.entries(state.namespaces).map(([n, ns]) => [n, observedIpText(ns)]));
+        } catch {
+          observed = undefined; // verify reads by itself
+        }
+      }
+      return { ok: true, processes: 0, ...(observed && { observed }) };
     } catch (e) {
       if (!agent.dead) throw e;
       // The agent died during a read (lookups, waiting for deletions): nothing of op `at` ran yet, but the

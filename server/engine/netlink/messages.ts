@@ -484,3 +484,228 @@ export function getLink(seq: number, target: { index: number } | { ifname: strin
     ],
   );
 }
+
+// --------------------------------------------------------------------------------------------------
+// Observation: the dumps behind `ip -j -d -s addr show`, `route show table all`, `netconf show` and the
+// nsid of a given namespace, and their decoding into plain records (still kernel-shaped: ifindexes, ids).
+
+export const RTM_GETADDR = 22;
+export const RTM_GETROUTE = 26;
+export const RTM_NEWNETCONF = 80;
+export const RTM_GETNETCONF = 82;
+export const RTM_NEWNSID = 88;
+export const RTM_GETNSID = 90;
+
+export const IFLA_QDISC = 6;
+export const IFLA_OPERSTATE = 16;
+export const IFLA_STATS64 = 23;
+export const IFLA_GROUP = 27;
+export const IFA_LABEL = 3;
+export const RTA_TABLE = 15;
+export const NETCONFA_IFINDEX = 1;
+export const NETCONFA_FORWARDING = 2;
+export const NETCONFA_RP_FILTER = 3;
+export const NETCONFA_PROXY_NEIGH = 5;
+export const NETCONFA_IFINDEX_ALL = -1;
+export const NETCONFA_IFINDEX_DEFAULT = -2;
+export const NETNSA_NSID = 1;
+export const NETNSA_FD = 3;
+
+/** The link attributes observation needs (the native dump drops every other one before it reaches JS). */
+export const OBSERVE_LINK_ATTRS = [
+  IFLA_ADDRESS,
+  IFLA_IFNAME,
+  IFLA_MTU,
+  IFLA_LINK,
+  IFLA_QDISC,
+  IFLA_MASTER,
+  IFLA_OPERSTATE,
+  IFLA_LINKINFO,
+  IFLA_IFALIAS,
+  IFLA_STATS64,
+  IFLA_GROUP,
+  IFLA_LINK_NETNSID,
+];
+
+const dump = (type: number, seq: number, fixed: Uint8Array, attrs: Attr[] = []) =>
+  message(type, NLM_F_REQUEST | NLM_F_DUMP, seq, fixed, attrs);
+
+/** RTM_GETLINK dump with statistics (IFLA_STATS64). */
+export const dumpLinksFull = (seq: number): Encoded => dump(RTM_GETLINK, seq, ifinfomsg());
+/** RTM_GETADDR dump, both families (IPv4 first, as the kernel walks them). */
+export const dumpAddrs = (seq: number): Encoded =>
+  dump(RTM_GETADDR, seq, ifaddrmsg({ family: AF_UNSPEC, prefixlen: 0, index: 0 }));
+/**
+ * RTM_GETROUTE dump of both families; on a socket with NETLINK_GET_STRICT_CHK (the native observation
+ * sets it) the kernel returns only main-table unicast routes (what observe() keeps), else every route.
+ */
+export const dumpRoutes = (seq: number): Encoded =>
+  dump(RTM_GETROUTE, seq, rtmsg({ family: AF_UNSPEC, dstLen: 0, table: RT_TABLE_MAIN, type: RTN_UNICAST }));
+/** RTM_GETNETCONF dump (forwarding of `all`, `default` and every interface, per family). */
+export const dumpNetconf = (seq: number): Encoded => dump(RTM_GETNETCONF, seq, Buffer.alloc(4));
+/** RTM_GETNETCONF of one scope (NETCONFA_IFINDEX_ALL / _DEFAULT) of one family: one reply, then the ACK. */
+export function getNetconf(seq: number, family: number, ifindex: number): Encoded {
+  const fixed = Buffer.alloc(4);
+  fixed.writeUInt8(family, 0);
+  return message(RTM_GETNETCONF, NLM_F_REQUEST | NLM_F_ACK, seq, fixed, [attrS32(NETCONFA_IFINDEX, ifindex)]);
+}
+/**
+ * RTM_GETNSID for the namespace behind a file descriptor (NETNSA_FD, written by the agent: fdSlots): the id
+ * the receiving namespace gives it, or -1 when none is assigned. Never allocates one. Acked, so the native
+ * transact knows when it is done.
+ */
+export function getNsid(seq: number, fdOf: string | null): Encoded {
+  return message(RTM_GETNSID, NLM_F_REQUEST | NLM_F_ACK, seq, Buffer.alloc(4), [
+    { type: NETNSA_FD, data: Buffer.from([0xff, 0xff, 0xff, 0xff]), fdOf },
+  ]);
+}
+
+export interface LinkRecord {
+  index: number;
+  /** ARPHRD_* (ifi_type). */
+  type: number;
+  flags: number;
+  ifname: string;
+  kind?: string;
+  mtu?: number;
+  address?: Buffer;
+  link?: number;
+  linkNetnsid?: number;
+  master?: number;
+  operstate?: number;
+  alias?: string;
+  qdisc?: string;
+  group?: number;
+  /** From IFLA_STATS64 (rx/tx packets and bytes). */
+  stats?: { rxPackets: number; txPackets: number; rxBytes: number; txBytes: number };
+  /** Bridges: IFLA_BR_STP_STATE from IFLA_INFO_DATA. */
+  stpState?: number;
+}
+
+const u64 = (b: Buffer, off: number) => Number(b.readBigUInt64LE(off));
+
+export function parseLinkRecord(r: Reply): LinkRecord {
+  const p = r.payload;
+  const attrs = parseAttrs(p.subarray(16));
+  const rec: LinkRecord = {
+    type: p.readUInt16LE(2),
+    index: p.readInt32LE(4),
+    flags: p.readUInt32LE(8),
+    ifname: cstr(attrs.get(IFLA_IFNAME)) ?? '',
+  };
+  const info = attrs.get(IFLA_LINKINFO);
+  if (info) {
+    const li = parseAttrs(info);
+    const kind = cstr(li.get(IFLA_INFO_KIND));
+    if (kind !== undefined) rec.kind = kind;
+    const data = li.get(IFLA_INFO_DATA);
+    if (kind === 'bridge' && data) {
+      const stp = parseAttrs(data).get(IFLA_BR_STP_STATE);
+      if (stp && stp.length >= 4) rec.stpState = stp.readUInt32LE(0);
+    }
+  }
+  const v = (t: number) => attrs.get(t);
+  if (v(IFLA_MTU)) rec.mtu = v(IFLA_MTU)!.readUInt32LE(0);
+  if (v(IFLA_ADDRESS)) rec.address = v(IFLA_ADDRESS)!;
+  if (v(IFLA_LINK)) rec.link = v(IFLA_LINK)!.readUInt32LE(0);
+  if (v(IFLA_LINK_NETNSID)) rec.linkNetnsid = v(IFLA_LINK_NETNSID)!.readInt32LE(0);
+  if (v(IFLA_MASTER)) rec.master = v(IFLA_MASTER)!.readUInt32LE(0);
+  if (v(IFLA_OPERSTATE)) rec.operstate = v(IFLA_OPERSTATE)!.readUInt8(0);
+  if (v(IFLA_IFALIAS)) rec.alias = cstr(v(IFLA_IFALIAS));
+  if (v(IFLA_QDISC)) rec.qdisc = cstr(v(IFLA_QDISC));
+  if (v(IFLA_GROUP)) rec.group = v(IFLA_GROUP)!.readUInt32LE(0);
+  const s = v(IFLA_STATS64);
+  if (s && s.length >= 32)
+    rec.stats = { rxPackets: u64(s, 0), txPackets: u64(s, 8), rxBytes: u64(s, 16), txBytes: u64(s, 24) };
+  return rec;
+}
+
+export interface AddrRecord {
+  family: number;
+  prefixlen: number;
+  scope: number;
+  index: number;
+  /** IFA_LOCAL, else IFA_ADDRESS (what `ip addr` prints as `local`). */
+  local?: Buffer;
+}
+
+export function parseAddrRecord(r: Reply): AddrRecord {
+  const p = r.payload;
+  const attrs = parseAttrs(p.subarray(8));
+  const local = attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS);
+  return {
+    family: p.readUInt8(0),
+    prefixlen: p.readUInt8(1),
+    scope: p.readUInt8(3),
+    index: p.readUInt32LE(4),
+    ...(local && { local }),
+  };
+}
+
+export interface RouteRecord {
+  family: number;
+  dstLen: number;
+  table: number;
+  protocol: number;
+  type: number;
+  dst?: Buffer;
+  gateway?: Buffer;
+  oif?: number;
+  priority?: number;
+}
+
+export function parseRouteRecord(r: Reply): RouteRecord {
+  const p = r.payload;
+  const attrs = parseAttrs(p.subarray(12));
+  const table = attrs.get(RTA_TABLE);
+  const rec: RouteRecord = {
+    family: p.readUInt8(0),
+    dstLen: p.readUInt8(1),
+    table: table ? table.readUInt32LE(0) : p.readUInt8(4),
+    protocol: p.readUInt8(5),
+    type: p.readUInt8(7),
+  };
+  const v = (t: number) => attrs.get(t);
+  if (v(RTA_DST)) rec.dst = v(RTA_DST)!;
+  if (v(RTA_GATEWAY)) rec.gateway = v(RTA_GATEWAY)!;
+  if (v(RTA_OIF)) rec.oif = v(RTA_OIF)!.readUInt32LE(0);
+  if (v(RTA_PRIORITY)) rec.priority = v(RTA_PRIORITY)!.readUInt32LE(0);
+  return rec;
+}
+
+export interface NetconfRecord {
+  family: number;
+  ifindex?: number;
+  forwarding?: number;
+  rpFilter?: number;
+  proxyNeigh?: number;
+}
+
+export function parseNetconfRecord(r: Reply): NetconfRecord {
+  const attrs = parseAttrs(r.payload.subarray(4));
+  const idx = attrs.get(NETCONFA_IFINDEX);
+  const fwd = attrs.get(NETCONFA_FORWARDING);
+  const rp = attrs.get(NETCONFA_RP_FILTER);
+  const pn = attrs.get(NETCONFA_PROXY_NEIGH);
+  return {
+    family: r.payload.readUInt8(0),
+    ...(idx && { ifindex: idx.readInt32LE(0) }),
+    ...(fwd && { forwarding: fwd.readInt32LE(0) }),
+    ...(rp && { rpFilter: rp.readInt32LE(0) }),
+    ...(pn && { proxyNeigh: pn.readInt32LE(0) }),
+  };
+}
+
+/** RTM_NEWNSID reply → the id (-1: none assigned). */
+export function parseNsidReply(r: Reply): number | undefined {
+  const id = parseAttrs(r.payload.subarray(4)).get(NETNSA_NSID);
+  return id ? id.readInt32LE(0) : undefined;
+}
+
+/** Address bytes → text (IPv4 dotted, IPv6 uncompressed groups; callers canonicalize). */
+export function ipText(b: Buffer): string {
+  if (b.length === 4) return [...b].join('.');
+  const groups: string[] = [];
+  for (let i = 0; i + 1 < b.length; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  return groups.join(':');
+}

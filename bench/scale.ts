@@ -1,0 +1,350 @@
+/**
+ * Scale bench (issue #9): star, chain and tree labs at N = 10, 100, 200, 1000 namespaces (and 1000 as a
+ * star split across several bridges), each in its own sandbox, through the engine with both drivers
+ * (ip-batch, netlink): create, no-op re-apply, one-link edit, one status sample (observe() for ip-batch,
+ * observeNetlink() for netlink), teardown, and the process's peak RSS; plus the one-command-per-step shell
+ * script (bench/star-per-command.sh, star only, N ≤ 200 unless asked for).
+ * Prints one `bench topology=… n=… driver=… phase=… ms=…` line per figure (`phase=rss mb=…`), then a table.
+ * Usage: tsx bench/scale.ts [--n N] [--topology star|star-split|chain|tree] [--driver ip-batch|netlink]
+ *                           [--quick] [--no-shell] [--status-only]  (status-only: also observe() vs observeNetlink
+ *                           alone, 5 samples, at N ≥ 1000)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Sandbox } from '../server/engine/contract';
+import { openEngine } from '../server/engine/engine';
+import { loadNetlinkDriver, netlinkUnavailableReason } from '../server/engine/netlink/driver';
+import { lastNetlinkObserveTimings, observeNetlink } from '../server/engine/netlink/observe';
+import { observe } from '../server/engine/observe';
+import { createSandbox } from '../server/engine/sandbox';
+import { status as labStatus } from '../server/engine/status';
+import { type Lab, validate } from '../shared';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export type Topology = 'star' | 'star-split' | 'chain' | 'tree';
+type DriverName = 'ip-batch' | 'netlink' | 'shell-per-command';
+type Phase = 'create' | 'noop' | 'edit' | 'status' | 'teardown' | 'rss';
+
+// ------------------------------------------------------------------------------------------------------
+// Labs
+
+const ip4 = (n: number) => `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+/** Host i (0-based) of one flat /16 (10.1.0.0/16), skipping .0 and .255 in the last octet. */
+const host16 = (i: number) => `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}/16`;
+
+function checked(input: unknown): Lab {
+  const v = validate(input);
+  if (!v.ok) throw new Error(`bench lab is invalid: ${JSON.stringify(v.issues.slice(0, 3))}`);
+  return v.lab;
+}
+
+/** N namespaces on bridges in the root namespace, at most `perBridge` ports each (separate segments). */
+export function starLab(n: number, perBridge = 1023): Lab {
+  const bridges = Math.ceil(n / perBridge);
+  const nodes: unknown[] = Array.from({ length: bridges }, (_, b) => ({
+    id: `br${b}`,
+    kind: 'bridge',
+    name: `br${b}`,
+  }));
+  const links: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor(i / perBridge);
+    const j = i % perBridge;
+    nodes.push({ id: `n${i}`, kind: 'namespace', name: `s${i}` });
+    links.push({
+      id: `l${i}`,
+      kind: 'veth',
+      endpoints: [
+        { node: `n${i}`, ifname: 'eth0', addresses: [`10.${b + 1}.${Math.floor(j / 250)}.${(j % 250) + 1}/16`] },
+        { node: `br${b}`, ifname: `p${i}` },
+      ],
+    });
+  }
+  return checked({ version: 1, name: 'scale', nodes, links });
+}
+
+/** c0 – c1 – … – c(N-1): one veth (a /30) between consecutive namespaces. */
+export function chainLab(n: number): Lab {
+  const nodes: unknown[] = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, kind: 'namespace', name: `c${i}` }));
+  const links: unknown[] = [];
+  for (let i = 0; i + 1 < n; i++) {
+    const base = (10 << 24) + (2 << 16) + i * 4;
+    links.push({
+      id: `l${i}`,
+      kind: 'veth',
+      endpoints: [
+        { node: `c${i}`, ifname: 'r', addresses: [`${ip4(base + 1)}/30`] },
+        { node: `c${i + 1}`, ifname: 'l', addresses: [`${ip4(base + 2)}/30`] },
+      ],
+    });
+  }
+  return checked({ version: 1, name: 'scale', nodes, links });
+}
+
+/** A root bridge, ⌈N/20⌉ switch namespaces (a bridge inside each, one uplink), N leaf namespaces. */
+export function treeLab(n: number, fanout = 20): Lab {
+  const k = Math.max(1, Math.ceil(n / fanout));
+  const nodes: unknown[] = [{ id: 'core', kind: 'bridge', name: 'core' }];
+  const links: unknown[] = [];
+  for (let j = 0; j < k; j++) {
+    nodes.push(
+      { id: `w${j}`, kind: 'namespace', name: `w${j}` },
+      { id: `sw${j}`, kind: 'bridge', name: 'sw', namespace: `w${j}` },
+    );
+    links.push({
+      id: `u${j}`,
+      kind: 'veth',
+      endpoints: [
+        { node: `sw${j}`, ifname: 'uplink' },
+        { node: 'core', ifname: `u${j}` },
+      ],
+    });
+  }
+  for (let i = 0; i < n; i++) {
+    nodes.push({ id: `t${i}`, kind: 'namespace', name: `t${i}` });
+    links.push({
+      id: `l${i}`,
+      kind: 'veth',
+      endpoints: [
+        { node: `t${i}`, ifname: 'eth0', addresses: [host16(i)] },
+        { node: `sw${i % k}`, ifname: `d${i}` },
+      ],
+    });
+  }
+  return checked({ version: 1, name: 'scale', nodes, links });
+}
+
+export function labFor(topology: Topology, n: number): Lab {
+  switch (topology) {
+    case 'star':
+      return starLab(n);
+    case 'star-split':
+      return starLab(n, 250);
+    case 'chain':
+      return chainLab(n);
+    case 'tree':
+      return treeLab(n);
+  }
+}
+
+/** One link's address changed (the middle one). */
+function edited(lab: Lab): Lab {
+  const e = structuredClone(lab);
+  const l = e.links[Math.floor(e.links.length / 2)]!;
+  const ends = l.endpoints;
+  if (ends[1]?.addresses?.length) {
+    ends[0]!.addresses = ['10.250.0.1/30'];
+    ends[1].addresses = ['10.250.0.2/30'];
+  } else ends[0]!.addresses = ['10.1.250.250/16'];
+  return e;
+}
+
+// ------------------------------------------------------------------------------------------------------
+// Measuring
+
+interface Row {
+  topology: Topology;
+  n: number;
+  driver: DriverName;
+  phase: Phase;
+  value: number;
+}
+const rows: Row[] = [];
+function record(topology: Topology, n: number, driver: DriverName, phase: Phase, value: number, extra = '') {
+  rows.push({ topology, n, driver, phase, value });
+  const v = phase === 'rss' ? `mb=${value.toFixed(1)}` : `ms=${value.toFixed(1)}`;
+  console.log(`bench topology=${topology} n=${n} driver=${driver} phase=${phase} ${v}${extra}`);
+}
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [performance.now() - t0, r];
+}
+
+/** A closed sandbox's namespaces are freed by the kernel in the background: let that finish first. */
+const settle = (n: number) => new Promise((r) => setTimeout(r, Math.min(3000, 200 + n * 2)));
+
+async function inSandbox<T>(fn: (sb: Sandbox) => Promise<T>): Promise<T> {
+  const sb = await createSandbox();
+  try {
+    return await fn(sb);
+  } finally {
+    await sb.close();
+  }
+}
+
+async function benchEngine(topology: Topology, n: number, driver: 'ip-batch' | 'netlink') {
+  await inSandbox(async (sb) => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'netloom-scale-'));
+    const nl = driver === 'netlink' ? await loadNetlinkDriver(sb.runner) : null;
+    if (driver === 'netlink' && !nl) throw new Error(`netlink driver unavailable: ${netlinkUnavailableReason()}`);
+    try {
+      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true, ...(nl && { driverImpl: nl }) });
+      const lab = labFor(topology, n);
+      const check = (what: string, o: { ok: boolean; error?: { message: string } }) => {
+        if (!o.ok) throw new Error(`${topology} n=${n} ${driver} ${what} failed: ${o.error?.message}`);
+      };
+      const [create, up] = await time(() => engine.apply(lab));
+      check('create', up);
+      record(topology, n, driver, 'create', create, ` ops=${up.ran}`);
+      const [noop, again] = await time(() => engine.apply(lab));
+      check('noop', again);
+      if (again.ran !== 0) throw new Error(`no-op re-apply ran ${again.ran} operations`);
+      record(topology, n, driver, 'noop', noop);
+      const e = edited(lab);
+      const [edit, ed] = await time(() => engine.apply(e));
+      check('edit', ed);
+      record(topology, n, driver, 'edit', edit, ` ops=${ed.ran}`);
+      const revisions = { observed: 1, applied: 1 };
+      if (nl) {
+        await observeNetlink(nl); // warm (agent already running; first call loads nothing else)
+        const [st, s] = await time(async () =>
+          labStatus(e, await observeNetlink(nl), revisions, new Date().toISOString()),
+        );
+        const t = lastNetlinkObserveTimings();
+        record(
+          topology,
+          n,
+          driver,
+          'status',
+          st,
+          ` objects=${Object.keys(s.objects ?? {}).length} agent_ms=${t?.agentMs.toFixed(1)} decode_ms=${t?.decodeMs.toFixed(1)}`,
+        );
+      } else {
+        const [st] = await time(() => engine.status(e, revisions));
+        record(topology, n, driver, 'status', st);
+      }
+      const [down, d] = await time(() => engine.destroy(lab.name));
+      check('teardown', d);
+      record(topology, n, driver, 'teardown', down);
+      const left = await observe(sb.runner);
+      if (Object.keys(left.namespaces).length || left.root.links.length > 1)
+        throw new Error(`${topology} n=${n} ${driver}: teardown left objects`);
+      await engine.close();
+      record(topology, n, driver, 'rss', peakRssMb());
+    } finally {
+      await nl?.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+}
+
+async function benchShell(n: number) {
+  await inSandbox(async (sb) => {
+    const script = join(here, 'star-per-command.sh');
+    const [up, r] = await time(() => sb.runner.run(['bash', script, 'up', String(n)], { timeoutMs: 600_000 }));
+    if (r.code !== 0) throw new Error(`per-command script failed: ${r.stderr}`);
+    record('star', n, 'shell-per-command', 'create', up);
+    const [down, d] = await time(() => sb.runner.run(['bash', script, 'down', String(n)], { timeoutMs: 600_000 }));
+    if (d.code !== 0) throw new Error(`per-command teardown failed: ${d.stderr}`);
+    record('star', n, 'shell-per-command', 'teardown', down);
+  });
+}
+
+/** Status sample alone, both readers on the same host (after a netlink build, which is quicker). */
+async function benchStatusOnly(topology: Topology, n: number) {
+  await inSandbox(async (sb) => {
+    const nl = await loadNetlinkDriver(sb.runner);
+    if (!nl) throw new Error(`netlink driver unavailable: ${netlinkUnavailableReason()}`);
+    try {
+      const { plan } = await import('../server/engine/plan');
+      const lab = labFor(topology, n);
+      const p = plan(lab, await observeNetlink(nl));
+      const r = await nl.execute(p.ops);
+      if (!r.ok) throw new Error(JSON.stringify(r.failure));
+      const [ipMs] = await time(() => observe(sb.runner));
+      await observeNetlink(nl);
+      const samples: number[] = [];
+      for (let k = 0; k < 5; k++) samples.push((await time(() => observeNetlink(nl)))[0]);
+      samples.sort((a, b) => a - b);
+      console.log(
+        `bench topology=${topology} n=${n} driver=observe-ip phase=status ms=${ipMs.toFixed(1)}\n` +
+          `bench topology=${topology} n=${n} driver=observe-netlink phase=status ms=${samples[2]!.toFixed(1)} (median of 5; min ${samples[0]!.toFixed(1)})`,
+      );
+    } finally {
+      await nl.close();
+    }
+  });
+}
+
+function table() {
+  const keys = [...new Set(rows.map((r) => `${r.topology}|${r.n}`))];
+  const get = (t: string, n: number, d: DriverName, p: Phase) =>
+    rows.find((r) => r.topology === t && r.n === n && r.driver === d && r.phase === p)?.value;
+  const f = (x: number | undefined, w = 7) => (x === undefined ? '—'.padStart(w) : x.toFixed(0).padStart(w));
+  const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(1)}×` : '—').padStart(6);
+  console.log('\n  topology     N  driver     create    noop    edit  status teardown  rss MB | ip/nl create status');
+  for (const k of keys) {
+    const [t, ns] = k.split('|') as [Topology, string];
+    const n = Number(ns);
+    for (const d of ['ip-batch', 'netlink', 'shell-per-command'] as const) {
+      if (!rows.some((r) => r.topology === t && r.n === n && r.driver === d)) continue;
+      const extra =
+        d === 'netlink'
+          ? ` | ${ratio(get(t, n, 'ip-batch', 'create'), get(t, n, 'netlink', 'create'))} ${ratio(get(t, n, 'ip-batch', 'status'), get(t, n, 'netlink', 'status'))}`
+          : d === 'shell-per-command'
+            ? ` | per-cmd/ip-batch create ${ratio(get(t, n, d, 'create'), get(t, n, 'ip-batch', 'create'))}`
+            : '';
+      console.log(
+        `  ${t.padEnd(10)} ${String(n).padStart(4)}  ${d.slice(0, 9).padEnd(9)} ${f(get(t, n, d, 'create'))} ${f(get(t, n, d, 'noop'))} ${f(get(t, n, d, 'edit'))} ${f(get(t, n, d, 'status'))} ${f(get(t, n, d, 'teardown'), 8)} ${f(get(t, n, d, 'rss'))}${extra}`,
+      );
+    }
+  }
+  console.log(
+    '\n  times in ms; status = one sample (ip-batch: engine.status → observe(); netlink: observeNetlink + status)',
+  );
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const opt = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const topoArg = opt('topology') as Topology | undefined;
+  if (topoArg && !['star', 'star-split', 'chain', 'tree'].includes(topoArg))
+    throw new Error(`unknown topology '${topoArg}' (star, star-split, chain, tree)`);
+  const driverArg = opt('driver');
+  if (driverArg && driverArg !== 'ip-batch' && driverArg !== 'netlink')
+    throw new Error(`unknown driver '${driverArg}' (ip-batch, netlink)`);
+  const drivers = (driverArg ? [driverArg] : ['ip-batch', 'netlink']) as ('ip-batch' | 'netlink')[];
+  const sizes = opt('n') ? [Number(opt('n'))] : flag('quick') ? [10, 100, 200] : [10, 100, 200, 1000];
+  for (const n of sizes) if (!Number.isInteger(n) || n < 2 || n > 5000) throw new Error('--n must be 2..5000');
+  const t0 = performance.now();
+  for (const n of sizes) {
+    // The default run keeps N=1000 to the star shapes (chain/tree at 1000: ask with --n 1000 --topology …).
+    const topologies: Topology[] = topoArg
+      ? [topoArg]
+      : n >= 1000 && !opt('n')
+        ? ['star', 'star-split']
+        : n > 1023
+          ? ['star-split', 'chain', 'tree']
+          : ['star', 'chain', 'tree'];
+    for (const t of topologies) {
+      // Time bound of the default run: the split star at N=1000 runs on the netlink driver only.
+      const ds =
+        t === 'star-split' && n >= 1000 && !driverArg && !topoArg ? drivers.filter((d) => d === 'netlink') : drivers;
+      for (const d of ds) {
+        await settle(n);
+        await benchEngine(t, n, d);
+      }
+      if (t === 'star' && !flag('no-shell') && (n <= 200 || opt('n'))) {
+        await settle(n);
+        await benchShell(n);
+      }
+    }
+    if (n >= 1000 && !driverArg && flag('status-only')) {
+      await settle(n);
+      await benchStatusOnly(topoArg ?? 'star', n);
+    }
+  }
+  table();
+  console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1]?.endsWith('scale.ts')) await main();

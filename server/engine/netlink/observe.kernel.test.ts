@@ -1,0 +1,160 @@
+/**
+ * observeNetlink() against observe() on the kernel, each case in its own sandbox: after applying every
+ * example lab (and a few shapes observe() must also get right: named-named veths, forwarding, a route via a
+ * gateway, a foreign unmarked interface), both readings are deep-equal once counters (which move between
+ * the two reads) are removed.
+ */
+import { expect, it } from 'vitest';
+import { type Lab, type LabInput, validate } from '../../../shared';
+import { openEngine } from '../engine';
+import { observe } from '../observe';
+import { plan } from '../plan';
+import { describeKernel, exampleLabs, withSandbox } from '../testing/kernel';
+import type { ObservedState } from '../types';
+import { loadNetlinkDriver, netlinkUnavailableReason } from './driver';
+import { observeNetlink } from './observe';
+
+const labs = await exampleLabs().catch(() => []);
+const parse = (input: LabInput): Lab => {
+  const v = validate(input);
+  if (!v.ok) throw new Error(`example is invalid: ${JSON.stringify(v.issues)}`);
+  return v.lab;
+};
+
+/** Counters differ between two reads (traffic, IPv6 DAD/RS packets); everything else must not. */
+function noCounters(s: ObservedState): ObservedState {
+  const c = structuredClone(s);
+  for (const ns of [c.root, ...Object.values(c.namespaces)]) for (const l of ns.links) delete l.counters;
+  return c;
+}
+
+describeKernel('observeNetlink on the kernel', () => {
+  it('has example labs to compare', () => {
+    expect(labs.length).toBeGreaterThan(0);
+  });
+
+  for (const { file, lab: input } of labs) {
+    it(`${file}: observeNetlink deep-equals observe()`, async () => {
+      const lab = parse(input);
+      await withSandbox(async (sb, stateDir) => {
+        const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+        const up = await engine.apply(lab);
+        expect(up.error).toBeUndefined();
+        const viaIp = await observe(sb.runner);
+        const viaNl = await observeNetlink(sb.runner);
+        expect(noCounters(viaNl)).toEqual(noCounters(viaIp));
+        // Counters are there, with the same shape.
+        const lo = viaNl.root.links.find((l) => l.ifname === 'lo');
+        expect(lo?.counters).toMatchObject({ rxBytes: expect.any(Number), txPackets: expect.any(Number) });
+        await engine.close();
+      });
+    });
+  }
+
+  it('named-named veths (ambiguous ifindex pairs), forwarding, gateway routes, foreign links, deleted netns', async () => {
+    await withSandbox(async (sb) => {
+      const run = async (...argv: string[]) => {
+        const r = await sb.runner.run(argv);
+        if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+      };
+      // A chain a - b - c - d whose veth ends all get ifindex 2 or 3 in fresh namespaces: ambiguous pairs.
+      for (const n of ['a', 'b', 'c', 'd']) await run('ip', 'netns', 'add', n);
+      await run('ip', '-n', 'a', 'link', 'add', 'ab', 'type', 'veth', 'peer', 'name', 'ba', 'netns', 'b');
+      await run('ip', '-n', 'c', 'link', 'add', 'cd', 'type', 'veth', 'peer', 'name', 'dc', 'netns', 'd');
+      await run('ip', '-n', 'b', 'link', 'add', 'bc', 'type', 'veth', 'peer', 'name', 'cb', 'netns', 'c');
+      await run('ip', 'link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'e0', 'netns', 'a');
+      await run('ip', 'link', 'add', 'same0', 'type', 'veth', 'peer', 'name', 'same1');
+      await run('ip', 'link', 'add', 'br9', 'type', 'bridge', 'stp_state', '1');
+      await run('ip', 'link', 'set', 'r0', 'master', 'br9', 'alias', 'netloom:x:l1.1');
+      await run('ip', '-n', 'a', 'link', 'set', 'lo', 'alias', 'netloom:x:a');
+      await run('ip', 'link', 'add', 'foreign7', 'type', 'bridge');
+      await run('ip', 'netns', 'exec', 'b', 'sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=2');
+      for (const n of ['a', 'b']) await run('ip', 'netns', 'exec', n, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+      await run('ip', 'netns', 'exec', 'a', 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+      await run('ip', '-n', 'a', 'link', 'set', 'ab', 'up', 'mtu', '1400');
+      await run('ip', '-n', 'b', 'link', 'set', 'ba', 'up');
+      await run('ip', '-n', 'a', 'addr', 'add', '10.1.0.1/24', 'dev', 'ab');
+      await run('ip', '-n', 'a', 'addr', 'add', 'fd00:1::1/64', 'dev', 'ab', 'nodad');
+      await run('ip', '-n', 'a', 'route', 'add', '10.9.0.0/16', 'via', '10.1.0.2', 'metric', '7');
+      await run('ip', '-n', 'a', 'route', 'add', 'default', 'via', '10.1.0.254');
+      await run('ip', '-n', 'a', 'route', 'add', 'fd00:9::/48', 'via', 'fd00:1::2');
+      await run('ip', 'netns', 'add', 'gone');
+      await run('ip', 'netns', 'del', 'gone');
+      const viaIp = await observe(sb.runner);
+      const viaNl = await observeNetlink(sb.runner);
+      expect(noCounters(viaNl)).toEqual(noCounters(viaIp));
+      // And the pairs really are resolved (not merely equally unresolved).
+      const peer = (ns: string, ifname: string) => viaNl.namespaces[ns]!.links.find((l) => l.ifname === ifname)?.peer;
+      expect(peer('a', 'ab')).toMatchObject({ netns: 'b', ifname: 'ba' });
+      expect(peer('c', 'cd')).toMatchObject({ netns: 'd', ifname: 'dc' });
+      expect(peer('b', 'bc')).toMatchObject({ netns: 'c', ifname: 'cb' });
+      expect(peer('a', 'e0')).toMatchObject({ netns: null, ifname: 'r0' });
+      expect(viaNl.namespaces.a!.forwarding).toBe(true);
+      expect(viaNl.namespaces.b!.forwarding).toBe(false);
+    });
+  });
+
+  for (const { file, lab: input } of labs) {
+    it(`${file}: the netlink driver's read-back (ExecResult.observed) is what observe() reads itself`, async () => {
+      const lab = parse(input);
+      await withSandbox(async (sb) => {
+        const d = await loadNetlinkDriver(sb.runner);
+        if (!d) throw new Error(`netlink driver unavailable: ${netlinkUnavailableReason()}`);
+        try {
+          const p = plan(lab, await observe(sb.runner));
+          const r = await d.execute(p.ops);
+          if (!r.ok) throw new Error(JSON.stringify(r.failure));
+          expect(r.observed?.size).toBe(Object.keys(lab.nodes.filter((n) => n.kind === 'namespace')).length);
+          const fresh = await observe(sb.runner);
+          const viaPrefetch = await observe(sb.runner, { prefetched: r.observed! });
+          expect(noCounters(viaPrefetch)).toEqual(noCounters(fresh));
+        } finally {
+          await d.close();
+        }
+      });
+    });
+  }
+
+  it('engine on the netlink driver: apply verifies from the read-back, no-op and destroy stay correct', async () => {
+    const lab = parse(labs.find((l) => l.file.startsWith('router'))?.lab ?? labs[0]!.lab);
+    await withSandbox(async (sb, stateDir) => {
+      const d = await loadNetlinkDriver(sb.runner);
+      if (!d) throw new Error(`netlink driver unavailable: ${netlinkUnavailableReason()}`);
+      try {
+        const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true, driverImpl: d });
+        expect((await engine.apply(lab)).error).toBeUndefined();
+        expect((await engine.apply(lab)).ran).toBe(0);
+        expect((await engine.destroy(lab.name)).error).toBeUndefined();
+        const left = await observeNetlink(d);
+        expect(Object.keys(left.namespaces)).toEqual([]);
+        await engine.close();
+      } finally {
+        await d.close();
+      }
+    });
+  });
+
+  it('shares the netlink driver agent and leaves no fd holding a deleted namespace', async () => {
+    await withSandbox(async (sb) => {
+      const d = await loadNetlinkDriver(sb.runner);
+      if (!d) throw new Error(`netlink driver unavailable: ${netlinkUnavailableReason()}`);
+      try {
+        await sb.runner.run(['ip', 'netns', 'add', 'n1']);
+        await sb.runner.run(['ip', 'link', 'add', 'v1', 'type', 'veth', 'peer', 'name', 'v2', 'netns', 'n1']);
+        const first = await observeNetlink(d);
+        expect(Object.keys(first.namespaces)).toEqual(['n1']);
+        await sb.runner.run(['ip', 'netns', 'del', 'n1']);
+        // Nothing in the agent keeps n1 alive: its veth's root end goes away.
+        let gone = false;
+        for (let i = 0; i < 100 && !gone; i++) {
+          const s = await observeNetlink(d);
+          gone = !s.root.links.some((l) => l.ifname === 'v1') && !s.namespaces.n1;
+          if (!gone) await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(gone).toBe(true);
+      } finally {
+        await d.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,379 @@
+/**
+ * observeNetlink's pure parts: decoding kernel replies into observe()'s shapes, resolving veth peers across
+ * namespaces, and the `ip -j` text the driver hands back as ExecResult.observed (read by observe()'s own
+ * parser, so it must round-trip through parseNetns).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseNetns } from '../observe';
+import type { ObservedNetns } from '../types';
+import {
+  AF_INET,
+  AF_INET6,
+  attrBytes,
+  attrS32,
+  attrStr,
+  attrStrz,
+  attrU32,
+  IFA_LOCAL,
+  IFLA_ADDRESS,
+  IFLA_BR_STP_STATE,
+  IFLA_IFALIAS,
+  IFLA_IFNAME,
+  IFLA_INFO_DATA,
+  IFLA_INFO_KIND,
+  IFLA_LINK,
+  IFLA_LINK_NETNSID,
+  IFLA_LINKINFO,
+  IFLA_MASTER,
+  IFLA_MTU,
+  IFLA_OPERSTATE,
+  IFLA_QDISC,
+  IFLA_STATS64,
+  ifaddrmsg,
+  ifinfomsg,
+  ipBytes,
+  macBytes,
+  message,
+  NETCONFA_FORWARDING,
+  NETCONFA_IFINDEX,
+  NETCONFA_IFINDEX_ALL,
+  NETCONFA_RP_FILTER,
+  NETNSA_NSID,
+  nest,
+  RTA_DST,
+  RTA_GATEWAY,
+  RTA_OIF,
+  RTA_PRIORITY,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWNETCONF,
+  RTM_NEWNSID,
+  RTM_NEWROUTE,
+  RTN_UNICAST,
+  rtmsg,
+} from './messages';
+import {
+  decodeNetns,
+  linkAddressText,
+  linkTypeName,
+  observedIpText,
+  protocolName,
+  type RawNetlinkNetns,
+  resolvePeers,
+} from './observe';
+
+const stats = () => {
+  const b = Buffer.alloc(192);
+  b.writeBigUInt64LE(5n, 0); // rx_packets
+  b.writeBigUInt64LE(6n, 8); // tx_packets
+  b.writeBigUInt64LE(500n, 16); // rx_bytes
+  b.writeBigUInt64LE(600n, 24); // tx_bytes
+  return b;
+};
+const u8 = (...v: number[]) => Buffer.from(v);
+
+function link(o: {
+  index: number;
+  name: string;
+  type?: number;
+  up?: boolean;
+  kind?: string;
+  alias?: string;
+  peer?: [number, number];
+  master?: number;
+  stp?: number;
+  qdisc?: string;
+}) {
+  const info = o.kind
+    ? [
+        nest(IFLA_LINKINFO, [
+          attrStr(IFLA_INFO_KIND, o.kind),
+          ...(o.stp !== undefined ? [nest(IFLA_INFO_DATA, [attrU32(IFLA_BR_STP_STATE, o.stp)])] : []),
+        ]),
+      ]
+    : [];
+  return message(RTM_NEWLINK, 2, 1, ifinfomsg({ index: o.index, type: o.type ?? 1, flags: o.up ? 1 : 0 }), [
+    attrStrz(IFLA_IFNAME, o.name),
+    attrU32(IFLA_MTU, 1500),
+    ...(o.qdisc ? [attrStrz(IFLA_QDISC, o.qdisc)] : []),
+    ...(o.master !== undefined ? [attrU32(IFLA_MASTER, o.master)] : []),
+    attrBytes(IFLA_OPERSTATE, u8(o.up ? 6 : 2)),
+    ...info,
+    ...(o.alias ? [attrStr(IFLA_IFALIAS, o.alias)] : []),
+    attrBytes(IFLA_ADDRESS, macBytes('AA:bb:cc:00:00:01')),
+    attrBytes(IFLA_STATS64, stats()),
+    ...(o.peer ? [attrU32(IFLA_LINK, o.peer[0]), attrS32(IFLA_LINK_NETNSID, o.peer[1])] : []),
+  ]).buf;
+}
+const addr = (index: number, cidr: string, scope = 0) => {
+  const [ip, len] = cidr.split('/');
+  const b = ipBytes(ip!);
+  return message(RTM_NEWADDR, 2, 1, ifaddrmsg({ family: b.family, prefixlen: Number(len), scope, index }), [
+    attrBytes(IFA_LOCAL, b.bytes),
+  ]).buf;
+};
+const route = (o: {
+  family: number;
+  to?: string;
+  len: number;
+  via?: string;
+  oif?: number;
+  metric?: number;
+  proto: number;
+}) =>
+  message(RTM_NEWROUTE, 2, 1, rtmsg({ family: o.family, dstLen: o.len, protocol: o.proto, type: RTN_UNICAST }), [
+    ...(o.to ? [attrBytes(RTA_DST, ipBytes(o.to).bytes)] : []),
+    ...(o.via ? [attrBytes(RTA_GATEWAY, ipBytes(o.via).bytes)] : []),
+    ...(o.oif !== undefined ? [attrU32(RTA_OIF, o.oif)] : []),
+    ...(o.metric !== undefined ? [attrU32(RTA_PRIORITY, o.metric)] : []),
+  ]).buf;
+const netconf = (family: number, fwd: number, rp?: number) =>
+  message(RTM_NEWNETCONF, 0, 1, Buffer.from([family, 0, 0, 0]), [
+    attrS32(NETCONFA_IFINDEX, NETCONFA_IFINDEX_ALL),
+    attrS32(NETCONFA_FORWARDING, fwd),
+    ...(rp !== undefined ? [attrS32(NETCONFA_RP_FILTER, rp)] : []),
+  ]).buf;
+const nsid = (id: number) => message(RTM_NEWNSID, 0, 1, Buffer.alloc(4), [attrS32(NETNSA_NSID, id)]).buf;
+
+describe('decodeNetns', () => {
+  const replies = Buffer.concat([
+    link({ index: 1, name: 'lo', type: 772, up: true, alias: 'netloom:lab:n1' }),
+    link({ index: 2, name: 'eth0', up: true, kind: 'veth', alias: 'netloom:lab:l1.0', peer: [7, 0], master: 3 }),
+    link({ index: 3, name: 'br0', kind: 'bridge', stp: 1, qdisc: 'tbf' }),
+    link({ index: 4, name: 'tunl0', type: 768, kind: undefined, qdisc: 'noqueue' }),
+    addr(1, '127.0.0.1/8', 254),
+    addr(2, '10.0.0.1/24'),
+    addr(2, 'fd00:0:0:0:0:0:0:1/64'),
+    addr(2, 'fe80::1/64', 253),
+    route({ family: AF_INET, to: '10.0.0.0', len: 24, oif: 2, proto: 2 }),
+    route({ family: AF_INET, len: 0, via: '10.0.0.254', oif: 2, proto: 3 }),
+    route({ family: AF_INET6, to: 'fd00::', len: 64, oif: 2, metric: 256, proto: 2 }),
+    route({ family: AF_INET, to: '10.9.9.9', len: 32, oif: 9, proto: 4 }),
+    netconf(AF_INET, 1, 2),
+    netconf(AF_INET6, 1),
+    nsid(0),
+  ]);
+  const raw = decodeNetns('n1', replies);
+
+  it('links: kind, marker (.0 → #0), state, mac, master, stats, stp, qdisc, veth reference', () => {
+    const [lo, eth0, br0, tunl0] = raw.ns.links;
+    expect(lo).toMatchObject({ kind: 'loopback', marker: { lab: 'lab', object: 'n1' }, adminUp: true, addresses: [] });
+    expect(eth0).toMatchObject({
+      ifindex: 2,
+      kind: 'veth',
+      alias: 'netloom:lab:l1#0',
+      marker: { lab: 'lab', object: 'l1#0' },
+      operstate: 'UP',
+      mtu: 1500,
+      mac: 'aa:bb:cc:00:00:01',
+      master: 'br0',
+      addresses: ['10.0.0.1/24', 'fd00::1/64'],
+      counters: { rxPackets: 5, txPackets: 6, rxBytes: 500, txBytes: 600 },
+      peer: null,
+    });
+    expect(br0).toMatchObject({ kind: 'bridge', stp: true, adminUp: false, operstate: 'DOWN', qdisc: { kind: 'tbf' } });
+    expect(tunl0!.kind).toBe('ipip');
+    expect(tunl0!.qdisc).toBeUndefined();
+    expect(raw.vethRefs.get(2)).toEqual({ nsid: 0, peerIndex: 7 });
+    expect(raw.rootNsid).toBe(0);
+  });
+
+  it('routes, namespace marker, forwarding and sysctls as observe() writes them', () => {
+    expect(raw.ns.marker).toEqual({ lab: 'lab', object: 'n1' });
+    expect(raw.ns.routes).toEqual([
+      { family: 4, to: '10.0.0.0/24', dev: 'eth0', protocol: 'kernel' },
+      { family: 4, to: 'default', via: '10.0.0.254', dev: 'eth0', protocol: 'boot' },
+      { family: 6, to: 'fd00::/64', dev: 'eth0', metric: 256, protocol: 'kernel' },
+      { family: 4, to: '10.9.9.9/32', dev: 'if9', protocol: 'static' },
+    ]);
+    expect(raw.ns).toMatchObject({
+      forwarding: true,
+      ipv4Forward: true,
+      sysctls: { 'net.ipv4.conf.all.rp_filter': '2' },
+    });
+  });
+});
+
+describe('resolvePeers', () => {
+  const ns = (name: string | null, links: [number, string, number?, number?][], rootNsid?: number): RawNetlinkNetns => {
+    const vethRefs = new Map<number, { nsid: number; peerIndex: number }>();
+    for (const [i, , p, id] of links) if (p !== undefined) vethRefs.set(i, { nsid: id!, peerIndex: p });
+    return {
+      ns: {
+        name,
+        marker: null,
+        links: links.map(([i, n]) => ({
+          netns: name,
+          ifindex: i,
+          ifname: n,
+          kind: 'veth',
+          marker: null,
+          adminUp: true,
+          operstate: 'UP',
+          mtu: 1500,
+          addresses: [],
+          peer: null,
+        })),
+        routes: [],
+      },
+      vethRefs,
+      ...(rootNsid !== undefined && { rootNsid }),
+    };
+  };
+
+  it('pairs root ends exactly, unique named pairs directly, and asks the kernel about ambiguous ones', async () => {
+    const byName = new Map([
+      [
+        null,
+        ns(null, [
+          [5, 'p0', 2, 0],
+          [6, 'p1', 2, 1],
+        ]),
+      ],
+      // a and b both have ifindex 2 pointing back at root ends 5/6: exact by their root nsid.
+      [
+        'a',
+        ns(
+          'a',
+          [
+            [2, 'eth0', 5, 3],
+            [3, 'x', 2, 1],
+          ],
+          3,
+        ),
+      ],
+      [
+        'b',
+        ns(
+          'b',
+          [
+            [2, 'eth0', 6, 0],
+            [3, 'y', 2, 1],
+          ],
+          0,
+        ),
+      ],
+      // c and d also have (2 → 3) ends: a.x (3 → 2) has three candidates (b.y? no: b.y is 3 → 2 too).
+      ['c', ns('c', [[2, 'z', 3, 4]], 7)],
+      ['d', ns('d', [[2, 'w', 3, 5]], 7)],
+    ]);
+    const asked: unknown[] = [];
+    await resolvePeers(byName, async (qs) => {
+      asked.push(...qs);
+      // a names c with 1, b names d with 1.
+      return new Map([
+        [
+          'a',
+          new Map([
+            ['c', 1],
+            ['d', 9],
+          ]),
+        ],
+        [
+          'b',
+          new Map([
+            ['c', 9],
+            ['d', 1],
+          ]),
+        ],
+      ]);
+    });
+    const peer = (n: string | null, i: string) => byName.get(n)!.ns.links.find((l) => l.ifname === i)!.peer;
+    expect(peer('a', 'eth0')).toEqual({ netns: null, ifname: 'p0', ifindex: 5 });
+    expect(peer(null, 'p0')).toEqual({ netns: 'a', ifname: 'eth0', ifindex: 2 });
+    expect(peer('b', 'eth0')).toEqual({ netns: null, ifname: 'p1', ifindex: 6 });
+    expect(peer('a', 'x')).toEqual({ netns: 'c', ifname: 'z', ifindex: 2 });
+    expect(peer('b', 'y')).toEqual({ netns: 'd', ifname: 'w', ifindex: 2 });
+    expect(peer('d', 'w')).toEqual({ netns: 'b', ifname: 'y', ifindex: 3 });
+    expect(asked.length).toBeGreaterThan(0);
+  });
+
+  it('leaves ambiguous ends unresolved when nobody can be asked', async () => {
+    const byName = new Map([
+      [null, ns(null, [])],
+      ['a', ns('a', [[3, 'x', 2, 1]], -1)],
+      ['c', ns('c', [[2, 'z', 3, 4]], -1)],
+      ['d', ns('d', [[2, 'w', 3, 5]], -1)],
+    ]);
+    await resolvePeers(byName);
+    expect(byName.get('a')!.ns.links[0]!.peer).toBeNull();
+  });
+});
+
+describe('ExecResult.observed text', () => {
+  it('round-trips through observe()’s own parser', () => {
+    const ns: ObservedNetns = {
+      name: 'n1',
+      marker: { lab: 'lab', object: 'n1' },
+      forwarding: false,
+      ipv4Forward: true,
+      sysctls: { 'net.ipv4.conf.all.rp_filter': '1', 'net.ipv4.conf.default.proxy_arp': '1' },
+      links: [
+        {
+          netns: 'n1',
+          ifindex: 1,
+          ifname: 'lo',
+          kind: 'loopback',
+          alias: 'netloom:lab:n1',
+          marker: { lab: 'lab', object: 'n1' },
+          adminUp: true,
+          operstate: 'UNKNOWN',
+          mtu: 65536,
+          mac: '00:00:00:00:00:00',
+          addresses: [],
+          counters: { rxBytes: 1, txBytes: 2, rxPackets: 3, txPackets: 4 },
+        },
+        {
+          netns: 'n1',
+          ifindex: 2,
+          ifname: 'eth0',
+          kind: 'veth',
+          alias: 'netloom:lab:l1#0',
+          marker: { lab: 'lab', object: 'l1#0' },
+          adminUp: true,
+          operstate: 'UP',
+          mtu: 1400,
+          mac: 'aa:bb:cc:00:00:01',
+          master: 'br0',
+          peer: { netns: null, ifname: 'p0', ifindex: 9 },
+          addresses: ['10.0.0.1/24', 'fd00::1/64'],
+          qdisc: { kind: 'htb' },
+        },
+        {
+          netns: 'n1',
+          ifindex: 3,
+          ifname: 'br0',
+          kind: 'bridge',
+          marker: null,
+          adminUp: false,
+          operstate: 'DOWN',
+          mtu: 1500,
+          addresses: [],
+          stp: true,
+        },
+      ],
+      routes: [
+        { family: 4, to: '10.0.0.0/24', dev: 'eth0', protocol: 'kernel' },
+        { family: 4, to: '10.9.9.9/32', via: '10.0.0.2', dev: 'eth0', protocol: 'boot' },
+        { family: 6, to: 'default', via: 'fd00::2', dev: 'eth0', metric: 1024, protocol: 'boot' },
+      ],
+    };
+    const raw = parseNetns('n1', observedIpText(ns));
+    const { peer: _p, ...eth0 } = ns.links[1]!;
+    expect(raw.ns.links[1]).toEqual({ ...eth0, peer: null }); // observe() resolves peers after parsing
+    expect(raw.ns).toEqual({ ...ns, links: [ns.links[0], { ...eth0, peer: null }, ns.links[2]] });
+    expect(raw.vethRefs.get(2)?.peerIndex).toBe(9);
+  });
+});
+
+describe('iproute2 names', () => {
+  it('link types, protocols and tunnel addresses', () => {
+    expect(linkTypeName(1)).toBe('ether');
+    expect(linkTypeName(772)).toBe('loopback');
+    expect(linkTypeName(4242)).toBe('[4242]');
+    expect(protocolName(3)).toBe('boot');
+    expect(protocolName(77)).toBe('77');
+    expect(linkAddressText(Buffer.from([10, 0, 0, 1]), 768)).toBe('10.0.0.1');
+    expect(linkAddressText(Buffer.from([0xaa, 1, 2, 3, 4, 5]), 1)).toBe('aa:01:02:03:04:05');
+  });
+});

@@ -1,0 +1,587 @@
+/**
+ * observeNetlink(): the same ObservedState as observe() (server/engine/observe.ts), read from ONE agent
+ * process over rtnetlink instead of one `ip -j -batch` process per namespace. The agent enters every
+ * namespace under /run/netns on a couple of threads, opens a NETLINK_ROUTE socket there, dumps links (with
+ * IFLA_STATS64), addresses, routes, netconf and asks the nsid of its own (root) namespace, then closes the
+ * socket at once (a held fd would keep a deleted namespace alive). Only the link attributes we use cross the
+ * pipe. Veth peers are resolved across namespaces from IFLA_LINK + IFLA_LINK_NETNSID: exactly for every pair
+ * with an end in the root namespace (the child's nsid of the root is known), by ifindex pairs otherwise, and
+ * by asking the kernel (RTM_GETNSID with the candidate's fd) when several candidates remain. Read-only.
+ *
+ * Mirrors observe()'s choices on purpose (the kernel test deep-equals both): alias `.0/.1` → `#0/#1`,
+ * global-scope addresses only, main-table unicast routes with the protocol name, forwarding = IPv4 and IPv6
+ * `all` both on, non-default root qdisc kinds (tbf/netem parameters read with `tc`, as observe() does),
+ * and — like `ip -j`, which prints no `link_index` for a veth whose peer is in the same namespace — no peer
+ * for same-namespace veth pairs.
+ */
+import type { CommandRunner } from '../contract';
+import { canonicalCidr, canonicalIp } from '../desired';
+import { parseMarker } from '../marker';
+import { aliasToMarker, applyTcQdiscs, observeNft } from '../observe';
+import type { NetnsRef, ObservedLink, ObservedNetns, ObservedRoute, ObservedState } from '../types';
+import { Agent } from './agentProcess';
+import {
+  type AddrRecord,
+  AF_INET,
+  AF_INET6,
+  dumpAddrs,
+  dumpLinksFull,
+  dumpRoutes,
+  type Encoded,
+  getNetconf,
+  getNsid,
+  ipText,
+  type LinkRecord,
+  NETCONFA_IFINDEX_ALL,
+  NETCONFA_IFINDEX_DEFAULT,
+  OBSERVE_LINK_ATTRS,
+  parseAddrRecord,
+  parseLinkRecord,
+  parseNetconfRecord,
+  parseNsidReply,
+  parseReplies,
+  parseRouteRecord,
+  type RouteRecord,
+  RT_TABLE_MAIN,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWNETCONF,
+  RTM_NEWNSID,
+  RTM_NEWROUTE,
+  RTN_UNICAST,
+} from './messages';
+
+export class NetlinkObserveError extends Error {}
+
+// ------------------------------------------------------------------------------------------------------
+// iproute2's names for numbers (what `ip -j` prints and observe() therefore stores)
+
+const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
+
+/** lib/ll_types.c (the ARPHRD_* types a Linux host can show). */
+const LINK_TYPES = new Map<number, string>([
+  [0, 'netrom'],
+  [1, 'ether'],
+  [2, 'eether'],
+  [3, 'ax25'],
+  [4, 'pronet'],
+  [5, 'chaos'],
+  [6, 'ieee802'],
+  [7, 'arcnet'],
+  [8, 'atalk'],
+  [15, 'dlci'],
+  [19, 'atm'],
+  [23, 'metricom'],
+  [24, 'ieee1394'],
+  [27, 'eui64'],
+  [32, 'infiniband'],
+  [256, 'slip'],
+  [257, 'cslip'],
+  [258, 'slip6'],
+  [259, 'cslip6'],
+  [260, 'rsrvd'],
+  [264, 'adapt'],
+  [270, 'rose'],
+  [271, 'x25'],
+  [272, 'hwx25'],
+  [280, 'can'],
+  [512, 'ppp'],
+  [513, 'hdlc'],
+  [516, 'lapb'],
+  [517, 'ddcmp'],
+  [518, 'rawhdlc'],
+  [519, 'rawip'],
+  [768, 'ipip'],
+  [769, 'tunnel6'],
+  [770, 'frad'],
+  [771, 'skip'],
+  [772, 'loopback'],
+  [773, 'localtlk'],
+  [774, 'fddi'],
+  [775, 'bif'],
+  [776, 'sit'],
+  [777, 'ip/ddp'],
+  [778, 'gre'],
+  [779, 'pimreg'],
+  [780, 'hippi'],
+  [781, 'ash'],
+  [782, 'econet'],
+  [783, 'irda'],
+  [784, 'fcpp'],
+  [785, 'fcal'],
+  [786, 'fcpl'],
+  [787, 'fcfb'],
+  [800, 'tr'],
+  [801, 'tr+'],
+  [802, 'ieee802.11'],
+  [803, 'ieee802.11/prism'],
+  [804, 'ieee802.11/radiotap'],
+  [820, 'ieee802.15.4'],
+  [821, 'ieee802.15.4/monitor'],
+  [823, 'gre6'],
+  [824, 'netlink'],
+  [825, '6lowpan'],
+  [0xfffe, 'none'],
+  [0xffff, 'void'],
+]);
+export const linkTypeName = (t: number): string => LINK_TYPES.get(t) ?? `[${t}]`;
+
+/** lib/rt_names.c rtnl_rtprot_tab. */
+const PROTOCOLS = new Map<number, string>([
+  [0, 'unspec'],
+  [1, 'redirect'],
+  [2, 'kernel'],
+  [3, 'boot'],
+  [4, 'static'],
+  [8, 'gated'],
+  [9, 'ra'],
+  [10, 'mrt'],
+  [11, 'zebra'],
+  [12, 'bird'],
+  [13, 'dnrouted'],
+  [14, 'xorp'],
+  [15, 'ntk'],
+  [16, 'dhcp'],
+  [18, 'keepalived'],
+  [42, 'babel'],
+  [99, 'openr'],
+  [186, 'bgp'],
+  [187, 'isis'],
+  [188, 'ospf'],
+  [189, 'rip'],
+  [192, 'eigrp'],
+]);
+export const protocolName = (p: number): string => PROTOCOLS.get(p) ?? String(p);
+
+/** ll_addr_n2a: tunnels' "hardware" addresses are IP addresses; everything else hex pairs. */
+export function linkAddressText(b: Buffer, type: number): string {
+  if (b.length === 4 && (type === 768 || type === 776 || type === 778)) return ipText(b);
+  if (b.length === 16 && (type === 769 || type === 823)) return canonicalIp(ipText(b));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Root qdisc kinds the kernel picks by itself (as observe.ts): not reported. */
+const DEFAULT_QDISCS = new Set(['noqueue', 'noop', 'fq_codel', 'pfifo_fast', 'mq', 'fq', 'pfifo', 'cake', 'sfq']);
+const TC_QDISCS = new Set(['tbf', 'netem']);
+
+// ------------------------------------------------------------------------------------------------------
+// Decoding one namespace's replies
+
+export interface RawNetlinkNetns {
+  ns: ObservedNetns;
+  /** ifindex → the kernel's veth reference (only ends with IFLA_LINK_NETNSID: another namespace). */
+  vethRefs: Map<number, { nsid: number; peerIndex: number }>;
+  /** This namespace's id for the root namespace (-1: none assigned; undefined: not asked). */
+  rootNsid?: number;
+  needsTc?: boolean;
+}
+
+/** The requests behind one observation, as sent to every namespace (one at a time per socket). */
+export function observeRequest(): Encoded {
+  const parts = [
+    dumpLinksFull(1),
+    dumpAddrs(2),
+    dumpRoutes(3),
+    getNetconf(4, AF_INET, NETCONFA_IFINDEX_ALL),
+    getNetconf(5, AF_INET, NETCONFA_IFINDEX_DEFAULT),
+    getNetconf(6, AF_INET6, NETCONFA_IFINDEX_ALL),
+    getNsid(7, null),
+  ];
+  const fdSlots: Encoded['fdSlots'] = [];
+  let off = 0;
+  for (const p of parts) {
+    for (const s of p.fdSlots) fdSlots.push({ offset: off + s.offset, netns: s.netns });
+    off += p.buf.length;
+  }
+  return { buf: Buffer.concat(parts.map((p) => p.buf)), fdSlots };
+}
+
+/** Replies of one namespace (links, addresses, routes, netconf, nsid of the root) → its observation. */
+export function decodeNetns(name: NetnsRef, replies: Buffer): RawNetlinkNetns {
+  const links: LinkRecord[] = [];
+  const addrs: AddrRecord[] = [];
+  const routes: RouteRecord[] = [];
+  const fwd = new Map<number, boolean>();
+  const sysctls: Record<string, string> = {};
+  let rootNsid: number | undefined;
+  for (const r of parseReplies(replies)) {
+    switch (r.type) {
+      case RTM_NEWLINK:
+        links.push(parseLinkRecord(r));
+        break;
+      case RTM_NEWADDR:
+        addrs.push(parseAddrRecord(r));
+        break;
+      case RTM_NEWROUTE:
+        routes.push(parseRouteRecord(r));
+        break;
+      case RTM_NEWNETCONF: {
+        const c = parseNetconfRecord(r);
+        if (c.ifindex === NETCONFA_IFINDEX_ALL && c.forwarding !== undefined) fwd.set(c.family, c.forwarding !== 0);
+        const scope =
+          c.ifindex === NETCONFA_IFINDEX_ALL ? 'all' : c.ifindex === NETCONFA_IFINDEX_DEFAULT ? 'default' : null;
+        if (c.family === AF_INET && scope) {
+          // As observe(): rp_filter and proxy_arp of `all` and `default`, as sysctl values.
+          if (c.rpFilter !== undefined && c.rpFilter >= 0 && c.rpFilter <= 2)
+            sysctls[`net.ipv4.conf.${scope}.rp_filter`] = String(c.rpFilter);
+          if (c.proxyNeigh !== undefined) sysctls[`net.ipv4.conf.${scope}.proxy_arp`] = c.proxyNeigh ? '1' : '0';
+        }
+        break;
+      }
+      case RTM_NEWNSID:
+        rootNsid = parseNsidReply(r);
+        break;
+    }
+  }
+  const nameOf = new Map(links.map((l) => [l.index, l.ifname]));
+  const ifName = (i: number) => nameOf.get(i) ?? `if${i}`;
+  const addrsOf = new Map<number, string[]>();
+  for (const a of addrs) {
+    if (a.scope !== 0 || (a.family !== AF_INET && a.family !== AF_INET6) || !a.local) continue;
+    const list = addrsOf.get(a.index) ?? [];
+    list.push(canonicalCidr(`${ipText(a.local)}/${a.prefixlen}`));
+    addrsOf.set(a.index, list);
+  }
+  const vethRefs = new Map<number, { nsid: number; peerIndex: number }>();
+  const observedLinks: ObservedLink[] = links.map((l) => {
+    const kind = l.kind ?? linkTypeName(l.type);
+    const alias = l.alias === undefined ? undefined : aliasToMarker(l.alias);
+    const link: ObservedLink = {
+      netns: name,
+      ifindex: l.index,
+      ifname: l.ifname,
+      kind,
+      ...(alias !== undefined && { alias }),
+      marker: parseMarker(alias),
+      adminUp: (l.flags & 1) !== 0,
+      operstate: l.operstate === undefined ? 'UNKNOWN' : (OPERSTATES[l.operstate] ?? String(l.operstate)),
+      mtu: l.mtu ?? 0,
+      ...(l.address !== undefined && { mac: linkAddressText(l.address, l.type).toLowerCase() }),
+      ...(l.master !== undefined && { master: ifName(l.master) }),
+      addresses: addrsOf.get(l.index) ?? [],
+      ...(l.stats && { counters: l.stats }),
+      ...(kind === 'bridge' && { stp: (l.stpState ?? 0) !== 0 }),
+    };
+    if (l.qdisc !== undefined && !DEFAULT_QDISCS.has(l.qdisc)) link.qdisc = { kind: l.qdisc };
+    if (kind === 'veth') {
+      link.peer = null; // resolved across namespaces below
+      if (l.link !== undefined && l.link !== 0 && l.linkNetnsid !== undefined)
+        vethRefs.set(l.index, { nsid: l.linkNetnsid, peerIndex: l.link });
+    }
+    return link;
+  });
+  const observedRoutes: ObservedRoute[] = [];
+  for (const r of routes) {
+    if (r.table !== RT_TABLE_MAIN || r.type !== RTN_UNICAST) continue;
+    const family: 4 | 6 = r.family === AF_INET6 ? 6 : 4;
+    const to =
+      r.dst === undefined && r.dstLen === 0
+        ? 'default'
+        : canonicalCidr(`${r.dst ? ipText(r.dst) : family === 4 ? '0.0.0.0' : '::'}/${r.dstLen}`);
+    observedRoutes.push({
+      family,
+      to,
+      ...(r.gateway !== undefined && { via: canonicalIp(ipText(r.gateway)) }),
+      ...(r.oif !== undefined && { dev: ifName(r.oif) }),
+      ...(r.priority !== undefined && { metric: r.priority }),
+      protocol: protocolName(r.protocol),
+    });
+  }
+  const lo = observedLinks.find((l) => l.ifname === 'lo');
+  const needsTc = observedLinks.some((l) => l.marker !== null && TC_QDISCS.has(l.qdisc?.kind ?? ''));
+  return {
+    ns: {
+      name,
+      marker: name === null ? null : (lo?.marker ?? null),
+      forwarding: fwd.get(AF_INET) === true && fwd.get(AF_INET6) === true,
+      ipv4Forward: fwd.get(AF_INET) === true,
+      sysctls,
+      links: observedLinks,
+      routes: observedRoutes,
+    },
+    vethRefs,
+    ...(rootNsid !== undefined && { rootNsid }),
+    ...(needsTc && { needsTc }),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------------
+// Peers
+
+/** A named-named veth end with several candidate namespaces: the kernel must say which nsid is which. */
+export interface NsidQuestion {
+  /** Where the end lives (its socket answers). */
+  netns: string;
+  candidates: string[];
+}
+
+/**
+ * Resolves veth peers in place. `ask` answers "which id does namespace A give namespace X" for ambiguous
+ * named-named pairs (one agent round trip for all of them); without it such ends stay null.
+ */
+export async function resolvePeers(
+  byName: Map<NetnsRef, RawNetlinkNetns>,
+  ask?: (qs: NsidQuestion[]) => Promise<Map<string, Map<string, number>>>,
+): Promise<void> {
+  const root = byName.get(null);
+  const linkAt = (raw: RawNetlinkNetns, ifindex: number) =>
+    raw.ns.links.find((l) => l.ifindex === ifindex && l.kind === 'veth');
+  const pair = (aNs: NetnsRef, a: ObservedLink, bNs: NetnsRef, b: ObservedLink) => {
+    a.peer = { netns: bNs, ifname: b.ifname, ifindex: b.ifindex };
+    b.peer = { netns: aNs, ifname: a.ifname, ifindex: a.ifindex };
+  };
+  // 1. Ends in named namespaces pointing at the root (their nsid of the root is known): exact.
+  // Index of named-side ends pointing elsewhere, by (peer ifindex, own ifindex), for step 2.
+  const named = new Map<string, { ns: string; link: ObservedLink }[]>();
+  for (const [name, raw] of byName) {
+    if (name === null) continue;
+    for (const link of raw.ns.links) {
+      const ref = raw.vethRefs.get(link.ifindex);
+      if (!ref) continue;
+      if (raw.rootNsid !== undefined && raw.rootNsid >= 0 && ref.nsid === raw.rootNsid) {
+        const other = root && linkAt(root, ref.peerIndex);
+        const back = other && root!.vethRefs.get(other.ifindex);
+        if (other && back && back.peerIndex === link.ifindex) pair(name, link, null, other);
+        continue;
+      }
+      const k = `${link.ifindex}/${ref.peerIndex}`;
+      const list = named.get(k) ?? [];
+      list.push({ ns: name, link });
+      named.set(k, list);
+    }
+  }
+  // 2. Named-named pairs: ends (A, a → p) and (X, p → a) with X ≠ A. Pair directly only when each is the
+  // other's single candidate; otherwise the kernel is asked (below).
+  type End = { ns: string; link: ObservedLink };
+  const cands = new Map<ObservedLink, End[]>();
+  const ends: End[] = [];
+  for (const [name, raw] of byName) {
+    if (name === null) continue;
+    for (const link of raw.ns.links) {
+      const ref = raw.vethRefs.get(link.ifindex);
+      if (!ref || link.peer) continue;
+      if (raw.rootNsid !== undefined && raw.rootNsid >= 0 && ref.nsid === raw.rootNsid) continue;
+      const c = (named.get(`${ref.peerIndex}/${link.ifindex}`) ?? []).filter(
+        (x) => x.ns !== name && x.link.peer === null,
+      );
+      cands.set(link, c);
+      ends.push({ ns: name, link });
+    }
+  }
+  const questions: { ns: string; link: ObservedLink; candidates: End[] }[] = [];
+  for (const e of ends) {
+    if (e.link.peer) continue;
+    const c = cands.get(e.link) ?? [];
+    const only = c.length === 1 ? c[0]! : undefined;
+    const back = only && cands.get(only.link);
+    if (only && back?.length === 1 && back[0]!.link === e.link) pair(e.ns, e.link, only.ns, only.link);
+    else if (c.length) questions.push({ ns: e.ns, link: e.link, candidates: c });
+  }
+  if (questions.length && ask) {
+    const answers = await ask(questions.map((q) => ({ netns: q.ns, candidates: q.candidates.map((c) => c.ns) })));
+    for (const q of questions) {
+      if (q.link.peer) continue;
+      const ref = byName.get(q.ns)!.vethRefs.get(q.link.ifindex)!;
+      const hit = q.candidates.find((c) => answers.get(q.ns)?.get(c.ns) === ref.nsid && c.link.peer === null);
+      if (hit) pair(q.ns, q.link, hit.ns, hit.link);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------------
+// Reading
+
+/** Threads the agent uses to enter namespaces and dump them. */
+export const OBSERVE_THREADS = 2;
+
+/** A NetlinkDriver (its agent and runner) or a runner (a temporary agent in its world). */
+export type NetlinkSource = { ensureAgent(): Promise<Agent>; readonly runner: CommandRunner } | CommandRunner;
+
+export interface NetlinkObserveTimings {
+  agentMs: number;
+  decodeMs: number;
+  namespaces: number;
+}
+let lastTimings: NetlinkObserveTimings | null = null;
+/** Where the last observeNetlink() spent its time (for the bench). */
+export const lastNetlinkObserveTimings = (): NetlinkObserveTimings | null => lastTimings;
+
+/**
+ * One full observation through the agent of `source` (a NetlinkDriver: its agent; a runner: a temporary
+ * agent started in the runner's world). `runner` reads tbf/netem parameters with `tc` (as observe() does).
+ */
+export async function observeNetlink(source: NetlinkSource, runner?: CommandRunner): Promise<ObservedState> {
+  if ('ensureAgent' in source) return observeWith(await source.ensureAgent(), runner ?? source.runner);
+  const agent = await Agent.start(source.prefix);
+  try {
+    return await observeWith(agent, runner ?? source);
+  } finally {
+    await agent.close();
+  }
+}
+
+/** The netlink part of an observation (no `tc`, no `nft`): what the driver reads back after executing. */
+export const observeAgent = (agent: Agent): Promise<ObservedState> => observeWith(agent, undefined);
+
+async function observeWith(agent: Agent, runner: CommandRunner | undefined): Promise<ObservedState> {
+  const t0 = performance.now();
+  const req = observeRequest();
+  // nftables tables (root namespace, as observe()): one `nft` process, alongside the agent's work.
+  const nftRead = runner ? observeNft(runner) : Promise.resolve(undefined);
+  const [res] = await agent.request({
+    actions: [
+      {
+        t: 'observe',
+        b64: req.buf.toString('base64'),
+        fds: req.fdSlots,
+        keep: OBSERVE_LINK_ATTRS,
+        threads: OBSERVE_THREADS,
+      },
+    ],
+  });
+  const t1 = performance.now();
+  if (!res?.ok || !res.names || !res.b64s)
+    throw new NetlinkObserveError(`netlink observe failed (errno ${res?.errno})`);
+  const rootB64 = res.b64s[0];
+  if (!rootB64) throw new NetlinkObserveError('cannot read the root namespace over netlink');
+  const byName = new Map<NetnsRef, RawNetlinkNetns>([[null, decodeNetns(null, Buffer.from(rootB64, 'base64'))]]);
+  res.names.forEach((n, i) => {
+    const b = res.b64s![i + 1];
+    // A namespace deleted between the listing and its read is simply gone.
+    if (b) byName.set(n, decodeNetns(n, Buffer.from(b, 'base64')));
+  });
+  const tp = performance.now();
+  await resolvePeers(byName, (qs) => askNsids(agent, qs));
+  if (process.env.NETLOOM_NETLINK_TRACE === '1')
+    process.stderr.write(
+      `observeNetlink: decode ${(tp - t1).toFixed(1)} ms, peers ${(performance.now() - tp).toFixed(1)} ms\n`,
+    );
+  const slow = [...byName.values()].filter((r) => r.needsTc);
+  if (slow.length && runner) {
+    for (const raw of slow) {
+      const n = raw.ns.name;
+      const r = await runner.run(['tc', ...(n === null ? [] : ['-n', n]), '-j', 'qdisc', 'show'], {
+        timeoutMs: 30_000,
+      });
+      if (r.code === 0) applyTcQdiscs(raw.ns, r.stdout);
+    }
+  }
+  const namespaces: Record<string, ObservedNetns> = {};
+  for (const n of res.names) {
+    const r = byName.get(n);
+    if (r) namespaces[n] = r.ns;
+  }
+  const nft = await nftRead;
+  lastTimings = { agentMs: t1 - t0, decodeMs: performance.now() - t1, namespaces: res.names.length };
+  return { root: byName.get(null)!.ns, namespaces, ...(nft && { nft }) };
+}
+
+/** RTM_GETNSID in each asking namespace for each candidate's fd (native, pipelined): one agent round trip. */
+async function askNsids(agent: Agent, qs: NsidQuestion[]): Promise<Map<string, Map<string, number>>> {
+  const byNs = new Map<string, Set<string>>();
+  for (const q of qs) for (const c of q.candidates) byNs.set(q.netns, (byNs.get(q.netns) ?? new Set()).add(c));
+  const asks = [...byNs.keys()];
+  const targets = [...new Set([...byNs.values()].flatMap((s) => [...s]))];
+  const tIndex = new Map(targets.map((t, i) => [t, i]));
+  const pairs: number[] = [];
+  const order: [string, string][] = [];
+  asks.forEach((a, k) => {
+    for (const t of byNs.get(a)!) {
+      pairs.push(k, tIndex.get(t)!);
+      order.push([a, t]);
+    }
+  });
+  const out = new Map<string, Map<string, number>>();
+  const [res] = await agent.request({ actions: [{ t: 'nsids', asks, targets, pairs, threads: OBSERVE_THREADS }] });
+  if (!res?.ok || !res.ids) return out;
+  res.ids.forEach((id, i) => {
+    const [a, t] = order[i]!;
+    if (id < 0) return;
+    const m = out.get(a) ?? new Map<string, number>();
+    m.set(t, id);
+    out.set(a, m);
+  });
+  return out;
+}
+
+/**
+ * For the engine: an observer bound to one netlink driver (its agent), to use for status samples, verify
+ * and every other read when the agent is available.
+ */
+export function netlinkObserver(driver: Exclude<NetlinkSource, CommandRunner>): () => Promise<ObservedState> {
+  return () => observeNetlink(driver);
+}
+
+// ------------------------------------------------------------------------------------------------------
+// The same namespace as `ip -j -d -s -batch` of OBSERVE_BATCH would print it (the fields parseNetns()
+// reads), for ExecResult.observed → observe({ prefetched }). Peers are written as observe() resolves them:
+// `link_index` + a `link_netnsid` that this namespace's `netns list-id` names (absent: the root).
+
+const RP_NAMES = ['off', 'strict', 'loose'];
+
+export function observedIpText(ns: ObservedNetns): string {
+  const ids = new Map<string, number>();
+  const idOf = (peerNs: NetnsRef) => {
+    if (peerNs === null) return 1_000_000; // unnamed in list-id: observe() takes it for the root
+    const id = ids.get(peerNs) ?? ids.size;
+    ids.set(peerNs, id);
+    return id;
+  };
+  const links = ns.links.map((l) => {
+    return {
+      ifindex: l.ifindex,
+      ifname: l.ifname,
+      flags: l.adminUp ? ['UP'] : [],
+      mtu: l.mtu,
+      ...(l.qdisc && { qdisc: l.qdisc.kind }),
+      operstate: l.operstate,
+      link_type: l.kind === 'loopback' ? 'loopback' : 'ether',
+      ...(l.mac !== undefined && { address: l.mac }),
+      ...(l.alias !== undefined && {
+        ifalias: l.alias.startsWith('netloom:') ? l.alias.replace(/#([01])$/, '.$1') : l.alias,
+      }),
+      ...(l.master !== undefined && { master: l.master }),
+      ...(l.peer && { link_index: l.peer.ifindex, link_netnsid: idOf(l.peer.netns) }),
+      ...(l.kind !== 'loopback' && {
+        linkinfo: {
+          info_kind: l.kind,
+          ...(l.kind === 'bridge' && { info_data: { stp_state: l.stp ? 1 : 0 } }),
+        },
+      }),
+      addr_info: l.addresses.map((cidr) => {
+        const [ip, len] = cidr.split('/');
+        return { family: ip!.includes(':') ? 'inet6' : 'inet', local: ip, prefixlen: Number(len), scope: 'global' };
+      }),
+      ...(l.counters && {
+        stats64: {
+          rx: { bytes: l.counters.rxBytes, packets: l.counters.rxPackets },
+          tx: { bytes: l.counters.txBytes, packets: l.counters.txPackets },
+        },
+      }),
+    };
+  });
+  const routes = ns.routes.map((r) => ({
+    ...(r.to === 'default' || !/\/(32|128)$/.test(r.to) ? { dst: r.to } : { dst: r.to.replace(/\/\d+$/, '') }),
+    ...(r.via !== undefined && { gateway: r.via }),
+    ...(r.dev !== undefined && { dev: r.dev }),
+    ...(r.metric !== undefined && { metric: r.metric }),
+    ...(r.protocol !== undefined && { protocol: r.protocol }),
+    ...(r.family === 6 && { pref: 'medium' }),
+  }));
+  const sys = ns.sysctls ?? {};
+  const conf = (scope: 'all' | 'default') => {
+    const rp = sys[`net.ipv4.conf.${scope}.rp_filter`];
+    const pa = sys[`net.ipv4.conf.${scope}.proxy_arp`];
+    return {
+      ...(rp !== undefined && { rp_filter: RP_NAMES[Number(rp)] }),
+      ...(pa !== undefined && { proxy_neigh: pa === '1' }),
+    };
+  };
+  const netconf = [
+    { family: 'inet', interface: 'all', forwarding: ns.ipv4Forward ?? ns.forwarding ?? false, ...conf('all') },
+    { family: 'inet', interface: 'default', ...conf('default') },
+    { family: 'inet6', interface: 'all', forwarding: ns.forwarding ?? false },
+  ];
+  const listId = [...ids].map(([name, nsid]) => ({ nsid, name }));
+  return [links, routes, netconf, listId].map((d) => JSON.stringify(d)).join('\n');
+}
