@@ -6,11 +6,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p reports
+rm -f reports/gates.txt
 status=0
 gate() { # name, command...: a gate that is not a test but must pass
   local name=$1; shift
   echo "== $name"
-  if ! "$@"; then echo "!! $name failed"; status=1; fi
+  if "$@"; then echo "passed $name" >> reports/gates.txt
+  else echo "!! $name failed"; echo "failed $name" >> reports/gates.txt; status=1; fi
 }
 gate lint npx --no-install biome check .
 gate typecheck npx --no-install tsc --noEmit -p tsconfig.json

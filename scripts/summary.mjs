@@ -1,4 +1,4 @@
-// Adds up vitest's and Playwright's JSON reports into one line "N passed, N failed[, N skipped]".
+// Adds up the gates, vitest's and Playwright's JSON reports into one line "N passed, N failed[, N skipped]".
 // Fails (exit 1) on any failure, on a missing report, or when CI=true and any test was skipped:
 // kernel and browser tests must run in CI, never skip.
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,6 +31,19 @@ if (p) {
   for (const e of p.errors ?? []) problems.push(`playwright: ${e.message?.split('\n')[0]}`);
   if (p.errors?.length) failed += p.errors.length;
 } else problems.push('no playwright report');
+
+// Gates (lint, typecheck, schema freshness, build) are checks too: each counts once, so a red gate can
+// never hide behind an all-green test count.
+if (existsSync('reports/gates.txt')) {
+  for (const line of readFileSync('reports/gates.txt', 'utf8').split('\n').filter(Boolean)) {
+    const [result, ...name] = line.split(' ');
+    if (result === 'passed') passed += 1;
+    else {
+      failed += 1;
+      problems.push(`gate ${name.join(' ')} failed`);
+    }
+  }
+}
 
 for (const pr of problems) console.log(`summary: ${pr}`);
 if (process.env.CI === 'true' && skipped > 0) {

@@ -47,9 +47,9 @@ describeKernel('status fan-out under load', () => {
   it(`${SUBSCRIBERS} subscribers on a ${N}-namespace lab for ${RUN_MS / 1000} s: all updated, memory flat`, async () => {
     await withSandbox(async (sb, stateDir) => {
       const engineDir = await mkdtemp(join(tmpdir(), 'netloom-load-'));
-      let engine: Engine | undefined;
+      const engine: Engine = await openEngine({ stateDir: engineDir, runner: sb.runner });
       const s = await startTestServer({
-        engine: (engine = await openEngine({ stateDir: engineDir, runner: sb.runner })),
+        engine,
         mode: 'sandbox',
         statusIntervalMs: 500,
       });
@@ -89,7 +89,7 @@ describeKernel('status fan-out under load', () => {
       } finally {
         for (const x of socks) x.close();
         await s.stop();
-        await engine?.close();
+        await engine.close();
         await rm(engineDir, { recursive: true, force: true });
       }
     });
