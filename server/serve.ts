@@ -23,6 +23,8 @@ const USAGE = `Usage: netloom serve [options]
                         Default: host when root, sandbox otherwise
   --attach-sandbox PID  use the existing sandbox held by process PID (env NETLOOM_SANDBOX_PID) instead of a new
                         one; engine state persists across restarts, so crash recovery works (tests, scripts)
+  --driver D            how operations reach the kernel: auto (default: netlink when its native addon is
+                        built, else ip-batch), netlink, or ip-batch (env NETLOOM_DRIVER)
   --token T             access token (env NETLOOM_TOKEN; default: a fresh random one)
   --state-dir DIR       labs and engine state (env NETLOOM_STATE_DIR; default /var/lib/netloom as root,
                         else $XDG_STATE_HOME/netloom or ~/.local/state/netloom)
@@ -50,7 +52,11 @@ export interface ServeOptions {
   logLevel: string;
   /** Holder PID of an existing sandbox to attach to (never closed by us). */
   attachPid?: number;
+  driver: EngineDriver;
 }
+
+type EngineDriver = 'auto' | 'netlink' | 'ip-batch';
+const DRIVERS: readonly EngineDriver[] = ['auto', 'netlink', 'ip-batch'];
 
 class UsageError extends Error {}
 
@@ -59,6 +65,7 @@ const SERVE_OPTIONS = {
   listen: { type: 'string' },
   sandbox: { type: 'boolean' },
   'attach-sandbox': { type: 'string' },
+  driver: { type: 'string' },
   host: { type: 'boolean' },
   token: { type: 'string' },
   'state-dir': { type: 'string' },
@@ -110,6 +117,11 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     values['state-dir'] ?? env.NETLOOM_STATE_DIR ?? (root ? '/var/lib/netloom' : join(xdg, 'netloom')),
   );
 
+  const driverText = values.driver ?? env.NETLOOM_DRIVER ?? 'auto';
+  if (!DRIVERS.includes(driverText as EngineDriver))
+    throw new UsageError(`--driver must be one of ${DRIVERS.join(', ')} (got "${driverText}")`);
+  const driver = driverText as EngineDriver;
+
   const intervalText = values['status-interval'] ?? '1000';
   const statusIntervalMs = Number(intervalText);
   if (!Number.isInteger(statusIntervalMs) || statusIntervalMs < 50 || statusIntervalMs > 60_000)
@@ -128,6 +140,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     statusIntervalMs,
     logLevel: values['log-level'] ?? env.NETLOOM_LOG_LEVEL ?? 'info',
     ...(attachPid !== undefined ? { attachPid } : {}),
+    driver,
   };
 }
 
@@ -140,8 +153,18 @@ async function openEngineFor(
   stateDir: string,
   log: Logger,
   attachPid?: number,
+  driver: EngineDriver = 'auto',
 ): Promise<{ engine: Engine; sandbox: Sandbox | null; runner?: CommandRunner }> {
-  const { openEngine } = await import('./engine/engine');
+  const { openEngine: open } = await import('./engine/engine');
+  const openEngine = async (o: { stateDir: string; runner: CommandRunner }) => {
+    const engine = await open({ ...o, driver });
+    if (driver === 'auto' && engine.driverName() !== 'netlink') {
+      const { netlinkUnavailableReason } = await import('./engine/netlink/driver');
+      log.info({ reason: netlinkUnavailableReason() }, 'netlink driver unavailable; using ip-batch');
+    }
+    log.info({ driver: engine.driverName() }, 'engine open');
+    return engine;
+  };
   if (attachPid !== undefined) {
     // Someone else's sandbox: we never close it, and its engine state (journal, applied labs) outlives us, so
     // a restart after kill -9 recovers exactly as in host mode.
@@ -224,6 +247,7 @@ export interface ServeHooks {
     stateDir: string,
     log: Logger,
     attachPid?: number,
+    driver?: EngineDriver,
   ) => Promise<{ engine: Engine; sandbox: Sandbox | null; runner?: CommandRunner }>;
   /** Resolves with the listening port, once listening. */
   onListening?: (port: number, stop: () => void) => void;
@@ -270,6 +294,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
       opts.stateDir,
       log,
       opts.attachPid,
+      opts.driver,
     ));
   } catch (e) {
     log.error({ err: e }, 'engine failed to start');
@@ -326,7 +351,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
   (hooks.print ?? ((t: string) => process.stdout.write(t)))(
     [
       `Netloom ${packageVersion()} — ${opts.mode} mode${opts.mode === 'sandbox' ? ' (labs live in a private namespace; the host is untouched)' : ' (labs change this host)'}`,
-      `  listening on http://${host}:${port}  state: ${opts.stateDir}${opts.dev ? '  (dev: canvas served by vite)' : ''}`,
+      `  listening on http://${host}:${port}  state: ${opts.stateDir}  driver: ${engine.driverName()}${opts.dev ? '  (dev: canvas served by vite)' : ''}`,
       '  Open this URL (it carries the access token):',
       `    ${url}`,
       '',

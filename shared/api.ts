@@ -94,6 +94,8 @@ export const InfoResponse = z.strictObject({
   version: z.string(),
   capabilities: z.record(z.string(), z.boolean()),
   versions: z.record(z.string(), z.string()),
+  /** What runs operations on the host: `ip-batch` (iproute2 processes) or `netlink` (the native agent). */
+  driver: z.string().optional(),
   defaultLab: z.string().optional(),
 });
 export type InfoResponse = z.infer<typeof InfoResponse>;

@@ -4,8 +4,8 @@
  * cross-reference rules (duplicates, subnets, dangling endpoints) live in `validate.ts`.
  */
 import { z } from 'zod';
-import { parseCidr, parseIp } from './net';
 import { ID_PATTERN, ifnameProblem, LAB_NAME_PATTERN, netnsNameProblem } from './names';
+import { parseCidr, parseIp } from './net';
 
 /** Kernel name check; `params.code` gives validate() a stable issue code. */
 const nameRule = (max: number, problem: (s: string) => string | null) => (s: string, ctx: z.RefinementCtx) => {
@@ -94,13 +94,93 @@ export const Route = z.strictObject({
 });
 export type Route = z.infer<typeof Route>;
 
+const Ipv4 = z.ipv4({ error: 'expected an IPv4 address, e.g. 192.168.1.2' });
+
+/** Fields every node-attached interface has. */
+const AttachedBase = {
+  name: IfName,
+  addresses: z.array(Cidr).max(64).default([]),
+  mtu: Mtu.optional(),
+  /** Id of a bridge node in the same namespace: the interface becomes one of its ports. */
+  bridge: Id.optional(),
+};
+
+/** A VXLAN tunnel endpoint (L2 over UDP): one remote peer (`remote`) or a multicast `group`. */
+export const VxlanInterface = z.strictObject({
+  kind: z.literal('vxlan'),
+  ...AttachedBase,
+  /** VXLAN network identifier. */
+  vni: z
+    .number()
+    .int('the VNI is a whole number')
+    .min(1, 'the VNI is at least 1')
+    .max(16777215, 'the VNI is at most 16777215'),
+  remote: Ipv4.optional(),
+  group: Ipv4.optional(),
+  /** Underlay source address (one of this namespace's addresses). */
+  local: Ipv4.optional(),
+  dstPort: z.number().int().min(1).max(65535).default(4789),
+  /** Underlay interface (needed with `group`). */
+  dev: IfName.optional(),
+});
+export type VxlanInterface = z.infer<typeof VxlanInterface>;
+
+/** A persistent TAP device (for a VM or a user-space program). */
+export const TapInterface = z.strictObject({ kind: z.literal('tap'), ...AttachedBase });
+export type TapInterface = z.infer<typeof TapInterface>;
+
+/**
+ * An 802.1Q sub-interface of `parent` (an interface of the same namespace). Needs the kernel's 8021q
+ * support: refused at plan time where capabilities().vlan is false.
+ */
+export const VlanInterface = z.strictObject({
+  kind: z.literal('vlan'),
+  ...AttachedBase,
+  parent: IfName,
+  vlanId: z.number().int().min(1, 'a VLAN id is 1 to 4094').max(4094, 'a VLAN id is 1 to 4094'),
+});
+export type VlanInterface = z.infer<typeof VlanInterface>;
+
+/** Interfaces that belong to one namespace node (not links between nodes). */
+/**
+ * A macvlan on an interface of the host's root namespace (`parent`, e.g. a physical NIC), placed in this
+ * namespace: the namespace gets its own MAC on the parent's network. Mode `bridge` (macvlans on the same
+ * parent reach each other).
+ */
+export const MacvlanInterface = z.strictObject({
+  kind: z.literal('macvlan'),
+  ...AttachedBase,
+  parent: IfName,
+  mode: z.literal('bridge').default('bridge'),
+});
+export type MacvlanInterface = z.infer<typeof MacvlanInterface>;
+
+export const AttachedInterface = z.discriminatedUnion('kind', [
+  VxlanInterface,
+  TapInterface,
+  VlanInterface,
+  MacvlanInterface,
+]);
+export type AttachedInterface = z.infer<typeof AttachedInterface>;
+
 export const NamespaceNode = z.strictObject({
   id: Id,
   kind: z.literal('namespace'),
   name: NetnsName,
   /** IP forwarding (IPv4 and IPv6) inside the namespace: makes it a router. */
   forwarding: z.boolean().default(false),
+  /**
+   * Reverse-path filter (net.ipv4.conf.{all,default}.rp_filter): 0 off, 1 strict, 2 loose. Absent: left as
+   * the kernel has it.
+   */
+  rpFilter: z
+    .union([z.literal(0), z.literal(1), z.literal(2)], { error: 'rpFilter is 0 (off), 1 (strict) or 2 (loose)' })
+    .optional(),
+  /** Proxy ARP (net.ipv4.conf.{all,default}.proxy_arp). Absent: left as the kernel has it. */
+  proxyArp: z.boolean().optional(),
   routes: z.array(Route).max(1024).default([]),
+  /** VXLAN / TAP / VLAN interfaces living in this namespace. */
+  interfaces: z.array(AttachedInterface).max(256).optional(),
   description: Prose(2000).optional(),
 });
 export type NamespaceNode = z.infer<typeof NamespaceNode>;
@@ -119,10 +199,33 @@ export const BridgeNode = z.strictObject({
 });
 export type BridgeNode = z.infer<typeof BridgeNode>;
 
+/**
+ * Source NAT on the host for traffic of the lab leaving through the host's other interfaces (an uplink to
+ * the outside). Realized as one nftables table Netloom owns (`table ip netloom_<lab>`, never anything
+ * else); the root namespace's `net.ipv4.ip_forward` is turned on if it was off and restored when the NAT
+ * goes away.
+ */
+export const HostNat = z.strictObject({
+  /** Rewrite the source address of forwarded lab traffic to the host's outgoing address. */
+  masquerade: z.boolean().default(true),
+  /** IPv4 networks whose traffic is masqueraded; default: every IPv4 subnet of the lab. */
+  sources: z
+    .array(z.cidrv4({ error: 'expected an IPv4 network with a prefix, e.g. 10.0.0.0/24' }))
+    .max(16)
+    .optional(),
+});
+export type HostNat = z.infer<typeof HostNat>;
+
 /** The host's root network namespace (at most one per lab). */
 export const HostNode = z.strictObject({
   id: Id,
   kind: z.literal('host'),
+  nat: HostNat.optional(),
+  /**
+   * Allow changes to the root-namespace interface that carries the host's default route (refused by
+   * default: a mistake there cuts the host off).
+   */
+  allowDefaultRouteInterface: z.boolean().optional(),
   description: Prose(2000).optional(),
 });
 export type HostNode = z.infer<typeof HostNode>;
@@ -130,6 +233,58 @@ export type HostNode = z.infer<typeof HostNode>;
 export const LabNode = z.discriminatedUnion('kind', [NamespaceNode, BridgeNode, HostNode]);
 export type LabNode = z.infer<typeof LabNode>;
 export type NodeKind = LabNode['kind'];
+
+/**
+ * Impairment of the traffic LEAVING one interface (its egress; put one on each end for both directions).
+ * `rateKbit` (+ `burstKb`, `latencyMs`) is a token-bucket rate limit (`tc … tbf`). The other fields need the
+ * `netem` qdisc: a kernel without it gets a plan-time Unsupported error naming the field, and nothing runs.
+ */
+export const Impairment = z.strictObject({
+  /** Rate limit in kilobits per second (1000 = 1 Mbit/s). */
+  rateKbit: z
+    .number()
+    .int('the rate is a whole number of kbit/s')
+    .min(8, 'the rate must be at least 8 kbit/s')
+    .max(100_000_000, 'the rate must be at most 100000000 kbit/s (100 Gbit/s)')
+    .optional(),
+  /** Token bucket size in kilobytes (default 32); must hold one full packet (more than the MTU). */
+  burstKb: z
+    .number()
+    .int('the burst is a whole number of kilobytes')
+    .min(2, 'the burst must be at least 2 KB')
+    .max(65536, 'the burst must be at most 65536 KB')
+    .optional(),
+  /** How long a packet may wait in the rate limiter's queue before it is dropped (default 50 ms). */
+  latencyMs: z
+    .number()
+    .int('the latency is a whole number of ms')
+    .min(1, 'the latency must be at least 1 ms')
+    .max(10_000, 'the latency must be at most 10000 ms')
+    .optional(),
+  /** Added one-way delay (netem). */
+  delayMs: z
+    .number()
+    .int('the delay is a whole number of ms')
+    .min(0)
+    .max(60_000, 'the delay must be at most 60000 ms')
+    .optional(),
+  /** Random variation of the delay (netem); needs `delayMs`. */
+  jitterMs: z
+    .number()
+    .int('the jitter is a whole number of ms')
+    .min(0)
+    .max(60_000, 'the jitter must be at most 60000 ms')
+    .optional(),
+  /** Percentage of packets dropped (netem). */
+  lossPct: z.number().min(0, 'a percentage is at least 0').max(100, 'a percentage is at most 100').optional(),
+  /** Percentage of packets sent twice (netem). */
+  duplicatePct: z.number().min(0, 'a percentage is at least 0').max(100, 'a percentage is at most 100').optional(),
+  /** Percentage of packets with a flipped bit (netem). */
+  corruptPct: z.number().min(0, 'a percentage is at least 0').max(100, 'a percentage is at most 100').optional(),
+});
+export type Impairment = z.infer<typeof Impairment>;
+/** The fields that need the netem qdisc, in the order they are reported. */
+export const NETEM_FIELDS = ['delayMs', 'jitterMs', 'lossPct', 'duplicatePct', 'corruptPct'] as const;
 
 export const Endpoint = z.strictObject({
   /** Id of the node this end lives in. An end on a bridge is enslaved to it (in the bridge's namespace). */
@@ -140,6 +295,8 @@ export const Endpoint = z.strictObject({
   mac: Mac.optional(),
   /** Administrative state; `false` sets the interface down (a fault for teaching). */
   up: z.boolean().default(true),
+  /** Egress impairment of this end (rate limit, and netem delay/loss where the kernel has netem). */
+  impairment: Impairment.optional(),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 

@@ -13,6 +13,10 @@
  * - routes: RouteHostBits RouteNeedsViaOrDev UnknownDevice RouteFamilyMismatch GatewayIsLocal LinkLocalGatewayNeedsDev
  *   GatewayNotOnDev GatewayNotConnected GatewayInterfaceDown DuplicateRoute RouteShadowsConnected GatewayAbsent(w)
  *   GatewayNotForwarding(w)
+ * - impairments: EmptyImpairment ImpairmentNeedsRate JitterNeedsDelay BurstBelowMtu
+ * - host NAT: NatSourceHostBits NatWithoutUplink(w)
+ * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
+ *   VxlanGroupNeedsDev UnknownDevice
  * - hints: Unreachable(w) · fallbacks: TooManyIssues Unreadable InvalidAddress          (w) = warning
  */
 import type { Issue } from './errors';
@@ -521,6 +525,9 @@ function crossReferenceIssues(lab: Lab): Issue[] {
   }
 
   checkAddresses(ifaces, report, nsLabel);
+  checkImpairments(lab, report);
+  checkNat(lab, report);
+  checkAttached(lab, report);
   checkMacs(lab, segments, report);
   checkRoutes(lab, ifaces, report, nsLabel);
   checkReachability(lab, ifaces, report);
@@ -534,6 +541,136 @@ type Report = (
   object: string | undefined,
   severity?: Issue['severity'],
 ) => void;
+
+/** Ethernet header on top of the MTU: a token bucket smaller than this can never send a full packet. */
+const ETH_HEADER = 14;
+
+/** Impairments: settings that only mean something together, and a bucket big enough for one packet. */
+function checkImpairments(lab: Lab, report: Report): void {
+  lab.links.forEach((link, j) => {
+    link.endpoints.forEach((ep, e) => {
+      const imp = ep.impairment;
+      if (!imp) return;
+      const path: Path = ['links', j, 'endpoints', e, 'impairment'];
+      const object = `${link.id}#${e}`;
+      const set = Object.values(imp).filter((v) => v !== undefined);
+      if (!set.length)
+        report(path, 'EmptyImpairment', `impairment on ${ep.ifname} sets nothing; remove it or set a value`, object);
+      if (imp.rateKbit === undefined) {
+        for (const f of ['burstKb', 'latencyMs'] as const)
+          if (imp[f] !== undefined)
+            report(
+              [...path, f],
+              'ImpairmentNeedsRate',
+              `${f} on ${ep.ifname} only applies to a rate limit: set rateKbit too`,
+              object,
+            );
+      }
+      if (imp.jitterMs !== undefined && imp.jitterMs > 0 && !imp.delayMs)
+        report(
+          [...path, 'jitterMs'],
+          'JitterNeedsDelay',
+          `jitter on ${ep.ifname} varies a delay: set delayMs too`,
+          object,
+        );
+      const mtu = ep.mtu ?? 1500;
+      if (imp.rateKbit !== undefined && (imp.burstKb ?? 32) * 1024 < mtu + ETH_HEADER)
+        report(
+          [...path, 'burstKb'],
+          'BurstBelowMtu',
+          `a burst of ${imp.burstKb} KB on ${ep.ifname} cannot hold one ${mtu}-byte packet, so nothing would pass; use at least ${Math.ceil((mtu + ETH_HEADER) / 1024)} KB`,
+          object,
+        );
+    });
+  });
+}
+
+/** Host NAT: sources are networks (no host bits); a NAT with no link to the host does nothing. */
+function checkNat(lab: Lab, report: Report): void {
+  lab.nodes.forEach((node, i) => {
+    if (node.kind !== 'host' || !node.nat) return;
+    (node.nat.sources ?? []).forEach((src, k) => {
+      const c = parseCidr(src);
+      if (c && hasHostBits(c))
+        report(
+          ['nodes', i, 'nat', 'sources', k],
+          'NatSourceHostBits',
+          `${src} has host bits set; the network is ${formatCidr(subnetOf(c))}`,
+          node.id,
+        );
+    });
+    if (!lab.links.some((l) => l.endpoints.some((e) => e.node === node.id)))
+      report(
+        ['nodes', i, 'nat'],
+        'NatWithoutUplink',
+        'NAT on the host only helps namespaces linked to the host node; no link reaches it',
+        node.id,
+        'warning',
+      );
+  });
+}
+
+/** Interfaces attached to namespace nodes (vxlan, tap, vlan): names, bridges, tunnel endpoints. */
+function checkAttached(lab: Lab, report: Report): void {
+  lab.nodes.forEach((node, i) => {
+    if (node.kind !== 'namespace' || !node.interfaces?.length) return;
+    const taken = new Set<string>(['lo']);
+    for (const b of lab.nodes) if (b.kind === 'bridge' && b.namespace === node.id) taken.add(b.name);
+    for (const l of lab.links) for (const e of l.endpoints) if (e.node === node.id) taken.add(e.ifname);
+    const own = new Set(node.interfaces.map((x) => x.name));
+    node.interfaces.forEach((x, k) => {
+      const at: Path = ['nodes', i, 'interfaces', k];
+      if (taken.has(x.name))
+        report(
+          [...at, 'name'],
+          'DuplicateInterfaceName',
+          `namespace "${node.name}" already has an interface called ${x.name}`,
+          node.id,
+        );
+      taken.add(x.name);
+      if (x.bridge !== undefined) {
+        const b = lab.nodes.find((n) => n.id === x.bridge);
+        if (b?.kind !== 'bridge' || b.namespace !== node.id)
+          report(
+            [...at, 'bridge'],
+            'NotABridge',
+            `"${x.bridge}" is not a bridge node in namespace "${node.name}"`,
+            node.id,
+          );
+      }
+      if (x.kind === 'vxlan') {
+        if ((x.remote === undefined) === (x.group === undefined))
+          report(
+            at,
+            'VxlanNeedsRemoteOrGroup',
+            `VXLAN ${x.name} needs exactly one of "remote" (one peer) or "group" (multicast)`,
+            node.id,
+          );
+        if (x.group !== undefined && !/^2(2[4-9]|3\d)\./.test(x.group))
+          report(
+            [...at, 'group'],
+            'VxlanGroupNotMulticast',
+            `${x.group} is not a multicast address (224.0.0.0/4)`,
+            node.id,
+          );
+        if (x.group !== undefined && x.dev === undefined)
+          report(
+            [...at, 'dev'],
+            'VxlanGroupNeedsDev',
+            `a multicast VXLAN needs "dev", the underlay interface`,
+            node.id,
+          );
+      }
+      if (x.kind === 'vlan' && !taken.has(x.parent) && !own.has(x.parent))
+        report(
+          [...at, 'parent'],
+          'UnknownDevice',
+          `namespace "${node.name}" has no interface ${x.parent} to carry VLAN ${x.vlanId}`,
+          node.id,
+        );
+    });
+  });
+}
 
 function describePath(path: Path): string {
   return path[0] === 'nodes' ? `node #${Number(path[1]) + 1}` : `link #${Number(path[1]) + 1}`;

@@ -74,6 +74,7 @@ export function apiRouter(deps: ApiDeps): Router {
       version: deps.version,
       capabilities: engine.capabilities(),
       versions: engine.versions(),
+      driver: engine.driverName(),
       ...(deps.defaultLab ? { defaultLab: deps.defaultLab } : {}),
     };
     res.json(info);

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type Lab, validate } from '../../shared';
-import type { ApplyOutcome, CommandRunner, Progress } from './contract';
+import type { ApplyOutcome, CommandRunner, Engine, Progress } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
 import { hostRunner, prefixedRunner } from './runner';
@@ -87,11 +87,35 @@ function progressPrinter(): (p: Progress) => void {
   };
 }
 
+/** NETLOOM_DRIVER: `ip-batch` (default for the CLI: nothing to start), `netlink` or `auto`. */
+function cliDriver(): 'ip-batch' | 'netlink' | 'auto' {
+  const d = process.env.NETLOOM_DRIVER ?? 'ip-batch';
+  if (d === 'ip-batch' || d === 'netlink' || d === 'auto') return d;
+  throw new Error(`NETLOOM_DRIVER must be one of ip-batch, netlink, auto (got "${d}")`);
+}
+
 export async function runEngineCommand(cmd: string, args: string[]): Promise<number> {
+  const opened: Engine[] = [];
+  try {
+    return await engineCommand(cmd, args, async (probe = false) => {
+      const e = await openEngine({
+        stateDir: defaultStateDir(),
+        runner: cliRunner(),
+        skipProbe: !probe,
+        driver: cliDriver(),
+      });
+      opened.push(e);
+      return e;
+    });
+  } finally {
+    for (const e of opened) await e.close();
+  }
+}
+
+async function engineCommand(cmd: string, args: string[], open: (probe?: boolean) => Promise<Engine>): Promise<number> {
   const { positional, flags } = parseArgs(args);
   const stateDir = defaultStateDir();
   const runner = cliRunner();
-  const open = (probe = false) => openEngine({ stateDir, runner, skipProbe: !probe });
   switch (cmd) {
     case 'plan': {
       const lab = await readLab(positional[0]);

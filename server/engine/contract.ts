@@ -58,7 +58,11 @@ export interface EngineOptions {
   /** Journal, lock file and applied-lab records live here. */
   stateDir: string;
   runner: CommandRunner;
-  driver?: 'ip-batch';
+  /**
+   * `ip-batch` (default): batched iproute2 processes. `netlink`: the native netlink agent (fails to open when
+   * the addon is not built). `auto`: netlink when available, else ip-batch.
+   */
+  driver?: 'ip-batch' | 'netlink' | 'auto';
 }
 
 export interface Engine {
@@ -82,6 +86,8 @@ export interface Engine {
   status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus>;
   /** The lab last applied successfully under this name (as recorded by the engine), if any. */
   appliedLab(labName: string): Promise<Lab | null>;
+  /** Which driver runs operations (`ip-batch` or `netlink`). */
+  driverName(): string;
   close(): Promise<void>;
 }
 

@@ -3,10 +3,16 @@
  * netns an interface lives in, which bridge it is enslaved to, its marker. Pure; shared by plan and status.
  * Also the canonical forms (CIDR, IP, route key) both sides compare with.
  */
-import { endpointKey, type Lab, type Route } from '../../shared';
-import { canonicalCidr as netCanonicalCidr, canonicalIp as netCanonicalIp } from '../../shared/net';
+import { endpointKey, type Impairment, type Lab, NETEM_FIELDS, type Route } from '../../shared';
+import {
+  formatCidr,
+  canonicalCidr as netCanonicalCidr,
+  canonicalIp as netCanonicalIp,
+  parseCidr,
+  subnetOf,
+} from '../../shared/net';
 import { formatMarker } from './marker';
-import type { NetnsRef, ObservedRoute, PlanError } from './types';
+import type { AttachedSpec, NetnsRef, ObservedLink, ObservedQdisc, ObservedRoute, PlanError, QdiscSpec } from './types';
 
 export interface DesiredNetns {
   /** Node id. */
@@ -14,6 +20,8 @@ export interface DesiredNetns {
   name: string;
   marker: string;
   forwarding: boolean;
+  /** Sysctl key → value the design asks for (rpFilter, proxyArp on `all` and `default`). */
+  sysctls: Record<string, string>;
   /** Canonical (addresses normalized), in design order. */
   routes: Route[];
 }
@@ -21,7 +29,7 @@ export interface DesiredNetns {
 export interface DesiredIface {
   /** Bridge node id, or endpoint key `${linkId}#0|#1`. */
   object: string;
-  kind: 'bridge' | 'veth';
+  kind: 'bridge' | 'veth' | AttachedSpec['kind'];
   netns: NetnsRef;
   ifname: string;
   marker: string;
@@ -39,6 +47,32 @@ export interface DesiredIface {
   /** Veth ends only. */
   linkId?: string;
   end?: 0 | 1;
+  /** Root qdisc realizing the endpoint's impairment (veth ends only). */
+  qdisc?: QdiscSpec;
+  /** JSON path of the endpoint's impairment (for plan errors). */
+  impairmentPath?: string;
+  /** Node-attached interfaces: what to create, and the JSON path of the interface. */
+  spec?: AttachedSpec;
+  path?: string;
+}
+
+/** The kind `ip -d link` reports for a designed interface (a tap is a `tun` device). */
+export const kernelKind = (d: { kind: DesiredIface['kind'] }): string => (d.kind === 'tap' ? 'tun' : d.kind);
+
+/** Does an observed link have the designed tunnel/VLAN parameters? (Other kinds: nothing to compare.) */
+export function specMatches(spec: AttachedSpec | undefined, l: ObservedLink): boolean {
+  if (!spec) return true;
+  if (spec.kind === 'tap') return l.tunType === undefined || l.tunType === 'tap';
+  if (spec.kind !== 'vxlan') return true;
+  const v = l.vxlan;
+  return (
+    v !== undefined &&
+    v.vni === spec.vni &&
+    (v.remote ?? null) === (spec.remote ?? null) &&
+    (v.group ?? null) === (spec.group ?? null) &&
+    (spec.local === undefined || v.local === spec.local) &&
+    (v.port ?? 4789) === spec.dstPort
+  );
 }
 
 export interface DesiredVeth {
@@ -46,8 +80,27 @@ export interface DesiredVeth {
   ends: [DesiredIface, DesiredIface];
 }
 
+/** Host NAT: our nftables table in the root namespace. */
+export interface DesiredNat {
+  /** Host node id. */
+  object: string;
+  table: string;
+  /** Canonical IPv4 networks, sorted. */
+  sources: string[];
+}
+
+/** `netloom_<lab>` (lab names are lowercase letters, digits and `-`; `-` becomes `_`, one to one). */
+export const natTableName = (lab: string): string => `netloom_${lab.replaceAll('-', '_')}`;
+
+/** Comment on our masquerade rule: the marker plus the ip_forward value to restore. */
+export const natComment = (lab: string, object: string, ipForwardWas: 0 | 1): string =>
+  `${formatMarker(lab, object)} ipfwd=${ipForwardWas}`;
+
 export interface DesiredLab {
   lab: string;
+  nat?: DesiredNat;
+  /** The host node allows changes to the interface carrying the default route. */
+  allowDefaultRouteInterface: boolean;
   namespaces: DesiredNetns[];
   /** Bridges first (design order), then veth ends (link order, end 0 then 1). */
   ifaces: DesiredIface[];
@@ -79,6 +132,7 @@ export function desiredState(lab: Lab): DesiredLab {
         name: node.name,
         marker: formatMarker(lab.name, node.id),
         forwarding: node.forwarding ?? false,
+        sysctls: namespaceSysctls(node.rpFilter, node.proxyArp),
         routes: (node.routes ?? []).map(canonicalRoute),
       });
     } else if (node.kind === 'bridge') {
@@ -136,6 +190,10 @@ export function desiredState(lab: Lab): DesiredLab {
         ...(master && { master: master.name, masterObject: master.object }),
         linkId: link.id,
         end,
+        ...(ep.impairment && {
+          qdisc: qdiscOf(ep.impairment),
+          impairmentPath: `links.${li}.endpoints.${e}.impairment`,
+        }),
       });
     });
     if (ends.length === 2) {
@@ -144,9 +202,66 @@ export function desiredState(lab: Lab): DesiredLab {
     }
   });
 
-  // Bridges before veth ends (a veth end is enslaved at creation, so its bridge must exist first).
-  ifaces.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'bridge' ? -1 : 1));
-  return { lab: lab.name, namespaces, ifaces, veths, errors };
+  // Interfaces attached to namespace nodes (vxlan/tap/vlan), after the veths (an underlay may be one).
+  lab.nodes.forEach((node, i) => {
+    if (node.kind !== 'namespace') return;
+    (node.interfaces ?? []).forEach((x, k) => {
+      const object = `${node.id}/${x.name}`;
+      const bridge = x.bridge !== undefined ? nodes.get(x.bridge) : undefined;
+      const spec: AttachedSpec =
+        x.kind === 'vxlan'
+          ? {
+              kind: 'vxlan',
+              vni: x.vni,
+              ...(x.remote !== undefined && { remote: x.remote }),
+              ...(x.group !== undefined && { group: x.group }),
+              ...(x.local !== undefined && { local: x.local }),
+              dstPort: x.dstPort ?? 4789,
+              ...(x.dev !== undefined && { dev: x.dev }),
+            }
+          : x.kind === 'vlan'
+            ? { kind: 'vlan', parent: x.parent, vlanId: x.vlanId }
+            : { kind: 'tap' };
+      ifaces.push({
+        object,
+        kind: x.kind,
+        netns: node.name,
+        ifname: x.name,
+        marker: formatMarker(lab.name, object),
+        addresses: canonicalList(x.addresses ?? []),
+        ...(x.mtu !== undefined && { mtu: x.mtu }),
+        up: true,
+        ...(bridge?.kind === 'bridge' && { master: bridge.name, masterObject: bridge.id }),
+        spec,
+        path: `nodes.${i}.interfaces.${k}`,
+      });
+    });
+  });
+
+  // Bridges before veth ends (a veth end is enslaved at creation, so its bridge must exist first), then
+  // attached interfaces.
+  const rank = (k: DesiredIface['kind']) => (k === 'bridge' ? 0 : k === 'veth' ? 1 : 2);
+  ifaces.sort((a, b) => rank(a.kind) - rank(b.kind));
+  const host = lab.nodes.find((n) => n.kind === 'host');
+  let nat: DesiredNat | undefined;
+  if (host?.nat && (host.nat.masquerade ?? true)) {
+    const sources = host.nat.sources ?? ifaces.flatMap((i) => i.addresses).filter((a) => !a.includes(':'));
+    const nets = new Set<string>();
+    for (const src of sources) {
+      const c = parseCidr(src);
+      if (c) nets.add(formatCidr(subnetOf(c)));
+    }
+    nat = { object: host.id, table: natTableName(lab.name), sources: [...nets].sort() };
+  }
+  return {
+    lab: lab.name,
+    ...(nat && { nat }),
+    allowDefaultRouteInterface: host?.allowDefaultRouteInterface === true,
+    namespaces,
+    ifaces,
+    veths,
+    errors,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -216,4 +331,105 @@ export function toRoute(r: ObservedRoute): Route {
     ...(r.dev !== undefined && { dev: r.dev }),
     ...(r.metric !== undefined && { metric: r.metric }),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Impairments → root qdiscs. Defaults: burst 32 KB, latency 50 ms.
+
+export const DEFAULT_BURST_KB = 32;
+export const DEFAULT_LATENCY_MS = 50;
+
+/** Netem fields an impairment sets, in report order. */
+export function netemFields(imp: Impairment): (typeof NETEM_FIELDS)[number][] {
+  return NETEM_FIELDS.filter((f) => imp[f] !== undefined);
+}
+
+/** Rate alone → `tbf`; anything netem needs → `netem` (which carries the rate itself). */
+export function qdiscOf(imp: Impairment): QdiscSpec {
+  if (netemFields(imp).length) {
+    return {
+      kind: 'netem',
+      ...(imp.delayMs !== undefined && { delayMs: imp.delayMs }),
+      ...(imp.jitterMs !== undefined && { jitterMs: imp.jitterMs }),
+      ...(imp.lossPct !== undefined && { lossPct: imp.lossPct }),
+      ...(imp.duplicatePct !== undefined && { duplicatePct: imp.duplicatePct }),
+      ...(imp.corruptPct !== undefined && { corruptPct: imp.corruptPct }),
+      ...(imp.rateKbit !== undefined && { rateKbit: imp.rateKbit }),
+    };
+  }
+  return {
+    kind: 'tbf',
+    rateKbit: imp.rateKbit ?? 0,
+    burstBytes: (imp.burstKb ?? DEFAULT_BURST_KB) * 1024,
+    latencyMs: imp.latencyMs ?? DEFAULT_LATENCY_MS,
+  };
+}
+
+/** Root qdisc kinds Netloom installs (and so may change or remove on its own interfaces). */
+export const isManagedQdisc = (q: ObservedQdisc | undefined): boolean => q?.kind === 'tbf' || q?.kind === 'netem';
+
+const near = (a: number | undefined, b: number | undefined, tol: number): boolean =>
+  a === undefined || b === undefined ? a === b : Math.abs(a - b) <= tol;
+
+/**
+ * Does the observed root qdisc realize the wanted one? The kernel stores tbf in its own units (bytes/s,
+ * a byte limit derived from the latency), so numbers are compared with the rounding it applies.
+ */
+export function qdiscMatches(want: QdiscSpec, have: ObservedQdisc | undefined): boolean {
+  if (!have || have.kind !== want.kind) return false;
+  if (want.kind === 'tbf') {
+    if (!near(have.rateKbit, want.rateKbit, Math.max(1, want.rateKbit * 0.005))) return false;
+    if (!near(have.burstBytes, want.burstBytes, Math.max(16, want.burstBytes * 0.01))) return false;
+    if (have.latencyMs === undefined) return false;
+    const diff = Math.abs(have.latencyMs - want.latencyMs);
+    // Below a byte of queue per millisecond the kernel cannot tell latencies apart: compare in bytes too.
+    return diff <= Math.max(1, want.latencyMs * 0.02) || (diff * want.rateKbit) / 8 <= 64;
+  }
+  return (
+    near(have.delayMs, want.delayMs, 0.5) &&
+    near(have.jitterMs || undefined, want.jitterMs || undefined, 0.5) &&
+    near(have.lossPct || undefined, want.lossPct || undefined, 0.01) &&
+    near(have.duplicatePct || undefined, want.duplicatePct || undefined, 0.01) &&
+    near(have.corruptPct || undefined, want.corruptPct || undefined, 0.01) &&
+    near(have.rateKbit, want.rateKbit, Math.max(1, (want.rateKbit ?? 0) * 0.005))
+  );
+}
+
+/** The observed qdisc as a spec `qdisc.replace` can reinstall, when it is one of ours and fully read. */
+export function qdiscSpecOf(q: ObservedQdisc | undefined): QdiscSpec | null {
+  if (q?.kind === 'tbf' && q.rateKbit !== undefined && q.burstBytes !== undefined && q.latencyMs !== undefined)
+    return { kind: 'tbf', rateKbit: q.rateKbit, burstBytes: q.burstBytes, latencyMs: q.latencyMs };
+  if (q?.kind === 'netem') {
+    const { kind: _k, burstBytes: _b, latencyMs: _l, ...rest } = q;
+    return { kind: 'netem', ...rest };
+  }
+  return null;
+}
+
+/** "1000 kbit/s (burst 32 KB, latency 50 ms)" — for reasons and status messages. */
+export function qdiscText(q: ObservedQdisc | QdiscSpec): string {
+  if (q.kind === 'tbf')
+    return `rate limit ${q.rateKbit} kbit/s (burst ${Math.round((q.burstBytes ?? 0) / 1024)} KB, latency ${q.latencyMs} ms)`;
+  if (q.kind !== 'netem') return `qdisc ${q.kind}`;
+  const parts = [
+    q.delayMs !== undefined && `delay ${q.delayMs} ms${q.jitterMs ? ` ± ${q.jitterMs} ms` : ''}`,
+    q.lossPct !== undefined && `loss ${q.lossPct}%`,
+    q.duplicatePct !== undefined && `duplicate ${q.duplicatePct}%`,
+    q.corruptPct !== undefined && `corrupt ${q.corruptPct}%`,
+    q.rateKbit !== undefined && `rate ${q.rateKbit} kbit/s`,
+  ].filter(Boolean);
+  return `netem ${parts.join(', ') || '(no settings)'}`;
+}
+
+/** rpFilter/proxyArp → the sysctls that realize them, on `all` (existing interfaces) and `default` (new ones). */
+export function namespaceSysctls(
+  rpFilter: 0 | 1 | 2 | undefined,
+  proxyArp: boolean | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const scope of ['all', 'default']) {
+    if (rpFilter !== undefined) out[`net.ipv4.conf.${scope}.rp_filter`] = String(rpFilter);
+    if (proxyArp !== undefined) out[`net.ipv4.conf.${scope}.proxy_arp`] = proxyArp ? '1' : '0';
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import type { CommandRunner } from './contract';
 import { fanout } from './fanout';
 import { mapLimit, OBSERVE_BATCH, OBSERVE_FLAGS, splitJson } from './observe';
 import { batchSafe, type Cmd, cmdArgv, render, type Segment } from './render';
-import type { NetnsRef, OpBody } from './types';
+import type { AnyOpBody, NetnsRef } from './types';
 
 export interface ExecHooks {
   /** Called after each wave with the indices of operations that are now complete; awaited before the next. */
@@ -46,7 +46,15 @@ export type ExecResult =
 
 export interface Driver {
   readonly name: string;
-  execute(ops: readonly OpBody[], hooks?: ExecHooks): Promise<ExecResult>;
+  /**
+   * Takes the original operations (OpBody) and, when `featureOps` is true, the feature ones too
+   * (FeatureOpBody: qdiscs, …). The engine hands a plan containing feature ops only to such a driver.
+   */
+  execute(ops: readonly AnyOpBody[], hooks?: ExecHooks): Promise<ExecResult>;
+  /** Runs FeatureOpBody operations as well (optional; absent = only OpBody). */
+  readonly featureOps?: boolean;
+  /** Releases what the driver holds (agent process, sockets). */
+  close?(): Promise<void>;
 }
 
 interface Placed {
@@ -62,7 +70,7 @@ const nsKey = (n: NetnsRef): string => (n === null ? '' : `/${n}`);
  * (same namespace process: same wave is enough, lines keep their order; another process: a later wave).
  * Deletions (barriers) come after everything before them, and everything after them waits for them.
  */
-export function schedule(ops: readonly OpBody[]): { placed: Placed[]; waves: number } {
+export function schedule(ops: readonly AnyOpBody[]): { placed: Placed[]; waves: number } {
   const placed: Placed[] = [];
   type Use = { wave: number; exec: string };
   const writers = new Map<string, Use[]>();
@@ -167,7 +175,8 @@ function jobsOf(items: Placed[]): Job[][] {
       else {
         flush();
         const argv = cmdArgv(c.cmd);
-        jobs.push({ netns: g.netns, argv, lines: [{ op: c.op, argv }] });
+        const stdin = c.cmd.type === 'exec' ? c.cmd.stdin : undefined;
+        jobs.push({ netns: g.netns, argv, ...(stdin !== undefined && { stdin }), lines: [{ op: c.op, argv }] });
       }
     }
     flush();
@@ -186,6 +195,7 @@ export interface IpBatchDriverOptions {
 
 export class IpBatchDriver implements Driver {
   readonly name = 'ip-batch';
+  readonly featureOps = true;
   private readonly concurrency: number;
   private readonly goneTimeout: number;
   private readonly timeoutMs: number;
@@ -199,7 +209,7 @@ export class IpBatchDriver implements Driver {
     this.timeoutMs = opts.commandTimeoutMs ?? 120_000;
   }
 
-  async execute(ops: readonly OpBody[], hooks: ExecHooks = {}): Promise<ExecResult> {
+  async execute(ops: readonly AnyOpBody[], hooks: ExecHooks = {}): Promise<ExecResult> {
     const { placed, waves } = schedule(ops);
     const remaining = new Map<number, number>();
     for (const p of placed) remaining.set(p.op, (remaining.get(p.op) ?? 0) + 1);
@@ -223,7 +233,8 @@ export class IpBatchDriver implements Driver {
       // Named namespaces whose work is plain `ip` lines go through the fan-out (few spawns); the root
       // namespace and anything with standalone commands are spawned directly.
       const fanned = groups.filter(
-        (jobs) => jobs.length === 1 && jobs[0]!.netns !== null && jobs[0]!.stdin !== undefined,
+        (jobs) =>
+          jobs.length === 1 && jobs[0]!.netns !== null && jobs[0]!.stdin !== undefined && jobs[0]!.argv[0] === 'ip',
       );
       const direct = groups.filter((g) => !fanned.includes(g));
       const viaFanout = async () => {

@@ -8,16 +8,23 @@
 import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
 import { detectCapabilities, detectVersions } from './capabilities';
 import type { ApplyOutcome, CommandRunner, Engine, EngineOptions, Progress } from './contract';
-import { routeMatches } from './desired';
+import { isManagedQdisc, routeMatches } from './desired';
 import { type Driver, type ExecFailure, IpBatchDriver } from './driver';
 import { type JournalRecord, StateDir } from './journal';
 import { acquireLock } from './lock';
 import { observe } from './observe';
 import { plan as planOps } from './plan';
-import { planDestroy } from './planDestroy';
+import { planDestroy, planDestroyNat } from './planDestroy';
 import { cmdArgv, opArgvs, planResult, render, shellText } from './render';
 import { status as labStatus } from './status';
-import type { NetnsRef, ObservedLink, ObservedState, OpBody, Operation } from './types';
+import {
+  type AnyOpBody,
+  isFeatureOp,
+  type NetnsRef,
+  type ObservedLink,
+  type ObservedState,
+  type Operation,
+} from './types';
 
 /** Thrown by a test hook to emulate a crash: the engine stops at once, leaving journal and host as they are. */
 export class SimulatedCrash extends Error {}
@@ -38,6 +45,12 @@ export interface OpenEngineOptions extends EngineOptions {
   commandTimeoutMs?: number;
   /** Verify: how many re-observations before giving up. */
   verifyAttempts?: number;
+  /**
+   * A full observation of the host (default: observe() through `ip -j -batch`). Given with a netlink driver:
+   * one agent request instead of a handful of processes. Partial re-reads during verify still use the
+   * driver's read-back or observe().
+   */
+  observer?: () => Promise<ObservedState>;
 }
 
 type Outcome = ApplyOutcome;
@@ -46,8 +59,27 @@ type Err = NonNullable<Outcome['error']>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function openEngine(opts: OpenEngineOptions): Promise<Engine> {
-  const engine = new NetloomEngine(opts);
-  await engine.open();
+  let o = opts;
+  let owned: Driver | undefined;
+  if (!opts.driverImpl && (opts.driver === 'netlink' || opts.driver === 'auto')) {
+    // Loaded lazily: the addon and its agent only when asked for.
+    const { loadNetlinkDriver, netlinkUnavailableReason } = await import('./netlink/driver');
+    const { observeNetlink } = await import('./netlink/observe');
+    const nl = await loadNetlinkDriver(opts.runner);
+    if (nl) {
+      owned = nl;
+      o = { ...opts, driverImpl: nl, observer: opts.observer ?? (() => observeNetlink(nl)) };
+    } else if (opts.driver === 'netlink') {
+      throw new Error(`the netlink driver is unavailable: ${netlinkUnavailableReason()}`);
+    }
+  }
+  const engine = new NetloomEngine(o, owned);
+  try {
+    await engine.open();
+  } catch (e) {
+    await owned?.close?.();
+    throw e;
+  }
   return engine;
 }
 
@@ -55,13 +87,18 @@ class NetloomEngine implements Engine {
   readonly mode;
   private readonly runner: CommandRunner;
   private readonly driver: Driver;
+  private featureDriver: Driver | undefined;
   private readonly state: StateDir;
   private caps: Record<string, boolean> = {};
   private vers: Record<string, string> = {};
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly opts: OpenEngineOptions) {
+  constructor(
+    private readonly opts: OpenEngineOptions,
+    /** A driver this engine opened itself (and closes). */
+    private readonly ownedDriver?: Driver,
+  ) {
     this.runner = opts.runner;
     this.mode = opts.runner.mode;
     this.driver =
@@ -83,6 +120,20 @@ class NetloomEngine implements Engine {
     });
   }
 
+  /** What the planner needs to know of the kernel (a feature it lacks is refused at plan time). */
+  private planOptions(): { netem: boolean; vlan: boolean } {
+    return { netem: this.caps.netem === true, vlan: this.caps.vlan === true };
+  }
+
+  /** The configured driver, unless the ops include feature ops it does not declare it runs. */
+  private driverFor(ops: readonly AnyOpBody[]): Driver {
+    if (this.driver.featureOps || !ops.some(isFeatureOp)) return this.driver;
+    this.featureDriver ??= new IpBatchDriver(this.runner, {
+      ...(this.opts.commandTimeoutMs !== undefined && { commandTimeoutMs: this.opts.commandTimeoutMs }),
+    });
+    return this.featureDriver;
+  }
+
   capabilities(): Record<string, boolean> {
     return { ...this.caps };
   }
@@ -93,6 +144,17 @@ class NetloomEngine implements Engine {
   async close(): Promise<void> {
     await this.queue.catch(() => {});
     this.closed = true;
+    await this.ownedDriver?.close?.();
+  }
+
+  /** Which driver runs operations (`ip-batch` or `netlink`). */
+  driverName(): string {
+    return this.driver.name;
+  }
+
+  /** One full observation of the host. */
+  private read(): Promise<ObservedState> {
+    return this.opts.observer ? this.opts.observer() : observe(this.runner);
   }
 
   /** In-process queue + cross-process lock file around every change. */
@@ -125,13 +187,13 @@ class NetloomEngine implements Engine {
           .map((i) => ({ code: 'InvalidLab', message: i.message, path: i.path.join('.') })),
       };
     }
-    const observed = await observe(this.runner);
-    const p = planOps(v.lab, observed);
+    const observed = await this.read();
+    const p = planOps(v.lab, observed, this.planOptions());
     return planResult(v.lab.name, p.errors.length ? [] : p.ops, p.errors);
   }
 
   async status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus> {
-    return labStatus(lab, await observe(this.runner), revisions, new Date().toISOString());
+    return labStatus(lab, await this.read(), revisions, new Date().toISOString());
   }
 
   appliedLab(labName: string): Promise<Lab | null> {
@@ -162,9 +224,9 @@ class NetloomEngine implements Engine {
       const blocked = await this.preflight();
       if (blocked) return done(0, blocked);
       onProgress?.({ phase: 'observe', step: 0, total: 0 });
-      const observed = await observe(this.runner);
+      const observed = await this.read();
       onProgress?.({ phase: 'plan', step: 0, total: 0 });
-      const p = planOps(desired, observed);
+      const p = planOps(desired, observed, this.planOptions());
       if (p.errors.length) {
         const e = p.errors[0]!;
         return done(0, {
@@ -196,7 +258,7 @@ class NetloomEngine implements Engine {
       const left = await this.verify(() => {
         const o = observe(this.runner, { only: touched, base: observed, ...(prefetched && { prefetched }) });
         prefetched = undefined;
-        return o.then((x) => planOps(desired, x).ops);
+        return o.then((x) => planOps(desired, x, this.planOptions()).ops);
       });
       if (left.length) {
         const record = (await this.state.readJournal()) as { state: 'ok'; record: JournalRecord };
@@ -241,7 +303,8 @@ class NetloomEngine implements Engine {
           this.runner,
           prev && attempt < 4 ? { only: touched, base: prev } : {},
         );
-        const p = planDestroy(labName, observed);
+        const core = planDestroy(labName, observed);
+        const p = { ...core, ops: [...core.ops, ...planDestroyNat(labName, observed)] as Operation[] };
         prev = observed;
         touched = touchedNamespaces(p.ops);
         if (p.ops.length === 0) {
@@ -325,17 +388,23 @@ class NetloomEngine implements Engine {
     const need = (k: string) => this.caps[k] === false;
     for (const op of ops) {
       const feature =
-        op.kind === 'veth.create'
-          ? 'veth'
-          : op.kind === 'bridge.create'
-            ? 'bridge'
-            : op.kind === 'netns.create'
-              ? 'netns'
-              : null;
+        op.kind === 'qdisc.replace'
+          ? op.qdisc.kind
+          : op.kind === 'nat.apply'
+            ? 'nftables'
+            : op.kind === 'iface.create' && op.spec.kind !== 'tap'
+              ? op.spec.kind
+              : op.kind === 'veth.create'
+                ? 'veth'
+                : op.kind === 'bridge.create'
+                  ? 'bridge'
+                  : op.kind === 'netns.create'
+                    ? 'netns'
+                    : null;
       if (feature && need(feature))
         return {
           code: 'Unsupported',
-          message: `this kernel does not support ${feature} devices`,
+          message: `this host does not support ${feature}${op.kind === 'qdisc.replace' ? ' qdiscs' : op.kind === 'nat.apply' ? '' : ' devices'}`,
           object: op.object,
           rolledBack: false,
         };
@@ -354,7 +423,7 @@ class NetloomEngine implements Engine {
     const record: JournalRecord = { kind, lab, startedAt: new Date().toISOString(), ops, completed: [], attempted: [] };
     await this.state.writeJournal(record);
     let completed = 0;
-    const res = await this.driver.execute(ops, {
+    const res = await this.driverFor(ops).execute(ops, {
       ...(observed && {
         peersOf: (netns: string) =>
           observed.namespaces[netns]?.links.flatMap((l) =>
@@ -417,10 +486,10 @@ class NetloomEngine implements Engine {
     const touched = [...new Set([...record.completed, ...record.attempted])].sort((a, b) => b - a);
     let lastErr = { argv: [] as string[], stderr: '' };
     for (let attempt = 0; attempt < 3; attempt++) {
-      const observed = await observe(this.runner);
+      const observed = await this.read();
       const inverses = rollbackOps(record.lab, touched.map((i) => record.ops[i]!).filter(Boolean), observed);
       if (inverses.length === 0) return { ok: true };
-      const res = await this.driver.execute(inverses);
+      const res = await this.driverFor(inverses).execute(inverses);
       if (res.ok) {
         // Re-check on the next loop round (async netns deletion, peers).
         continue;
@@ -428,7 +497,7 @@ class NetloomEngine implements Engine {
       lastErr = { argv: res.failure.argv, stderr: res.failure.stderr };
       await sleep(50 * (attempt + 1));
     }
-    const observed = await observe(this.runner);
+    const observed = await this.read();
     const left = rollbackOps(record.lab, touched.map((i) => record.ops[i]!).filter(Boolean), observed);
     if (left.length === 0) return { ok: true };
     return {
@@ -453,7 +522,7 @@ class NetloomEngine implements Engine {
 // ----------------------------------------------------------------------------------------------------------
 
 /** Every named namespace an operation runs in, creates, deletes or reaches into. */
-export function touchedNamespaces(ops: readonly OpBody[]): Set<string> {
+export function touchedNamespaces(ops: readonly AnyOpBody[]): Set<string> {
   const out = new Set<string>();
   for (const op of ops)
     for (const seg of render(op)) {
@@ -475,8 +544,8 @@ const findLink = (obs: ObservedState, netns: NetnsRef, ifname: string): Observed
  * lab's marker are deleted — with one exception: a namespace our journal says we were creating that is still
  * empty and unmarked (the crash fell between `netns add` and marking its `lo`).
  */
-export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], observed: ObservedState): OpBody[] {
-  const out: OpBody[] = [];
+export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], observed: ObservedState): AnyOpBody[] {
+  const out: AnyOpBody[] = [];
   const nsDeleted = new Set<string>();
   const owned = (l: ObservedLink | undefined, marker: string) =>
     l !== undefined &&
@@ -489,9 +558,20 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
     const ns = observed.namespaces[op.netns];
     if (!ns) continue;
     const marked = ns.marker !== null && `netloom:${ns.marker.lab}:${ns.marker.object}` === op.marker;
-    const unmarkedEmpty =
-      ns.marker === null && !ns.links.some((l) => l.ifname !== 'lo') && !ns.links.find((l) => l.ifname === 'lo')?.alias;
-    if (marked || unmarkedEmpty) nsDeleted.add(op.netns);
+    // Unmarked (the crash or failure fell before its `lo` was marked): ours only if it holds nothing but
+    // interfaces this same journal was creating there (a veth end created from the other side in parallel).
+    const createdHere = new Set<string>();
+    for (const o of opsNewestFirst) {
+      if (o.kind === 'veth.create') for (const e of [o.a, o.b]) if (e.netns === op.netns) createdHere.add(e.ifname);
+      if ((o.kind === 'bridge.create' || o.kind === 'iface.create') && o.netns === op.netns) createdHere.add(o.ifname);
+    }
+    const unmarkedOurs =
+      ns.marker === null &&
+      !ns.links.find((l) => l.ifname === 'lo')?.alias &&
+      ns.links.every(
+        (l) => l.ifname === 'lo' || (createdHere.has(l.ifname) && (l.marker === null || l.marker.lab === lab)),
+      );
+    if (marked || unmarkedOurs) nsDeleted.add(op.netns);
   }
   const inDeleted = (n: NetnsRef) => n !== null && nsDeleted.has(n);
   const gone = new Set<string>();
@@ -499,7 +579,7 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
   // Links this rollback deletes (created by the ops): setters on them need no undoing.
   const willDelete = new Set<string>();
   for (const op of opsNewestFirst) {
-    if (op.kind === 'bridge.create') willDelete.add(k(op.netns, op.ifname));
+    if (op.kind === 'bridge.create' || op.kind === 'iface.create') willDelete.add(k(op.netns, op.ifname));
     if (op.kind === 'veth.create') for (const e of [op.a, op.b]) willDelete.add(k(e.netns, e.ifname));
   }
   const exists = (n: NetnsRef, i: string) =>
@@ -511,6 +591,7 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
       case 'netns.create':
         if (nsDeleted.has(op.netns)) out.push({ kind: 'netns.delete', netns: op.netns });
         continue;
+      case 'iface.create':
       case 'bridge.create': {
         if (inDeleted(op.netns)) continue;
         const l = findLink(observed, op.netns, op.ifname);
@@ -573,6 +654,34 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
       case 'link.delete':
         // Inverse of something other than a create (none today): only owned links.
         break;
+      case 'nat.delete':
+        if (observed.nft?.some((t) => t.name === inv.table && t.marker?.lab === lab)) out.push(inv);
+        break;
+      case 'nat.apply': {
+        const t = observed.nft?.find((x) => x.name === inv.table);
+        if (inv.replace ? t?.marker?.lab === lab : t === undefined) out.push(inv);
+        break;
+      }
+      case 'sysctl.set': {
+        if (inv.netns !== null && (!observed.namespaces[inv.netns] || inDeleted(inv.netns))) break;
+        const ns = inv.netns === null ? observed.root : observed.namespaces[inv.netns]!;
+        const now =
+          inv.key === 'net.ipv4.ip_forward'
+            ? ns.ipv4Forward === undefined
+              ? undefined
+              : ns.ipv4Forward
+                ? '1'
+                : '0'
+            : ns.sysctls?.[inv.key];
+        if (now !== inv.value) out.push(inv);
+        break;
+      }
+      case 'qdisc.delete': {
+        // Not idempotent: only where one of our qdiscs is still installed.
+        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        if (isManagedQdisc(l?.qdisc)) out.push(inv);
+        break;
+      }
       case 'netns.delete':
         break;
       default:

@@ -6,7 +6,8 @@
 import { LAB_NAME_PATTERN } from '../../shared';
 import type { Marker } from './types';
 
-const OBJECT = /^[A-Za-z][A-Za-z0-9_-]{0,47}(#[01])?$/;
+/** A node or link id, an endpoint `<link>#0|1`, or an attached interface `<node>/<ifname>`. */
+const OBJECT = /^[A-Za-z][A-Za-z0-9_-]{0,47}(#[01]|\/[A-Za-z0-9_.-]{1,15})?$/;
 
 export function formatMarker(lab: string, object: string): string {
   return `netloom:${lab}:${object}`;

@@ -9,7 +9,7 @@ import type { CommandRunner } from './contract';
 import { canonicalCidr, canonicalIp } from './desired';
 import { fanout } from './fanout';
 import { parseMarker } from './marker';
-import type { NetnsRef, ObservedLink, ObservedNetns, ObservedRoute, ObservedState } from './types';
+import type { NetnsRef, ObservedLink, ObservedNetns, ObservedNftTable, ObservedRoute, ObservedState } from './types';
 
 export class ObserveError extends Error {
   constructor(
@@ -30,7 +30,8 @@ export function markerToAlias(marker: string): string {
   return marker.replace(/#([01])$/, '.$1');
 }
 export function aliasToMarker(alias: string): string {
-  return alias.startsWith('netloom:') ? alias.replace(/\.([01])$/, '#$1') : alias;
+  // An attached interface (`<node>/<ifname>`) keeps its name as is, even one ending in `.0`.
+  return alias.startsWith('netloom:') && !alias.includes('/') ? alias.replace(/\.([01])$/, '#$1') : alias;
 }
 
 /** Concatenated JSON documents (what `ip -j -batch` prints: one array per command) → values. */
@@ -67,6 +68,8 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 
 interface RawNetns {
   ns: ObservedNetns;
+  /** Owned links with a tbf/netem root qdisc whose parameters still need a `tc` read. */
+  needsTc?: boolean;
   /** ifindex → veth peer reference as seen from this namespace. */
   vethRefs: Map<number, { nsid: number | null; peerIndex: number }>;
   /** nsid → name as seen from this namespace (root has no name: undefined). */
@@ -136,6 +139,21 @@ export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
             : false,
       }),
     };
+    const info = (linkinfo.info_data ?? {}) as J;
+    if (kind === 'vxlan' && num(info.id) !== undefined) {
+      const remote = str(info.remote);
+      const group = str(info.group);
+      link.vxlan = {
+        vni: num(info.id)!,
+        ...(remote !== undefined && { remote }),
+        ...(group !== undefined && { group }),
+        ...(str(info.local) !== undefined && { local: str(info.local) }),
+        ...(num(info.port) !== undefined && { port: num(info.port) }),
+      };
+    }
+    if (kind === 'tun' && str(info.type) !== undefined) link.tunType = str(info.type);
+    const qdisc = str(l.qdisc);
+    if (qdisc !== undefined && !DEFAULT_QDISCS.has(qdisc)) link.qdisc = { kind: qdisc };
     if (kind === 'veth') {
       const peerIndex = num(l.link_index);
       if (peerIndex !== undefined) {
@@ -171,17 +189,94 @@ export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
     if (id !== undefined) nsids.set(id, str(e.name));
   }
   const lo = observedLinks.find((l) => l.ifname === 'lo');
+  const needsTc = observedLinks.some((l) => l.marker !== null && TC_QDISCS.has(l.qdisc?.kind ?? ''));
   return {
+    ...(needsTc && { needsTc }),
     ns: {
       name,
       marker: name === null ? null : (lo?.marker ?? null),
       forwarding: fwd('inet') && fwd('inet6'),
+      ipv4Forward: fwd('inet'),
+      sysctls: netconfSysctls(netconf),
       links: observedLinks,
       routes: observedRoutes,
     },
     vethRefs,
     nsids,
   };
+}
+
+/** Root qdisc kinds the kernel picks by itself: not reported (an interface "has no impairment"). */
+const DEFAULT_QDISCS = new Set(['noqueue', 'noop', 'fq_codel', 'pfifo_fast', 'mq', 'fq', 'pfifo', 'cake', 'sfq']);
+/** Kinds whose parameters observe() reads with `tc` (on owned interfaces only). */
+const TC_QDISCS = new Set(['tbf', 'netem']);
+
+/**
+ * `tc -j qdisc show` of one namespace → parameters of the tbf/netem root qdiscs, merged into its links.
+ * One extra process, only for namespaces whose owned interfaces carry such a qdisc (seen in `ip link`).
+ */
+export function applyTcQdiscs(ns: ObservedNetns, stdout: string): void {
+  const list = (splitJson(stdout)[0] ?? []) as J[];
+  for (const q of list) {
+    if (q.root !== true) continue;
+    const link = ns.links.find((l) => l.ifname === str(q.dev));
+    if (!link) continue;
+    const kind = str(q.kind) ?? '';
+    if (DEFAULT_QDISCS.has(kind)) {
+      delete link.qdisc;
+      continue;
+    }
+    link.qdisc = { kind, ...parseQdiscOptions(kind, (q.options ?? {}) as J) };
+  }
+}
+
+/** tbf: rate in bytes/s, burst in bytes, lat in µs. netem: seconds and fractions (best effort). */
+export function parseQdiscOptions(kind: string, o: J): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (kind === 'tbf') {
+    const rate = num(o.rate) ?? num(o.rate64);
+    if (rate !== undefined) out.rateKbit = Math.round((rate * 8) / 1000);
+    const burst = num(o.burst);
+    if (burst !== undefined) out.burstBytes = burst;
+    const lat = num(o.lat);
+    if (lat !== undefined) out.latencyMs = Math.round(lat / 1000);
+    return out;
+  }
+  if (kind === 'netem') {
+    const sub = (k: string) => (o[k] && typeof o[k] === 'object' ? (o[k] as J) : {});
+    const delay = num(sub('delay').delay);
+    if (delay !== undefined && delay > 0) out.delayMs = Math.round(delay * 1e6) / 1e3;
+    const jitter = num(sub('delay').jitter);
+    if (jitter !== undefined && jitter > 0) out.jitterMs = Math.round(jitter * 1e6) / 1e3;
+    const pct = (k: string, f: string) => {
+      const v = num(sub(k)[f]);
+      return v === undefined || v === 0 ? undefined : Math.round(v * 1e6) / 1e4;
+    };
+    const loss = pct('loss-random', 'loss');
+    if (loss !== undefined) out.lossPct = loss;
+    const dup = pct('duplicate', 'duplicate');
+    if (dup !== undefined) out.duplicatePct = dup;
+    const corrupt = pct('corrupt', 'corrupt');
+    if (corrupt !== undefined) out.corruptPct = corrupt;
+    const rate = num(sub('rate').rate);
+    if (rate !== undefined && rate > 0) out.rateKbit = Math.round((rate * 8) / 1000);
+  }
+  return out;
+}
+
+const RP_FILTER: Record<string, string> = { off: '0', strict: '1', loose: '2' };
+
+/** rp_filter and proxy_arp of `all` and `default` (IPv4), as sysctl values, from `netconf show`. */
+function netconfSysctls(netconf: J[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of netconf) {
+    const scope = str(c.interface);
+    if (c.family !== 'inet' || (scope !== 'all' && scope !== 'default')) continue;
+    const rp = RP_FILTER[str(c.rp_filter) ?? ''];
+    if (rp !== undefined) out[`net.ipv4.conf.${scope}.rp_filter`] = rp;
+    if (typeof c.proxy_neigh === 'boolean') out[`net.ipv4.conf.${scope}.proxy_arp`] = c.proxy_neigh ? '1' : '0';
+  }
+  return out;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
@@ -242,9 +337,10 @@ export async function observe(runner: CommandRunner, opts: ObserveOptions = {}):
     toRead = names.filter((n) => want.has(n) || !baseRaw.has(n));
   }
   const pre = opts.prefetched ?? new Map<string, string>();
-  const [root, fan] = await Promise.all([
+  const [root, fan, nft] = await Promise.all([
     observeRoot(runner),
     fanout(runner, new Map(toRead.filter((n) => !pre.has(n)).map((n) => [n, BATCH])), FLAGS, { timeoutMs: 60_000 }),
+    observeNft(runner),
   ]);
   for (const [n, text] of pre) if (!fan.outputs.has(n)) fan.outputs.set(n, text);
   const byName = new Map<NetnsRef, RawNetns>([[null, root]]);
@@ -288,12 +384,85 @@ export async function observe(runner: CommandRunner, opts: ObserveOptions = {}):
       }
     }
   }
+  // Impairment parameters: one `tc` read per namespace that has an owned interface with a tbf/netem qdisc.
+  await mapLimit(
+    [...byName.values()].filter((r) => r.needsTc),
+    OBSERVE_CONCURRENCY,
+    async (raw) => {
+      const n = raw.ns.name;
+      const r = await runner.run(['tc', ...(n === null ? [] : ['-n', n]), '-j', 'qdisc', 'show'], {
+        timeoutMs: 30_000,
+      });
+      if (r.code === 0) {
+        applyTcQdiscs(raw.ns, r.stdout);
+        delete raw.needsTc;
+      }
+    },
+  );
   const namespaces: Record<string, ObservedNetns> = {};
   for (const n of names) {
     const r = byName.get(n);
     if (r) namespaces[n] = r.ns;
   }
-  const state = { root: root.ns, namespaces };
+  const state: ObservedState = { root: root.ns, namespaces, ...(nft && { nft }) };
   raws.set(state, byName);
   return state;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// nftables (root namespace only): tables named `netloom_*`, each read for its masquerade rule.
+
+/** `nft -j list tables`, then one `nft -j list table ip NAME` per `netloom_*` table; undefined without nft. */
+export async function observeNft(runner: CommandRunner): Promise<ObservedNftTable[] | undefined> {
+  const r = await runner.run(['nft', '-j', 'list', 'tables'], { timeoutMs: 30_000 });
+  if (r.code !== 0) return undefined;
+  const names = nftItems(r.stdout)
+    .map((i) => i.table as J | undefined)
+    .filter((t): t is J => t !== undefined && str(t.family) === 'ip' && (str(t.name) ?? '').startsWith('netloom_'))
+    .map((t) => str(t.name)!);
+  const out: ObservedNftTable[] = [];
+  for (const name of names) {
+    const t = await runner.run(['nft', '-j', 'list', 'table', 'ip', name], { timeoutMs: 30_000 });
+    if (t.code === 0) out.push(parseNftTable(name, t.stdout));
+  }
+  return out;
+}
+
+function nftItems(stdout: string): J[] {
+  const doc = splitJson(stdout)[0] as { nftables?: J[] } | undefined;
+  return Array.isArray(doc?.nftables) ? doc.nftables : [];
+}
+
+const NAT_COMMENT = /^(netloom:[^ ]+) ipfwd=([01])$/;
+
+/** Our table: the rule with a `masquerade` and a marker comment gives owner, saved ip_forward and sources. */
+export function parseNftTable(name: string, stdout: string): ObservedNftTable {
+  const table: ObservedNftTable = { family: 'ip', name, marker: null, sources: [] };
+  for (const item of nftItems(stdout)) {
+    const rule = item.rule as J | undefined;
+    if (!rule || !Array.isArray(rule.expr)) continue;
+    const expr = rule.expr as J[];
+    if (!expr.some((e) => 'masquerade' in e)) continue;
+    const m = NAT_COMMENT.exec(str(rule.comment) ?? '');
+    const marker = m ? parseMarker(m[1]) : null;
+    if (!marker) continue;
+    table.marker = marker;
+    table.ipForwardWas = m![2] === '1' ? 1 : 0;
+    const saddr = expr
+      .map((e) => e.match as J | undefined)
+      .find((x) => x && str(x.op) === '==' && str(((x.left as J)?.payload as J)?.field) === 'saddr');
+    const right = saddr?.right;
+    const items =
+      right && typeof right === 'object' && Array.isArray((right as J).set) ? ((right as J).set as unknown[]) : [right];
+    table.sources = items
+      .map((v) => {
+        if (typeof v === 'string') return canonicalCidr(v.includes('/') ? v : `${v}/32`);
+        const p = (v as J | undefined)?.prefix as J | undefined;
+        return p ? canonicalCidr(`${str(p.addr)}/${num(p.len)}`) : undefined;
+      })
+      .filter((x): x is string => x !== undefined)
+      .sort();
+    break;
+  }
+  return table;
 }

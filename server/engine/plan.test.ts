@@ -79,6 +79,12 @@ describe('inverses', () => {
       'addr.del',
       'route.add',
       'route.del',
+      'qdisc.replace',
+      'qdisc.delete',
+      'nat.apply',
+      'nat.delete',
+      'sysctl.set',
+      'iface.create',
     ];
     expect([...covered].sort()).toEqual(expected.sort());
   });

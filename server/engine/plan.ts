@@ -7,7 +7,7 @@
  *
  * Order: route.del → addr.del → link.delete → netns.delete → (setUp false + link.rename) → netns.create →
  * bridge.create → veth.create → setMtu/setMac/setMaster/setStp → link.setUp → addr.add → route.add →
- * netns.setForwarding.
+ * netns.setForwarding → qdisc (impairments: `tc qdisc replace` in place, so the link keeps its ifindex).
  * - Renames run after the deletions and before the creations, so a rename may take a name freed by a
  *   deletion and a creation may take a name freed by a rename; a swap goes through a temporary name.
  * - A rename is `link.setUp false` → `link.rename` → … → `link.setUp true`: kernels before live rename
@@ -21,26 +21,36 @@
  * - A delete's inverse is null: an interface cannot be recreated faithfully (ifindex, peer, addresses),
  *   except an empty owned namespace, whose inverse is `netns.create`.
  */
-import type { Lab, Route } from '../../shared';
+import { type Lab, NETEM_FIELDS, type Route } from '../../shared';
 import {
   canonicalCidr,
   type DesiredIface,
+  type DesiredNat,
   type DesiredNetns,
   desiredState,
   isLinkLocal,
+  isManagedQdisc,
   isManagedRoute,
+  kernelKind,
+  natComment,
+  natTableName,
+  qdiscMatches,
+  qdiscSpecOf,
+  qdiscText,
   routeMatches,
+  specMatches,
   toRoute,
 } from './desired';
 import { formatMarker } from './marker';
 import type {
+  AnyOpBody,
   Marker,
   NetnsRef,
   ObservedLink,
   ObservedNetns,
+  ObservedNftTable,
   ObservedRoute,
   ObservedState,
-  OpBody,
   Operation,
   Plan,
   PlanError,
@@ -56,11 +66,15 @@ const PHASES = [
   'netns.create',
   'bridge.create',
   'veth.create',
+  'iface.create',
   'modify',
   'link.setUp',
   'addr.add',
   'route.add',
   'netns.setForwarding',
+  'qdisc',
+  'sysctl',
+  'nat',
 ] as const;
 type Phase = (typeof PHASES)[number];
 
@@ -94,12 +108,56 @@ export interface PlanOptions {
    * skip the down/up and keep addresses and routes. Default false: down → rename → up works everywhere.
    */
   liveRename?: boolean;
+  /**
+   * The kernel has the netem qdisc (capabilities().netem). Without it, an impairment that needs netem
+   * (delay, jitter, loss, duplicate, corrupt) is a plan-time Unsupported error and nothing runs.
+   */
+  netem?: boolean;
+  /** The kernel has 802.1Q vlan devices (capabilities().vlan); without it a vlan interface is refused. */
+  vlan?: boolean;
 }
+
+const NETEM_WORDS: Record<string, string> = {
+  delayMs: 'delay',
+  jitterMs: 'jitter',
+  lossPct: 'loss',
+  duplicatePct: 'duplicate',
+  corruptPct: 'corrupt',
+};
 
 export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions = {}): Plan {
   const lab = desiredLab.name;
   const desired = desiredState(desiredLab);
   if (desired.errors.length) return { ops: [], errors: desired.errors };
+  if (!opts.vlan) {
+    const vlans = desired.ifaces.filter((d) => d.spec?.kind === 'vlan');
+    if (vlans.length)
+      return {
+        ops: [],
+        errors: vlans.map((d) => ({
+          code: 'Unsupported' as const,
+          message: `VLAN interface '${d.ifname}' needs 802.1Q (vlan) support, which this kernel does not have`,
+          path: `${d.path}.vlanId`,
+          object: d.object,
+        })),
+      };
+  }
+  if (!opts.netem) {
+    const unsupported: PlanError[] = [];
+    for (const d of desired.ifaces) {
+      if (d.qdisc?.kind !== 'netem') continue;
+      for (const f of NETEM_FIELDS) {
+        if (d.qdisc[f] === undefined) continue;
+        unsupported.push({
+          code: 'Unsupported',
+          message: `${NETEM_WORDS[f]} on '${d.ifname}' needs the netem qdisc, which this kernel does not have (a rate limit alone works: rateKbit)`,
+          path: `${d.impairmentPath}.${f}`,
+          object: d.object,
+        });
+      }
+    }
+    if (unsupported.length) return { ops: [], errors: unsupported };
+  }
 
   const errors: PlanError[] = [];
   const buckets = new Map<Phase, Operation[]>(PHASES.map((p) => [p, []]));
@@ -206,6 +264,13 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       object: d.object,
     });
   }
+  const foreignTable = observed.nft?.find((t) => t.family === 'ip' && t.name === natTableName(lab));
+  if (desired.nat && foreignTable && foreignTable.marker?.lab !== lab)
+    errors.push({
+      code: 'Conflict',
+      message: `nftables table ip ${foreignTable.name} already exists and was not created by Netloom lab '${lab}'; remove it or rename the lab`,
+      object: desired.nat.object,
+    });
   if (errors.length) return { ops: [], errors };
 
   // ---- Deletions.
@@ -310,7 +375,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
         inverse: { kind: 'bridge.setStp', ...at, on: l.stp ?? false },
       });
     }
-    if (d.kind === 'veth') {
+    if (d.kind !== 'bridge') {
       // Compare masters by identity: the observed master must be the kept link of the designed bridge.
       const oldMaster = l.master !== undefined ? currentName(s.netns, l.master) : null;
       const masterSeen = l.master !== undefined ? linksByKey.get(key(s.netns, l.master)) : undefined;
@@ -355,6 +420,8 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       if (isLinkLocal(a)) continue;
       emit('addr.add', addrAdd(d, a, `address ${a} on '${d.ifname}' is in the design but not on the host`));
     }
+
+    if (d.kind === 'veth') planQdisc(d, l, emit);
 
     const upNow = l.adminUp && !downed.has(k);
     if (d.up !== upNow) {
@@ -422,6 +489,23 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     newIfaceTail(b, emit);
   }
 
+  for (const d of desired.ifaces) {
+    if (!d.spec || kept.has(d.object)) continue;
+    emit('iface.create', {
+      kind: 'iface.create',
+      netns: d.netns,
+      ifname: d.ifname,
+      marker: d.marker,
+      spec: d.spec,
+      ...(d.master !== undefined && { master: d.master }),
+      ...(d.mtu !== undefined && { mtu: d.mtu }),
+      object: d.object,
+      reason: `${d.spec.kind} interface '${d.ifname}' is in the design but not in ${where(d.netns)}`,
+      inverse: { kind: 'link.delete', netns: d.netns, ifname: d.ifname },
+    });
+    newIfaceTail(d, emit);
+  }
+
   // ---- Routes and forwarding per namespace node.
   for (const d of desired.namespaces) {
     const o = keptNs.get(d.object);
@@ -439,7 +523,158 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     }
   }
 
-  return { ops: PHASES.flatMap((p) => buckets.get(p)!), errors: [] };
+  // ---- Namespace sysctls (rpFilter, proxyArp): set where they differ; the inverse is the value seen.
+  for (const d of desired.namespaces) {
+    const o = keptNs.get(d.object);
+    for (const [k, value] of Object.entries(d.sysctls)) {
+      const prev = o?.sysctls?.[k];
+      if (prev === value) continue;
+      emit('sysctl', {
+        kind: 'sysctl.set',
+        netns: d.name,
+        key: k,
+        value,
+        object: d.object,
+        reason:
+          prev === undefined
+            ? `${k} in '${d.name}' should be ${value}`
+            : `${k} in '${d.name}' is ${prev} on the host; the design says ${value}`,
+        inverse: prev === undefined ? null : { kind: 'sysctl.set', netns: d.name, key: k, value: prev },
+      });
+    }
+  }
+
+  planNat(lab, desired.nat, observed, emit);
+
+  const ops = PHASES.flatMap((p) => buckets.get(p)!);
+  if (!desired.allowDefaultRouteInterface) {
+    const guarded = defaultRouteErrors(ops, observed, desiredLab);
+    if (guarded.length) return { ops: [], errors: guarded };
+  }
+  return { ops, errors: [] };
+}
+
+const IP_FORWARD = 'net.ipv4.ip_forward';
+
+/**
+ * Host NAT: our nft table (created, recreated atomically when the sources change, deleted when the design
+ * drops it) and the root's ip_forward, turned on only if it was off; the value it had is kept in the
+ * rule's comment so whoever removes the NAT (a later plan, or destroy) restores it.
+ */
+function planNat(
+  lab: string,
+  want: DesiredNat | undefined,
+  observed: ObservedState,
+  emit: (phase: Phase, op: Operation) => void,
+) {
+  const table = natTableName(lab);
+  const have = observed.nft?.find((t) => t.family === 'ip' && t.name === table);
+  const fwdOn = observed.root.ipv4Forward === true;
+  if (have && have.marker?.lab !== lab) return; // a foreign table with our name: refused by natConflicts
+  if (want) {
+    const was: 0 | 1 = have?.ipForwardWas ?? (fwdOn ? 1 : 0);
+    const comment = natComment(lab, want.object, was);
+    const same =
+      have && have.marker?.object === want.object && JSON.stringify(have.sources) === JSON.stringify(want.sources);
+    if (!same) {
+      emit('nat', {
+        kind: 'nat.apply',
+        table,
+        comment,
+        sources: want.sources,
+        replace: have !== undefined,
+        object: want.object,
+        reason: have
+          ? `NAT table ${table} masquerades ${have.sources.join(', ') || 'nothing'}; the design says ${want.sources.join(', ')}`
+          : `the host should masquerade lab traffic from ${want.sources.join(', ')} (nftables table ${table})`,
+        inverse: have
+          ? {
+              kind: 'nat.apply',
+              table,
+              comment: natComment(lab, have.marker!.object, have.ipForwardWas ?? 0),
+              sources: have.sources,
+              replace: true,
+            }
+          : { kind: 'nat.delete', table },
+      });
+    }
+    if (!fwdOn)
+      emit('sysctl', {
+        kind: 'sysctl.set',
+        netns: null,
+        key: IP_FORWARD,
+        value: '1',
+        object: want.object,
+        reason:
+          'NAT on the host needs IPv4 forwarding in the root namespace; it is off (it is restored when the NAT goes)',
+        inverse: { kind: 'sysctl.set', netns: null, key: IP_FORWARD, value: '0' },
+      });
+    return;
+  }
+  if (have)
+    planNatRemoval(have, observed, emit, `NAT table ${table} belongs to lab '${lab}' but the design has no NAT`);
+}
+
+/** Deletes our table and restores ip_forward when we turned it on and no other Netloom NAT is left. */
+export function planNatRemoval(
+  have: ObservedNftTable,
+  observed: ObservedState,
+  emit: (phase: 'sysctl' | 'nat', op: Operation) => void,
+  reason: string,
+) {
+  const object = have.marker!.object;
+  emit('nat', {
+    kind: 'nat.delete',
+    table: have.name,
+    object,
+    reason,
+    inverse: {
+      kind: 'nat.apply',
+      table: have.name,
+      comment: natComment(have.marker!.lab, object, have.ipForwardWas ?? 0),
+      sources: have.sources,
+      replace: false,
+    },
+  });
+  const others = (observed.nft ?? []).some((t) => t !== have && t.marker !== null);
+  if (have.ipForwardWas === 0 && observed.root.ipv4Forward === true && !others)
+    emit('sysctl', {
+      kind: 'sysctl.set',
+      netns: null,
+      key: IP_FORWARD,
+      value: '0',
+      object,
+      reason: 'IPv4 forwarding in the root namespace was off before Netloom turned it on for NAT: it is restored',
+      inverse: { kind: 'sysctl.set', netns: null, key: IP_FORWARD, value: '1' },
+    });
+}
+
+/**
+ * The interface carrying the host's default route is never changed unless the host node allows it: a
+ * mistake there cuts the host (and whoever is using it remotely) off.
+ */
+function defaultRouteErrors(ops: readonly Operation[], observed: ObservedState, lab: Lab): PlanError[] {
+  const devs = new Set(
+    observed.root.routes.filter((r) => r.to === 'default' && r.dev !== undefined).map((r) => r.dev as string),
+  );
+  if (!devs.size) return [];
+  const errors: PlanError[] = [];
+  const hostIndex = lab.nodes.findIndex((n) => n.kind === 'host');
+  for (const op of ops) {
+    const names: string[] = [];
+    if (op.kind === 'veth.create') for (const e of [op.a, op.b]) if (e.netns === null) names.push(e.ifname);
+    if ('ifname' in op && 'netns' in op && op.netns === null) names.push(op.ifname);
+    if (op.kind === 'link.rename' && op.netns === null) names.push(op.from, op.to);
+    for (const n of names)
+      if (devs.has(n) && !errors.some((e) => e.object === op.object))
+        errors.push({
+          code: 'Conflict',
+          message: `'${n}' carries the host's default route; Netloom does not change it (${op.kind}) unless the host node sets allowDefaultRouteInterface: true`,
+          ...(hostIndex >= 0 && { path: `nodes.${hostIndex}.allowDefaultRouteInterface` }),
+          object: op.object,
+        });
+  }
+  return errors;
 }
 
 const sameLink = (a: Seen | undefined, b: Seen) =>
@@ -457,12 +692,13 @@ function matchInterfaces(
     owned.find(
       (s) =>
         s.link.marker!.object === d.object &&
-        s.link.kind === d.kind &&
+        s.link.kind === kernelKind(d) &&
+        specMatches(d.spec, s.link) &&
         s.netns === d.netns &&
         !doomed.has(key(s.netns, s.link.ifname)),
     );
   for (const d of ifaces) {
-    if (d.kind !== 'bridge') continue;
+    if (d.kind === 'veth') continue;
     const s = find(d);
     if (s) kept.set(d.object, s);
   }
@@ -549,8 +785,50 @@ function addrAdd(d: DesiredIface, cidr: string, reason: string): Operation {
   };
 }
 
+/**
+ * Root qdisc of a kept veth end: replaced in place when the impairment changed (the link and its ifindex
+ * stay), removed when the design no longer has one. Only tbf/netem (ours) are removed; the inverse puts
+ * back what was observed.
+ */
+function planQdisc(d: DesiredIface, l: ObservedLink, emit: (phase: Phase, op: Operation) => void) {
+  const at = { netns: d.netns, ifname: d.ifname };
+  const prev = qdiscSpecOf(l.qdisc);
+  const undo: AnyOpBody = prev ? { kind: 'qdisc.replace', ...at, qdisc: prev } : { kind: 'qdisc.delete', ...at };
+  if (d.qdisc) {
+    if (qdiscMatches(d.qdisc, l.qdisc)) return;
+    emit('qdisc', {
+      kind: 'qdisc.replace',
+      ...at,
+      qdisc: d.qdisc,
+      object: d.object,
+      reason: l.qdisc
+        ? `'${d.ifname}' has ${qdiscText(l.qdisc)} on the host; the design says ${qdiscText(d.qdisc)}`
+        : `'${d.ifname}' should have ${qdiscText(d.qdisc)}`,
+      inverse: undo,
+    });
+  } else if (isManagedQdisc(l.qdisc)) {
+    emit('qdisc', {
+      kind: 'qdisc.delete',
+      ...at,
+      object: d.object,
+      reason: `'${d.ifname}' has ${qdiscText(l.qdisc!)} on the host; the design has no impairment there`,
+      inverse: prev ? { kind: 'qdisc.replace', ...at, qdisc: prev } : null,
+    });
+  }
+}
+
 /** Addresses and up for a freshly created interface (MTU, MAC, master and stp are set at creation). */
 function newIfaceTail(d: DesiredIface, emit: (phase: Phase, op: Operation) => void) {
+  if (d.qdisc)
+    emit('qdisc', {
+      kind: 'qdisc.replace',
+      netns: d.netns,
+      ifname: d.ifname,
+      qdisc: d.qdisc,
+      object: d.object,
+      reason: `new interface '${d.ifname}' should have ${qdiscText(d.qdisc)}`,
+      inverse: { kind: 'qdisc.delete', netns: d.netns, ifname: d.ifname },
+    });
   for (const a of d.addresses) emit('addr.add', addrAdd(d, a, `address ${a} on new interface '${d.ifname}'`));
   if (d.up) {
     emit('link.setUp', {
@@ -628,6 +906,10 @@ function labPaths(lab: Lab): Map<string, string> {
   const paths = new Map<string, string>();
   lab.nodes.forEach((n, i) => {
     if (n.kind !== 'host') paths.set(n.id, `nodes.${i}.name`);
+    if (n.kind === 'namespace')
+      (n.interfaces ?? []).forEach((x, k) => {
+        paths.set(`${n.id}/${x.name}`, `nodes.${i}.interfaces.${k}.name`);
+      });
   });
   lab.links.forEach((l, i) => {
     l.endpoints.forEach((_, e) => {
@@ -640,7 +922,7 @@ function labPaths(lab: Lab): Map<string, string> {
 // ---------------------------------------------------------------------------------------------------
 
 /** Short human text for progress and logs, e.g. "create veth red-eth0 ↔ blue-eth0". */
-export function describe(op: OpBody): string {
+export function describe(op: AnyOpBody): string {
   const inNs = (netns: NetnsRef) => (netns === null ? '' : ` in ${netns}`);
   switch (op.kind) {
     case 'netns.create':
@@ -679,5 +961,17 @@ export function describe(op: OpBody): string {
       return `add route ${routeText(op.route)}${inNs(op.netns)}`;
     case 'route.del':
       return `remove route ${routeText(op.route)}${inNs(op.netns)}`;
+    case 'qdisc.replace':
+      return `set ${qdiscText(op.qdisc)} on ${op.ifname}${inNs(op.netns)}`;
+    case 'qdisc.delete':
+      return `remove the impairment from ${op.ifname}${inNs(op.netns)}`;
+    case 'nat.apply':
+      return `${op.replace ? 'update' : 'create'} NAT table ${op.table} (masquerade ${op.sources.join(', ')})`;
+    case 'nat.delete':
+      return `delete NAT table ${op.table}`;
+    case 'iface.create':
+      return `create ${op.spec.kind} ${op.ifname}${inNs(op.netns)}`;
+    case 'sysctl.set':
+      return `set ${op.key}=${op.value}${op.netns === null ? ' on the host' : ` in ${op.netns}`}`;
   }
 }

@@ -2,16 +2,16 @@
  * Pure destroy planner: every object carrying this lab's exact marker is deleted, nothing else. An empty
  * or partial observation only ever yields fewer deletions, never "delete everything". No I/O.
  */
-import { observedNamespaces } from './plan';
-import type { ObservedState, Operation, Plan } from './types';
+import { observedNamespaces, planNatRemoval } from './plan';
+import type { CoreOperation, ObservedState, Operation, Plan } from './types';
 
 /**
  * Owned namespaces go first (one `netns.delete` removes every interface inside and the peers of its veths
  * in one go); then owned interfaces living in namespaces we do not own (root bridges, host-side veth ends),
  * veths before bridges, each veth pair once. Inverses are null: a destroy is not rolled back.
  */
-export function planDestroy(labName: string, observed: ObservedState): Plan {
-  const ops: Operation[] = [];
+export function planDestroy(labName: string, observed: ObservedState): Plan<CoreOperation> {
+  const ops: CoreOperation[] = [];
   const gone = new Set<string>();
   const key = (netns: string | null, ifname: string) => `${netns ?? ''}/${ifname}`;
   const all = observedNamespaces(observed);
@@ -53,4 +53,24 @@ export function planDestroy(labName: string, observed: ObservedState): Plan {
     });
   }
   return { ops, errors: [] };
+}
+
+/**
+ * Destroy's NAT part (feature ops, kept apart so planDestroy stays runnable by every driver): our nft
+ * table goes, and the root's ip_forward is restored when we had turned it on and no other Netloom NAT is
+ * left.
+ */
+export function planDestroyNat(labName: string, observed: ObservedState): Operation[] {
+  const ops: Operation[] = [];
+  for (const t of observed.nft ?? []) {
+    if (t.marker?.lab !== labName) continue;
+    planNatRemoval(
+      t,
+      observed,
+      (_phase, op) => ops.push({ ...op, inverse: null }),
+      `NAT table ${t.name} belongs to lab '${labName}', which is being destroyed`,
+    );
+  }
+  // Table first, then the sysctl (the order does not matter to the kernel; it reads better).
+  return ops.sort((a, b) => Number(a.kind === 'sysctl.set') - Number(b.kind === 'sysctl.set'));
 }

@@ -6,10 +6,13 @@
 import type { PlanOp, PlanResult, Route } from '../../shared';
 import { routeFamily } from './desired';
 import { markerToAlias } from './observe';
-import type { NetnsRef, OpBody, Operation, PlanError, VethEnd } from './types';
+import type { AnyOpBody, NetnsRef, Operation, PlanError, QdiscSpec, VethEnd } from './types';
 
 /** One command. `ip` commands can join a batch of their namespace; `exec` ones run on their own. */
-export type Cmd = { type: 'ip'; netns: NetnsRef; args: string[] } | { type: 'exec'; netns: NetnsRef; argv: string[] };
+export type Cmd =
+  | { type: 'ip'; netns: NetnsRef; args: string[] }
+  /** `stdin`: fed to the program (nft scripts); shown as a here-document in the script. */
+  | { type: 'exec'; netns: NetnsRef; argv: string[]; stdin?: string };
 
 /**
  * A run of commands in one namespace. `reads`/`writes` name the kernel objects it depends on / changes
@@ -64,7 +67,7 @@ function linkOpts(e: VethEnd): string[] {
   return [...(e.mtu !== undefined ? ['mtu', String(e.mtu)] : []), ...(e.mac !== undefined ? ['address', e.mac] : [])];
 }
 
-export function render(op: OpBody): Segment[] {
+export function render(op: AnyOpBody): Segment[] {
   const on = (netns: NetnsRef, ifname: string, ...cmds: Cmd[]): Segment[] => [seg(netns, cmds, [ifR(netns, ifname)])];
   switch (op.kind) {
     case 'netns.create':
@@ -213,6 +216,80 @@ export function render(op: OpBody): Segment[] {
         ),
       ];
     }
+    case 'qdisc.replace':
+    case 'qdisc.delete': {
+      const argv = qdiscArgv(op.netns, op.ifname, op.kind === 'qdisc.replace' ? op.qdisc : null);
+      return [seg(op.netns, [{ type: 'exec', netns: op.netns, argv }], [ifR(op.netns, op.ifname)])];
+    }
+    case 'nat.apply':
+    case 'nat.delete': {
+      // One nft transaction: applied atomically or not at all. Only our own table is named.
+      const stdin = op.kind === 'nat.apply' ? natScript(op) : `delete table ip ${op.table}\n`;
+      return [seg(null, [{ type: 'exec', netns: null, argv: ['nft', '-f', '-'], stdin }], [`nft:${op.table}`])];
+    }
+    case 'iface.create': {
+      const x = op.spec;
+      const mtu = op.mtu !== undefined ? ['mtu', String(op.mtu)] : [];
+      const add =
+        x.kind === 'vxlan'
+          ? ipIn(
+              op.netns,
+              'link',
+              'add',
+              'name',
+              op.ifname,
+              ...mtu,
+              'type',
+              'vxlan',
+              'id',
+              String(x.vni),
+              ...(x.remote !== undefined ? ['remote', x.remote] : []),
+              ...(x.group !== undefined ? ['group', x.group] : []),
+              ...(x.local !== undefined ? ['local', x.local] : []),
+              'dstport',
+              String(x.dstPort),
+              ...(x.dev !== undefined ? ['dev', x.dev] : []),
+            )
+          : x.kind === 'vlan'
+            ? ipIn(
+                op.netns,
+                'link',
+                'add',
+                'link',
+                x.parent,
+                'name',
+                op.ifname,
+                ...mtu,
+                'type',
+                'vlan',
+                'id',
+                String(x.vlanId),
+              )
+            : ipIn(op.netns, 'tuntap', 'add', 'dev', op.ifname, 'mode', 'tap');
+      const cmds = [
+        add,
+        ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'alias', markerToAlias(op.marker)),
+        ...(x.kind === 'tap' && op.mtu !== undefined ? [ipIn(op.netns, 'link', 'set', 'dev', op.ifname, ...mtu)] : []),
+        ...(op.master !== undefined ? [ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'master', op.master)] : []),
+      ];
+      const under = x.kind === 'vxlan' ? x.dev : x.kind === 'vlan' ? x.parent : undefined;
+      return [
+        seg(
+          op.netns,
+          cmds,
+          [ifR(op.netns, op.ifname)],
+          [
+            ...(op.master !== undefined ? [ifR(op.netns, op.master)] : []),
+            ...(under !== undefined ? [ifR(op.netns, under)] : []),
+          ],
+        ),
+      ];
+    }
+    case 'sysctl.set': {
+      const sysctl = ['sysctl', '-q', '-w', `${op.key}=${op.value}`];
+      const argv = op.netns === null ? sysctl : ['ip', 'netns', 'exec', op.netns, ...sysctl];
+      return [seg(op.netns, [{ type: 'exec', netns: op.netns, argv }], [`sysctl:${op.netns ?? ''}/${op.key}`])];
+    }
     case 'route.add':
     case 'route.del':
       return [
@@ -226,8 +303,43 @@ export function render(op: OpBody): Segment[] {
   }
 }
 
+/** `tc` argv of a root qdisc (`replace` is idempotent: it installs or changes in place). */
+export function qdiscArgv(netns: NetnsRef, ifname: string, q: QdiscSpec | null): string[] {
+  const head = ['tc', ...nsArgs(netns), 'qdisc', q === null ? 'del' : 'replace', 'dev', ifname, 'root'];
+  if (q === null) return head;
+  if (q.kind === 'tbf') {
+    const burst = q.burstBytes % 1024 === 0 ? `${q.burstBytes / 1024}kb` : `${q.burstBytes}b`;
+    return [...head, 'tbf', 'rate', `${q.rateKbit}kbit`, 'burst', burst, 'latency', `${q.latencyMs}ms`];
+  }
+  return [
+    ...head,
+    'netem',
+    ...(q.delayMs !== undefined ? ['delay', `${q.delayMs}ms`, ...(q.jitterMs ? [`${q.jitterMs}ms`] : [])] : []),
+    ...(q.lossPct !== undefined ? ['loss', `${q.lossPct}%`] : []),
+    ...(q.duplicatePct !== undefined ? ['duplicate', `${q.duplicatePct}%`] : []),
+    ...(q.corruptPct !== undefined ? ['corrupt', `${q.corruptPct}%`] : []),
+    ...(q.rateKbit !== undefined ? ['rate', `${q.rateKbit}kbit`] : []),
+  ];
+}
+
+/** The nft script of our NAT table: one postrouting chain, one masquerade rule carrying the marker. */
+export function natScript(op: { table: string; comment: string; sources: string[]; replace: boolean }): string {
+  const set = op.sources.length === 1 ? op.sources[0]! : `{ ${op.sources.join(', ')} }`;
+  return [
+    ...(op.replace ? [`delete table ip ${op.table}`] : []),
+    `table ip ${op.table} {`,
+    `  comment "${op.comment}"`,
+    '  chain postrouting {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    `    ip saddr ${set} ip daddr != ${set} masquerade comment "${op.comment}"`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
 /** Every command of an op as standalone argv, in order. */
-export function opArgvs(op: OpBody): string[][] {
+export function opArgvs(op: AnyOpBody): string[][] {
   return render(op).flatMap((s) => s.cmds.map(cmdArgv));
 }
 
@@ -237,13 +349,16 @@ export function shellQuote(a: string): string {
 }
 export const shellText = (argv: readonly string[]): string => argv.map(shellQuote).join(' ');
 
-const opNetns = (op: OpBody): NetnsRef => {
+const opNetns = (op: AnyOpBody): NetnsRef => {
   switch (op.kind) {
     case 'netns.create':
     case 'netns.delete':
       return null;
     case 'veth.create':
       return op.a.netns;
+    case 'nat.apply':
+    case 'nat.delete':
+      return null;
     default:
       return op.netns;
   }
@@ -286,7 +401,11 @@ export function script(labName: string, ops: readonly Operation[]): string {
   ];
   for (const op of ops) {
     lines.push(`# ${op.kind} (${op.object}): ${op.reason.replaceAll('\n', ' ')}`);
-    for (const a of opArgvs(op)) lines.push(shellText(a));
+    for (const c of render(op).flatMap((sg) => sg.cmds)) {
+      if (c.type === 'exec' && c.stdin !== undefined)
+        lines.push(`${shellText(c.argv)} <<'EOF'`, c.stdin.trimEnd(), 'EOF');
+      else lines.push(shellText(cmdArgv(c)));
+    }
   }
   return `${lines.join('\n')}\n`;
 }

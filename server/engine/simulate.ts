@@ -6,7 +6,7 @@
  */
 import { canonicalCidr, canonicalIp, routeFamily, routeMatches } from './desired';
 import { parseMarker } from './marker';
-import type { NetnsRef, ObservedLink, ObservedNetns, ObservedState, OpBody, VethEnd } from './types';
+import type { AnyOpBody, NetnsRef, ObservedLink, ObservedNetns, ObservedState, VethEnd } from './types';
 
 export function emptyObserved(): ObservedState {
   return {
@@ -32,11 +32,11 @@ function loopback(ifindex: number, alias: string | undefined): ObservedLink {
 
 export class SimError extends Error {}
 
-export function simulateAll(observed: ObservedState, ops: readonly OpBody[]): ObservedState {
+export function simulateAll(observed: ObservedState, ops: readonly AnyOpBody[]): ObservedState {
   return ops.reduce(simulate, observed);
 }
 
-export function simulate(observed: ObservedState, op: OpBody): ObservedState {
+export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState {
   const s: ObservedState = structuredClone(observed);
   const nsOf = (n: NetnsRef): ObservedNetns => {
     const ns = n === null ? s.root : s.namespaces[n];
@@ -194,6 +194,74 @@ export function simulate(observed: ObservedState, op: OpBody): ObservedState {
       l.addresses = l.addresses.filter((a) => a !== c);
       break;
     }
+    case 'qdisc.replace':
+      linkOf(op.netns, op.ifname).qdisc = { ...op.qdisc };
+      break;
+    case 'qdisc.delete': {
+      const l = linkOf(op.netns, op.ifname);
+      if (!l.qdisc) throw new SimError('Cannot delete qdisc with handle of zero');
+      delete l.qdisc;
+      break;
+    }
+    case 'iface.create': {
+      const x = op.spec;
+      if (op.master !== undefined && linkOf(op.netns, op.master).kind !== 'bridge') throw new SimError('not a bridge');
+      addLink(op.netns, {
+        netns: op.netns,
+        ifindex: nextIndex(),
+        ifname: op.ifname,
+        kind: x.kind === 'tap' ? 'tun' : x.kind,
+        alias: op.marker,
+        marker: parseMarker(op.marker),
+        adminUp: false,
+        operstate: 'DOWN',
+        mtu: op.mtu ?? (x.kind === 'vxlan' ? 1450 : 1500),
+        mac: `02:00:00:00:02:${nextIndex().toString(16).padStart(2, '0')}`,
+        ...(op.master !== undefined && { master: op.master }),
+        addresses: [],
+        ...(x.kind === 'tap' && { tunType: 'tap' }),
+        ...(x.kind === 'vxlan' && {
+          vxlan: {
+            vni: x.vni,
+            ...(x.remote !== undefined && { remote: x.remote }),
+            ...(x.group !== undefined && { group: x.group }),
+            ...(x.local !== undefined && { local: x.local }),
+            port: x.dstPort,
+          },
+        }),
+      });
+      break;
+    }
+    case 'nat.apply': {
+      const tables = s.nft ?? [];
+      const i = tables.findIndex((t) => t.name === op.table);
+      if (i >= 0 && !op.replace) throw new SimError(`File exists: table ${op.table}`);
+      if (i < 0 && op.replace) throw new SimError(`No such file or directory: table ${op.table}`);
+      const m = /^([^ ]+) ipfwd=([01])$/.exec(op.comment);
+      const rest = tables.filter((t) => t.name !== op.table);
+      s.nft = [
+        ...rest,
+        {
+          family: 'ip',
+          name: op.table,
+          marker: parseMarker(m?.[1]),
+          ...(m && { ipForwardWas: m[2] === '1' ? (1 as const) : (0 as const) }),
+          sources: [...op.sources].sort(),
+        },
+      ];
+      break;
+    }
+    case 'nat.delete': {
+      if (!s.nft?.some((t) => t.name === op.table)) throw new SimError(`No such file or directory: ${op.table}`);
+      s.nft = s.nft.filter((t) => t.name !== op.table);
+      break;
+    }
+    case 'sysctl.set': {
+      const ns = nsOf(op.netns);
+      if (op.key === 'net.ipv4.ip_forward') ns.ipv4Forward = op.value === '1';
+      else ns.sysctls = { ...ns.sysctls, [op.key]: op.value };
+      break;
+    }
     case 'route.add': {
       const ns = nsOf(op.netns);
       const r = op.route;
@@ -245,6 +313,7 @@ export function normalize(s: ObservedState): unknown {
     routes: n.routes.map((r) => JSON.stringify(r)).sort(),
   });
   return {
+    nft: [...(s.nft ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1)),
     root: ns(s.root),
     namespaces: Object.fromEntries(
       Object.keys(s.namespaces)

@@ -11,7 +11,20 @@ import {
   type ObjectState,
   type ObjectStatus,
 } from '../../shared';
-import { canonicalCidr, type DesiredIface, desiredState, isLinkLocal, isManagedRoute, routeMatches } from './desired';
+import {
+  canonicalCidr,
+  type DesiredIface,
+  desiredState,
+  isLinkLocal,
+  isManagedQdisc,
+  isManagedRoute,
+  kernelKind,
+  natTableName,
+  qdiscMatches,
+  qdiscText,
+  routeMatches,
+  specMatches,
+} from './desired';
 import type { Marker, NetnsRef, ObservedLink, ObservedNetns, ObservedState } from './types';
 
 export interface Revisions {
@@ -44,7 +57,33 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
 
   for (const node of lab.nodes) {
     if (node.kind === 'host') {
-      objects[node.id] = { id: node.id, state: 'ready', conditions: [READY] };
+      const conditions: Condition[] = [];
+      const want = desired.nat;
+      const have = observed.nft?.find((t) => t.name === natTableName(lab.name));
+      if (want && observed.nft !== undefined) {
+        if (have && have.marker?.lab !== lab.name) {
+          objects[node.id] = conflict(node.id, `nftables table ip ${have.name}`, have.marker, lab.name);
+          continue;
+        }
+        if (!have) {
+          if (applied)
+            conditions.push(drift('NatMissing', `NAT table ${want.table} is not on the host; re-apply to repair`));
+        } else if (JSON.stringify(have.sources) !== JSON.stringify(want.sources))
+          conditions.push(
+            drift(
+              'NatDiffers',
+              `NAT masquerades ${have.sources.join(', ')}; the design says ${want.sources.join(', ')}`,
+            ),
+          );
+        if (observed.root.ipv4Forward === false && (have || applied))
+          conditions.push(drift('IpForwardOff', 'IPv4 forwarding on the host is off, so NAT cannot forward'));
+      } else if (!want && have?.marker?.lab === lab.name)
+        conditions.push(drift('NatUnexpected', `NAT table ${have.name} is on the host but not in the design`));
+      if (want && !have && !applied && observed.nft !== undefined) {
+        objects[node.id] = { id: node.id, state: 'absent', conditions: [] };
+        continue;
+      }
+      objects[node.id] = finish(node.id, conditions);
       continue;
     }
     if (node.kind === 'namespace') {
@@ -63,6 +102,11 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
         conditions.push(
           drift('ForwardingDiffers', `IP forwarding in '${d.name}' should be ${d.forwarding ? 'on' : 'off'}`),
         );
+      for (const [k, v] of Object.entries(d.sysctls))
+        if (o.sysctls !== undefined && o.sysctls[k] !== v)
+          conditions.push(
+            drift('SysctlDiffers', `${k} in '${d.name}' is ${o.sysctls[k] ?? 'unknown'}; the design says ${v}`),
+          );
       const routes = o.routes.filter(isManagedRoute);
       const used = new Set<unknown>();
       for (const r of d.routes) {
@@ -105,6 +149,9 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
     objects[v.linkId] = { id: v.linkId, state, conditions: state === 'ready' ? [READY] : conditions };
   }
 
+  // Interfaces attached to namespace nodes: reported under `<node>/<ifname>`.
+  for (const d of desired.ifaces) if (d.spec) objects[d.object] = ifaceStatus(d);
+
   return { lab: lab.name, observedRevision: revisions.observed, appliedRevision: revisions.applied, at, objects };
 
   /**
@@ -125,15 +172,24 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
   }
 
   function ifaceStatus(d: DesiredIface): ObjectStatus {
-    const what = `${d.kind === 'bridge' ? 'bridge' : 'veth end'} '${d.ifname}' in ${where(d.netns)}`;
+    const what = `${d.kind === 'bridge' ? 'bridge' : d.kind === 'veth' ? 'veth end' : `${d.kind} interface`} '${d.ifname}' in ${where(d.netns)}`;
     const ns = nsOf(d.netns);
     const l = ns?.links.find((x) => x.ifname === d.ifname);
-    if (!ns || !l) return missing(d.object, d.kind === 'bridge' ? 'BridgeMissing' : 'VethMissing', what);
+    if (!ns || !l)
+      return missing(
+        d.object,
+        d.kind === 'bridge' ? 'BridgeMissing' : d.kind === 'veth' ? 'VethMissing' : 'InterfaceMissing',
+        what,
+      );
     const details = linkDetails(l);
     if (!ours(l.marker, d.object))
       return { ...stranger(d.object, `interface '${d.ifname}' in ${where(d.netns)}`, l.marker), ...details };
     const c: Condition[] = [];
-    if (l.kind !== d.kind) c.push(drift('KindDiffers', `'${d.ifname}' is a ${l.kind}, not a ${d.kind}`));
+    if (l.kind !== kernelKind(d)) c.push(drift('KindDiffers', `'${d.ifname}' is a ${l.kind}, not a ${d.kind}`));
+    else if (!specMatches(d.spec, l))
+      c.push(
+        drift('TunnelDiffers', `'${d.ifname}' does not have the designed ${d.kind} parameters; re-apply recreates it`),
+      );
     const have = new Set(l.addresses.map(canonicalCidr));
     for (const a of d.addresses) {
       if (!have.has(a) && !isLinkLocal(a))
@@ -159,6 +215,17 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
             : `'${d.ifname}' should not be a bridge port`,
         ),
       );
+    if (d.kind === 'veth') {
+      if (d.qdisc && !qdiscMatches(d.qdisc, l.qdisc))
+        c.push(
+          drift(
+            l.qdisc ? 'ImpairmentDiffers' : 'ImpairmentMissing',
+            `'${d.ifname}' should have ${qdiscText(d.qdisc)}${l.qdisc ? `; it has ${qdiscText(l.qdisc)}` : ''}`,
+          ),
+        );
+      if (!d.qdisc && isManagedQdisc(l.qdisc))
+        c.push(drift('ImpairmentUnexpected', `'${d.ifname}' has ${qdiscText(l.qdisc!)}, which is not in the design`));
+    }
     if (d.up && !l.adminUp) c.push(drift('AdminDown', `'${d.ifname}' is down; the design has it up`));
     if (!d.up && l.adminUp) c.push(drift('AdminUp', `'${d.ifname}' is up; the design has it down`));
     return { ...details, ...finish(d.object, c) };

@@ -37,7 +37,41 @@ export interface ObservedLink {
   group?: number;
   /** Bridges only. */
   stp?: boolean;
+  /**
+   * Root qdisc, only when it is not the kernel's default (noqueue, fq_codel, …): `tbf`/`netem` with their
+   * parameters (read with `tc -j qdisc show`), any other kind with its kind alone.
+   */
+  qdisc?: ObservedQdisc;
+  /** VXLAN devices: their tunnel parameters. */
+  vxlan?: { vni: number; remote?: string; group?: string; local?: string; port?: number };
+  /** `tun` devices: `tap` or `tun`. */
+  tunType?: string;
 }
+
+/** What `iface.create` makes: a node-attached interface (vxlan, tap, 802.1Q vlan). */
+export type AttachedSpec =
+  | { kind: 'vxlan'; vni: number; remote?: string; group?: string; local?: string; dstPort: number; dev?: string }
+  | { kind: 'tap' }
+  | { kind: 'vlan'; parent: string; vlanId: number }
+  /** `parent` is an interface of the root namespace; the macvlan is created there and moved in. */
+  | { kind: 'macvlan'; parent: string; mode: 'bridge' };
+
+/** A root qdisc Netloom installs for an endpoint's impairment. */
+export type QdiscSpec =
+  | { kind: 'tbf'; rateKbit: number; burstBytes: number; latencyMs: number }
+  | {
+      kind: 'netem';
+      delayMs?: number;
+      jitterMs?: number;
+      lossPct?: number;
+      duplicatePct?: number;
+      corruptPct?: number;
+      rateKbit?: number;
+    };
+
+/** A root qdisc as observed: any kind; parameters of `tbf`/`netem` when they could be read. */
+export type ObservedQdisc = { kind: string } & Partial<Omit<Extract<QdiscSpec, { kind: 'tbf' }>, 'kind'>> &
+  Partial<Omit<Extract<QdiscSpec, { kind: 'netem' }>, 'kind'>>;
 
 export interface ObservedRoute {
   family: 4 | 6;
@@ -56,6 +90,10 @@ export interface ObservedNetns {
   marker: Marker | null;
   /** net.ipv4.ip_forward (and net.ipv6.conf.all.forwarding) both on. */
   forwarding?: boolean;
+  /** net.ipv4.ip_forward alone (what host NAT needs). */
+  ipv4Forward?: boolean;
+  /** Other sysctls Netloom manages, by key (e.g. `net.ipv4.conf.all.rp_filter`), when read. */
+  sysctls?: Record<string, string>;
   links: ObservedLink[];
   routes: ObservedRoute[];
 }
@@ -64,6 +102,22 @@ export interface ObservedState {
   root: ObservedNetns;
   /** Named namespaces (those under /run/netns), by name. */
   namespaces: Record<string, ObservedNetns>;
+  /**
+   * nftables tables of the root namespace whose name starts with `netloom_` (ours are recognized by the
+   * marker in their rule's comment, never by the name alone). Absent when nft could not be read.
+   */
+  nft?: ObservedNftTable[];
+}
+
+export interface ObservedNftTable {
+  family: string;
+  name: string;
+  /** From the masquerade rule's comment `netloom:<lab>:<object> ipfwd=<0|1>`. */
+  marker: Marker | null;
+  /** net.ipv4.ip_forward before this NAT turned it on (restored when the NAT goes). */
+  ipForwardWas?: 0 | 1;
+  /** Source networks of the masquerade rule (canonical, sorted). */
+  sources: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -101,15 +155,61 @@ export type OpBody =
   | { kind: 'route.add'; netns: NetnsRef; route: Route }
   | { kind: 'route.del'; netns: NetnsRef; route: Route };
 
-export type OpKind = OpBody['kind'];
+/**
+ * Operations added with network features (issue #6). Kept apart from OpBody so drivers written against the
+ * original set keep compiling; the engine runs plans containing these with a driver that declares
+ * `featureOps` (IpBatchDriver does).
+ */
+export type FeatureOpBody =
+  /** `tc qdisc replace dev X root …`: installs or changes the root qdisc in place (the link is kept). */
+  | { kind: 'qdisc.replace'; netns: NetnsRef; ifname: string; qdisc: QdiscSpec }
+  /** `tc qdisc del dev X root`: back to the kernel's default qdisc. */
+  | { kind: 'qdisc.delete'; netns: NetnsRef; ifname: string }
+  /**
+   * `nft -f -` creating (or, with `replace`, atomically recreating) our table in the root namespace: one
+   * postrouting masquerade rule carrying `comment` (the marker and the ip_forward value to restore).
+   */
+  | { kind: 'nat.apply'; table: string; comment: string; sources: string[]; replace: boolean }
+  /** `nft -f -` deleting our table (only ever planned for a table whose rule carries this lab's marker). */
+  | { kind: 'nat.delete'; table: string }
+  /** Creates a node-attached interface (vxlan, tap, vlan), marks it and (optionally) enslaves it. */
+  | {
+      kind: 'iface.create';
+      netns: NetnsRef;
+      ifname: string;
+      marker: string;
+      spec: AttachedSpec;
+      master?: string;
+      mtu?: number;
+    }
+  /** `sysctl -w key=value` in a namespace (root: null); the inverse carries the observed previous value. */
+  | { kind: 'sysctl.set'; netns: NetnsRef; key: string; value: string };
 
-export type Operation = OpBody & {
+export type AnyOpBody = OpBody | FeatureOpBody;
+
+export type OpKind = AnyOpBody['kind'];
+
+const FEATURE_KINDS: ReadonlySet<string> = new Set<FeatureOpBody['kind']>([
+  'qdisc.replace',
+  'qdisc.delete',
+  'nat.apply',
+  'nat.delete',
+  'sysctl.set',
+  'iface.create',
+]);
+export const isFeatureOp = (op: AnyOpBody): op is FeatureOpBody => FEATURE_KINDS.has(op.kind);
+
+export interface OpMeta {
   /** Lab object id (node id, link id, or endpoint key `${linkId}#0|#1`). */
   object: string;
   reason: string;
   /** What undoes it; null when nothing needs undoing (e.g. a delete during destroy is not rolled back). */
-  inverse: OpBody | null;
-};
+  inverse: AnyOpBody | null;
+}
+
+export type Operation = AnyOpBody & OpMeta;
+/** An operation of the original set only (what planDestroy produces; any Driver runs these). */
+export type CoreOperation = OpBody & OpMeta;
 
 /** A plan-time error: nothing may run. */
 export interface PlanError {
@@ -120,7 +220,7 @@ export interface PlanError {
   object?: string;
 }
 
-export interface Plan {
-  ops: Operation[];
+export interface Plan<O extends Operation = Operation> {
+  ops: O[];
   errors: PlanError[];
 }

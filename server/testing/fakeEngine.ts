@@ -59,6 +59,9 @@ export class FakeEngine implements Engine {
     return this.applied.has(lab);
   }
 
+  driverName(): string {
+    return 'fake';
+  }
   capabilities(): Record<string, boolean> {
     return { netns: true, veth: true, bridge: true, netem: false };
   }
