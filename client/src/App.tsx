@@ -4,6 +4,7 @@ import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { ActionsProvider, createActions } from './actions';
 import { type ApiClient, createApiClient } from './api/client';
 import Canvas from './canvas/Canvas';
+import { DiscoveryMount } from './discovery/Mount';
 import { ProgressBar, ResultBanner } from './panels/Activity';
 import { Inspector } from './panels/Inspector';
 import { Legend } from './panels/Legend';
@@ -141,6 +142,7 @@ function Shell({ store }: { store: EditorStore }) {
           <Toast />
           <ContextMenu />
           <PingPrompt />
+          <DiscoveryMount />
           {dialog && (
             <Suspense fallback={null}>
               <OpenDialog />

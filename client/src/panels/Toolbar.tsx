@@ -2,6 +2,7 @@
 import { useReactFlow } from '@xyflow/react';
 import { useRef, useState } from 'react';
 import { useActions } from '../actions';
+import { DiscoveryButtons } from '../discovery/Mount';
 import { useEditor, useEditorStore, useHistory } from '../store/context';
 import {
   selectApplyBlocker,
@@ -282,6 +283,8 @@ export function Toolbar() {
           <span>Auto-layout</span>
         </button>
       </div>
+
+      <DiscoveryButtons />
 
       <div className="nl-spacer" />
 
