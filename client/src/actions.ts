@@ -10,7 +10,7 @@ import { validate } from '../../shared/validate';
 import { type ApiClient, ApiError } from './api/client';
 import { StatusSocket } from './api/statusSocket';
 import type { EditorStore } from './store/editorStore';
-import { problemsOf, selectDirty } from './store/selectors';
+import { netemUseOf, problemsOf, selectDirty } from './store/selectors';
 
 export type Actions = ReturnType<typeof createActions>;
 
@@ -96,6 +96,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
       try {
         const info = await api.info();
         st().setMode(info.mode);
+        st().setCapabilities(info.capabilities);
         const wanted = decodeURIComponent(location.hash.slice(1));
         const { labs } = await api.listLabs();
         const pick =
@@ -164,6 +165,11 @@ export function createActions(store: EditorStore, api: ApiClient) {
         st().notify('Apply refused: fix the problems first', 'error');
         return;
       }
+      const netem = st().capabilities?.netem === false ? netemUseOf(st().lab) : null;
+      if (netem) {
+        st().notify(`Apply refused: ${netem} needs netem, which this kernel does not have`, 'error');
+        return;
+      }
       if (!(await actions.saveIfDirty())) return;
       try {
         const { operationId } = await api.apply(st().lab.name, st().revision ?? undefined);
@@ -172,6 +178,13 @@ export function createActions(store: EditorStore, api: ApiClient) {
       } catch (e) {
         fail(e, 'Apply refused');
       }
+    },
+    /** Teaching fault: sets a link down (or back up) on both ends and applies at once (only the setUp runs). */
+    async toggleLinkUp(linkId: string) {
+      const up = st().toggleLinkUp(linkId);
+      if (up === null) return;
+      st().closeMenu();
+      await actions.apply();
     },
     async destroy() {
       try {
@@ -261,6 +274,10 @@ export function createActions(store: EditorStore, api: ApiClient) {
 
 const ActionsCtx = createContext<Actions | null>(null);
 export const ActionsProvider = ActionsCtx.Provider;
+/** The actions when an `<ActionsProvider>` is above (null in isolated component tests). */
+export function useMaybeActions(): Actions | null {
+  return useContext(ActionsCtx);
+}
 export function useActions(): Actions {
   const a = useContext(ActionsCtx);
   if (!a) throw new Error('useActions outside <ActionsProvider>');

@@ -1,6 +1,7 @@
 /**
  * Custom veth edge: a floating straight line between node borders, both interface names + addresses near
- * their ends (click one to edit that endpoint) and the live rx/tx rate in the middle. Memoized; reads only
+ * their ends (click one to edit that endpoint) and the live rx/tx rate in the middle; egress impairment
+ * badges near the end they apply to; a link set down is dashed grey with a "down" badge. Memoized; reads only
  * the two nodes it joins.
  */
 import { EdgeLabelRenderer, type EdgeProps, type InternalNode, useInternalNode } from '@xyflow/react';
@@ -31,6 +32,22 @@ export function formatRate(bps: number): string {
   if (bits < 1e6) return `${(bits / 1e3).toFixed(1)} kb/s`;
   if (bits < 1e9) return `${(bits / 1e6).toFixed(1)} Mb/s`;
   return `${(bits / 1e9).toFixed(2)} Gb/s`;
+}
+
+/** Impairment text with the rate's stopwatch drawn as an icon (no emoji font needed). */
+export function ImpairmentText({ text }: { text: string }) {
+  const [before, after] = text.split('⏱ ');
+  if (after === undefined) return <>{text}</>;
+  return (
+    <>
+      {before}
+      <svg className="nl-stopwatch" viewBox="0 0 16 16" width="11" height="11" aria-label="rate limit" role="img">
+        <circle cx="8" cy="9" r="5.5" fill="none" stroke="currentColor" strokeWidth="1.6" />
+        <path d="M8 9 L10.5 6.5 M6.5 1.8 H9.5" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
+      </svg>{' '}
+      {after}
+    </>
+  );
 }
 
 function EndLabel({
@@ -104,7 +121,14 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
   const l0 = { x: a0.x - nx * flip, y: a0.y - ny * flip };
   const l1 = { x: a1.x + nx * flip, y: a1.y + ny * flip };
   const mid = at(0.5);
+  // Impairment badges sit beside their end, across the line from its label (clear of the middle pill).
+  const off = Math.abs(uy) * 58 + Math.abs(ux) * 17;
+  const imp = [
+    { x: a0.x - uy * off * flip, y: a0.y + ux * off * flip },
+    { x: a1.x + uy * off * flip, y: a1.y - ux * off * flip },
+  ] as const;
   const state = data.error ? 'invalid' : data.state;
+  const down = data.down === true;
   // Rates only when something flows: a row of "0 b/s" pills is noise on a projector.
   const rate = data.rate && data.rate.rxBps + data.rate.txBps > 0 ? data.rate : null;
   return (
@@ -112,17 +136,42 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
       <g
         data-testid={`edge.${id}`}
         data-state={data.state}
+        data-down={down ? 'true' : 'false'}
         {...(data.path ? { 'data-path': 'true' } : {})}
-        className={`nl-edge state-${state}${selected ? ' is-selected' : ''}${data.path ? ' on-path' : ''}`}
+        className={`nl-edge state-${state}${selected ? ' is-selected' : ''}${data.path ? ' on-path' : ''}${down ? ' is-down' : ''}`}
       >
         <path d={d} className="nl-edge-halo" />
         <path d={d} className="react-flow__edge-path nl-edge-path" />
-        {data.state === 'ready' && rate && <path d={d} className="nl-edge-flow" />}
+        {data.state === 'ready' && rate && !down && <path d={d} className="nl-edge-flow" />}
         <path d={d} className="react-flow__edge-interaction" fill="none" strokeOpacity={0} strokeWidth={18} />
       </g>
       <EdgeLabelRenderer>
         <EndLabel end={data.ends[0]} x={l0.x} y={l0.y} edgeId={id} compact={compact} />
         <EndLabel end={data.ends[1]} x={l1.x} y={l1.y} edgeId={id} compact={compact} />
+        {data.ends.map((e, i) =>
+          e.impairment ? (
+            <div
+              key={e.key}
+              className="nl-edge-badge impairment nodrag nopan"
+              style={{ transform: `translate(-50%, -50%) translate(${imp[i]!.x}px, ${imp[i]!.y}px)` }}
+              data-testid={`edge.${id}.impairment`}
+              data-end={i}
+              title={`Egress impairment of ${e.ifname}: ${e.impairment}`}
+            >
+              <ImpairmentText text={e.impairment} />
+            </div>
+          ) : null,
+        )}
+        {down && (
+          <div
+            className="nl-edge-badge down nodrag nopan"
+            style={{ transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y}px)` }}
+            data-testid={`edge.${id}.down`}
+            title="Administratively down (a fault for teaching): nothing passes"
+          >
+            down
+          </div>
+        )}
         {data.failure && (
           <div
             className="nl-edge-failure nodrag nopan"
@@ -137,7 +186,7 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
           <div
             className="nl-tool-note edge nodrag nopan"
             style={{
-              transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y + (rate || data.error || data.message ? 26 : 0)}px)`,
+              transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y + (rate || data.error || data.message ? 26 : 0) + (down ? 26 : 0)}px)`,
             }}
             data-testid={`edge.${id}.note`}
           >
@@ -147,7 +196,7 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
         {(rate || data.error || data.message) && (
           <div
             className={`nl-edge-mid nodrag nopan${data.error ? ' has-error' : ''}`}
-            style={{ transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y}px)` }}
+            style={{ transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y + (down ? 26 : 0)}px)` }}
             data-testid={`edge.${id}.rate`}
             title={data.error ?? data.message}
           >

@@ -7,6 +7,7 @@ import type { Issue } from '../../../shared/errors';
 import type { Lab, LabNode } from '../../../shared/lab';
 import type { Layout } from '../../../shared/layout';
 import type { ObjectState, ObjectStatus } from '../../../shared/status';
+import { impairmentLabel } from './impairment';
 
 export type ViewState = ObjectState;
 
@@ -51,10 +52,14 @@ export interface EndView {
   up: boolean;
   error?: string;
   selected: boolean;
+  /** Badge text of this end's egress impairment ("⏱ 1 Mbit/s · delay 50 ms"). */
+  impairment?: string;
 }
 
 export interface EdgeView extends Record<string, unknown> {
   state: ViewState;
+  /** An end is administratively down (a teaching fault): the link carries nothing. */
+  down?: boolean;
   ends: [EndView, EndView];
   rate: { rxBps: number; txBps: number } | null;
   error?: string;
@@ -123,6 +128,7 @@ export function toFlow(
     const ends = l.endpoints.map((e, i) => {
       const key = `${l.id}#${i}`;
       const st = status[key];
+      const impairment = impairmentLabel(e.impairment);
       const view: EndView = {
         key,
         ifname: e.ifname,
@@ -132,6 +138,7 @@ export function toFlow(
         selected: selection.endpoint === key,
         ...(st?.operstate ? { operstate: st.operstate } : {}),
         ...(issues.get(key) ? { error: firstOf(issues.get(key), 'error') } : {}),
+        ...(impairment ? { impairment } : {}),
       };
       const list = ifaces.get(e.node) ?? [];
       list.push({
@@ -158,6 +165,7 @@ export function toFlow(
       selected: selLinks.has(l.id) || (selection.endpoint?.startsWith(`${l.id}#`) ?? false),
       data: {
         state: stateOf(st),
+        ...(l.endpoints.every((e) => e.up) ? {} : { down: true }),
         ends,
         rate: rates,
         ...(error ? { error } : {}),
@@ -260,6 +268,7 @@ function sameEnd(a: EndView, b: EndView): boolean {
     a.operstate === b.operstate &&
     a.error === b.error &&
     a.selected === b.selected &&
+    a.impairment === b.impairment &&
     a.addresses.join() === b.addresses.join()
   );
 }
@@ -267,6 +276,7 @@ function sameEnd(a: EndView, b: EndView): boolean {
 export function sameEdgeView(a: EdgeView, b: EdgeView): boolean {
   return (
     a.state === b.state &&
+    a.down === b.down &&
     a.error === b.error &&
     a.message === b.message &&
     a.failure === b.failure &&

@@ -6,12 +6,14 @@ import { useShallow } from 'zustand/react/shallow';
 import type { Issue } from '../../../shared/errors';
 import { Cidr, type Endpoint, IfName, type LabNode, Mac, Mtu, NetnsName, type Route } from '../../../shared/lab';
 import type { ObjectStatus } from '../../../shared/status';
+import { useMaybeActions } from '../actions';
 import { suggestRoutes } from '../addressing';
 import { KindIcon } from '../canvas/icons';
 import { formatRate } from '../canvas/VethEdge';
 import { useEditor, useEditorStore } from '../store/context';
 import {
   problemsOf,
+  selectBusy,
   selectIssuesOf,
   selectLink,
   selectNode,
@@ -19,6 +21,7 @@ import {
   selectStatusOf,
 } from '../store/selectors';
 import { fieldError, splitList, TextField, Toggle } from './fields';
+import { HostNat, ImpairmentSection, NamespaceSysctls, RoutesTable } from './network';
 
 /** Issues of an object whose path ends in `field` (after the object's own prefix). */
 function issuesFor(issues: Issue[] | undefined, field: string): string[] {
@@ -73,34 +76,6 @@ function StatusDetails({ st }: { st: ObjectStatus | undefined }) {
   );
 }
 
-function parseRoutes(text: string): Route[] {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [to, ...rest] = line.split(/\s+/);
-      const r: Route = { to: to ?? '' } as Route;
-      for (let i = 0; i < rest.length; i += 2) {
-        const k = rest[i];
-        const v = rest[i + 1];
-        if (k === 'via' && v) r.via = v;
-        else if (k === 'dev' && v) r.dev = v;
-        else if (k === 'metric' && v) r.metric = Number(v);
-      }
-      return r;
-    });
-}
-
-const routesText = (routes: Route[]) =>
-  routes
-    .map((r) =>
-      [r.to, r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`, r.metric !== undefined && `metric ${r.metric}`]
-        .filter(Boolean)
-        .join(' '),
-    )
-    .join('\n');
-
 function NodeForm({ node }: { node: LabNode }) {
   const store = useEditorStore();
   const issues = useEditor(selectIssuesOf(node.id));
@@ -112,7 +87,7 @@ function NodeForm({ node }: { node: LabNode }) {
   );
   const update = (patch: Partial<LabNode>) => store.getState().updateNode(node.id, patch);
   const general = (issues ?? []).filter(
-    (i) => !['name', 'routes', 'addresses', 'mtu', 'namespace', 'description'].some((f) => i.path.includes(f)),
+    (i) => !['name', 'routes', 'addresses', 'mtu', 'namespace', 'description', 'nat'].some((f) => i.path.includes(f)),
   );
   return (
     <>
@@ -165,15 +140,8 @@ function NodeForm({ node }: { node: LabNode }) {
               )
             }
           />
-          <TextField
-            label="Routes (one per line: 10.0.2.0/24 via 10.0.1.1)"
-            value={routesText(node.routes)}
-            testid="inspector.routes"
-            mono
-            multiline
-            errors={issuesFor(issues, 'routes')}
-            onCommit={(t) => update({ routes: parseRoutes(t) })}
-          />
+          <NamespaceSysctls node={node} />
+          <RoutesTable node={node} issues={issues} />
         </>
       )}
       {node.kind === 'bridge' && (
@@ -236,10 +204,13 @@ function NodeForm({ node }: { node: LabNode }) {
         </>
       )}
       {node.kind === 'host' && (
-        <p className="nl-muted">
-          The host's own network stack. Links to it put one end of a veth in the root namespace, where your shell can
-          see it.
-        </p>
+        <>
+          <p className="nl-muted">
+            The host's own network stack. Links to it put one end of a veth in the root namespace, where your shell can
+            see it.
+          </p>
+          <HostNat node={node} issues={issues} />
+        </>
       )}
       <TextField
         label="Notes"
@@ -394,6 +365,7 @@ function EndpointForm({ linkId, end, e }: { linkId: string; end: 0 | 1; e: Endpo
         onChange={(up) => update({ up })}
         hint={e.up ? undefined : 'Down: a fault to find for students.'}
       />
+      <ImpairmentSection linkId={linkId} end={end} e={e} issues={issues} />
       <button
         type="button"
         className="nl-btn small"
@@ -403,6 +375,28 @@ function EndpointForm({ linkId, end, e }: { linkId: string; end: 0 | 1; e: Endpo
         ◉ Capture on <span className="mono">{e.ifname}</span>
       </button>
     </fieldset>
+  );
+}
+
+/** Teaching fault: set the link down (both ends) or back up, and apply at once. */
+function LinkUpToggle({ linkId, down }: { linkId: string; down: boolean }) {
+  const actions = useMaybeActions();
+  const store = useEditorStore();
+  const busy = useEditor(selectBusy);
+  return (
+    <div className="nl-row">
+      <button
+        type="button"
+        className={`nl-btn small${down ? ' primary' : ''}`}
+        data-testid="inspector.link-toggle"
+        data-down={down ? 'true' : 'false'}
+        disabled={busy}
+        title="Sets both ends administratively down/up and applies right away"
+        onClick={() => (actions ? void actions.toggleLinkUp(linkId) : store.getState().toggleLinkUp(linkId))}
+      >
+        {down ? '▲ Set link up' : '▼ Set link down'} (applies now)
+      </button>
+    </div>
   );
 }
 
@@ -430,6 +424,7 @@ function LinkForm({ linkId, only }: { linkId: string; only?: 0 | 1 }) {
           {i.message}
         </div>
       ))}
+      <LinkUpToggle linkId={linkId} down={!link.endpoints.every((e) => e.up)} />
       {(only === undefined || only === 0) && <EndpointForm linkId={linkId} end={0} e={link.endpoints[0]} />}
       {(only === undefined || only === 1) && <EndpointForm linkId={linkId} end={1} e={link.endpoints[1]} />}
       {only !== undefined && (

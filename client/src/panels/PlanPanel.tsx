@@ -46,6 +46,8 @@ export default function PlanPanel() {
       )}
       {r &&
         view === 'ops' &&
+        // A refused plan has no operations either: its errors say why, not "nothing to do".
+        !(r.errors.length > 0 && r.operations.length === 0) &&
         (r.operations.length === 0 ? (
           <div className="nl-empty" data-testid="plan.nothing">
             <span className="nl-ok-mark">✓</span> Nothing to do: the host already matches the lab.

@@ -24,6 +24,7 @@ interface TextFieldProps {
   multiline?: boolean;
   rows?: number;
   mono?: boolean;
+  disabled?: boolean;
 }
 
 export function TextField(p: TextFieldProps) {
@@ -39,6 +40,7 @@ export function TextField(p: TextFieldProps) {
     id,
     value: draft,
     placeholder: p.placeholder,
+    disabled: p.disabled,
     'data-testid': p.testid,
     'aria-invalid': errs.length > 0,
     className: `nl-input${p.mono ? ' mono' : ''}${errs.length ? ' invalid' : ''}`,

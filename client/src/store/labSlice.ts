@@ -3,7 +3,7 @@
  * duplicate, paste). Each verb is ONE `set`, so one undo entry per user action. No I/O here.
  */
 import type { StateCreator } from 'zustand';
-import type { Endpoint, Lab, LabNode, NodeKind, VethLink } from '../../../shared/lab';
+import type { Endpoint, Impairment, Lab, LabNode, NodeKind, Route, VethLink } from '../../../shared/lab';
 import type { Layout, Position } from '../../../shared/layout';
 import { nextId, proposeIfname, proposeLink, proposeNode, usedIds } from '../addressing';
 import type { EditorState } from './editorStore';
@@ -34,6 +34,16 @@ export interface LabSlice {
   updateNode(id: string, patch: Partial<LabNode>): void;
   updateLink(id: string, patch: Partial<Pick<VethLink, 'description'>>): void;
   updateEndpoint(linkId: string, end: 0 | 1, patch: Partial<Endpoint>): void;
+  /**
+   * Merges `patch` into the egress impairment of one end (a field set to undefined is cleared; null clears
+   * them all). An impairment left with no field is removed. One history entry.
+   */
+  setImpairment(linkId: string, end: 0 | 1, patch: Partial<Impairment> | null): void;
+  /** Sets both ends of a link down (when both are up) or up (otherwise); returns the new state. One entry. */
+  toggleLinkUp(linkId: string): boolean | null;
+  addRoute(nodeId: string, route: Route): void;
+  updateRoute(nodeId: string, index: number, route: Route): void;
+  removeRoute(nodeId: string, index: number): void;
   removeSelection(): void;
   removeObjects(ids: string[]): void;
   /** Positions during a drag: call beginDrag first so the whole drag is one history entry. */
@@ -58,6 +68,13 @@ function clipOf(lab: Lab, layout: Layout, nodeIds: Set<string>, linkIds: Set<str
 export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set, get, api) => {
   let dragSnapshot: { lab: Lab; layout: Layout } | null = null;
   const temporal = () => (api as unknown as { temporal: import('./editorStore').TemporalApi }).temporal;
+  const editRoutes = (nodeId: string, f: (routes: Route[]) => Route[]) =>
+    set((s) => ({
+      lab: {
+        ...s.lab,
+        nodes: s.lab.nodes.map((n) => (n.id === nodeId && n.kind === 'namespace' ? { ...n, routes: f(n.routes) } : n)),
+      },
+    }));
 
   return {
     lab: { version: 1, name: 'untitled', nodes: [], links: [] },
@@ -142,6 +159,35 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
           }),
         },
       }));
+    },
+
+    setImpairment(linkId, end, patch) {
+      const link = get().lab.links.find((l) => l.id === linkId);
+      if (!link) return;
+      const merged: Record<string, number | undefined> = patch ? { ...link.endpoints[end].impairment, ...patch } : {};
+      const clean = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Impairment;
+      const { impairment: _old, ...rest } = link.endpoints[end];
+      const next: Endpoint = Object.keys(clean).length ? { ...rest, impairment: clean } : rest;
+      const endpoints = [...link.endpoints] as [Endpoint, Endpoint];
+      endpoints[end] = next;
+      set((s) => ({ lab: { ...s.lab, links: s.lab.links.map((l) => (l.id === linkId ? { ...l, endpoints } : l)) } }));
+    },
+    toggleLinkUp(linkId) {
+      const link = get().lab.links.find((l) => l.id === linkId);
+      if (!link) return null;
+      const up = !link.endpoints.every((e) => e.up);
+      const endpoints = link.endpoints.map((e) => ({ ...e, up })) as [Endpoint, Endpoint];
+      set((s) => ({ lab: { ...s.lab, links: s.lab.links.map((l) => (l.id === linkId ? { ...l, endpoints } : l)) } }));
+      return up;
+    },
+    addRoute(nodeId, route) {
+      editRoutes(nodeId, (routes) => [...routes, route]);
+    },
+    updateRoute(nodeId, index, route) {
+      editRoutes(nodeId, (routes) => routes.map((r, i) => (i === index ? route : r)));
+    },
+    removeRoute(nodeId, index) {
+      editRoutes(nodeId, (routes) => routes.filter((_, i) => i !== index));
     },
 
     removeSelection() {

@@ -4,7 +4,7 @@
  * Derived values that allocate are memoized on their inputs so `useStore` sees a stable result.
  */
 import type { Issue } from '../../../shared/errors';
-import type { Lab, LabNode, VethLink } from '../../../shared/lab';
+import { type Lab, type LabNode, NETEM_FIELDS, type VethLink } from '../../../shared/lab';
 import { validate } from '../../../shared/validate';
 import type { EditorState } from './editorStore';
 
@@ -103,10 +103,35 @@ export const selectProblems = (s: EditorState) => problemsOf(s.lab);
 export const selectErrorCount = (s: EditorState) => problemsOf(s.lab).errors;
 export const selectIssuesOf = (id: string) => (s: EditorState) => problemsOf(s.lab).byObject.get(id);
 /** Why Apply is disabled, or null when it may run. */
+const NETEM_WORDS: Record<string, string> = {
+  delayMs: 'delay',
+  jitterMs: 'jitter',
+  lossPct: 'loss',
+  duplicatePct: 'duplicate',
+  corruptPct: 'corrupt',
+};
+let netemLab: Lab | null = null;
+let netemUse: string | null = null;
+/** The first netem setting of the lab ("delay on veth-red"), or null; memoized on the lab object. */
+export function netemUseOf(lab: Lab): string | null {
+  if (lab === netemLab) return netemUse;
+  netemLab = lab;
+  netemUse = null;
+  for (const l of lab.links)
+    for (const e of l.endpoints)
+      for (const f of NETEM_FIELDS)
+        if (!netemUse && e.impairment?.[f] !== undefined) netemUse = `${NETEM_WORDS[f]} on ${e.ifname}`;
+  return netemUse;
+}
+
 export const selectApplyBlocker = (s: EditorState): string | null => {
   if (s.progress) return 'an operation is running';
   const n = problemsOf(s.lab).errors;
   if (n) return `${n} problem${n > 1 ? 's' : ''} must be fixed first`;
+  if (s.capabilities?.netem === false) {
+    const use = netemUseOf(s.lab);
+    if (use) return `${use} needs netem, which this kernel does not have`;
+  }
   if (s.connection === 'disconnected') return 'not connected to the server';
   return null;
 };

@@ -27,6 +27,9 @@ export interface StatusSlice {
   commands: string[];
   result: OperationResult | null;
   plan: { state: 'idle' | 'loading' | 'ready' | 'error'; result: PlanResult | null; error?: string };
+  /** What the server's kernel can do (GET /api/info): e.g. `netem: false`. Null until known. */
+  capabilities: Record<string, boolean> | null;
+  setCapabilities(c: Record<string, boolean>): void;
   setConnection(c: Connection): void;
   setMode(m: Mode): void;
   applySnapshot(s: LabStatus): void;
@@ -53,6 +56,10 @@ export const createStatusSlice: StateCreator<EditorState, [], [], StatusSlice> =
   commands: [],
   result: null,
   plan: { state: 'idle', result: null },
+  capabilities: null,
+  setCapabilities(capabilities) {
+    set({ capabilities });
+  },
   setConnection(connection) {
     if (get().connection !== connection) set({ connection });
   },

@@ -1,6 +1,6 @@
 /** Right-click menu of a node (terminal, ping) or a link (capture on either end); the ping target prompt. */
 import { useEffect, useRef, useState } from 'react';
-import { useActions } from '../actions';
+import { useActions, useMaybeActions } from '../actions';
 import { useEditor, useEditorStore } from '../store/context';
 import { resolveTarget } from './model';
 
@@ -32,6 +32,8 @@ const clampTo = (x: number, y: number, w: number, h: number) => ({
 export function ContextMenu() {
   const menu = useEditor((s) => s.menu);
   const store = useEditorStore();
+  const actions = useMaybeActions();
+  const busy = useEditor((s) => s.progress !== null);
   const target = useEditor((s) => {
     const t = s.menu?.target;
     if (!t) return null;
@@ -81,6 +83,24 @@ export function ContextMenu() {
           <span className="nl-mi-icon">◉</span> Capture on <b className="mono">{l.endpoints[end].ifname}</b>
         </button>,
       );
+    // Teaching fault: both ends down (or back up), applied at once.
+    const down = !l.endpoints.every((e) => e.up);
+    items.push(
+      <button
+        key="updown"
+        type="button"
+        role="menuitem"
+        disabled={busy}
+        data-testid={down ? 'context.link-up' : 'context.link-down'}
+        onClick={() => {
+          if (actions) void actions.toggleLinkUp(l.id);
+          else store.getState().toggleLinkUp(l.id);
+          store.getState().closeMenu();
+        }}
+      >
+        <span className="nl-mi-icon">{down ? '▲' : '▼'}</span> Set link {down ? 'up' : 'down'} (applies now)
+      </button>,
+    );
   }
   if (!items.length) return null;
   return (
