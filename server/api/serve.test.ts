@@ -17,6 +17,9 @@ describe('serve options', () => {
     expect(o.mode).toBe(root ? 'host' : 'sandbox');
     expect(o.stateDir).toBe(root ? '/var/lib/netloom' : '/home/u/.local/state/netloom');
     expect(parseServeArgs([], {}).token).not.toBe(o.token);
+    expect(o.driver).toBe('auto');
+    expect(parseServeArgs([], { NETLOOM_DRIVER: 'ip-batch' }).driver).toBe('ip-batch');
+    expect(parseServeArgs(['--driver', 'netlink'], { NETLOOM_DRIVER: 'ip-batch' }).driver).toBe('netlink');
   });
 
   it('flags win over env, env over defaults', () => {
@@ -61,6 +64,8 @@ describe('serve options', () => {
     expect(() => parseServeArgs(['--sandbox', '--host'], {})).toThrow(/one of/);
     expect(() => parseServeArgs(['--token', 'a b'], {})).toThrow(/token/);
     expect(() => parseServeArgs(['--bogus'], {})).toThrow();
+    expect(() => parseServeArgs(['--driver', 'ebpf'], {})).toThrow(/--driver must be one of auto, netlink, ip-batch/);
+    expect(() => parseServeArgs([], { NETLOOM_DRIVER: 'x' })).toThrow(/--driver/);
     if (!root) expect(() => parseServeArgs(['--host'], {})).toThrow(/root/);
   });
 });
