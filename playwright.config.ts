@@ -35,7 +35,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node bin/netloom.js serve --sandbox --port ${PORT} --token ${E2E_TOKEN} --state-dir reports/e2e-state --fresh`,
+    // The real server in a sandbox this command owns (tests may change the sandbox by hand: e2e/support/).
+    command: `node --import tsx e2e/support/sandboxServer.ts --port ${PORT} --token ${E2E_TOKEN} --state-dir reports/e2e-state --fresh`,
     url: `http://127.0.0.1:${PORT}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { EditorPage } from './pages/EditorPage';
 import { HostViewPage } from './pages/HostViewPage';
+import { inSandbox } from './support/hostShell';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -137,4 +138,75 @@ test('diff: in sync, drifted after a design edit, take live value (one undo step
   await app.tid('diff.close').click();
   await expect(host.diff).toHaveCount(0);
   await expect(app.node('red')).not.toHaveAttribute('data-diff', /.*/);
+});
+
+test('host view: a topology built by a plain ip script is drawn; a namespace added by hand appears within 3 s', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  const app = new EditorPage(page);
+  const host = new HostViewPage(app);
+  await app.open();
+  // Not Netloom: the kind of script a user runs on a host. Two LAN namespaces on a root bridge, a direct
+  // veth between two namespaces, a bridge inside a namespace, a macvlan on a root interface, routes.
+  const ip = (...a: string[]) => ['ip', ...a];
+  await inSandbox(
+    ip('netns', 'add', 'h1'),
+    ip('netns', 'add', 'h2'),
+    ip('netns', 'add', 'h3'),
+    ip('link', 'add', 'name', 'brs', 'type', 'bridge'),
+    ip('link', 'set', 'brs', 'up'),
+    ip('link', 'add', 'name', 'a1', 'netns', 'h1', 'type', 'veth', 'peer', 'name', 'a2', 'netns', 'h2'),
+    ip('link', 'add', 'name', 'up1', 'netns', 'h1', 'type', 'veth', 'peer', 'name', 'brs-h1'),
+    ip('link', 'set', 'brs-h1', 'master', 'brs', 'up'),
+    ip('link', 'add', 'name', 'up3', 'netns', 'h3', 'type', 'veth', 'peer', 'name', 'brs-h3'),
+    ip('link', 'set', 'brs-h3', 'master', 'brs', 'up'),
+    ip('-n', 'h3', 'link', 'add', 'name', 'brin', 'type', 'bridge'),
+    ip('link', 'add', 'name', 'uplink0', 'type', 'veth', 'peer', 'name', 'uplink1'),
+    ip('link', 'add', 'link', 'uplink0', 'name', 'mv0', 'netns', 'h2', 'type', 'macvlan', 'mode', 'bridge'),
+    ip('-n', 'h1', 'addr', 'add', '10.1.0.1/24', 'dev', 'a1'),
+    ip('-n', 'h2', 'addr', 'add', '10.1.0.2/24', 'dev', 'a2'),
+    ip('-n', 'h1', 'link', 'set', 'a1', 'up'),
+    ip('-n', 'h2', 'link', 'set', 'a2', 'up'),
+    ip('-n', 'h2', 'route', 'add', '10.9.0.0/24', 'via', '10.1.0.1'),
+  );
+  try {
+    await host.open();
+    for (const id of ['ns-h1', 'ns-h2', 'ns-h3', 'br-brs', 'br-h3-brin']) {
+      await expect(host.node(id)).toBeAttached();
+      await expect(host.node(id)).toHaveAttribute('data-ownership', 'foreign');
+    }
+    await expect(host.edge('veth-a1-a2')).toBeAttached();
+    await expect(host.edge('veth-brs-h1-up1')).toBeAttached();
+    await expect(host.edge('veth-brs-h3-up3')).toBeAttached();
+    // The macvlan is a labelled stub hanging off h2; the root veth pair it sits on is drawn too.
+    await expect(host.node('x-h2-mv0')).toHaveAttribute('data-kind', 'macvlan');
+    await host.search('h2');
+    await expect(host.tid('hostview.inspector.title')).toHaveText("namespace 'h2'");
+    await expect(host.inspector).toContainText('10.1.0.2/24');
+    await host.tid('hostview.search').fill('');
+    await host.view.locator('.react-flow__controls-fitview').click();
+    await page.screenshot({ path: 'reports/screenshots/host-view-script.png' });
+
+    // Live: a namespace added by hand shows up within 3 s (the view polls every 2 s).
+    await inSandbox(ip('netns', 'add', 'late'));
+    await expect(host.node('ns-late')).toBeAttached({ timeout: 3_000 });
+    await inSandbox(ip('netns', 'del', 'late'));
+    await expect(host.node('ns-late')).toHaveCount(0, { timeout: 3_000 });
+  } finally {
+    // Remove what the script made (by hand again: these objects are not Netloom's).
+    await inSandbox(
+      ip('netns', 'del', 'h1'),
+      ip('netns', 'del', 'h2'),
+      ip('netns', 'del', 'h3'),
+      ip('link', 'del', 'brs'),
+      ip('link', 'del', 'uplink0'),
+    ).catch(() => {});
+    await inSandbox(ip('netns', 'del', 'late')).catch(() => {});
+  }
+  await expect
+    .poll(async () => ((await (await page.request.get('/api/discovery')).json()).lab.nodes as unknown[]).length, {
+      timeout: 30_000,
+    })
+    .toBe(0);
 });
