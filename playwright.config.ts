@@ -36,7 +36,7 @@ export default defineConfig({
   },
   webServer: {
     // The real server in a sandbox this command owns (tests may change the sandbox by hand: e2e/support/).
-    command: `node --import tsx e2e/support/sandboxServer.ts --port ${PORT} --token ${E2E_TOKEN} --state-dir reports/e2e-state --fresh`,
+    command: `node --import tsx e2e/support/sandboxServer.ts --port ${PORT} --token ${E2E_TOKEN} --state-dir reports/e2e-state-${PORT} --fresh`,
     url: `http://127.0.0.1:${PORT}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

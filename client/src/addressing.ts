@@ -3,8 +3,17 @@
  * A fresh /24 per bridge LAN (next free host in it), a /30 per point-to-point veth, never overlapping
  * anything already in the lab. No I/O, no store: the store's `connect` verb calls this.
  */
-import type { BridgeNode, Endpoint, Lab, LabNode, NodeKind, Route, VethLink } from '../../shared/lab';
-import { IFNAME_MAX_BYTES } from '../../shared/names';
+import type {
+  AttachedInterface,
+  BridgeNode,
+  Endpoint,
+  Lab,
+  LabNode,
+  NodeKind,
+  Route,
+  VethLink,
+} from '../../shared/lab';
+import { IFNAME_MAX_BYTES, ifnameProblem } from '../../shared/names';
 
 const NAMESPACE_NAMES = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'cyan', 'pink', 'lime', 'teal'];
 
@@ -59,7 +68,10 @@ export function ifnamesNear(lab: Lab, nodeId: string): Set<string> {
   const target = node ? space(node.id) : nodeId;
   const names = new Set<string>();
   for (const l of lab.links) for (const e of l.endpoints) if (space(e.node) === target) names.add(e.ifname);
-  for (const n of lab.nodes) if (n.kind === 'bridge' && (n.namespace ?? '@root') === target) names.add(n.name);
+  for (const n of lab.nodes) {
+    if (n.kind === 'bridge' && (n.namespace ?? '@root') === target) names.add(n.name);
+    if (n.kind === 'namespace' && n.id === target) for (const x of n.interfaces ?? []) names.add(x.name);
+  }
   return names;
 }
 
@@ -121,7 +133,10 @@ export function subnetsInLab(lab: Lab): Net[] {
   for (const l of lab.links) for (const e of l.endpoints) e.addresses.forEach(add);
   for (const n of lab.nodes) {
     if (n.kind === 'bridge') n.addresses.forEach(add);
-    if (n.kind === 'namespace') for (const r of n.routes) if (r.to !== 'default') add(r.to);
+    if (n.kind === 'namespace') {
+      for (const r of n.routes) if (r.to !== 'default') add(r.to);
+      for (const x of n.interfaces ?? []) x.addresses.forEach(add);
+    }
   }
   return out;
 }
@@ -165,6 +180,107 @@ function nextHost(net: Net, used: ReadonlySet<number>): number | null {
   const size = 2 ** (32 - net.prefix);
   for (let i = 1; i < size - 1; i++) if (!used.has(net.base + i)) return net.base + i;
   return null;
+}
+
+// ---------- node-attached interfaces ----------
+
+export type AttachedKind = AttachedInterface['kind'];
+
+/** The first VXLAN id, as in the kernel's documentation (`ip link add vxlan0 type vxlan id 42 …`). */
+export const FIRST_VNI = 42;
+export const VXLAN_PORT = 4789;
+
+/** `${stem}0`, `${stem}1` … : the first name not taken in the namespace. */
+function freeName(stem: string, taken: ReadonlySet<string>): string {
+  for (let i = 0; ; i++) if (!taken.has(`${stem}${i}`)) return `${stem}${i}`;
+}
+
+/** IPv4 addresses (without prefix) of a namespace's veth ends and attached interfaces. */
+function ownIpv4(lab: Lab, nodeId: string): string[] {
+  const node = lab.nodes.find((n) => n.id === nodeId);
+  const cidrs = [
+    ...lab.links.flatMap((l) => l.endpoints.filter((e) => e.node === nodeId).flatMap((e) => e.addresses)),
+    ...(node?.kind === 'namespace' ? (node.interfaces ?? []).flatMap((x) => x.addresses) : []),
+  ];
+  return cidrs.map((c) => c.split('/')[0]!).filter((a) => parseIpv4(a) !== null);
+}
+
+/**
+ * A new interface of `kind` for namespace `nodeId`, valid where the lab allows it:
+ * - vxlan: `vxlan0`, port 4789, and an underlay taken from the namespace's first point-to-point veth (local
+ *   = its address, remote = the address at the other end). When a VXLAN elsewhere in the lab already points
+ *   at this namespace, the new one answers it (same VNI, remote = that VXLAN's local) so the tunnel works;
+ *   otherwise the first VNI no one uses (from 42).
+ * - tap: `tap0`. vlan: `<parent>.10` on the namespace's first veth (`eth0.10` when it has none).
+ * - macvlan: `mv0` on the host's `eth0` (the root namespace's interfaces are not in the lab: edit it).
+ */
+export function proposeAttached(lab: Lab, nodeId: string, kind: AttachedKind): AttachedInterface {
+  const taken = ifnamesNear(lab, nodeId);
+  const veths = lab.links.flatMap((l) => {
+    const k = l.endpoints.findIndex((e) => e.node === nodeId);
+    return k < 0 ? [] : [{ mine: l.endpoints[k]!, peer: l.endpoints[1 - k]! }];
+  });
+  if (kind === 'tap') return { kind, name: freeName('tap', taken), addresses: [] };
+  if (kind === 'macvlan') return { kind, name: freeName('mv', taken), addresses: [], parent: 'eth0', mode: 'bridge' };
+  if (kind === 'vlan') {
+    const parent = veths[0]?.mine.ifname ?? 'eth0';
+    const onParent = new Set(
+      lab.nodes.flatMap((n) =>
+        n.id === nodeId && n.kind === 'namespace'
+          ? (n.interfaces ?? []).flatMap((x) => (x.kind === 'vlan' && x.parent === parent ? [x.vlanId] : []))
+          : [],
+      ),
+    );
+    let vlanId = 10;
+    while (onParent.has(vlanId) && vlanId < 4094) vlanId += 10;
+    const dotted = `${parent}.${vlanId}`;
+    const name = ifnameProblem(dotted) === null && !taken.has(dotted) ? dotted : freeName('vlan', taken);
+    return { kind, name, addresses: [], parent, vlanId };
+  }
+  const name = freeName('vxlan', taken);
+  const mine = new Set(ownIpv4(lab, nodeId));
+  const self = lab.nodes.find((n) => n.id === nodeId);
+  const ownVnis = new Set(
+    self?.kind === 'namespace' ? (self.interfaces ?? []).flatMap((x) => (x.kind === 'vxlan' ? [x.vni] : [])) : [],
+  );
+  // A VXLAN of another namespace whose remote is one of our addresses, not answered yet: answer it.
+  for (const n of lab.nodes) {
+    if (n.kind !== 'namespace' || n.id === nodeId) continue;
+    for (const x of n.interfaces ?? []) {
+      if (x.kind !== 'vxlan' || x.remote === undefined || !mine.has(x.remote) || ownVnis.has(x.vni)) continue;
+      const remote = x.local ?? ownIpv4(lab, n.id)[0];
+      return {
+        kind,
+        name,
+        addresses: [],
+        vni: x.vni,
+        ...(remote ? { remote } : {}),
+        local: x.remote,
+        dstPort: x.dstPort,
+      };
+    }
+  }
+  const vnis = new Set(
+    lab.nodes.flatMap((n) =>
+      n.kind === 'namespace' ? (n.interfaces ?? []).flatMap((x) => (x.kind === 'vxlan' ? [x.vni] : [])) : [],
+    ),
+  );
+  let vni = FIRST_VNI;
+  while (vnis.has(vni)) vni++;
+  const under = veths.find(
+    (v) => v.mine.addresses.some((a) => parseCidr4(a)) && v.peer.addresses.some((a) => parseCidr4(a)),
+  );
+  const local = under?.mine.addresses.find((a) => parseCidr4(a))?.split('/')[0];
+  const remote = under?.peer.addresses.find((a) => parseCidr4(a))?.split('/')[0];
+  return {
+    kind,
+    name,
+    addresses: [],
+    vni,
+    ...(remote ? { remote } : {}),
+    ...(local ? { local } : {}),
+    dstPort: VXLAN_PORT,
+  };
 }
 
 // ---------- links ----------

@@ -32,7 +32,16 @@ import {
 import { matrixNotes, pathObjects } from '../tools/model';
 import { PingBadge } from '../tools/PingBadge';
 import { nodeTypes } from './nodes';
-import { type FlowEdge, type FlowNode, sameEdgeView, sameNodeView, toFlow } from './toFlow';
+import {
+  ATTACH_EDGE,
+  type AttachFlowEdge,
+  type FlowEdge,
+  type FlowNode,
+  sameAttachEdge,
+  sameEdgeView,
+  sameNodeView,
+  toFlow,
+} from './toFlow';
 import { edgeTypes } from './VethEdge';
 
 export const DRAG_MIME = 'application/x-netloom-kind';
@@ -47,6 +56,8 @@ const STATE_COLOURS: Record<string, string> = {
 };
 
 type Measured = { width: number; height: number };
+/** Veth links, and the dashed lines from attached interfaces to their bridges. */
+type AnyEdge = FlowEdge | AttachFlowEdge;
 
 /** Below this zoom labels are unreadable: hide them and drop shadows (cheaper to paint 500 nodes). */
 const LOW_ZOOM = 0.45;
@@ -73,12 +84,13 @@ export default function Canvas() {
     if (p?.object && !pingResult?.ping?.ok) m.set(p.object.split('#')[0]!, p.reason);
     return m;
   }, [matrixResult, pingResult]);
-  const rf = useReactFlow<FlowNode, FlowEdge>();
+  const rf = useReactFlow<FlowNode, AnyEdge>();
 
   const measured = useRef(new Map<string, Measured>());
   const [measureTick, setMeasureTick] = useState(0);
   const prevNodes = useRef(new Map<string, FlowNode>());
   const prevEdges = useRef(new Map<string, FlowEdge>());
+  const prevAttach = useRef(new Map<string, AttachFlowEdge>());
 
   const { nodes, edges } = useMemo(() => {
     void measureTick;
@@ -126,9 +138,17 @@ export default function Canvas() {
       nextEdges.set(e.id, out);
       return out;
     });
+    const nextAttach = new Map<string, AttachFlowEdge>();
+    const attach = view.attachEdges.map((e) => {
+      const prev = prevAttach.current.get(e.id);
+      const out = prev && sameAttachEdge(prev, e) ? prev : e;
+      nextAttach.set(e.id, out);
+      return out;
+    });
     prevNodes.current = nextNodes;
     prevEdges.current = nextEdges;
-    return { nodes, edges };
+    prevAttach.current = nextAttach;
+    return { nodes, edges: attach.length ? [...edges, ...attach] : (edges as AnyEdge[]) };
   }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, measureTick]);
 
   const onNodesChange = useCallback(
@@ -164,10 +184,10 @@ export default function Canvas() {
   );
 
   const onEdgesChange = useCallback(
-    (changes: EdgeChange<FlowEdge>[]) => {
+    (changes: EdgeChange<AnyEdge>[]) => {
       let sel: Set<string> | null = null;
       for (const c of changes) {
-        if (c.type === 'select') {
+        if (c.type === 'select' && !c.id.startsWith(ATTACH_EDGE)) {
           sel ??= new Set(store.getState().selection.links);
           if (c.selected) sel.add(c.id);
           else sel.delete(c.id);
@@ -227,8 +247,9 @@ export default function Canvas() {
     [store],
   );
   const onEdgeContextMenu = useCallback(
-    (e: React.MouseEvent, edge: FlowEdge) => {
+    (e: React.MouseEvent, edge: AnyEdge) => {
       e.preventDefault();
+      if (edge.type !== 'veth') return;
       store.getState().openMenu(e.clientX, e.clientY, { kind: 'link', id: edge.id });
     },
     [store],
@@ -265,7 +286,7 @@ export default function Canvas() {
       onDragOver={onDragOver}
       onDrop={onDrop}
     >
-      <ReactFlow<FlowNode, FlowEdge>
+      <ReactFlow<FlowNode, AnyEdge>
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}

@@ -7,7 +7,7 @@
 import { EdgeLabelRenderer, type EdgeProps, type InternalNode, useInternalNode } from '@xyflow/react';
 import { memo } from 'react';
 import { useEditorStore } from '../store/context';
-import type { EndView, FlowEdge } from './toFlow';
+import type { AttachFlowEdge, EndView, FlowEdge } from './toFlow';
 
 function center(n: InternalNode) {
   const w = n.measured.width ?? 0;
@@ -212,4 +212,41 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
   );
 });
 
-export const edgeTypes = { veth: VethEdge };
+/**
+ * An attached interface (e.g. a VXLAN) that is a port of a bridge node: a dashed line from its namespace to
+ * the bridge, named by the interface in the middle. Not selectable (edit it in the namespace's inspector).
+ */
+export const AttachEdge = memo(function AttachEdge({ id, source, target, data }: EdgeProps<AttachFlowEdge>) {
+  const s = useInternalNode(source);
+  const t = useInternalNode(target);
+  if (!s || !t || !data) return null;
+  const a = center(s);
+  const b = center(t);
+  const p = borderPoint(a, b);
+  const q = borderPoint(b, a);
+  const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
+  const state = data.error ? 'invalid' : data.state;
+  return (
+    <>
+      <g
+        data-testid={`attach-edge.${data.key}`}
+        data-attach-state={data.state}
+        className={`nl-edge nl-attach-edge state-${state}`}
+      >
+        <path d={d} className="react-flow__edge-path nl-edge-path" />
+      </g>
+      <EdgeLabelRenderer>
+        <div
+          className={`nl-attach-label nodrag nopan state-${state}`}
+          style={{ transform: `translate(-50%, -50%) translate(${(p.x + q.x) / 2}px, ${(p.y + q.y) / 2}px)` }}
+          title={data.error ?? `${data.ifname} is a port of this bridge`}
+          data-edge={id}
+        >
+          {data.ifname}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+});
+
+export const edgeTypes = { veth: VethEdge, attach: AttachEdge };

@@ -5,7 +5,7 @@
 import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
 import { KindIcon } from './icons';
-import type { FlowNode, IfaceView } from './toFlow';
+import type { AttachedView, FlowNode, IfaceView } from './toFlow';
 
 const STATE_LABEL: Record<string, string> = {
   absent: 'not applied',
@@ -39,6 +39,27 @@ function Iface({ i }: { i: IfaceView }) {
       <span className="nl-ifname">{i.ifname}</span>
       <span className="nl-addrs">{i.addresses.length ? i.addresses.join(' ') : <em>no address</em>}</span>
     </li>
+  );
+}
+
+const KIND_TAG: Record<AttachedView['kind'], string> = { vxlan: 'VXLAN', tap: 'TAP', vlan: 'VLAN', macvlan: 'MACVLAN' };
+
+/** One attached interface: kind tag, name, detail ("VNI 42"), bridge; its dot shows the live operstate. */
+function AttachedChip({ a }: { a: AttachedView }) {
+  const text = `${a.name}${a.detail ? ` · ${a.detail}` : ''}${a.bridge ? ` → ${a.bridge}` : ''}`;
+  const live =
+    a.state === 'absent' ? 'not on the host yet' : `${a.state}${a.operstate ? `, operstate ${a.operstate}` : ''}`;
+  return (
+    <span
+      className={`nl-attached-chip kind-${a.kind} state-${a.state}${a.error ? ' has-error' : ''}`}
+      data-testid={`attached.${a.key}`}
+      data-state={a.state}
+      title={a.error ?? `${KIND_TAG[a.kind]} ${text} (${live})`}
+    >
+      <span className={`nl-oper oper-${(a.operstate ?? 'none').toLowerCase()} state-${a.state}`} />
+      <span className="nl-attached-kind">{KIND_TAG[a.kind]}</span>
+      <span className="nl-attached-text">{text}</span>
+    </span>
   );
 }
 
@@ -96,6 +117,14 @@ function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data
           ))}
           {data.ifaces.length > 6 && <li className="nl-more">+{data.ifaces.length - 6} more</li>}
         </ul>
+      )}
+      {data.attached && (
+        <div className="nl-attached" data-testid={`node.${id}.attached`}>
+          {data.attached.slice(0, 8).map((a) => (
+            <AttachedChip key={a.key} a={a} />
+          ))}
+          {data.attached.length > 8 && <span className="nl-more">+{data.attached.length - 8} more</span>}
+        </div>
       )}
       {data.error && (
         <div className="nl-node-error" data-testid={`node.${id}.error`}>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectStatus } from '../../../shared/status';
 import { problemsOf } from '../store/selectors';
-import { makeVethPair } from '../testing/factories';
-import { sameEdgeView, sameNodeView, toFlow } from './toFlow';
+import { makeBridge, makeVethPair } from '../testing/factories';
+import { sameAttachEdge, sameEdgeView, sameNodeView, toFlow } from './toFlow';
 
 const layout = { version: 1 as const, positions: { red: { x: 1, y: 2 } }, notes: [] };
 const st = (id: string, state: ObjectStatus['state'], extra: Partial<ObjectStatus> = {}): ObjectStatus => ({
@@ -93,5 +93,57 @@ describe('toFlow', () => {
     expect(sameNodeView(plain.nodes[0]!.data, marked.nodes[0]!.data)).toBe(false);
     expect(sameNodeView(plain.nodes[1]!.data, marked.nodes[1]!.data)).toBe(true);
     expect(sameEdgeView(plain.edges[0]!.data!, marked.edges[0]!.data!)).toBe(false);
+  });
+
+  it('attached interfaces: chips with kind detail, bridge, live state by <node>/<ifname>, first error', () => {
+    const lab = makeVethPair();
+    lab.nodes.push(makeBridge('br', 'br0', { namespace: 'red' }));
+    const red = lab.nodes[0]!;
+    if (red.kind !== 'namespace') throw new Error('red is a namespace');
+    red.interfaces = [
+      { kind: 'vxlan', name: 'vxlan0', addresses: [], vni: 42, remote: '10.0.0.2', dstPort: 4789, bridge: 'br' },
+      { kind: 'tap', name: 'tap0', addresses: [] },
+      { kind: 'vlan', name: 'v10', addresses: [], parent: 'red-eth0', vlanId: 10 },
+    ];
+    const status = { 'red/vxlan0': st('red/vxlan0', 'ready', { operstate: 'UNKNOWN' }) };
+    const view = toFlow(lab, layout, status, problemsOf(lab).byObject);
+    expect(view.nodes[0]!.data.attached).toEqual([
+      {
+        key: 'red/vxlan0',
+        kind: 'vxlan',
+        name: 'vxlan0',
+        detail: 'VNI 42',
+        bridge: 'br0',
+        state: 'ready',
+        operstate: 'UNKNOWN',
+      },
+      { key: 'red/tap0', kind: 'tap', name: 'tap0', state: 'absent' },
+      { key: 'red/v10', kind: 'vlan', name: 'v10', detail: 'VLAN 10 on red-eth0', state: 'absent' },
+    ]);
+    expect(view.nodes[1]!.data.attached).toBeUndefined();
+    // The vxlan is a port of br: a dashed, unselectable edge from red to the bridge.
+    expect(view.attachEdges).toEqual([
+      expect.objectContaining({
+        id: 'attach:red/vxlan0',
+        type: 'attach',
+        source: 'red',
+        target: 'br',
+        selectable: false,
+        data: { key: 'red/vxlan0', ifname: 'vxlan0', state: 'ready' },
+      }),
+    ]);
+    // A problem of interface #1 marks that chip only; a status change changes the view's identity.
+    const badLab = structuredClone(lab); // problemsOf is memoized on the lab object
+    (badLab.nodes[0] as { interfaces: { name: string }[] }).interfaces[1]!.name = 'bad name';
+    const bad = toFlow(badLab, layout, status, problemsOf(badLab).byObject);
+    expect(bad.nodes[0]!.data.attached![1]!.error).toBeDefined();
+    expect(bad.nodes[0]!.data.attached![0]!.error).toBeUndefined();
+    const down = toFlow(badLab, layout, { 'red/vxlan0': st('red/vxlan0', 'drifted') }, problemsOf(badLab).byObject);
+    expect(sameNodeView(bad.nodes[0]!.data, down.nodes[0]!.data)).toBe(false);
+    expect(sameNodeView(bad.nodes[1]!.data, down.nodes[1]!.data)).toBe(true);
+    expect(sameAttachEdge(bad.attachEdges[0]!, down.attachEdges[0]!)).toBe(false);
+    const again = toFlow(badLab, layout, status, problemsOf(badLab).byObject);
+    expect(sameAttachEdge(bad.attachEdges[0]!, again.attachEdges[0]!)).toBe(true);
+    expect(sameNodeView(bad.nodes[0]!.data, again.nodes[0]!.data)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { Issue } from '../../../shared/errors';
-import type { Lab, LabNode } from '../../../shared/lab';
+import type { AttachedInterface, Lab, LabNode } from '../../../shared/lab';
 import type { Layout } from '../../../shared/layout';
 import type { ObjectState, ObjectStatus } from '../../../shared/status';
 import { impairmentLabel } from './impairment';
@@ -21,6 +21,21 @@ export interface IfaceView {
   error?: string;
 }
 
+/** A node-attached interface (vxlan, tap, vlan, macvlan), drawn as a chip on its namespace. */
+export interface AttachedView {
+  /** The engine's object id, `${nodeId}/${ifname}` (its status key). */
+  key: string;
+  kind: AttachedInterface['kind'];
+  name: string;
+  /** Kind-specific detail: "VNI 42", "VLAN 10 on eth0", "on eth0". */
+  detail?: string;
+  /** Name of the bridge it is a port of. */
+  bridge?: string;
+  state: ViewState;
+  operstate?: string;
+  error?: string;
+}
+
 export interface NodeView extends Record<string, unknown> {
   kind: LabNode['kind'];
   label: string;
@@ -32,6 +47,8 @@ export interface NodeView extends Record<string, unknown> {
   error?: string;
   warning?: string;
   ifaces: IfaceView[];
+  /** Node-attached interfaces (namespaces only; absent when there are none). */
+  attached?: AttachedView[];
   router: boolean;
   /** The failing command of the last operation, when it concerned this node. */
   failure?: string;
@@ -70,6 +87,15 @@ export interface EdgeView extends Record<string, unknown> {
   note?: string;
 }
 
+/** A dashed line from a namespace to the bridge one of its attached interfaces is a port of. */
+export interface AttachEdgeView extends Record<string, unknown> {
+  /** The interface's object id `${nodeId}/${ifname}`. */
+  key: string;
+  ifname: string;
+  state: ViewState;
+  error?: string;
+}
+
 /** What the last/current operation says about particular objects. */
 export interface FlowActivity {
   failure?: { object: string; text: string } | null;
@@ -81,6 +107,9 @@ export interface FlowActivity {
 
 export type FlowNode = Node<NodeView, LabNode['kind']>;
 export type FlowEdge = Edge<EdgeView, 'veth'>;
+/** Id prefix of attach edges (a link id never contains ':'). */
+export const ATTACH_EDGE = 'attach:';
+export type AttachFlowEdge = Edge<AttachEdgeView, 'attach'>;
 
 export interface FlowSelection {
   nodes: readonly string[];
@@ -104,6 +133,40 @@ function messageOf(st: ObjectStatus | undefined): string | undefined {
   return c?.message;
 }
 
+/** The chip text after the name: what tells this interface apart on a diagram. */
+export function attachedDetail(x: AttachedInterface): string | undefined {
+  if (x.kind === 'vxlan') return `VNI ${x.vni}`;
+  if (x.kind === 'vlan') return `VLAN ${x.vlanId} on ${x.parent}`;
+  if (x.kind === 'macvlan') return `on ${x.parent}`;
+  return undefined;
+}
+
+function attachedViews(
+  n: Extract<LabNode, { kind: 'namespace' }>,
+  status: Record<string, ObjectStatus>,
+  issues: Issue[] | undefined,
+  names: ReadonlyMap<string, string>,
+): AttachedView[] | undefined {
+  if (!n.interfaces?.length) return undefined;
+  return n.interfaces.map((x, k) => {
+    const key = `${n.id}/${x.name}`;
+    const st = status[key];
+    const error = issues?.find((i) => i.severity === 'error' && i.path[2] === 'interfaces' && i.path[3] === k)?.message;
+    const detail = attachedDetail(x);
+    const bridge = x.bridge !== undefined ? (names.get(x.bridge) ?? x.bridge) : undefined;
+    return {
+      key,
+      kind: x.kind,
+      name: x.name,
+      state: stateOf(st),
+      ...(detail ? { detail } : {}),
+      ...(bridge ? { bridge } : {}),
+      ...(st?.operstate ? { operstate: st.operstate } : {}),
+      ...(error ? { error } : {}),
+    };
+  });
+}
+
 export function defaultPosition(index: number): { x: number; y: number } {
   // Nodes are about 240×100: leave room for the link labels between them.
   return { x: 80 + (index % 6) * 340, y: 80 + Math.floor(index / 6) * 240 };
@@ -116,7 +179,7 @@ export function toFlow(
   issues: ReadonlyMap<string, Issue[]>,
   selection: FlowSelection = NO_SELECTION,
   activity: FlowActivity = {},
-): { nodes: FlowNode[]; edges: FlowEdge[] } {
+): { nodes: FlowNode[]; edges: FlowEdge[]; attachEdges: AttachFlowEdge[] } {
   const failed = activity.failure?.object.split('#')[0];
   const busy = activity.busy?.split('#')[0];
   const names = new Map(lab.nodes.map((n) => [n.id, n.kind === 'host' ? 'host' : n.name]));
@@ -178,6 +241,8 @@ export function toFlow(
     };
   });
 
+  const kinds = new Map(lab.nodes.map((n) => [n.id, n.kind]));
+  const attachEdges: AttachFlowEdge[] = [];
   const nodes: FlowNode[] = lab.nodes.map((n, i) => {
     const st = status[n.id];
     const its = issues.get(n.id);
@@ -189,6 +254,22 @@ export function toFlow(
     else if (n.kind === 'bridge')
       detail = n.namespace ? `bridge in ${names.get(n.namespace) ?? n.namespace}` : 'bridge';
     else detail = 'root namespace';
+    const attached = n.kind === 'namespace' ? attachedViews(n, status, its, names) : undefined;
+    if (n.kind === 'namespace')
+      (n.interfaces ?? []).forEach((x, k) => {
+        if (x.bridge === undefined || kinds.get(x.bridge) !== 'bridge') return;
+        const v = attached![k]!;
+        attachEdges.push({
+          id: `${ATTACH_EDGE}${v.key}`,
+          type: 'attach',
+          source: n.id,
+          target: x.bridge,
+          selectable: false,
+          focusable: false,
+          deletable: false,
+          data: { key: v.key, ifname: v.name, state: v.state, ...(v.error ? { error: v.error } : {}) },
+        });
+      });
     return {
       id: n.id,
       type: n.kind,
@@ -201,6 +282,7 @@ export function toFlow(
         state: stateOf(st),
         ifaces: ifaces.get(n.id) ?? [],
         router: n.kind === 'namespace' && n.forwarding,
+        ...(attached ? { attached } : {}),
         ...(n.kind === 'bridge' && n.addresses.length
           ? {
               ifaces: [
@@ -219,7 +301,7 @@ export function toFlow(
       },
     };
   });
-  return { nodes, edges };
+  return { nodes, edges, attachEdges };
 }
 
 // ---------- structural sharing: keep unchanged view objects identical so memoized components skip ----------
@@ -243,6 +325,26 @@ function sameIfaces(a: IfaceView[], b: IfaceView[]): boolean {
   return true;
 }
 
+function sameAttached(a: AttachedView[] | undefined, b: AttachedView[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (
+      x.key !== y.key ||
+      x.kind !== y.kind ||
+      x.detail !== y.detail ||
+      x.bridge !== y.bridge ||
+      x.state !== y.state ||
+      x.operstate !== y.operstate ||
+      x.error !== y.error
+    )
+      return false;
+  }
+  return true;
+}
+
 export function sameNodeView(a: NodeView, b: NodeView): boolean {
   return (
     a.label === b.label &&
@@ -256,7 +358,18 @@ export function sameNodeView(a: NodeView, b: NodeView): boolean {
     a.busy === b.busy &&
     a.path === b.path &&
     a.note === b.note &&
-    sameIfaces(a.ifaces, b.ifaces)
+    sameIfaces(a.ifaces, b.ifaces) &&
+    sameAttached(a.attached, b.attached)
+  );
+}
+
+export function sameAttachEdge(a: AttachFlowEdge, b: AttachFlowEdge): boolean {
+  return (
+    a.source === b.source &&
+    a.target === b.target &&
+    a.data!.ifname === b.data!.ifname &&
+    a.data!.state === b.data!.state &&
+    a.data!.error === b.data!.error
   );
 }
 

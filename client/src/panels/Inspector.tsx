@@ -21,6 +21,7 @@ import {
   selectStatusOf,
 } from '../store/selectors';
 import { fieldError, splitList, TextField, Toggle } from './fields';
+import { AttachedInterfaces } from './interfaces';
 import { HostNat, ImpairmentSection, NamespaceSysctls, RoutesTable } from './network';
 
 /** Issues of an object whose path ends in `field` (after the object's own prefix). */
@@ -78,7 +79,10 @@ function StatusDetails({ st }: { st: ObjectStatus | undefined }) {
 
 function NodeForm({ node }: { node: LabNode }) {
   const store = useEditorStore();
-  const issues = useEditor(selectIssuesOf(node.id));
+  const allIssues = useEditor(selectIssuesOf(node.id));
+  // Problems of attached interfaces (nodes.i.interfaces.…) belong to the Interfaces section, not to the
+  // node's own fields (an interface's `name` is not the namespace's name).
+  const issues = allIssues?.filter((i) => i.path[2] !== 'interfaces');
   const st = useEditor(selectStatusOf(node.id));
   const nsChoices = useEditor(
     useShallow((s) =>
@@ -141,6 +145,7 @@ function NodeForm({ node }: { node: LabNode }) {
             }
           />
           <NamespaceSysctls node={node} />
+          <AttachedInterfaces node={node} issues={allIssues} />
           <RoutesTable node={node} issues={issues} />
         </>
       )}

@@ -3,10 +3,38 @@
  * duplicate, paste). Each verb is ONE `set`, so one undo entry per user action. No I/O here.
  */
 import type { StateCreator } from 'zustand';
-import type { Endpoint, Impairment, Lab, LabNode, NodeKind, Route, VethLink } from '../../../shared/lab';
+import type {
+  AttachedInterface,
+  Endpoint,
+  Impairment,
+  Lab,
+  LabNode,
+  MacvlanInterface,
+  NodeKind,
+  Route,
+  VethLink,
+  VlanInterface,
+  VxlanInterface,
+} from '../../../shared/lab';
 import type { Layout, Position } from '../../../shared/layout';
-import { nextId, proposeIfname, proposeLink, proposeNode, usedIds } from '../addressing';
+import {
+  type AttachedKind,
+  nextId,
+  proposeAttached,
+  proposeIfname,
+  proposeLink,
+  proposeNode,
+  usedIds,
+} from '../addressing';
 import type { EditorState } from './editorStore';
+
+/**
+ * Changes to one attached interface: any field of any kind except `kind` (a kind change is remove + add).
+ * A field set to undefined is removed.
+ */
+export type AttachedPatch = Partial<
+  Omit<VxlanInterface, 'kind'> & Omit<VlanInterface, 'kind'> & Omit<MacvlanInterface, 'kind'>
+>;
 
 export interface Clip {
   nodes: LabNode[];
@@ -44,6 +72,15 @@ export interface LabSlice {
   addRoute(nodeId: string, route: Route): void;
   updateRoute(nodeId: string, index: number, route: Route): void;
   removeRoute(nodeId: string, index: number): void;
+  /**
+   * Adds an interface of `kind` to namespace `nodeId` with proposed name/VNI/underlay (see
+   * `proposeAttached`); returns its index, or null when the node is not a namespace. One history entry.
+   */
+  addInterface(nodeId: string, kind: AttachedKind): number | null;
+  /** Merges `patch` into interface `index` of namespace `nodeId` (undefined clears a field). One entry. */
+  updateInterface(nodeId: string, index: number, patch: AttachedPatch): void;
+  /** Removes interface `index`; the `interfaces` list goes away with its last item. One entry. */
+  removeInterface(nodeId: string, index: number): void;
   removeSelection(): void;
   removeObjects(ids: string[]): void;
   /** Positions during a drag: call beginDrag first so the whole drag is one history entry. */
@@ -54,6 +91,12 @@ export interface LabSlice {
   copySelection(): Clip | null;
   paste(clip?: Clip | null, offset?: Position): string[];
   duplicate(): string[];
+}
+
+/** The interface without its `bridge` (the bridge is gone or out of reach). */
+function unbridged(x: AttachedInterface): AttachedInterface {
+  const { bridge: _b, ...rest } = x;
+  return rest as AttachedInterface;
 }
 
 /** Nodes and links with their positions, plus links whose both ends are inside the selection. */
@@ -75,6 +118,17 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
         nodes: s.lab.nodes.map((n) => (n.id === nodeId && n.kind === 'namespace' ? { ...n, routes: f(n.routes) } : n)),
       },
     }));
+
+  /** One `set` (one history entry) replacing the interfaces of one namespace; no-op when nothing changes. */
+  const editInterfaces = (nodeId: string, f: (list: AttachedInterface[]) => AttachedInterface[] | null) => {
+    const node = get().lab.nodes.find((n) => n.id === nodeId);
+    if (node?.kind !== 'namespace') return;
+    const next = f(node.interfaces ?? []);
+    if (next === null) return;
+    const { interfaces: _old, ...rest } = node;
+    const updated: LabNode = next.length ? { ...rest, interfaces: next } : rest;
+    set((s) => ({ lab: { ...s.lab, nodes: s.lab.nodes.map((n) => (n.id === nodeId ? updated : n)) } }));
+  };
 
   return {
     lab: { version: 1, name: 'untitled', nodes: [], links: [] },
@@ -190,6 +244,27 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
       editRoutes(nodeId, (routes) => routes.filter((_, i) => i !== index));
     },
 
+    addInterface(nodeId, kind) {
+      let at: number | null = null;
+      editInterfaces(nodeId, (list) => {
+        at = list.length;
+        return [...list, proposeAttached(get().lab, nodeId, kind)];
+      });
+      return at;
+    },
+    updateInterface(nodeId, index, patch) {
+      editInterfaces(nodeId, (list) => {
+        const cur = list[index];
+        if (!cur) return null;
+        const merged: Record<string, unknown> = { ...cur, ...patch, kind: cur.kind };
+        for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
+        return list.map((x, i) => (i === index ? (merged as AttachedInterface) : x));
+      });
+    },
+    removeInterface(nodeId, index) {
+      editInterfaces(nodeId, (list) => (index < list.length ? list.filter((_, i) => i !== index) : null));
+    },
+
     removeSelection() {
       const { selection } = get();
       const ids = [...selection.nodes, ...selection.links];
@@ -205,10 +280,15 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
           lab: {
             ...s.lab,
             // A bridge inside a removed namespace would dangle: drop the reference (it falls back to root).
+            // Likewise an attached interface enslaved to a removed bridge stays, unenslaved.
             nodes: s.lab.nodes
               .filter((n) => !gone.has(n.id))
               .map((n) =>
-                n.kind === 'bridge' && n.namespace && gone.has(n.namespace) ? { ...n, namespace: undefined } : n,
+                n.kind === 'bridge' && n.namespace && gone.has(n.namespace)
+                  ? { ...n, namespace: undefined }
+                  : n.kind === 'namespace' && n.interfaces?.some((x) => x.bridge && gone.has(x.bridge))
+                    ? { ...n, interfaces: n.interfaces.map((x) => (x.bridge && gone.has(x.bridge) ? unbridged(x) : x)) }
+                    : n,
               ),
             links: s.lab.links.filter((l) => !gone.has(l.id) && !l.endpoints.some((e) => gone.has(e.node))),
           },
@@ -273,6 +353,12 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
       // Bridges inside a copied namespace follow it; otherwise they keep pointing at the original.
       for (const n of newNodes)
         if (n.kind === 'bridge' && n.namespace && idMap.has(n.namespace)) n.namespace = idMap.get(n.namespace);
+      // Attached interfaces follow a bridge copied with them; the original bridge is in another namespace.
+      for (const n of newNodes)
+        if (n.kind === 'namespace' && n.interfaces)
+          n.interfaces = n.interfaces.map((x) =>
+            x.bridge === undefined ? x : idMap.has(x.bridge) ? { ...x, bridge: idMap.get(x.bridge)! } : unbridged(x),
+          );
       const newLinks: VethLink[] = [];
       for (const l of clip.links) {
         const a = idMap.get(l.endpoints[0].node);
