@@ -141,7 +141,6 @@ export const VlanInterface = z.strictObject({
 });
 export type VlanInterface = z.infer<typeof VlanInterface>;
 
-/** Interfaces that belong to one namespace node (not links between nodes). */
 /**
  * A macvlan on an interface of the host's root namespace (`parent`, e.g. a physical NIC), placed in this
  * namespace: the namespace gets its own MAC on the parent's network. Mode `bridge` (macvlans on the same
@@ -155,6 +154,7 @@ export const MacvlanInterface = z.strictObject({
 });
 export type MacvlanInterface = z.infer<typeof MacvlanInterface>;
 
+/** Interfaces that belong to one namespace node (not links between nodes). */
 export const AttachedInterface = z.discriminatedUnion('kind', [
   VxlanInterface,
   TapInterface,
@@ -179,7 +179,7 @@ export const NamespaceNode = z.strictObject({
   /** Proxy ARP (net.ipv4.conf.{all,default}.proxy_arp). Absent: left as the kernel has it. */
   proxyArp: z.boolean().optional(),
   routes: z.array(Route).max(1024).default([]),
-  /** VXLAN / TAP / VLAN interfaces living in this namespace. */
+  /** VXLAN / TAP / VLAN / macvlan interfaces living in this namespace. */
   interfaces: z.array(AttachedInterface).max(256).optional(),
   description: Prose(2000).optional(),
 });
@@ -195,6 +195,12 @@ export const BridgeNode = z.strictObject({
   mtu: Mtu.optional(),
   /** Addresses on the bridge interface itself (e.g. a gateway for the LAN). */
   addresses: z.array(Cidr).max(64).default([]),
+  /**
+   * 802.1Q VLAN filtering (`vlan_filtering 1`): the bridge forwards a frame only between ports that are
+   * members of its VLAN (set per port with the endpoint's `vlan`). Absent or false: a plain bridge. Needs the
+   * kernel's bridge VLAN support: refused at plan time where capabilities().bridgeVlan is false.
+   */
+  vlanFiltering: z.boolean().optional(),
   description: Prose(2000).optional(),
 });
 export type BridgeNode = z.infer<typeof BridgeNode>;
@@ -286,6 +292,28 @@ export type Impairment = z.infer<typeof Impairment>;
 /** The fields that need the netem qdisc, in the order they are reported. */
 export const NETEM_FIELDS = ['delayMs', 'jitterMs', 'lossPct', 'duplicatePct', 'corruptPct'] as const;
 
+const VlanId = z
+  .number()
+  .int('a VLAN id is a whole number')
+  .min(1, 'a VLAN id is 1 to 4094')
+  .max(4094, 'a VLAN id is 1 to 4094');
+
+/**
+ * VLAN membership of a bridge port (an endpoint on a bridge node with `vlanFiltering: true`):
+ * - `pvid`: the port's native VLAN — untagged frames arriving on the port belong to it (default 1, the
+ *   kernel's default);
+ * - `untagged`: frames of the pvid leave the port without a tag (default true: an access port);
+ * - `tagged`: further VLANs the port carries with their 802.1Q tag (a trunk).
+ * `{ pvid: 10 }` is an access port in VLAN 10; `{ tagged: [10, 20] }` a trunk that also keeps VLAN 1
+ * untagged. An endpoint on a filtering bridge without `vlan` is in VLAN 1 (pvid, untagged).
+ */
+export const PortVlan = z.strictObject({
+  pvid: VlanId.optional(),
+  untagged: z.boolean().optional(),
+  tagged: z.array(VlanId).max(4094).optional(),
+});
+export type PortVlan = z.infer<typeof PortVlan>;
+
 export const Endpoint = z.strictObject({
   /** Id of the node this end lives in. An end on a bridge is enslaved to it (in the bridge's namespace). */
   node: Id,
@@ -297,6 +325,8 @@ export const Endpoint = z.strictObject({
   up: z.boolean().default(true),
   /** Egress impairment of this end (rate limit, and netem delay/loss where the kernel has netem). */
   impairment: Impairment.optional(),
+  /** VLAN membership of this bridge port; only on an end whose node is a bridge with `vlanFiltering`. */
+  vlan: PortVlan.optional(),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 

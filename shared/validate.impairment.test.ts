@@ -162,4 +162,11 @@ describe('interfaces attached to a namespace (vxlan, tap, vlan)', () => {
       'nodes.0.interfaces.0.parent',
     ]);
   });
+
+  it('two VXLANs of one namespace may not share VNI, port and family (the kernel refuses the second)', () => {
+    const second = { ...vx, name: 'vx1' };
+    expect(codes(lab([vx, second]))).toContainEqual(['DuplicateVni', 'nodes.0.interfaces.1.vni']);
+    expect(codes(lab([vx, { ...second, vni: vx.vni + 1 }])).map((c) => c[0])).not.toContain('DuplicateVni');
+    expect(codes(lab([vx, { ...second, dstPort: 8472 }])).map((c) => c[0])).not.toContain('DuplicateVni');
+  });
 });

@@ -16,7 +16,8 @@
  * - impairments: EmptyImpairment ImpairmentNeedsRate JitterNeedsDelay BurstBelowMtu
  * - host NAT: NatSourceHostBits NatWithoutUplink(w)
  * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
- *   VxlanGroupNeedsDev UnknownDevice
+ *   VxlanGroupNeedsDev UnknownDevice DuplicateVni
+ * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
  * - hints: Unreachable(w) · fallbacks: TooManyIssues Unreadable InvalidAddress          (w) = warning
  */
 import type { Issue } from './errors';
@@ -528,6 +529,7 @@ function crossReferenceIssues(lab: Lab): Issue[] {
   checkImpairments(lab, report);
   checkNat(lab, report);
   checkAttached(lab, report);
+  checkBridgeVlans(lab, report);
   checkMacs(lab, segments, report);
   checkRoutes(lab, ifaces, report, nsLabel);
   checkReachability(lab, ifaces, report);
@@ -610,7 +612,7 @@ function checkNat(lab: Lab, report: Report): void {
   });
 }
 
-/** Interfaces attached to namespace nodes (vxlan, tap, vlan): names, bridges, tunnel endpoints. */
+/** Interfaces attached to namespace nodes (vxlan, tap, vlan, macvlan): names, bridges, tunnel endpoints, VNIs. */
 function checkAttached(lab: Lab, report: Report): void {
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'namespace' || !node.interfaces?.length) return;
@@ -618,8 +620,24 @@ function checkAttached(lab: Lab, report: Report): void {
     for (const b of lab.nodes) if (b.kind === 'bridge' && b.namespace === node.id) taken.add(b.name);
     for (const l of lab.links) for (const e of l.endpoints) if (e.node === node.id) taken.add(e.ifname);
     const own = new Set(node.interfaces.map((x) => x.name));
+    // The kernel keys VXLAN devices of one namespace by VNI, UDP port and address family (not by local
+    // address): a second one with the same key is refused ("VNI already exists").
+    const vnis = new Map<string, string>();
     node.interfaces.forEach((x, k) => {
       const at: Path = ['nodes', i, 'interfaces', k];
+      if (x.kind === 'vxlan') {
+        const v6 = [x.remote, x.group, x.local].some((a) => a?.includes(':'));
+        const key = `${x.vni}/${x.dstPort ?? 4789}/${v6 ? 6 : 4}`;
+        const first = vnis.get(key);
+        if (first !== undefined)
+          report(
+            [...at, 'vni'],
+            'DuplicateVni',
+            `VXLAN ${x.name} uses VNI ${x.vni} on UDP port ${x.dstPort ?? 4789} like ${first} in namespace "${node.name}": the kernel allows one per namespace. Use another VNI or port`,
+            node.id,
+          );
+        else vnis.set(key, x.name);
+      }
       if (taken.has(x.name))
         report(
           [...at, 'name'],
@@ -668,6 +686,55 @@ function checkAttached(lab: Lab, report: Report): void {
           `namespace "${node.name}" has no interface ${x.parent} to carry VLAN ${x.vlanId}`,
           node.id,
         );
+    });
+  });
+}
+
+/**
+ * Bridge VLAN filtering: a port's `vlan` only means something on a bridge that filters (ids 1–4094 are the
+ * schema's); a VLAN listed twice (or the pvid also listed as tagged) is a mistake.
+ */
+function checkBridgeVlans(lab: Lab, report: Report): void {
+  const bridges = new Map<string, BridgeNode>();
+  for (const n of lab.nodes) if (n.kind === 'bridge' && !bridges.has(n.id)) bridges.set(n.id, n);
+  lab.links.forEach((link, j) => {
+    link.endpoints.forEach((ep, e) => {
+      const v = ep.vlan;
+      if (!v) return;
+      const path: Path = ['links', j, 'endpoints', e, 'vlan'];
+      const object = `${link.id}#${e}`;
+      const b = bridges.get(ep.node);
+      if (!b) {
+        report(
+          path,
+          'VlanNeedsFilteringBridge',
+          `VLAN settings on ${ep.ifname} only apply to a port of a bridge; "${ep.node}" is not a bridge node`,
+          object,
+        );
+        return;
+      }
+      if (b.vlanFiltering !== true) {
+        report(
+          path,
+          'VlanNeedsFilteringBridge',
+          `VLAN settings on ${ep.ifname} need VLAN filtering on bridge "${b.name}": set vlanFiltering: true on it`,
+          object,
+        );
+        return;
+      }
+      const seen = new Set<number>(v.pvid !== undefined ? [v.pvid] : []);
+      (v.tagged ?? []).forEach((id, k) => {
+        if (seen.has(id))
+          report(
+            [...path, 'tagged', k],
+            'DuplicateVlan',
+            id === v.pvid
+              ? `VLAN ${id} is the pvid of ${ep.ifname}; it cannot also be tagged there`
+              : `VLAN ${id} is listed twice on ${ep.ifname}`,
+            object,
+          );
+        seen.add(id);
+      });
     });
   });
 }

@@ -17,6 +17,7 @@ export const FEATURES = [
   'htb',
   'netem',
   'vlan',
+  'bridgeVlan',
   'nftables',
 ] as const;
 
@@ -25,6 +26,7 @@ link add nlp-br type bridge
 link add nlp-mv link nlp-veth0 type macvlan mode bridge
 link add nlp-vx type vxlan id 42 dstport 4789 local 127.0.0.1
 link add nlp-vl link nlp-veth0 type vlan id 5
+link add nlp-brv type bridge vlan_filtering 1
 link show
 `;
 
@@ -41,7 +43,7 @@ qdisc show dev lo
 
 export async function detectCapabilities(runner: CommandRunner): Promise<Record<string, boolean>> {
   const caps: Record<string, boolean> = Object.fromEntries(FEATURES.map((f) => [f, false]));
-  const r = await runner.run(['unshare', '--net', '--', 'ip', '-j', '-force', '-batch', '-'], {
+  const r = await runner.run(['unshare', '--net', '--', 'ip', '-j', '-d', '-force', '-batch', '-'], {
     stdin: PROBE,
     timeoutMs: 20_000,
   });
@@ -60,6 +62,12 @@ export async function detectCapabilities(runner: CommandRunner): Promise<Record<
   caps.macvlan = has('nlp-mv');
   caps.vxlan = has('nlp-vx');
   caps.vlan = has('nlp-vl');
+  // Bridge VLAN filtering: the bridge exists with vlan_filtering on, and `bridge vlan` (iproute2) runs.
+  const brv = links.find((l) => l.ifname === 'nlp-brv') as { linkinfo?: { info_data?: { vlan_filtering?: number } } };
+  if (brv?.linkinfo?.info_data?.vlan_filtering === 1) {
+    const b = await runner.run(['unshare', '--net', '--', 'bridge', '-j', 'vlan', 'show'], { timeoutMs: 10_000 });
+    caps.bridgeVlan = b.code === 0;
+  }
   caps.tbf = q('tbf');
   caps.htb = q('htb');
   caps.netem = q('netem');

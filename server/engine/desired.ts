@@ -3,7 +3,7 @@
  * netns an interface lives in, which bridge it is enslaved to, its marker. Pure; shared by plan and status.
  * Also the canonical forms (CIDR, IP, route key) both sides compare with.
  */
-import { endpointKey, type Impairment, type Lab, NETEM_FIELDS, type Route } from '../../shared';
+import { endpointKey, type Impairment, type Lab, NETEM_FIELDS, type PortVlan, type Route } from '../../shared';
 import {
   formatCidr,
   canonicalCidr as netCanonicalCidr,
@@ -12,7 +12,16 @@ import {
   subnetOf,
 } from '../../shared/net';
 import { formatMarker } from './marker';
-import type { AttachedSpec, NetnsRef, ObservedLink, ObservedQdisc, ObservedRoute, PlanError, QdiscSpec } from './types';
+import type {
+  AttachedSpec,
+  NetnsRef,
+  ObservedLink,
+  ObservedQdisc,
+  ObservedRoute,
+  PlanError,
+  PortVlanEntry,
+  QdiscSpec,
+} from './types';
 
 export interface DesiredNetns {
   /** Node id. */
@@ -44,6 +53,13 @@ export interface DesiredIface {
   masterObject?: string;
   /** Bridges only. */
   stp?: boolean;
+  /** Bridges only: 802.1Q VLAN filtering (absent: off). */
+  vlanFiltering?: boolean;
+  /**
+   * Veth ends on a VLAN-filtering bridge: the port's VLANs, sorted by vid (from the endpoint's `vlan`, or
+   * the kernel's default: VLAN 1 pvid untagged). Absent on every other interface (left as the kernel has it).
+   */
+  vlans?: PortVlanEntry[];
   /** Veth ends only. */
   linkId?: string;
   end?: 0 | 1;
@@ -59,10 +75,18 @@ export interface DesiredIface {
 /** The kind `ip -d link` reports for a designed interface (a tap is a `tun` device). */
 export const kernelKind = (d: { kind: DesiredIface['kind'] }): string => (d.kind === 'tap' ? 'tun' : d.kind);
 
-/** Does an observed link have the designed tunnel/VLAN parameters? (Other kinds: nothing to compare.) */
+/** Does an observed link have the designed tunnel/VLAN/macvlan parameters? (Other kinds: nothing to compare.) */
 export function specMatches(spec: AttachedSpec | undefined, l: ObservedLink): boolean {
   if (!spec) return true;
   if (spec.kind === 'tap') return l.tunType === undefined || l.tunType === 'tap';
+  if (spec.kind === 'macvlan')
+    return (
+      l.macvlan !== undefined &&
+      l.macvlan.mode === spec.mode &&
+      l.macvlan.parent !== null &&
+      l.macvlan.parent.netns === null &&
+      l.macvlan.parent.ifname === spec.parent
+    );
   if (spec.kind !== 'vxlan') return true;
   const v = l.vxlan;
   return (
@@ -73,6 +97,27 @@ export function specMatches(spec: AttachedSpec | undefined, l: ObservedLink): bo
     (spec.local === undefined || v.local === spec.local) &&
     (v.port ?? 4789) === spec.dstPort
   );
+}
+
+/** A port's VLANs: the pvid (default 1, untagged unless `untagged: false`) and the tagged ones, by vid. */
+export function portVlans(v: PortVlan | undefined): PortVlanEntry[] {
+  const pvid = v?.pvid ?? 1;
+  const out: PortVlanEntry[] = [{ vid: pvid, pvid: true, untagged: v?.untagged ?? true }];
+  for (const vid of v?.tagged ?? []) {
+    if (!out.some((e) => e.vid === vid)) out.push({ vid, pvid: false, untagged: false });
+  }
+  return out.sort((a, b) => a.vid - b.vid);
+}
+
+/** `10 (pvid, untagged), 20` — for reasons and status messages. */
+export function vlansText(list: readonly PortVlanEntry[]): string {
+  if (!list.length) return 'no VLAN';
+  return list
+    .map((e) => {
+      const f = [e.pvid && 'pvid', e.untagged && 'untagged'].filter(Boolean);
+      return f.length ? `${e.vid} (${f.join(', ')})` : String(e.vid);
+    })
+    .join(', ');
 }
 
 export interface DesiredVeth {
@@ -147,6 +192,7 @@ export function desiredState(lab: Lab): DesiredLab {
         addresses: canonicalList(node.addresses ?? []),
         ...(node.mtu !== undefined && { mtu: node.mtu }),
         ...(node.stp !== undefined && { stp: node.stp }),
+        ...(node.vlanFiltering !== undefined && { vlanFiltering: node.vlanFiltering }),
         up: true,
       });
     }
@@ -168,6 +214,7 @@ export function desiredState(lab: Lab): DesiredLab {
       }
       let netns: NetnsRef;
       let master: { name: string; object: string } | undefined;
+      let vlans: PortVlanEntry[] | undefined;
       if (node.kind === 'namespace') netns = node.name;
       else if (node.kind === 'host') netns = null;
       else {
@@ -175,6 +222,7 @@ export function desiredState(lab: Lab): DesiredLab {
         if (ns === undefined) return;
         netns = ns;
         master = { name: node.name, object: node.id };
+        if (node.vlanFiltering === true) vlans = portVlans(ep.vlan);
       }
       const key = endpointKey(link.id, end);
       ends.push({
@@ -188,6 +236,7 @@ export function desiredState(lab: Lab): DesiredLab {
         ...(ep.mac !== undefined && { mac: ep.mac.toLowerCase() }),
         up: ep.up ?? true,
         ...(master && { master: master.name, masterObject: master.object }),
+        ...(vlans && { vlans }),
         linkId: link.id,
         end,
         ...(ep.impairment && {
@@ -202,7 +251,7 @@ export function desiredState(lab: Lab): DesiredLab {
     }
   });
 
-  // Interfaces attached to namespace nodes (vxlan/tap/vlan), after the veths (an underlay may be one).
+  // Interfaces attached to namespace nodes (vxlan/tap/vlan/macvlan), after the veths (an underlay may be one).
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'namespace') return;
     (node.interfaces ?? []).forEach((x, k) => {
@@ -221,7 +270,9 @@ export function desiredState(lab: Lab): DesiredLab {
             }
           : x.kind === 'vlan'
             ? { kind: 'vlan', parent: x.parent, vlanId: x.vlanId }
-            : { kind: 'tap' };
+            : x.kind === 'macvlan'
+              ? { kind: 'macvlan', parent: x.parent, mode: x.mode ?? 'bridge' }
+              : { kind: 'tap' };
       ifaces.push({
         object,
         kind: x.kind,

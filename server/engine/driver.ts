@@ -307,13 +307,21 @@ export class IpBatchDriver implements Driver {
   /** Veth peers (outside the namespaces) of the interfaces inside them: they linger after `netns del`. */
   private async vethPeers(names: string[]): Promise<{ netns: NetnsRef; ifindex: number }[]> {
     if (!names.length) return [];
-    const r = await fanout(this.runner, new Map(names.map((n) => [n, 'link show\nnetns list-id\n'])), ['-j']);
+    const r = await fanout(this.runner, new Map(names.map((n) => [n, 'link show\nnetns list-id\n'])), ['-j', '-d']);
     return [...r.outputs.values()].flatMap((text) => {
       const [links = [], ids = []] = splitJson(text) as Record<string, unknown>[][];
       const byId = new Map(ids.map((e) => [e.nsid as number, e.name as string | undefined]));
-      return links
-        .filter((l) => typeof l.link_netnsid === 'number' && typeof l.link_index === 'number')
-        .map((l) => ({ netns: byId.get(l.link_netnsid as number) ?? null, ifindex: l.link_index as number }));
+      return (
+        links
+          // Veths only: a macvlan's `link_index` is its parent, which stays.
+          .filter(
+            (l) =>
+              typeof l.link_netnsid === 'number' &&
+              typeof l.link_index === 'number' &&
+              (l.linkinfo as { info_kind?: string } | undefined)?.info_kind === 'veth',
+          )
+          .map((l) => ({ netns: byId.get(l.link_netnsid as number) ?? null, ifindex: l.link_index as number }))
+      );
     });
   }
 

@@ -121,8 +121,13 @@ class NetloomEngine implements Engine {
   }
 
   /** What the planner needs to know of the kernel (a feature it lacks is refused at plan time). */
-  private planOptions(): { netem: boolean; vlan: boolean } {
-    return { netem: this.caps.netem === true, vlan: this.caps.vlan === true };
+  private planOptions(): { netem: boolean; vlan: boolean; macvlan: boolean; bridgeVlan: boolean } {
+    return {
+      netem: this.caps.netem === true,
+      vlan: this.caps.vlan === true,
+      macvlan: this.caps.macvlan === true,
+      bridgeVlan: this.caps.bridgeVlan === true,
+    };
   }
 
   /** The configured driver, unless the ops include feature ops it does not declare it runs. */
@@ -394,13 +399,15 @@ class NetloomEngine implements Engine {
             ? 'nftables'
             : op.kind === 'iface.create' && op.spec.kind !== 'tap'
               ? op.spec.kind
-              : op.kind === 'veth.create'
-                ? 'veth'
-                : op.kind === 'bridge.create'
-                  ? 'bridge'
-                  : op.kind === 'netns.create'
-                    ? 'netns'
-                    : null;
+              : op.kind === 'bridge.setVlanFiltering' && op.on
+                ? 'bridgeVlan'
+                : op.kind === 'veth.create'
+                  ? 'veth'
+                  : op.kind === 'bridge.create'
+                    ? 'bridge'
+                    : op.kind === 'netns.create'
+                      ? 'netns'
+                      : null;
       if (feature && need(feature))
         return {
           code: 'Unsupported',
@@ -593,7 +600,9 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         continue;
       case 'iface.create':
       case 'bridge.create': {
-        if (inDeleted(op.netns)) continue;
+        // A macvlan is deleted even in a namespace about to go: its parent (outside) is released at once,
+        // not when the kernel gets round to tearing the namespace down.
+        if (inDeleted(op.netns) && !(op.kind === 'iface.create' && op.spec.kind === 'macvlan')) continue;
         const l = findLink(observed, op.netns, op.ifname);
         if (owned(l, op.marker) && !gone.has(k(op.netns, op.ifname))) {
           out.push({ kind: 'link.delete', netns: op.netns, ifname: op.ifname });
@@ -674,6 +683,12 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
                 : '0'
             : ns.sysctls?.[inv.key];
         if (now !== inv.value) out.push(inv);
+        break;
+      }
+      case 'bridge.vlanDel': {
+        // Not idempotent: only where the port still has that VLAN (or its VLANs were not read).
+        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        if (l && (l.vlans === undefined || l.vlans.some((e) => e.vid === inv.vid))) out.push(inv);
         break;
       }
       case 'qdisc.delete': {

@@ -9,7 +9,15 @@ import type { CommandRunner } from './contract';
 import { canonicalCidr, canonicalIp } from './desired';
 import { fanout } from './fanout';
 import { parseMarker } from './marker';
-import type { NetnsRef, ObservedLink, ObservedNetns, ObservedNftTable, ObservedRoute, ObservedState } from './types';
+import type {
+  NetnsRef,
+  ObservedLink,
+  ObservedNetns,
+  ObservedNftTable,
+  ObservedRoute,
+  ObservedState,
+  PortVlanEntry,
+} from './types';
 
 export class ObserveError extends Error {
   constructor(
@@ -70,6 +78,10 @@ interface RawNetns {
   ns: ObservedNetns;
   /** Owned links with a tbf/netem root qdisc whose parameters still need a `tc` read. */
   needsTc?: boolean;
+  /** An owned VLAN-filtering bridge: its ports' VLANs still need a `bridge vlan` read. */
+  needsVlans?: boolean;
+  /** ifindex → lower device of a macvlan in another namespace (resolved like veth peers). */
+  lowerRefs?: Map<number, { nsid: number; index: number }>;
   /** ifindex → veth peer reference as seen from this namespace. */
   vethRefs: Map<number, { nsid: number | null; peerIndex: number }>;
   /** nsid → name as seen from this namespace (root has no name: undefined). */
@@ -97,6 +109,9 @@ export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
     throw new ObserveError(`unreadable output for ${name ?? 'root'}`, [], '');
   const [links = [], routes = [], netconf = [], listId = []] = docs as J[][];
   const vethRefs = new Map<number, { nsid: number | null; peerIndex: number }>();
+  const lowerRefs = new Map<number, { nsid: number; index: number }>();
+  const sameLower: [ObservedLink, string][] = [];
+  const sameNsPeers: [number, string][] = [];
   const observedLinks: ObservedLink[] = [];
   for (const l of links) {
     const ifindex = num(l.ifindex) ?? 0;
@@ -152,16 +167,34 @@ export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
       };
     }
     if (kind === 'tun' && str(info.type) !== undefined) link.tunType = str(info.type);
+    if (kind === 'bridge' && num(info.vlan_filtering) !== undefined)
+      link.vlanFiltering = num(info.vlan_filtering) === 1;
+    if (kind === 'macvlan') {
+      // Lower device in the same namespace: `link` names it; elsewhere: `link_index` + `link_netnsid`.
+      const same = str(l.link);
+      const idx = num(l.link_index);
+      const nsid = num(l.link_netnsid);
+      link.macvlan = { mode: str(info.mode) ?? 'unknown', parent: null };
+      if (same !== undefined) sameLower.push([link, same]);
+      else if (idx !== undefined && nsid !== undefined) lowerRefs.set(ifindex, { nsid, index: idx });
+    }
     const qdisc = str(l.qdisc);
     if (qdisc !== undefined && !DEFAULT_QDISCS.has(qdisc)) link.qdisc = { kind: qdisc };
     if (kind === 'veth') {
       const peerIndex = num(l.link_index);
       if (peerIndex !== undefined) {
         vethRefs.set(ifindex, { nsid: num(l.link_netnsid) ?? null, peerIndex });
-        link.peer = null; // resolved below
-      } else link.peer = null;
+      } else if (str(l.link) !== undefined && num(l.link_netnsid) === undefined) {
+        // Both ends in this namespace: iproute2 names the peer instead of giving its index.
+        sameNsPeers.push([ifindex, str(l.link)!]);
+      }
+      link.peer = null; // resolved below
     }
     observedLinks.push(link);
+  }
+  for (const [ifindex, peerName] of sameNsPeers) {
+    const peer = observedLinks.find((x) => x.ifname === peerName && x.kind === 'veth');
+    if (peer) vethRefs.set(ifindex, { nsid: null, peerIndex: peer.ifindex });
   }
   const observedRoutes: ObservedRoute[] = [];
   for (const r of routes) {
@@ -190,8 +223,15 @@ export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
   }
   const lo = observedLinks.find((l) => l.ifname === 'lo');
   const needsTc = observedLinks.some((l) => l.marker !== null && TC_QDISCS.has(l.qdisc?.kind ?? ''));
+  for (const [link, lowerName] of sameLower) {
+    const lower = observedLinks.find((x) => x.ifname === lowerName);
+    if (lower && link.macvlan) link.macvlan.parent = { netns: name, ifname: lower.ifname, ifindex: lower.ifindex };
+  }
+  const needsVlans = observedLinks.some(isVlanBridge);
   return {
     ...(needsTc && { needsTc }),
+    ...(needsVlans && { needsVlans }),
+    ...(lowerRefs.size && { lowerRefs }),
     ns: {
       name,
       marker: name === null ? null : (lo?.marker ?? null),
@@ -204,6 +244,37 @@ export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
     vethRefs,
     nsids,
   };
+}
+
+/** A VLAN-filtering bridge Netloom owns: its ports' VLANs are read (`bridge -j vlan show`). */
+export const isVlanBridge = (l: ObservedLink): boolean =>
+  l.kind === 'bridge' && l.vlanFiltering === true && l.marker !== null;
+
+/**
+ * `bridge -j vlan show` of one namespace → `vlans` of the ports of our VLAN-filtering bridges (sorted by
+ * vid; ranges `vlan`…`vlanEnd` expanded). The bridges themselves (`self` entries) are not reported.
+ */
+export function applyBridgeVlans(ns: ObservedNetns, stdout: string): void {
+  const bridges = new Set(ns.links.filter(isVlanBridge).map((l) => l.ifname));
+  const list = (splitJson(stdout)[0] ?? []) as J[];
+  const byName = new Map<string, J[]>();
+  for (const e of list) {
+    const n = str(e.ifname);
+    if (n !== undefined && Array.isArray(e.vlans)) byName.set(n, e.vlans as J[]);
+  }
+  for (const l of ns.links) {
+    if (l.master === undefined || !bridges.has(l.master)) continue;
+    const out: PortVlanEntry[] = [];
+    for (const v of byName.get(l.ifname) ?? []) {
+      const from = num(v.vlan);
+      if (from === undefined) continue;
+      const to = num(v.vlanEnd) ?? from;
+      const flags = Array.isArray(v.flags) ? (v.flags as unknown[]) : [];
+      for (let vid = from; vid <= to; vid++)
+        out.push({ vid, pvid: flags.includes('PVID'), untagged: flags.includes('Egress Untagged') });
+    }
+    l.vlans = out.sort((a, b) => a.vid - b.vid);
+  }
 }
 
 /** Root qdisc kinds the kernel picks by itself: not reported (an interface "has no impairment"). */
@@ -384,6 +455,33 @@ export async function observe(runner: CommandRunner, opts: ObserveOptions = {}):
       }
     }
   }
+  // Macvlan lower devices in another namespace: this namespace's nsid names it (no name: the root). Only the
+  // root and the same namespace are resolved (what observeNetlink resolves too).
+  for (const raw of byName.values()) {
+    for (const [ifindex, ref] of raw.lowerRefs ?? []) {
+      const link = raw.ns.links.find((l) => l.ifindex === ifindex);
+      // As for veth peers: an nsid with no name (or none listed) is the root.
+      if (!link?.macvlan || raw.nsids.get(ref.nsid) !== undefined) continue;
+      const lower = root.ns.links.find((l) => l.ifindex === ref.index);
+      if (lower && raw.ns.name !== null)
+        link.macvlan.parent = { netns: null, ifname: lower.ifname, ifindex: lower.ifindex };
+    }
+  }
+  // Ports of our VLAN-filtering bridges: one `bridge vlan` read per namespace that has one.
+  await mapLimit(
+    [...byName.values()].filter((r) => r.needsVlans),
+    OBSERVE_CONCURRENCY,
+    async (raw) => {
+      const n = raw.ns.name;
+      const r = await runner.run(['bridge', ...(n === null ? [] : ['-n', n]), '-j', 'vlan', 'show'], {
+        timeoutMs: 30_000,
+      });
+      if (r.code === 0) {
+        applyBridgeVlans(raw.ns, r.stdout);
+        delete raw.needsVlans;
+      }
+    },
+  );
   // Impairment parameters: one `tc` read per namespace that has an owned interface with a tbf/netem qdisc.
   await mapLimit(
     [...byName.values()].filter((r) => r.needsTc),

@@ -2,6 +2,7 @@
  * Golden planner tests (nmstate gen_diff style): one folder per case under server/test/fixtures/plan/
  * holding desired.json (a Lab), observed.json (an ObservedState) and plan.json (expected ops + errors).
  * Folders named `destroy-*` expect planDestroy(desired.name, observed) instead of plan(desired, observed).
+ * An optional options.json holds the PlanOptions (kernel capabilities such as `macvlan`, `bridgeVlan`).
  * `UPDATE_GOLDEN=1 npx vitest run --project unit server/engine/plan.golden` rewrites plan.json: review the
  * diff by eye before keeping it.
  *
@@ -13,7 +14,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Lab } from '../../shared';
-import { plan } from './plan';
+import { type PlanOptions, plan } from './plan';
 import { planDestroy } from './planDestroy';
 import { normalize, simulateAll } from './simulate';
 import { status } from './status';
@@ -53,7 +54,8 @@ describe('planner golden cases', () => {
     const desired = Lab.parse(read(name, 'desired.json'));
     const observed = read(name, 'observed.json') as ObservedState;
     const destroy = name.startsWith('destroy-');
-    const got: Plan = destroy ? planDestroy(desired.name, observed) : plan(desired, observed);
+    const opts = (existsSync(join(DIR, name, 'options.json')) ? read(name, 'options.json') : {}) as PlanOptions;
+    const got: Plan = destroy ? planDestroy(desired.name, observed) : plan(desired, observed, opts);
 
     it('matches plan.json', () => {
       const file = join(DIR, name, 'plan.json');
@@ -63,7 +65,7 @@ describe('planner golden cases', () => {
 
     it('is deterministic and does not mutate its inputs', () => {
       const before = JSON.stringify(observed);
-      const again = destroy ? planDestroy(desired.name, observed) : plan(desired, observed);
+      const again = destroy ? planDestroy(desired.name, observed) : plan(desired, observed, opts);
       expect(again).toEqual(got);
       expect(JSON.stringify(observed)).toBe(before);
     });
@@ -92,7 +94,7 @@ describe('planner golden cases', () => {
 
     it('runs on the in-memory kernel and converges: re-plan is empty, status is ready', () => {
       const after = simulateAll(observed, got.ops);
-      expect(plan(desired, after)).toEqual({ ops: [], errors: [] });
+      expect(plan(desired, after, opts)).toEqual({ ops: [], errors: [] });
       const s = status(desired, after, { observed: 1, applied: 1 }, '2026-01-01T00:00:00Z');
       const notReady = Object.values(s.objects).filter((o) => o.state !== 'ready');
       expect(notReady).toEqual([]);

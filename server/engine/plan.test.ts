@@ -85,6 +85,9 @@ describe('inverses', () => {
       'nat.delete',
       'sysctl.set',
       'iface.create',
+      'bridge.setVlanFiltering',
+      'bridge.vlanAdd',
+      'bridge.vlanDel',
     ];
     expect([...covered].sort()).toEqual(expected.sort());
   });

@@ -34,12 +34,14 @@ import {
   kernelKind,
   natComment,
   natTableName,
+  portVlans,
   qdiscMatches,
   qdiscSpecOf,
   qdiscText,
   routeMatches,
   specMatches,
   toRoute,
+  vlansText,
 } from './desired';
 import { formatMarker } from './marker';
 import type {
@@ -54,6 +56,7 @@ import type {
   Operation,
   Plan,
   PlanError,
+  PortVlanEntry,
 } from './types';
 
 /** Dependency order of the phases; operations are emitted into these buckets and concatenated. */
@@ -68,6 +71,9 @@ const PHASES = [
   'veth.create',
   'iface.create',
   'modify',
+  'vlan.del',
+  'vlan.add',
+  'vlan.filtering',
   'link.setUp',
   'addr.add',
   'route.add',
@@ -115,6 +121,13 @@ export interface PlanOptions {
   netem?: boolean;
   /** The kernel has 802.1Q vlan devices (capabilities().vlan); without it a vlan interface is refused. */
   vlan?: boolean;
+  /** The kernel has macvlan devices (capabilities().macvlan); without it a macvlan interface is refused. */
+  macvlan?: boolean;
+  /**
+   * The kernel's bridge has 802.1Q VLAN filtering (capabilities().bridgeVlan); without it a bridge with
+   * `vlanFiltering: true` is refused.
+   */
+  bridgeVlan?: boolean;
 }
 
 const NETEM_WORDS: Record<string, string> = {
@@ -141,6 +154,32 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
           object: d.object,
         })),
       };
+  }
+  if (!opts.macvlan) {
+    const macvlans = desired.ifaces.filter((d) => d.spec?.kind === 'macvlan');
+    if (macvlans.length)
+      return {
+        ops: [],
+        errors: macvlans.map((d) => ({
+          code: 'Unsupported' as const,
+          message: `macvlan interface '${d.ifname}' needs macvlan support, which this kernel does not have`,
+          path: `${d.path}.kind`,
+          object: d.object,
+        })),
+      };
+  }
+  if (!opts.bridgeVlan) {
+    const errors: PlanError[] = [];
+    desiredLab.nodes.forEach((n, i) => {
+      if (n.kind === 'bridge' && n.vlanFiltering === true)
+        errors.push({
+          code: 'Unsupported',
+          message: `VLAN filtering on bridge '${n.name}' needs the kernel's bridge VLAN support (CONFIG_BRIDGE_VLAN_FILTERING), which this kernel does not have`,
+          path: `nodes.${i}.vlanFiltering`,
+          object: n.id,
+        });
+    });
+    if (errors.length) return { ops: [], errors };
   }
   if (!opts.netem) {
     const unsupported: PlanError[] = [];
@@ -264,6 +303,27 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       object: d.object,
     });
   }
+  // A macvlan's parent must be an interface of the root namespace that survives this plan (or one it creates
+  // there). It is only read, never changed, so whoever owns it does not matter.
+  for (const d of desired.ifaces) {
+    if (d.spec?.kind !== 'macvlan') continue;
+    const parent = d.spec.parent;
+    const seen = linksByKey.get(key(null, parent));
+    const created = desired.ifaces.some((x) => x.netns === null && x.ifname === parent && x !== d);
+    if (
+      created ||
+      (seen && !doomed.has(key(null, parent)) && !renamedAway(key(null, parent)) && !isLoopback(seen.link))
+    )
+      continue;
+    errors.push({
+      code: 'Conflict',
+      message: seen
+        ? `macvlan '${d.ifname}' needs parent interface '${parent}' in the host's root namespace, which this plan removes or renames`
+        : `macvlan '${d.ifname}' needs parent interface '${parent}' in the host's root namespace, which does not exist there`,
+      path: `${d.path}.parent`,
+      object: d.object,
+    });
+  }
   const foreignTable = observed.nft?.find((t) => t.family === 'ip' && t.name === natTableName(lab));
   if (desired.nat && foreignTable && foreignTable.marker?.lab !== lab)
     errors.push({
@@ -375,6 +435,18 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
         inverse: { kind: 'bridge.setStp', ...at, on: l.stp ?? false },
       });
     }
+    if (d.kind === 'bridge' && (d.vlanFiltering ?? false) !== (l.vlanFiltering ?? false)) {
+      const on = d.vlanFiltering ?? false;
+      emit('vlan.filtering', {
+        kind: 'bridge.setVlanFiltering',
+        ...at,
+        on,
+        object: d.object,
+        reason: `VLAN filtering on bridge '${d.ifname}' is ${on ? 'off' : 'on'} on the host; the design turns it ${on ? 'on' : 'off'}`,
+        inverse: { kind: 'bridge.setVlanFiltering', ...at, on: !on },
+      });
+    }
+    let portJoins = false;
     if (d.kind !== 'bridge') {
       // Compare masters by identity: the observed master must be the kept link of the designed bridge.
       const oldMaster = l.master !== undefined ? currentName(s.netns, l.master) : null;
@@ -382,6 +454,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       const masterKept =
         d.masterObject !== undefined && masterSeen !== undefined && sameLink(kept.get(d.masterObject), masterSeen);
       const same = d.master === undefined ? oldMaster === null : oldMaster !== null && masterKept;
+      portJoins = !same;
       if (!same) {
         emit('modify', {
           kind: 'link.setMaster',
@@ -422,6 +495,11 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     }
 
     if (d.kind === 'veth') planQdisc(d, l, emit);
+    // A port joining a bridge starts with the kernel's default VLAN (1, pvid untagged). A port of a bridge
+    // that stops filtering is put back to that default too, so a bridge that does not filter (whose ports'
+    // VLANs observe() does not read) always has default ports.
+    if (d.vlans) planPortVlans(d, d.vlans, portJoins || l.vlans === undefined ? portVlans(undefined) : l.vlans, emit);
+    else if (l.vlans && !portJoins && d.master !== undefined) planPortVlans(d, portVlans(undefined), l.vlans, emit);
 
     const upNow = l.adminUp && !downed.has(k);
     if (d.up !== upNow) {
@@ -464,6 +542,16 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       reason: `bridge '${d.ifname}' is in the design but not in ${where(d.netns)}`,
       inverse: { kind: 'link.delete', netns: d.netns, ifname: d.ifname },
     });
+    if (d.vlanFiltering)
+      emit('vlan.filtering', {
+        kind: 'bridge.setVlanFiltering',
+        netns: d.netns,
+        ifname: d.ifname,
+        on: true,
+        object: d.object,
+        reason: `new bridge '${d.ifname}' filters by VLAN`,
+        inverse: { kind: 'bridge.setVlanFiltering', netns: d.netns, ifname: d.ifname, on: false },
+      });
     newIfaceTail(d, emit);
   }
   for (const v of desired.veths) {
@@ -817,8 +905,60 @@ function planQdisc(d: DesiredIface, l: ObservedLink, emit: (phase: Phase, op: Op
   }
 }
 
+/**
+ * VLANs of a port of a VLAN-filtering bridge, incrementally: `bridge vlan del` for VLANs the design drops,
+ * then `bridge vlan add` for missing ones and changed flags, the pvid last (adding a pvid takes the flag from
+ * the old one, so every implicit change is also an explicit op and the inverses undo exactly).
+ */
+function planPortVlans(
+  d: DesiredIface,
+  want: readonly PortVlanEntry[],
+  have: readonly PortVlanEntry[],
+  emit: (phase: Phase, op: Operation) => void,
+) {
+  const at = { netns: d.netns, ifname: d.ifname };
+  const add = (e: PortVlanEntry) => ({
+    kind: 'bridge.vlanAdd' as const,
+    ...at,
+    vid: e.vid,
+    pvid: e.pvid,
+    untagged: e.untagged,
+  });
+  for (const h of have) {
+    if (want.some((w) => w.vid === h.vid)) continue;
+    emit('vlan.del', {
+      kind: 'bridge.vlanDel',
+      ...at,
+      vid: h.vid,
+      object: d.object,
+      reason: `port '${d.ifname}' is in VLAN ${h.vid} on the host; the design has it in ${vlansText(want)}`,
+      inverse: add(h),
+    });
+  }
+  const changes = want.filter((w) => {
+    const h = have.find((x) => x.vid === w.vid);
+    return !h || h.pvid !== w.pvid || h.untagged !== w.untagged;
+  });
+  changes.sort((a, b) => Number(a.pvid) - Number(b.pvid) || a.vid - b.vid);
+  for (const w of changes) {
+    const h = have.find((x) => x.vid === w.vid);
+    emit('vlan.add', {
+      ...add(w),
+      object: d.object,
+      reason: h
+        ? `VLAN ${w.vid} on port '${d.ifname}' is ${vlanFlags(h)} on the host; the design has it ${vlanFlags(w)}`
+        : `port '${d.ifname}' should be in VLAN ${vlansText([w])}`,
+      inverse: h ? add(h) : { kind: 'bridge.vlanDel', ...at, vid: w.vid },
+    });
+  }
+}
+
+const vlanFlags = (e: PortVlanEntry): string =>
+  e.pvid || e.untagged ? [e.pvid && 'pvid', e.untagged && 'untagged'].filter(Boolean).join(', ') : 'tagged';
+
 /** Addresses and up for a freshly created interface (MTU, MAC, master and stp are set at creation). */
 function newIfaceTail(d: DesiredIface, emit: (phase: Phase, op: Operation) => void) {
+  if (d.vlans) planPortVlans(d, d.vlans, portVlans(undefined), emit);
   if (d.qdisc)
     emit('qdisc', {
       kind: 'qdisc.replace',
@@ -973,5 +1113,11 @@ export function describe(op: AnyOpBody): string {
       return `create ${op.spec.kind} ${op.ifname}${inNs(op.netns)}`;
     case 'sysctl.set':
       return `set ${op.key}=${op.value}${op.netns === null ? ' on the host' : ` in ${op.netns}`}`;
+    case 'bridge.setVlanFiltering':
+      return `turn VLAN filtering ${op.on ? 'on' : 'off'} on ${op.ifname}${inNs(op.netns)}`;
+    case 'bridge.vlanAdd':
+      return `put ${op.ifname} in VLAN ${vlansText([op])}${inNs(op.netns)}`;
+    case 'bridge.vlanDel':
+      return `take ${op.ifname} out of VLAN ${op.vid}${inNs(op.netns)}`;
   }
 }

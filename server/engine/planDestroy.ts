@@ -7,7 +7,7 @@ import type { CoreOperation, ObservedState, Operation, Plan } from './types';
 
 /**
  * Owned namespaces go first (one `netns.delete` removes every interface inside and the peers of its veths
- * in one go); then owned interfaces living in namespaces we do not own (root bridges, host-side veth ends),
+ * in one go; owned macvlans inside are deleted just before, see below); then owned interfaces living in namespaces we do not own (root bridges, host-side veth ends),
  * veths before bridges, each veth pair once. Inverses are null: a destroy is not rolled back.
  */
 export function planDestroy(labName: string, observed: ObservedState): Plan<CoreOperation> {
@@ -21,6 +21,17 @@ export function planDestroy(labName: string, observed: ObservedState): Plan<Core
     for (const l of ns.links) {
       gone.add(key(ns.name, l.ifname));
       if (l.peer) gone.add(key(l.peer.netns, l.peer.ifname));
+      // A macvlan on a parent outside: deleted explicitly first. The namespace's own teardown runs later in
+      // the kernel, and until then the (foreign) parent still counts it (promiscuity, MAC filters).
+      if (l.kind === 'macvlan' && l.marker?.lab === labName && l.macvlan?.parent?.netns !== ns.name)
+        ops.push({
+          kind: 'link.delete',
+          netns: ns.name,
+          ifname: l.ifname,
+          object: l.marker.object,
+          reason: `macvlan '${l.ifname}' in namespace '${ns.name}' belongs to lab '${labName}', which is being destroyed; deleted before its namespace so its parent is released at once`,
+          inverse: null,
+        });
     }
     ops.push({
       kind: 'netns.delete',

@@ -230,6 +230,33 @@ export function render(op: AnyOpBody): Segment[] {
     case 'iface.create': {
       const x = op.spec;
       const mtu = op.mtu !== undefined ? ['mtu', String(op.mtu)] : [];
+      if (x.kind === 'macvlan') {
+        // Added from the root (where the parent is), straight into its namespace; marked and enslaved there.
+        const ns = op.netns;
+        const add = ipIn(
+          null,
+          'link',
+          'add',
+          'link',
+          x.parent,
+          'name',
+          op.ifname,
+          ...(ns !== null ? ['netns', ns] : []),
+          ...mtu,
+          'type',
+          'macvlan',
+          'mode',
+          x.mode,
+        );
+        const rest = [
+          ipIn(ns, 'link', 'set', 'dev', op.ifname, 'alias', markerToAlias(op.marker)),
+          ...(op.master !== undefined ? [ipIn(ns, 'link', 'set', 'dev', op.ifname, 'master', op.master)] : []),
+        ];
+        const writes = [ifR(ns, op.ifname)];
+        const masterR = op.master !== undefined ? [ifR(ns, op.master)] : [];
+        if (ns === null) return [seg(null, [add, ...rest], writes, [ifR(null, x.parent), ...masterR])];
+        return [seg(null, [add], writes, [ifR(null, x.parent), ...nsR(ns)]), seg(ns, rest, writes, masterR)];
+      }
       const add =
         x.kind === 'vxlan'
           ? ipIn(
@@ -284,6 +311,28 @@ export function render(op: AnyOpBody): Segment[] {
           ],
         ),
       ];
+    }
+    case 'bridge.setVlanFiltering':
+      return on(
+        op.netns,
+        op.ifname,
+        ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'type', 'bridge', 'vlan_filtering', op.on ? '1' : '0'),
+      );
+    case 'bridge.vlanAdd':
+    case 'bridge.vlanDel': {
+      const argv = [
+        'bridge',
+        ...nsArgs(op.netns),
+        'vlan',
+        op.kind === 'bridge.vlanAdd' ? 'add' : 'del',
+        'dev',
+        op.ifname,
+        'vid',
+        String(op.vid),
+        ...(op.kind === 'bridge.vlanAdd' && op.pvid ? ['pvid'] : []),
+        ...(op.kind === 'bridge.vlanAdd' && op.untagged ? ['untagged'] : []),
+      ];
+      return [seg(op.netns, [{ type: 'exec', netns: op.netns, argv }], [ifR(op.netns, op.ifname)])];
     }
     case 'sysctl.set': {
       const sysctl = ['sysctl', '-q', '-w', `${op.key}=${op.value}`];

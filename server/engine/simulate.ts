@@ -61,6 +61,16 @@ export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState 
     ns.routes = ns.routes.filter((r) => r.dev !== ifname);
     for (const l of ns.links) if (l.master === ifname) delete l.master;
   };
+  const defaultVlans = () => [{ vid: 1, pvid: true, untagged: true }];
+  /**
+   * observe() reads port VLANs only on filtering bridges, but the kernel keeps them either way: on a bridge
+   * that does not filter a port shows them only when they are not the default (a state the planner never
+   * leaves behind), so the model loses nothing and default ports look as observe() shows them.
+   */
+  const tidyVlans = (p: ObservedLink) => {
+    const bridge = p.master !== undefined ? nsOf(p.netns).links.find((x) => x.ifname === p.master) : undefined;
+    if (bridge?.vlanFiltering !== true && JSON.stringify(p.vlans) === JSON.stringify(defaultVlans())) delete p.vlans;
+  };
   const flush = (n: NetnsRef, l: ObservedLink) => {
     const ns = nsOf(n);
     ns.routes = ns.routes.filter((r) => r.dev !== l.ifname);
@@ -206,6 +216,8 @@ export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState 
     case 'iface.create': {
       const x = op.spec;
       if (op.master !== undefined && linkOf(op.netns, op.master).kind !== 'bridge') throw new SimError('not a bridge');
+      // A macvlan's parent is in the root namespace (`ip link add link PARENT … netns NS`).
+      const lower = x.kind === 'macvlan' ? linkOf(null, x.parent) : undefined;
       addLink(op.netns, {
         netns: op.netns,
         ifindex: nextIndex(),
@@ -220,6 +232,9 @@ export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState 
         ...(op.master !== undefined && { master: op.master }),
         addresses: [],
         ...(x.kind === 'tap' && { tunType: 'tap' }),
+        ...(x.kind === 'macvlan' && {
+          macvlan: { mode: x.mode, parent: { netns: null, ifname: lower!.ifname, ifindex: lower!.ifindex } },
+        }),
         ...(x.kind === 'vxlan' && {
           vxlan: {
             vni: x.vni,
@@ -230,6 +245,37 @@ export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState 
           },
         }),
       });
+      break;
+    }
+    case 'bridge.setVlanFiltering': {
+      const l = linkOf(op.netns, op.ifname);
+      if (l.kind !== 'bridge') throw new SimError('not a bridge');
+      // Here an absent vlanFiltering means off (bridge.create does not set it, as in most fixtures).
+      if (op.on) l.vlanFiltering = true;
+      else delete l.vlanFiltering;
+      for (const p of nsOf(op.netns).links)
+        if (p.master === op.ifname) {
+          if (op.on) p.vlans ??= defaultVlans();
+          tidyVlans(p);
+        }
+      break;
+    }
+    case 'bridge.vlanAdd': {
+      const l = linkOf(op.netns, op.ifname);
+      if (l.master === undefined) throw new SimError(`Operation not supported: ${op.ifname} is not a bridge port`);
+      const list = (l.vlans ?? defaultVlans()).filter((e) => e.vid !== op.vid);
+      if (op.pvid) for (const e of list) e.pvid = false;
+      list.push({ vid: op.vid, pvid: op.pvid, untagged: op.untagged });
+      l.vlans = list.sort((a, b) => a.vid - b.vid);
+      tidyVlans(l);
+      break;
+    }
+    case 'bridge.vlanDel': {
+      const l = linkOf(op.netns, op.ifname);
+      const list = l.vlans ?? defaultVlans();
+      if (!list.some((e) => e.vid === op.vid)) throw new SimError(`No such file or directory: vid ${op.vid}`);
+      l.vlans = list.filter((e) => e.vid !== op.vid);
+      tidyVlans(l);
       break;
     }
     case 'nat.apply': {

@@ -20,10 +20,12 @@ import {
   isManagedRoute,
   kernelKind,
   natTableName,
+  portVlans,
   qdiscMatches,
   qdiscText,
   routeMatches,
   specMatches,
+  vlansText,
 } from './desired';
 import type { Marker, NetnsRef, ObservedLink, ObservedNetns, ObservedState } from './types';
 
@@ -188,7 +190,10 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
     if (l.kind !== kernelKind(d)) c.push(drift('KindDiffers', `'${d.ifname}' is a ${l.kind}, not a ${d.kind}`));
     else if (!specMatches(d.spec, l))
       c.push(
-        drift('TunnelDiffers', `'${d.ifname}' does not have the designed ${d.kind} parameters; re-apply recreates it`),
+        drift(
+          'TunnelDiffers',
+          `'${d.ifname}' does not have the designed ${d.kind} parameters${d.spec?.kind === 'macvlan' ? ` (parent '${d.spec.parent}', mode ${d.spec.mode})` : ''}; re-apply recreates it`,
+        ),
       );
     const have = new Set(l.addresses.map(canonicalCidr));
     for (const a of d.addresses) {
@@ -206,6 +211,21 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
       c.push(drift('MacDiffers', `MAC of '${d.ifname}' is ${l.mac}; the design says ${d.mac}`));
     if (d.kind === 'bridge' && d.stp !== undefined && (l.stp ?? false) !== d.stp)
       c.push(drift('StpDiffers', `STP on '${d.ifname}' should be ${d.stp ? 'on' : 'off'}`));
+    if (d.kind === 'bridge' && (d.vlanFiltering ?? false) !== (l.vlanFiltering ?? false))
+      c.push(
+        drift('VlanFilteringDiffers', `VLAN filtering on '${d.ifname}' should be ${d.vlanFiltering ? 'on' : 'off'}`),
+      );
+    if (d.vlans && l.master === d.master) {
+      // Unread (the bridge does not filter yet): the kernel's default, VLAN 1 pvid untagged.
+      const have = l.vlans ?? portVlans(undefined);
+      if (JSON.stringify(have) !== JSON.stringify(d.vlans))
+        c.push(
+          drift(
+            'VlanDiffers',
+            `port '${d.ifname}' should be in VLAN ${vlansText(d.vlans)}; it is in ${vlansText(have)}`,
+          ),
+        );
+    }
     if ((l.master ?? null) !== (d.master ?? null))
       c.push(
         drift(

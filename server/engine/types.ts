@@ -46,6 +46,25 @@ export interface ObservedLink {
   vxlan?: { vni: number; remote?: string; group?: string; local?: string; port?: number };
   /** `tun` devices: `tap` or `tun`. */
   tunType?: string;
+  /**
+   * macvlan devices: mode (`bridge`, `private`, `vepa`, …) and lower device, resolved when it is in the same
+   * namespace or in the root namespace (null: in another namespace, or not found).
+   */
+  macvlan?: { mode: string; parent: { netns: NetnsRef; ifname: string; ifindex: number } | null };
+  /** Bridges: 802.1Q VLAN filtering on. */
+  vlanFiltering?: boolean;
+  /**
+   * Ports of a VLAN-filtering bridge Netloom owns: VLAN membership (`bridge -j vlan show`), sorted by vid.
+   * Absent when not read (other ports, or a bridge that does not filter).
+   */
+  vlans?: PortVlanEntry[];
+}
+
+/** One VLAN of a bridge port: `pvid` (untagged ingress goes there), `untagged` (egress without a tag). */
+export interface PortVlanEntry {
+  vid: number;
+  pvid: boolean;
+  untagged: boolean;
 }
 
 /** What `iface.create` makes: a node-attached interface (vxlan, tap, 802.1Q vlan). */
@@ -53,7 +72,10 @@ export type AttachedSpec =
   | { kind: 'vxlan'; vni: number; remote?: string; group?: string; local?: string; dstPort: number; dev?: string }
   | { kind: 'tap' }
   | { kind: 'vlan'; parent: string; vlanId: number }
-  /** `parent` is an interface of the root namespace; the macvlan is created there and moved in. */
+  /**
+   * `parent` is an interface of the root namespace; `ip link add link PARENT … netns NS` runs in the root
+   * and creates the macvlan directly in its namespace.
+   */
   | { kind: 'macvlan'; parent: string; mode: 'bridge' };
 
 /** A root qdisc Netloom installs for an endpoint's impairment. */
@@ -183,7 +205,16 @@ export type FeatureOpBody =
       mtu?: number;
     }
   /** `sysctl -w key=value` in a namespace (root: null); the inverse carries the observed previous value. */
-  | { kind: 'sysctl.set'; netns: NetnsRef; key: string; value: string };
+  | { kind: 'sysctl.set'; netns: NetnsRef; key: string; value: string }
+  /** `ip link set dev BR type bridge vlan_filtering 0|1` (in place). */
+  | { kind: 'bridge.setVlanFiltering'; netns: NetnsRef; ifname: string; on: boolean }
+  /**
+   * `bridge vlan add dev PORT vid N [pvid] [untagged]`: adds the VLAN to a bridge port, or sets its flags when
+   * it is already there (a new pvid takes the flag from the old one).
+   */
+  | { kind: 'bridge.vlanAdd'; netns: NetnsRef; ifname: string; vid: number; pvid: boolean; untagged: boolean }
+  /** `bridge vlan del dev PORT vid N`. */
+  | { kind: 'bridge.vlanDel'; netns: NetnsRef; ifname: string; vid: number };
 
 export type AnyOpBody = OpBody | FeatureOpBody;
 
@@ -196,6 +227,9 @@ const FEATURE_KINDS: ReadonlySet<string> = new Set<FeatureOpBody['kind']>([
   'nat.delete',
   'sysctl.set',
   'iface.create',
+  'bridge.setVlanFiltering',
+  'bridge.vlanAdd',
+  'bridge.vlanDel',
 ]);
 export const isFeatureOp = (op: AnyOpBody): op is FeatureOpBody => FEATURE_KINDS.has(op.kind);
 

@@ -9,7 +9,7 @@ import { type Lab, type LabInput, validate } from '../../../shared';
 import { openEngine } from '../engine';
 import { observe } from '../observe';
 import { plan } from '../plan';
-import { describeKernel, exampleLabs, withSandbox } from '../testing/kernel';
+import { describeKernel, exampleLabs, kernelDriver, withSandbox } from '../testing/kernel';
 import type { ObservedState } from '../types';
 import { loadNetlinkDriver, netlinkUnavailableReason } from './driver';
 import { observeNetlink } from './observe';
@@ -37,7 +37,7 @@ describeKernel('observeNetlink on the kernel', () => {
     it(`${file}: observeNetlink deep-equals observe()`, async () => {
       const lab = parse(input);
       await withSandbox(async (sb, stateDir) => {
-        const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+        const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
         const up = await engine.apply(lab);
         expect(up.error).toBeUndefined();
         const viaIp = await observe(sb.runner);

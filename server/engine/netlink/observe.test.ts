@@ -9,6 +9,7 @@ import type { ObservedNetns } from '../types';
 import {
   AF_INET,
   AF_INET6,
+  type Attr,
   attrBytes,
   attrS32,
   attrStr,
@@ -363,6 +364,48 @@ describe('ExecResult.observed text', () => {
     expect(raw.ns.links[1]).toEqual({ ...eth0, peer: null }); // observe() resolves peers after parsing
     expect(raw.ns).toEqual({ ...ns, links: [ns.links[0], { ...eth0, peer: null }, ns.links[2]] });
     expect(raw.vethRefs.get(2)?.peerIndex).toBe(9);
+  });
+});
+
+describe('node-attached interfaces (vxlan, tap) as observe() reads `ip -d`', () => {
+  const port = Buffer.alloc(2);
+  port.writeUInt16BE(4789, 0);
+  const withData = (index: number, name: string, kind: string, data: Attr[]) =>
+    message(RTM_NEWLINK, 2, 1, ifinfomsg({ index, type: 1, flags: 1 }), [
+      attrStrz(IFLA_IFNAME, name),
+      attrU32(IFLA_MTU, 1500),
+      attrBytes(IFLA_OPERSTATE, u8(0)),
+      nest(IFLA_LINKINFO, [attrStr(IFLA_INFO_KIND, kind), nest(IFLA_INFO_DATA, data)]),
+    ]).buf;
+  const replies = Buffer.concat([
+    // unicast remote, local, dstport (IFLA_VXLAN_ID 1, GROUP 2, LOCAL 4, PORT 15)
+    withData(5, 'vx0', 'vxlan', [
+      attrU32(1, 42),
+      attrBytes(2, ipBytes('192.168.1.2').bytes),
+      attrBytes(4, ipBytes('192.168.1.1').bytes),
+      attrBytes(15, port),
+    ]),
+    // multicast group over IPv6 (GROUP6 16), local unset (LOCAL 0.0.0.0: omitted as ip does)
+    withData(6, 'vx1', 'vxlan', [
+      attrU32(1, 7),
+      attrBytes(16, ipBytes('ff05::100').bytes),
+      attrBytes(4, Buffer.alloc(4)),
+      attrBytes(15, port),
+    ]),
+    withData(7, 'tap0', 'tun', [attrBytes(3, u8(2))]), // IFLA_TUN_TYPE = IFF_TAP
+  ]);
+  const raw = decodeNetns('h', replies);
+
+  it('decodes VNI, remote/group, local, port and the tun type', () => {
+    const [vx0, vx1, tap0] = raw.ns.links;
+    expect(vx0!.vxlan).toEqual({ vni: 42, remote: '192.168.1.2', local: '192.168.1.1', port: 4789 });
+    expect(vx1!.vxlan).toEqual({ vni: 7, group: 'ff05::100', port: 4789 });
+    expect(tap0!.tunType).toBe('tap');
+  });
+
+  it('round-trips through observedIpText → parseNetns (the read-back)', () => {
+    const back = parseNetns('h', observedIpText(raw.ns)).ns.links;
+    expect(back.map((l) => [l.vxlan, l.tunType])).toEqual(raw.ns.links.map((l) => [l.vxlan, l.tunType]));
   });
 });
 

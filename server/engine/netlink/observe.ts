@@ -17,7 +17,7 @@
 import type { CommandRunner } from '../contract';
 import { canonicalCidr, canonicalIp } from '../desired';
 import { parseMarker } from '../marker';
-import { aliasToMarker, applyTcQdiscs, observeNft } from '../observe';
+import { aliasToMarker, applyBridgeVlans, applyTcQdiscs, isVlanBridge, observeNft } from '../observe';
 import type { NetnsRef, ObservedLink, ObservedNetns, ObservedRoute, ObservedState } from '../types';
 import { Agent } from './agentProcess';
 import {
@@ -163,6 +163,8 @@ export function linkAddressText(b: Buffer, type: number): string {
 /** Root qdisc kinds the kernel picks by itself (as observe.ts): not reported. */
 const DEFAULT_QDISCS = new Set(['noqueue', 'noop', 'fq_codel', 'pfifo_fast', 'mq', 'fq', 'pfifo', 'cake', 'sfq']);
 const TC_QDISCS = new Set(['tbf', 'netem']);
+/** IFLA_MACVLAN_MODE values, as `ip -d` names them. */
+const MACVLAN_MODES: Record<number, string> = { 1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source' };
 
 // ------------------------------------------------------------------------------------------------------
 // Decoding one namespace's replies
@@ -174,6 +176,10 @@ export interface RawNetlinkNetns {
   /** This namespace's id for the root namespace (-1: none assigned; undefined: not asked). */
   rootNsid?: number;
   needsTc?: boolean;
+  /** An owned VLAN-filtering bridge: its ports' VLANs are read with `bridge vlan` (as observe() does). */
+  needsVlans?: boolean;
+  /** ifindex → lower device of a macvlan in another namespace (nsid as seen from here). */
+  lowerRefs?: Map<number, { nsid: number; index: number }>;
 }
 
 /** The requests behind one observation, as sent to every namespace (one at a time per socket). */
@@ -243,6 +249,8 @@ export function decodeNetns(name: NetnsRef, replies: Buffer): RawNetlinkNetns {
     addrsOf.set(a.index, list);
   }
   const vethRefs = new Map<number, { nsid: number; peerIndex: number }>();
+  const lowerRefs = new Map<number, { nsid: number; index: number }>();
+  const sameNs = new Map<number, number>();
   const observedLinks: ObservedLink[] = links.map((l) => {
     const kind = l.kind ?? linkTypeName(l.type);
     const alias = l.alias === undefined ? undefined : aliasToMarker(l.alias);
@@ -262,14 +270,47 @@ export function decodeNetns(name: NetnsRef, replies: Buffer): RawNetlinkNetns {
       ...(l.stats && { counters: l.stats }),
       ...(kind === 'bridge' && { stp: (l.stpState ?? 0) !== 0 }),
     };
+    // As observe() reads `ip -d`: a unicast group is printed as `remote`, a multicast one as `group`.
+    if (kind === 'vxlan' && l.vxlan) {
+      const g = l.vxlan.group;
+      const multicast = g !== undefined && (g.length === 4 ? (g[0]! & 0xf0) === 0xe0 : g[0] === 0xff);
+      const gText = g === undefined ? undefined : canonicalIp(ipText(g));
+      link.vxlan = {
+        vni: l.vxlan.id,
+        ...(gText !== undefined && !multicast && { remote: gText }),
+        ...(gText !== undefined && multicast && { group: gText }),
+        ...(l.vxlan.local !== undefined && { local: canonicalIp(ipText(l.vxlan.local)) }),
+        ...(l.vxlan.port !== undefined && { port: l.vxlan.port }),
+      };
+    }
+    if (kind === 'bridge' && l.vlanFiltering !== undefined) link.vlanFiltering = l.vlanFiltering === 1;
+    if (kind === 'macvlan') {
+      // As observe(): the lower device in the same namespace by index; in another one only the root's
+      // (IFLA_LINK_NETNSID = this namespace's id of the root), resolved once the root is read.
+      const mode = MACVLAN_MODES[l.macvlanMode ?? -1] ?? 'unknown';
+      const same = l.link !== undefined && l.link !== 0 && l.linkNetnsid === undefined;
+      link.macvlan = { mode, parent: same ? { netns: name, ifname: ifName(l.link!), ifindex: l.link! } : null };
+      if (!same && l.link !== undefined && l.link !== 0 && l.linkNetnsid !== undefined)
+        lowerRefs.set(l.index, { nsid: l.linkNetnsid, index: l.link });
+    }
+    if (kind === 'tun' && l.tunType !== undefined)
+      link.tunType = l.tunType === 1 ? 'tun' : l.tunType === 2 ? 'tap' : `UNKNOWN:${l.tunType}`;
     if (l.qdisc !== undefined && !DEFAULT_QDISCS.has(l.qdisc)) link.qdisc = { kind: l.qdisc };
     if (kind === 'veth') {
       link.peer = null; // resolved across namespaces below
       if (l.link !== undefined && l.link !== 0 && l.linkNetnsid !== undefined)
         vethRefs.set(l.index, { nsid: l.linkNetnsid, peerIndex: l.link });
+      else if (l.link !== undefined && l.link !== 0) sameNs.set(l.index, l.link);
     }
     return link;
   });
+  // Both ends in this namespace (no IFLA_LINK_NETNSID): paired here when each points at the other.
+  for (const [ifindex, peerIndex] of sameNs) {
+    if (sameNs.get(peerIndex) !== ifindex) continue;
+    const peer = observedLinks.find((x) => x.ifindex === peerIndex);
+    if (peer)
+      observedLinks.find((x) => x.ifindex === ifindex)!.peer = { netns: name, ifname: peer.ifname, ifindex: peerIndex };
+  }
   const observedRoutes: ObservedRoute[] = [];
   for (const r of routes) {
     if (r.table !== RT_TABLE_MAIN || r.type !== RTN_UNICAST) continue;
@@ -289,6 +330,7 @@ export function decodeNetns(name: NetnsRef, replies: Buffer): RawNetlinkNetns {
   }
   const lo = observedLinks.find((l) => l.ifname === 'lo');
   const needsTc = observedLinks.some((l) => l.marker !== null && TC_QDISCS.has(l.qdisc?.kind ?? ''));
+  const needsVlans = observedLinks.some(isVlanBridge);
   return {
     ns: {
       name,
@@ -302,6 +344,8 @@ export function decodeNetns(name: NetnsRef, replies: Buffer): RawNetlinkNetns {
     vethRefs,
     ...(rootNsid !== undefined && { rootNsid }),
     ...(needsTc && { needsTc }),
+    ...(needsVlans && { needsVlans }),
+    ...(lowerRefs.size && { lowerRefs }),
   };
 }
 
@@ -456,6 +500,26 @@ async function observeWith(agent: Agent, runner: CommandRunner | undefined): Pro
     process.stderr.write(
       `observeNetlink: decode ${(tp - t1).toFixed(1)} ms, peers ${(performance.now() - tp).toFixed(1)} ms\n`,
     );
+  // Macvlan lower devices in the root namespace (this namespace's id of the root is known).
+  const rootRaw = byName.get(null)!;
+  for (const raw of byName.values()) {
+    if (raw.ns.name === null) continue;
+    for (const [ifindex, ref] of raw.lowerRefs ?? []) {
+      const link = raw.ns.links.find((l) => l.ifindex === ifindex);
+      const lower = rootRaw.ns.links.find((l) => l.ifindex === ref.index);
+      if (link?.macvlan && lower && raw.rootNsid !== undefined && raw.rootNsid >= 0 && ref.nsid === raw.rootNsid)
+        link.macvlan.parent = { netns: null, ifname: lower.ifname, ifindex: lower.ifindex };
+    }
+  }
+  // Ports of our VLAN-filtering bridges: `bridge vlan` per namespace that has one (as observe()).
+  if (runner)
+    for (const raw of [...byName.values()].filter((r) => r.needsVlans)) {
+      const n = raw.ns.name;
+      const r = await runner.run(['bridge', ...(n === null ? [] : ['-n', n]), '-j', 'vlan', 'show'], {
+        timeoutMs: 30_000,
+      });
+      if (r.code === 0) applyBridgeVlans(raw.ns, r.stdout);
+    }
   const slow = [...byName.values()].filter((r) => r.needsTc);
   if (slow.length && runner) {
     for (const raw of slow) {
@@ -542,10 +606,32 @@ export function observedIpText(ns: ObservedNetns): string {
       }),
       ...(l.master !== undefined && { master: l.master }),
       ...(l.peer && { link_index: l.peer.ifindex, link_netnsid: idOf(l.peer.netns) }),
+      // A macvlan's lower device: by name in the same namespace, by index + nsid elsewhere (as `ip -j`).
+      ...(l.macvlan?.parent &&
+        (l.macvlan.parent.netns === ns.name
+          ? { link: l.macvlan.parent.ifname }
+          : { link_index: l.macvlan.parent.ifindex, link_netnsid: idOf(l.macvlan.parent.netns) })),
       ...(l.kind !== 'loopback' && {
         linkinfo: {
           info_kind: l.kind,
-          ...(l.kind === 'bridge' && { info_data: { stp_state: l.stp ? 1 : 0 } }),
+          ...(l.kind === 'bridge' && {
+            info_data: {
+              stp_state: l.stp ? 1 : 0,
+              ...(l.vlanFiltering !== undefined && { vlan_filtering: l.vlanFiltering ? 1 : 0 }),
+            },
+          }),
+          ...(l.kind === 'macvlan' && l.macvlan && { info_data: { mode: l.macvlan.mode } }),
+          ...(l.kind === 'vxlan' &&
+            l.vxlan && {
+              info_data: {
+                id: l.vxlan.vni,
+                ...(l.vxlan.remote !== undefined && { remote: l.vxlan.remote }),
+                ...(l.vxlan.group !== undefined && { group: l.vxlan.group }),
+                ...(l.vxlan.local !== undefined && { local: l.vxlan.local }),
+                ...(l.vxlan.port !== undefined && { port: l.vxlan.port }),
+              },
+            }),
+          ...(l.kind === 'tun' && l.tunType !== undefined && { info_data: { type: l.tunType } }),
         },
       }),
       addr_info: l.addresses.map((cidr) => {
