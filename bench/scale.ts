@@ -9,6 +9,7 @@
  *                           [--quick] [--no-shell] [--status-only]  (status-only: also observe() vs observeNetlink
  *                           alone, 5 samples, at N ≥ 1000)
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,6 @@ import { loadNetlinkDriver, netlinkUnavailableReason } from '../server/engine/ne
 import { lastNetlinkObserveTimings, observeNetlink } from '../server/engine/netlink/observe';
 import { observe } from '../server/engine/observe';
 import { createSandbox } from '../server/engine/sandbox';
-import { status as labStatus } from '../server/engine/status';
 import { type Lab, validate } from '../shared';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -144,19 +144,20 @@ function edited(lab: Lab): Lab {
 // ------------------------------------------------------------------------------------------------------
 // Measuring
 
-interface Row {
+export interface Row {
   topology: Topology;
   n: number;
   driver: DriverName;
   phase: Phase;
   value: number;
 }
-const rows: Row[] = [];
+export const rows: Row[] = [];
 function record(topology: Topology, n: number, driver: DriverName, phase: Phase, value: number, extra = '') {
   rows.push({ topology, n, driver, phase, value });
   const v = phase === 'rss' ? `mb=${value.toFixed(1)}` : `ms=${value.toFixed(1)}`;
   console.log(`bench topology=${topology} n=${n} driver=${driver} phase=${phase} ${v}${extra}`);
 }
+/** Peak resident memory of this process: each engine run has a fresh one (runInChild), like a server. */
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
@@ -180,57 +181,92 @@ async function inSandbox<T>(fn: (sb: Sandbox) => Promise<T>): Promise<T> {
 async function benchEngine(topology: Topology, n: number, driver: 'ip-batch' | 'netlink') {
   await inSandbox(async (sb) => {
     const stateDir = await mkdtemp(join(tmpdir(), 'netloom-scale-'));
-    const nl = driver === 'netlink' ? await loadNetlinkDriver(sb.runner) : null;
-    if (driver === 'netlink' && !nl) throw new Error(`netlink driver unavailable: ${netlinkUnavailableReason()}`);
     try {
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true, ...(nl && { driverImpl: nl }) });
+      // As the server opens it: with 'netlink' the engine loads the driver and its observer (one agent
+      // request per observation) and throws when the addon is unavailable.
+      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true, driver });
+      if (engine.driverName() !== driver) throw new Error(`asked for ${driver}, got ${engine.driverName()}`);
       const lab = labFor(topology, n);
       const check = (what: string, o: { ok: boolean; error?: { message: string } }) => {
         if (!o.ok) throw new Error(`${topology} n=${n} ${driver} ${what} failed: ${o.error?.message}`);
       };
-      const [create, up] = await time(() => engine.apply(lab));
-      check('create', up);
-      record(topology, n, driver, 'create', create, ` ops=${up.ran}`);
-      const [noop, again] = await time(() => engine.apply(lab));
-      check('noop', again);
-      if (again.ran !== 0) throw new Error(`no-op re-apply ran ${again.ran} operations`);
-      record(topology, n, driver, 'noop', noop);
-      const e = edited(lab);
-      const [edit, ed] = await time(() => engine.apply(e));
-      check('edit', ed);
-      record(topology, n, driver, 'edit', edit, ` ops=${ed.ran}`);
-      const revisions = { observed: 1, applied: 1 };
-      if (nl) {
-        await observeNetlink(nl); // warm (agent already running; first call loads nothing else)
-        const [st, s] = await time(async () =>
-          labStatus(e, await observeNetlink(nl), revisions, new Date().toISOString()),
-        );
-        const t = lastNetlinkObserveTimings();
+      try {
+        const [create, up] = await time(() => engine.apply(lab));
+        check('create', up);
+        record(topology, n, driver, 'create', create, ` ops=${up.ran}`);
+        const [noop, again] = await time(() => engine.apply(lab));
+        check('noop', again);
+        if (again.ran !== 0) throw new Error(`no-op re-apply ran ${again.ran} operations`);
+        record(topology, n, driver, 'noop', noop);
+        const e = edited(lab);
+        const [edit, ed] = await time(() => engine.apply(e));
+        check('edit', ed);
+        record(topology, n, driver, 'edit', edit, ` ops=${ed.ran}`);
+        // One status sample as the status hub takes it: engine.status() = the engine's observer + status().
+        const revisions = { observed: 1, applied: 1 };
+        if (driver === 'netlink') await engine.status(e, revisions); // warm (the agent's threads)
+        const [st, s] = await time(() => engine.status(e, revisions));
+        const t = driver === 'netlink' ? lastNetlinkObserveTimings() : undefined;
         record(
           topology,
           n,
           driver,
           'status',
           st,
-          ` objects=${Object.keys(s.objects ?? {}).length} agent_ms=${t?.agentMs.toFixed(1)} decode_ms=${t?.decodeMs.toFixed(1)}`,
+          ` objects=${Object.keys(s.objects ?? {}).length}${t ? ` agent_ms=${t.agentMs.toFixed(1)} decode_ms=${t.decodeMs.toFixed(1)}` : ''}`,
         );
-      } else {
-        const [st] = await time(() => engine.status(e, revisions));
-        record(topology, n, driver, 'status', st);
+        const [down, d] = await time(() => engine.destroy(lab.name));
+        check('teardown', d);
+        record(topology, n, driver, 'teardown', down);
+        const left = await observe(sb.runner);
+        if (Object.keys(left.namespaces).length || left.root.links.length > 1)
+          throw new Error(`${topology} n=${n} ${driver}: teardown left objects`);
+      } finally {
+        await engine.close();
       }
-      const [down, d] = await time(() => engine.destroy(lab.name));
-      check('teardown', d);
-      record(topology, n, driver, 'teardown', down);
-      const left = await observe(sb.runner);
-      if (Object.keys(left.namespaces).length || left.root.links.length > 1)
-        throw new Error(`${topology} n=${n} ${driver}: teardown left objects`);
-      await engine.close();
       record(topology, n, driver, 'rss', peakRssMb());
     } finally {
-      await nl?.close();
       await rm(stateDir, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * One engine run in a fresh process (`scale.ts --child TOPOLOGY N DRIVER`), so its peak RSS is that run's
+ * alone (as a server's would be) and no heap carries over from a bigger run. Its `bench …` lines are echoed
+ * and recorded here.
+ */
+async function runInChild(topology: Topology, n: number, driver: 'ip-batch' | 'netlink'): Promise<void> {
+  const script = join(here, 'scale.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--child', topology, String(n), driver], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let buf = '';
+  const take = (line: string) => {
+    const m = /^bench topology=(\S+) n=(\d+) driver=(\S+) phase=(\S+) (?:ms|mb)=([\d.]+)/.exec(line);
+    if (!m) return;
+    console.log(line);
+    rows.push({
+      topology: m[1] as Topology,
+      n: Number(m[2]),
+      driver: m[3] as DriverName,
+      phase: m[4] as Phase,
+      value: Number(m[5]),
+    });
+  };
+  child.stdout.on('data', (b: Buffer) => {
+    buf += b.toString();
+    for (let k = buf.indexOf('\n'); k >= 0; k = buf.indexOf('\n')) {
+      take(buf.slice(0, k));
+      buf = buf.slice(k + 1);
+    }
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (c) => resolve(c));
+  });
+  if (buf) take(buf);
+  if (code !== 0) throw new Error(`${topology} n=${n} ${driver}: bench child exited with ${code}`);
 }
 
 async function benchShell(n: number) {
@@ -271,7 +307,7 @@ async function benchStatusOnly(topology: Topology, n: number) {
   });
 }
 
-function table() {
+export function table() {
   const keys = [...new Set(rows.map((r) => `${r.topology}|${r.n}`))];
   const get = (t: string, n: number, d: DriverName, p: Phase) =>
     rows.find((r) => r.topology === t && r.n === n && r.driver === d && r.phase === p)?.value;
@@ -295,12 +331,63 @@ function table() {
     }
   }
   console.log(
-    '\n  times in ms; status = one sample (ip-batch: engine.status → observe(); netlink: observeNetlink + status)',
+    '\n  times in ms; status = one engine.status() sample (ip-batch: observe() through ip; netlink: observeNetlink)',
   );
+}
+
+export interface ScaleOptions {
+  sizes?: number[];
+  topology?: Topology;
+  driver?: 'ip-batch' | 'netlink';
+  /** Skip the one-command-per-step shell script. */
+  noShell?: boolean;
+  /** Also observe() vs observeNetlink() alone at N ≥ 1000. */
+  statusOnly?: boolean;
+  /** Sizes were given explicitly (--n): run the shell script at any N. */
+  explicitN?: boolean;
+}
+
+/**
+ * The matrix: every topology (star, chain, tree; at N ≥ 1000 also star-split, 250 ports per bridge) at every
+ * size, on both drivers, each in its own sandbox; the shell script beside the star at N ≤ 200.
+ */
+export async function runScale(o: ScaleOptions = {}): Promise<Row[]> {
+  const drivers = (o.driver ? [o.driver] : ['ip-batch', 'netlink']) as ('ip-batch' | 'netlink')[];
+  const sizes = o.sizes ?? [10, 100, 200, 1000];
+  for (const n of sizes) if (!Number.isInteger(n) || n < 2 || n > 5000) throw new Error('--n must be 2..5000');
+  for (const n of sizes) {
+    const topologies: Topology[] = o.topology
+      ? [o.topology]
+      : n > 1023
+        ? ['star-split', 'chain', 'tree']
+        : n >= 1000
+          ? ['star', 'star-split', 'chain', 'tree']
+          : ['star', 'chain', 'tree'];
+    for (const t of topologies) {
+      for (const d of drivers) {
+        await settle(n);
+        await runInChild(t, n, d);
+      }
+      if (t === 'star' && !o.noShell && (n <= 200 || o.explicitN)) {
+        await settle(n);
+        await benchShell(n);
+      }
+    }
+    if (n >= 1000 && !o.driver && o.statusOnly) {
+      await settle(n);
+      await benchStatusOnly(o.topology ?? 'star', n);
+    }
+  }
+  return rows;
 }
 
 async function main() {
   const argv = process.argv.slice(2);
+  if (argv[0] === '--child') {
+    const [, t, n, d] = argv as [string, Topology, string, 'ip-batch' | 'netlink'];
+    await benchEngine(t, Number(n), d);
+    return;
+  }
   const opt = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -312,37 +399,15 @@ async function main() {
   const driverArg = opt('driver');
   if (driverArg && driverArg !== 'ip-batch' && driverArg !== 'netlink')
     throw new Error(`unknown driver '${driverArg}' (ip-batch, netlink)`);
-  const drivers = (driverArg ? [driverArg] : ['ip-batch', 'netlink']) as ('ip-batch' | 'netlink')[];
-  const sizes = opt('n') ? [Number(opt('n'))] : flag('quick') ? [10, 100, 200] : [10, 100, 200, 1000];
-  for (const n of sizes) if (!Number.isInteger(n) || n < 2 || n > 5000) throw new Error('--n must be 2..5000');
   const t0 = performance.now();
-  for (const n of sizes) {
-    // The default run keeps N=1000 to the star shapes (chain/tree at 1000: ask with --n 1000 --topology …).
-    const topologies: Topology[] = topoArg
-      ? [topoArg]
-      : n >= 1000 && !opt('n')
-        ? ['star', 'star-split']
-        : n > 1023
-          ? ['star-split', 'chain', 'tree']
-          : ['star', 'chain', 'tree'];
-    for (const t of topologies) {
-      // Time bound of the default run: the split star at N=1000 runs on the netlink driver only.
-      const ds =
-        t === 'star-split' && n >= 1000 && !driverArg && !topoArg ? drivers.filter((d) => d === 'netlink') : drivers;
-      for (const d of ds) {
-        await settle(n);
-        await benchEngine(t, n, d);
-      }
-      if (t === 'star' && !flag('no-shell') && (n <= 200 || opt('n'))) {
-        await settle(n);
-        await benchShell(n);
-      }
-    }
-    if (n >= 1000 && !driverArg && flag('status-only')) {
-      await settle(n);
-      await benchStatusOnly(topoArg ?? 'star', n);
-    }
-  }
+  await runScale({
+    sizes: opt('n') ? [Number(opt('n'))] : flag('quick') ? [10, 100, 200] : [10, 100, 200, 1000],
+    ...(topoArg && { topology: topoArg }),
+    ...(driverArg && { driver: driverArg as 'ip-batch' | 'netlink' }),
+    noShell: flag('no-shell'),
+    statusOnly: flag('status-only'),
+    explicitN: opt('n') !== undefined,
+  });
   table();
   console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up, lint, typecheck, unit + kernel tests (vitest), build, browser tests
-# (Playwright + Debian Chromium). Ends with one line "N passed, N failed" summing both runners.
+# (Playwright + Debian Chromium); the kernel tests run twice, once per engine driver. Ends with one line "N passed, N failed" summing both runners.
 # Kernel tests need root (each runs in its own throwaway sandbox namespace); with CI=true they must not skip.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +18,15 @@ gate lint npx --no-install biome check .
 gate typecheck npx --no-install tsc --noEmit -p tsconfig.json
 gate schema-fresh npx --no-install tsx scripts/gen-schema.ts --check
 
-echo "== vitest (unit + kernel)"
+echo "== vitest (unit + kernel, ip-batch driver)"
+rm -f reports/vitest.json reports/vitest-netlink.json
 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json || status=1
+
+# Results must not depend on the driver: the kernel tests again, every plain engine on the netlink driver
+# (it must load: openEngine throws rather than fall back to ip-batch).
+echo "== vitest (kernel, netlink driver)"
+NETLOOM_TEST_DRIVER=netlink npx --no-install vitest run --project kernel --reporter=default --reporter=json \
+  --outputFile.json=reports/vitest-netlink.json || status=1
 
 gate build npx --no-install vite build --logLevel warn
 

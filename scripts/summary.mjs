@@ -1,4 +1,4 @@
-// Adds up the gates, vitest's and Playwright's JSON reports into one line "N passed, N failed[, N skipped]".
+// Adds up the gates, vitest's (ip-batch run + netlink kernel run) and Playwright's JSON reports into one line "N passed, N failed[, N skipped]".
 // Fails (exit 1) on any failure, on a missing report, or when CI=true and any test was skipped:
 // kernel and browser tests must run in CI, never skip.
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,8 +9,16 @@ let skipped = 0;
 const problems = [];
 const read = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null);
 
-const v = read('reports/vitest.json');
-if (v) {
+// vitest.json: unit + kernel with the ip-batch driver; vitest-netlink.json: the kernel tests again on netlink.
+for (const [file, label] of [
+  ['reports/vitest.json', 'vitest'],
+  ['reports/vitest-netlink.json', 'vitest (netlink)'],
+]) {
+  const v = read(file);
+  if (!v) {
+    problems.push(`no ${label} report`);
+    continue;
+  }
   passed += v.numPassedTests;
   failed += v.numFailedTests;
   skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
@@ -18,10 +26,10 @@ if (v) {
   for (const f of v.testResults ?? []) {
     if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) {
       failed += 1;
-      problems.push(`vitest: ${f.name} failed to run: ${(f.message ?? '').split('\n')[0]}`);
+      problems.push(`${label}: ${f.name} failed to run: ${(f.message ?? '').split('\n')[0]}`);
     }
   }
-} else problems.push('no vitest report');
+}
 
 const p = read('reports/playwright.json');
 if (p) {

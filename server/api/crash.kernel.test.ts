@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { type LabInput, LabStatus, PlanResult } from '../../shared';
 import type { CommandRunner } from '../engine/contract';
-import { describeKernel, withSandbox } from '../engine/testing/kernel';
+import { describeKernel, kernelDriver, withSandbox } from '../engine/testing/kernel';
 import { snapshot } from '../engine/testing/snapshot';
 import { openSocket } from '../testing/harness';
 
@@ -44,7 +44,18 @@ interface Server {
 async function startServer(sandboxPid: number, stateDir: string, port: number): Promise<Server> {
   const proc = spawn(
     process.execPath,
-    [BIN, 'serve', '--attach-sandbox', String(sandboxPid), '--port', String(port), '--token', TOKEN],
+    [
+      BIN,
+      'serve',
+      '--attach-sandbox',
+      String(sandboxPid),
+      '--port',
+      String(port),
+      '--token',
+      TOKEN,
+      '--driver',
+      kernelDriver(),
+    ],
     {
       env: { ...process.env, NETLOOM_STATE_DIR: stateDir, NETLOOM_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -11,6 +11,7 @@ import { PlanResult } from '../../shared';
 import type { Engine, Sandbox } from '../engine/contract';
 import { openEngine } from '../engine/engine';
 import { createSandbox } from '../engine/sandbox';
+import { kernelDriver } from '../engine/testing/kernel';
 import { silentLogger } from '../log';
 import { loadExamples } from '../store/labFiles';
 import { LiveStatus, startTestServer, type TestServer } from '../testing/harness';
@@ -36,7 +37,7 @@ describe.runIf(canRun)('HTTP → engine → kernel flow (sandbox)', () => {
   beforeAll(async () => {
     sandbox = await createSandbox();
     stateDir = await mkdtemp(join(tmpdir(), 'netloom-kflow-'));
-    engine = await openEngine({ stateDir, runner: sandbox.runner });
+    engine = await openEngine({ stateDir, runner: sandbox.runner, driver: kernelDriver() });
     const examples = await loadExamples(new URL('../../examples', import.meta.url).pathname, silentLogger());
     s = await startTestServer({ engine, mode: 'sandbox', examples, statusIntervalMs: 200 });
   });

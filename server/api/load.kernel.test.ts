@@ -12,7 +12,7 @@ import { expect, it } from 'vitest';
 import type { LabInput } from '../../shared';
 import type { Engine } from '../engine/contract';
 import { openEngine } from '../engine/engine';
-import { describeKernel, withSandbox } from '../engine/testing/kernel';
+import { describeKernel, kernelDriver, withSandbox } from '../engine/testing/kernel';
 import { startTestServer, type TestSocket } from '../testing/harness';
 
 const N = 50;
@@ -45,9 +45,9 @@ function star(): LabInput {
 
 describeKernel('status fan-out under load', () => {
   it(`${SUBSCRIBERS} subscribers on a ${N}-namespace lab for ${RUN_MS / 1000} s: all updated, memory flat`, async () => {
-    await withSandbox(async (sb, stateDir) => {
+    await withSandbox(async (sb) => {
       const engineDir = await mkdtemp(join(tmpdir(), 'netloom-load-'));
-      const engine: Engine = await openEngine({ stateDir: engineDir, runner: sb.runner });
+      const engine: Engine = await openEngine({ stateDir: engineDir, runner: sb.runner, driver: kernelDriver() });
       const s = await startTestServer({
         engine,
         mode: 'sandbox',

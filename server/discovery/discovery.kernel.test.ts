@@ -11,7 +11,7 @@ import type { CommandRunner } from '../engine/contract';
 import { openEngine } from '../engine/engine';
 import { observe } from '../engine/observe';
 import { plan } from '../engine/plan';
-import { describeKernel, withSandbox } from '../engine/testing/kernel';
+import { describeKernel, kernelDriver, withSandbox } from '../engine/testing/kernel';
 import { linkIdentity, snapshot } from '../engine/testing/snapshot';
 import { adopt, executeAdoption } from './adopt';
 import { type Discovery, discover } from './discover';
@@ -208,7 +208,7 @@ describeKernel('discovery on the kernel', () => {
       // Another lab cannot take them.
       expect(adopt(await discover(runner), ['ns-red'], 'other').refused.length).toBeGreaterThan(0);
 
-      const engine = await openEngine({ stateDir, runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner, driver: kernelDriver(), skipProbe: true });
       try {
         const first = await engine.apply(a.lab);
         expect(first).toMatchObject({ ok: true, ran: 0 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { validate } from '../../shared';
 import { openEngine } from '../engine/engine';
-import { describeKernel, withSandbox } from '../engine/testing/kernel';
+import { describeKernel, kernelDriver, withSandbox } from '../engine/testing/kernel';
 import { startTestServer } from '../testing/harness';
 import type { LabDiff } from './diff';
 import type { DiscoveryResponse } from './report';
@@ -25,7 +25,7 @@ describeKernel('discovery over HTTP (sandbox)', () => {
       await run(['ip', 'link', 'set', 'hred', 'up']);
 
       const stateDir = await mkdtemp(join(tmpdir(), 'netloom-disc-'));
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       const s = await startTestServer({ engine, mode: 'sandbox', runner: sb.runner });
       try {
         expect(

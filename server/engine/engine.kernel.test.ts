@@ -9,7 +9,7 @@ import type { CommandRunner } from './contract';
 import { openEngine, SimulatedCrash } from './engine';
 import { observe } from './observe';
 import { FaultyRunner } from './testing/faults';
-import { describeKernel, exampleLabs, hasProgram, withSandbox } from './testing/kernel';
+import { describeKernel, exampleLabs, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
 import { linkIdentity, snapshot } from './testing/snapshot';
 
 const labs = await exampleLabs().catch(() => []);
@@ -65,7 +65,7 @@ describeKernel('engine on the kernel: example labs', () => {
     it(`${file}: up → markers → ping → no-op → edit → down leaves the sandbox as before`, () =>
       withSandbox(async (sb, stateDir) => {
         const lab = parse(input);
-        const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+        const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
         const before = await snapshot(sb.runner);
 
         const up = await engine.apply(lab);
@@ -149,6 +149,7 @@ describeKernel('engine on the kernel: faults', () => {
         const probe = await openEngine({
           stateDir,
           runner: sb.runner,
+          driver: kernelDriver(),
           skipProbe: true,
           hooks: {
             afterWave: (k) => {
@@ -164,6 +165,7 @@ describeKernel('engine on the kernel: faults', () => {
         const crashing = await openEngine({
           stateDir,
           runner: sb.runner,
+          driver: kernelDriver(),
           skipProbe: true,
           hooks: {
             afterWave: (w) => {
@@ -173,7 +175,7 @@ describeKernel('engine on the kernel: faults', () => {
         });
         await expect(crashing.apply(lab)).rejects.toBeInstanceOf(SimulatedCrash);
         // A new process: recovery at open rolls the interrupted apply back.
-        const fresh = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+        const fresh = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
         expect(await snapshot(sb.runner), `crash after wave ${k}`).toEqual(before);
         // And nothing stands in the way of the next apply ("File exists").
         expect((await fresh.apply(lab)).ok).toBe(true);
@@ -217,13 +219,13 @@ describeKernel('engine on the kernel: faults', () => {
   it('an unreadable journal deletes nothing', () =>
     withSandbox(async (sb, stateDir) => {
       const lab = byName('veth-pair');
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       expect((await engine.apply(lab)).ok).toBe(true);
       const applied = await snapshot(sb.runner);
       const { writeFile } = await import('node:fs/promises');
       for (const bad of ['', '{"kind":"apply","ops":', 'null']) {
         await writeFile(`${stateDir}/journal.json`, bad);
-        await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+        await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
         expect(await snapshot(sb.runner)).toEqual(applied);
       }
       expect((await engine.destroy(lab.name)).ok).toBe(true);
@@ -235,7 +237,13 @@ describeKernel('engine on the kernel: faults', () => {
       const { acquireLock, processStartTime } = await import('./lock');
       // A pid that exists no more (our own pid with another start time reads as dead).
       await writeFile(`${stateDir}/lock`, JSON.stringify({ pid: process.pid, start: 'not-a-start-time' }));
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true, lockTimeoutMs: 500 });
+      const engine = await openEngine({
+        stateDir,
+        runner: sb.runner,
+        driver: kernelDriver(),
+        skipProbe: true,
+        lockTimeoutMs: 500,
+      });
       expect((await engine.apply(byName('veth-pair'))).ok).toBe(true);
       // A live holder (this very process) blocks another writer until the timeout.
       await writeFile(`${stateDir}/lock`, JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) }));
@@ -258,7 +266,7 @@ describeKernel('engine on the kernel: host safety', () => {
       const idRed = await linkIdentity(sb.runner, 'red', 'veth-red');
       const idLan = await linkIdentity(sb.runner, null, 'lan0');
       const before = await snapshot(sb.runner);
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       for (const name of ['veth-pair', 'bridge-lan']) {
         const out = await engine.apply(byName(name));
         expect(out.error?.code, name).toBe('Conflict');
@@ -273,7 +281,7 @@ describeKernel('engine on the kernel: host safety', () => {
   it('two labs side by side: destroying one leaves the other (and foreign objects) identical', () =>
     withSandbox(async (sb, stateDir) => {
       await sb.runner.run(['ip', 'link', 'add', 'foreign0', 'type', 'bridge']);
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       expect((await engine.apply(byName('router'))).ok).toBe(true);
       const routerOnly = await snapshot(sb.runner);
       expect((await engine.apply(byName('bridge-lan'))).ok).toBe(true);
@@ -286,7 +294,7 @@ describeKernel('engine on the kernel: host safety', () => {
   it('drift by hand is repaired by re-applying only what changed', () =>
     withSandbox(async (sb, stateDir) => {
       const lab = byName('bridge-lan');
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       expect((await engine.apply(lab)).ok).toBe(true);
       const keep = await linkIdentity(sb.runner, 'pc2', 'eth0');
       expect((await sb.runner.run(['ip', '-n', 'pc1', 'link', 'del', 'eth0'])).code).toBe(0);
@@ -303,7 +311,7 @@ describeKernel('engine on the kernel: host safety', () => {
     () =>
       withSandbox(async (sb, stateDir) => {
         const lab = byName('bridge-lan');
-        const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+        const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
         const before = await snapshot(sb.runner);
         for (let i = 0; i < 50; i++) {
           const up = await engine.apply(lab);
@@ -318,7 +326,7 @@ describeKernel('engine on the kernel: host safety', () => {
 
   it('concurrent applies are serialized', () =>
     withSandbox(async (sb, stateDir) => {
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       const outs = await Promise.all([
         engine.apply(byName('router')),
         engine.apply(byName('bridge-lan')),
@@ -370,13 +378,19 @@ describeKernel('engine on the kernel: real processes', () => {
           });
         const total = (await runChild(-1)).waves;
         expect(total).toBeGreaterThan(1);
-        const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+        const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
         expect((await engine.destroy(lab.name)).ok).toBe(true);
         for (let k = 0; k < total; k++) {
           const r = await runChild(k);
           expect(r.killed, `kill at wave ${k}`).toBe(true);
           // The dead child's lock is taken over and its journal rolled back by the next engine.
-          const next = await openEngine({ stateDir, runner: sb.runner, skipProbe: true, lockTimeoutMs: 5000 });
+          const next = await openEngine({
+            stateDir,
+            runner: sb.runner,
+            driver: kernelDriver(),
+            skipProbe: true,
+            lockTimeoutMs: 5000,
+          });
           expect(await snapshot(sb.runner), `kill at wave ${k}`).toEqual(before);
           expect((await next.apply(lab)).ok).toBe(true);
           expect((await next.destroy(lab.name)).ok).toBe(true);
@@ -426,10 +440,10 @@ describeKernel('engine on the kernel: real processes', () => {
 
   it('detects the kernel features this machine has', () =>
     withSandbox(async (sb, stateDir) => {
-      const engine = await openEngine({ stateDir, runner: sb.runner });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
       expect(engine.capabilities()).toMatchObject({ netns: true, veth: true, bridge: true });
       expect(Object.keys(engine.capabilities()).sort()).toEqual(
-        ['bridge', 'htb', 'macvlan', 'netem', 'netns', 'nftables', 'tbf', 'veth', 'vlan', 'vxlan'].sort(),
+        ['bridge', 'bridgeVlan', 'htb', 'macvlan', 'netem', 'netns', 'nftables', 'tbf', 'veth', 'vlan', 'vxlan'].sort(),
       );
       expect(engine.versions().iproute2).toMatch(/\d/);
     }));

@@ -8,7 +8,7 @@ import { Lab, type LabInput } from '../../shared';
 import type { CommandRunner } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
-import { describeKernel, hasProgram, withSandbox } from './testing/kernel';
+import { describeKernel, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
 import { snapshot } from './testing/snapshot';
 
 const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
@@ -55,7 +55,7 @@ const redLink = async (runner: CommandRunner) =>
 describeKernel('impairments on the kernel', () => {
   it('a rate limit limits a burst, changes in place, is removed, and destroy leaves the sandbox as before', () =>
     withSandbox(async (sb, stateDir) => {
-      const engine = await openEngine({ stateDir, runner: sb.runner });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
       expect(engine.capabilities()).toMatchObject({ tbf: true, netem: false });
       const before = await snapshot(sb.runner);
 
@@ -109,7 +109,7 @@ describeKernel('impairments on the kernel', () => {
 
   it('netem settings are refused at plan time, naming the field, and nothing changes', () =>
     withSandbox(async (sb, stateDir) => {
-      const engine = await openEngine({ stateDir, runner: sb.runner });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
       expect((await engine.apply(lab({ rateKbit: 1000 }))).ok).toBe(true);
       const before = await snapshot(sb.runner);
       const netem = lab({ rateKbit: 1000, delayMs: 20, lossPct: 1 });

@@ -9,7 +9,7 @@ import { Lab, type LabInput } from '../../shared';
 import type { CommandRunner } from './contract';
 import { openEngine } from './engine';
 import { FaultyRunner } from './testing/faults';
-import { describeKernel, hasProgram, withSandbox } from './testing/kernel';
+import { describeKernel, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
 import { snapshot } from './testing/snapshot';
 
 const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
@@ -91,7 +91,7 @@ describeKernel('host NAT on the kernel', () => {
   it('masquerade lets the lab reach the outside; ip_forward is turned on and restored; destroy leaves nft as before', () =>
     withSandbox(async (sb, stateDir) => {
       await outside(sb.runner);
-      const engine = await openEngine({ stateDir, runner: sb.runner });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
       expect(engine.capabilities().nftables).toBe(true);
       expect(await ipForward(sb.runner)).toBe('0');
       const before = await snapshot(sb.runner);
@@ -122,7 +122,7 @@ describeKernel('host NAT on the kernel', () => {
       await outside(sb.runner);
       // Forwarding already on (someone else's choice): Netloom must leave it on.
       await must(sb.runner, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-      const engine = await openEngine({ stateDir, runner: sb.runner });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
       const rulesBefore = await ruleset(sb.runner);
 
       expect((await engine.apply(lab(false))).ok).toBe(true);
@@ -184,7 +184,7 @@ describeKernel('host NAT on the kernel', () => {
   it('a foreign table with our name is a conflict and nothing runs', () =>
     withSandbox(async (sb, stateDir) => {
       await must(sb.runner, ['nft', 'add', 'table', 'ip', 'netloom_uplink']);
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       const before = await snapshot(sb.runner);
       const out = await engine.apply(lab(true));
       expect(out).toMatchObject({ ok: false, ran: 0, error: { code: 'Conflict' } });

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { Lab, type LabInput } from '../../shared';
 import type { CommandRunner } from './contract';
 import { openEngine } from './engine';
-import { describeKernel, hasProgram, withSandbox } from './testing/kernel';
+import { describeKernel, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
 import { linkIdentity, snapshot } from './testing/snapshot';
 
 const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
@@ -50,7 +50,7 @@ const sysctl = async (runner: CommandRunner, key: string) =>
 describeKernel('interface state and namespace sysctls on the kernel', () => {
   it('down plans only link.setUp and stops ping; up again resumes it; the interface keeps its identity', () =>
     withSandbox(async (sb, stateDir) => {
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       const before = await snapshot(sb.runner);
       expect((await engine.apply(lab())).ok).toBe(true);
       const id = await linkIdentity(sb.runner, 'nlt-red', 'red-eth0');
@@ -81,7 +81,7 @@ describeKernel('interface state and namespace sysctls on the kernel', () => {
 
   it('rpFilter and proxyArp are applied on all + default, changed incrementally, drift is seen', () =>
     withSandbox(async (sb, stateDir) => {
-      const engine = await openEngine({ stateDir, runner: sb.runner, skipProbe: true });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       const before = await snapshot(sb.runner);
       const want = lab({ rpFilter: 2, proxyArp: true });
       expect((await engine.apply(want)).error).toBeUndefined();

@@ -9,7 +9,7 @@ import { Lab, type LabInput, validate } from '../../shared';
 import type { CommandRunner } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
-import { describeKernel, hasProgram, withSandbox } from './testing/kernel';
+import { describeKernel, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
 import { snapshot } from './testing/snapshot';
 
 const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
@@ -83,7 +83,7 @@ async function ping(runner: CommandRunner): Promise<boolean> {
 describeKernel('vxlan / tap / vlan on the kernel', () => {
   it('a VXLAN between two "hosts" carries a ping between the namespaces behind them', () =>
     withSandbox(async (sb, stateDir) => {
-      const engine = await openEngine({ stateDir, runner: sb.runner });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
       expect(engine.capabilities()).toMatchObject({ vxlan: true, vlan: false });
       const before = await snapshot(sb.runner);
       const withTap = lab(42, [{ kind: 'tap', name: 'tap0' }]);
@@ -133,7 +133,7 @@ describeKernel('vxlan / tap / vlan on the kernel', () => {
 
   it('a VLAN interface is refused at plan time on a kernel without 802.1Q; nothing changes', () =>
     withSandbox(async (sb, stateDir) => {
-      const engine = await openEngine({ stateDir, runner: sb.runner });
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
       const before = await snapshot(sb.runner);
       const vlan = lab(42, [{ kind: 'vlan', name: 'u0.10', parent: 'u0', vlanId: 10 }]);
       const p = await engine.plan(vlan);

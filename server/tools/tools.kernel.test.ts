@@ -14,7 +14,7 @@ import { CaptureServerMessage, ExecResponse, PathResponse, ReachabilityResponse 
 import type { Engine, Sandbox } from '../engine/contract';
 import { openEngine } from '../engine/engine';
 import { createSandbox } from '../engine/sandbox';
-import { describeKernel, hasProgram } from '../engine/testing/kernel';
+import { describeKernel, hasProgram, kernelDriver } from '../engine/testing/kernel';
 import { silentLogger } from '../log';
 import { loadExamples } from '../store/labFiles';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../testing/harness';
@@ -66,7 +66,7 @@ describeKernel('live tools (sandbox)', () => {
     expect(hasProgram('/usr/bin/tcpdump') || hasProgram('/usr/sbin/tcpdump'), 'tcpdump must be installed').toBe(true);
     sandbox = await createSandbox();
     stateDir = await mkdtemp(join(tmpdir(), 'netloom-ktools-'));
-    engine = await openEngine({ stateDir, runner: sandbox.runner });
+    engine = await openEngine({ stateDir, runner: sandbox.runner, driver: kernelDriver() });
     const examples = await loadExamples(new URL('../../examples', import.meta.url).pathname, silentLogger());
     s = await startTestServer({ engine, mode: 'sandbox', examples, runner: sandbox.runner, statusIntervalMs: 200 });
     expect((await s.api('POST', '/api/examples/veth-pair.yaml/open')).status).toBe(201);

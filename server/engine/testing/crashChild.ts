@@ -14,6 +14,8 @@ const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const engine = await openEngine({
   stateDir,
   runner,
+  // The parent's NETLOOM_TEST_DRIVER (see kernelDriver() in kernel.ts, not imported here: it pulls in vitest).
+  driver: process.env.NETLOOM_TEST_DRIVER === 'netlink' ? 'netlink' : 'ip-batch',
   skipProbe: true,
   hooks: {
     afterWave: async (k) => {

@@ -36,6 +36,18 @@ export function describeKernel(name: string, fn: () => void): void {
   else describe.skip(`${name} (skipped: ${kernelUnavailableReason()})`, () => fn());
 }
 
+/**
+ * Which engine driver kernel tests open: `NETLOOM_TEST_DRIVER` = `ip-batch` (default) | `netlink`. The suite
+ * runs once per driver in CI; with `netlink`, openEngine() throws when the driver cannot load (never a silent
+ * fall-back to ip-batch).
+ */
+export function kernelDriver(): 'ip-batch' | 'netlink' {
+  const v = process.env.NETLOOM_TEST_DRIVER ?? '';
+  if (v === '' || v === 'ip-batch') return 'ip-batch';
+  if (v === 'netlink') return 'netlink';
+  throw new Error(`NETLOOM_TEST_DRIVER must be ip-batch or netlink, not ${JSON.stringify(v)}`);
+}
+
 /** Runs `fn` with a fresh sandbox and a fresh state dir; always closes and removes both. */
 export async function withSandbox<T>(fn: (sb: Sandbox, stateDir: string) => Promise<T>): Promise<T> {
   if (!kernelAvailable()) throw new Error(`kernel tests cannot run here: ${kernelUnavailableReason()}`);
