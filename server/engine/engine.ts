@@ -304,10 +304,10 @@ class NetloomEngine implements Engine {
       // Re-observations read only what the deletions touched; the first one reads everything.
       for (let attempt = 0; attempt < 5; attempt++) {
         onProgress?.({ phase: 'observe', step: 0, total: 0 });
-        const observed: ObservedState = await observe(
-          this.runner,
-          prev && attempt < 4 ? { only: touched, base: prev } : {},
-        );
+        // With a netlink observer a full read costs less than a partial one through `ip`.
+        const observed: ObservedState = this.opts.observer
+          ? await this.read()
+          : await observe(this.runner, prev && attempt < 4 ? { only: touched, base: prev } : {});
         const core = planDestroy(labName, observed);
         const p = { ...core, ops: [...core.ops, ...planDestroyNat(labName, observed)] as Operation[] };
         prev = observed;
