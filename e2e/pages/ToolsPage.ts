@@ -129,7 +129,11 @@ export function serverToolProcesses(port: number): string[] {
       // gone meanwhile
     }
   }
-  const roots = [...procs].filter(([, p]) => p.cmd.includes('netloom.js serve') && p.cmd.includes(`--port ${port}`));
+  // The e2e web server (e2e/support/sandboxServer.ts) or a plain `netloom serve` on that port.
+  const roots = [...procs].filter(
+    ([, p]) =>
+      (p.cmd.includes('netloom.js serve') || p.cmd.includes('sandboxServer.ts')) && p.cmd.includes(`--port ${port}`),
+  );
   const found: string[] = [];
   const seen = new Set<number>();
   const stack = roots.map(([pid]) => pid);
