@@ -6,13 +6,15 @@
  *     teardown, peak RSS.
  *  2. Discovery of 200 namespaces (bench/discover.ts).
  *  3. A summary: ratios and every target of the issues with PASS/MISS per driver.
+ *  4. The canvas: a 500-node lab in Chromium (bench/canvas.ts): time to interactive, drag frame times.
  * Every figure is also one line `bench topology=… n=… driver=… phase=… ms=…` (`phase=rss mb=…`).
  * Usage: tsx bench/bench.ts [--quick]   (--quick: N = 10, 100, 200 only; about a minute)
+ *        tsx bench/bench.ts --n 200 --topology star [--driver netlink]   (one case)
  *        tsx bench/scale.ts …, tsx bench/discover.ts … for one part with more options.
  */
 import { cpus, loadavg } from 'node:os';
 import { benchDiscovery } from './discover';
-import { type Row, runScale, table } from './scale';
+import { type Row, runScale, type Topology, table } from './scale';
 
 type Drv = 'ip-batch' | 'netlink';
 interface Target {
@@ -99,17 +101,69 @@ function summary(rows: Row[], discovery: { n: number; discoverMs: number } | nul
   return misses;
 }
 
+/** The canvas benchmark (issue 5): a 500-node lab in Chromium, time to interactive and drag frame times. */
+async function benchCanvas(): Promise<void> {
+  const { spawnSync } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  if (!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH) {
+    console.log('canvas: skipped (no Chromium; bash scripts/setup.sh installs it)');
+    return;
+  }
+  if (!existsSync('dist/client/index.html')) {
+    const b = spawnSync('npx', ['--no-install', 'vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('vite build failed');
+  }
+  const r = spawnSync('npx', ['--no-install', 'tsx', 'bench/canvas.ts', '--n', '500'], { stdio: 'inherit' });
+  if (r.status !== 0) console.log(`canvas: failed (exit ${r.status})`);
+}
+
+function parseArgs(argv: string[]): { quick: boolean; n?: number; topology?: Topology; driver?: Drv } {
+  const out: { quick: boolean; n?: number; topology?: Topology; driver?: Drv } = { quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') out.quick = true;
+    else if (a === '--n') out.n = Number(val());
+    else if (a === '--topology') {
+      const t = val();
+      if (!['star', 'star-split', 'chain', 'tree'].includes(t)) throw new Error(`unknown topology '${t}'`);
+      out.topology = t as Topology;
+    } else if (a === '--driver') {
+      const d = val();
+      if (d !== 'ip-batch' && d !== 'netlink') throw new Error(`unknown driver '${d}' (ip-batch or netlink)`);
+      out.driver = d;
+    } else throw new Error(`unknown argument '${a}' (--quick, --n N, --topology T, --driver D)`);
+  }
+  return out;
+}
+
 async function main() {
-  const argv = process.argv.slice(2);
-  for (const a of argv) if (a !== '--quick') throw new Error(`unknown argument '${a}' (only --quick)`);
-  const quick = argv.includes('--quick');
+  const o = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
-  const rows = await runScale({ sizes: quick ? [10, 100, 200] : [10, 100, 200, 1000] });
+  // One case (`npm run bench -- --n 200 --topology star`): that case on both drivers (+ the shell script
+  // for a star), its table, nothing else.
+  if (o.n !== undefined || o.topology !== undefined || o.driver !== undefined) {
+    await runScale({
+      sizes: o.n !== undefined ? [o.n] : [200],
+      ...(o.topology && { topology: o.topology }),
+      ...(o.driver && { driver: o.driver }),
+      explicitN: o.n !== undefined,
+    });
+    table();
+    console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return;
+  }
+  const rows = await runScale({ sizes: o.quick ? [10, 100, 200] : [10, 100, 200, 1000] });
   const n = 200;
   const d = await benchDiscovery(n);
   table();
   summary(rows, { n, discoverMs: d.discoverMs });
-  console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s${quick ? ' (--quick: N ≤ 200)' : ''}`);
+  await benchCanvas();
+  console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s${o.quick ? ' (--quick: N ≤ 200)' : ''}`);
 }
 
 await main();
