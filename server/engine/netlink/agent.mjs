@@ -18,6 +18,10 @@
 //                                           read; only: just these names; ms: [kernel, encode] times)
 //   {t:'nsids', asks, targets, pairs, threads?}  read-only: for each [ask, target] index pair (grouped by
 //                                           ask), the nsid netns ASK gives netns TARGET; reply {ok, ids}
+//   {t:'dumps', b64}                        read-only: send the messages of b64 one at a time (dumps) in our
+//                                           own netns over a fresh socket with NETLINK_GET_STRICT_CHK (the
+//                                           kernel honours NETNSA_TARGET_NSID only then), closed after;
+//                                           reply {ok, b64}
 // Reply {id, results:[{ok, errno?, b64?}]} (one per action that ran). The agent never interprets text.
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -181,6 +185,12 @@ function run(a) {
       const ids = nl.nsidMatrix(asks, targets, Int32Array.from(a.pairs), a.threads ?? 2);
       if (typeof ids === 'number') return { ok: false, errno: -ids };
       return { ok: true, ids: [...ids] };
+    }
+    case 'dumps': {
+      const rs = nl.dumpMany(['/proc/self/ns/net'], Buffer.from(a.b64, 'base64'), [], 1);
+      const r = typeof rs === 'number' ? rs : rs[0];
+      if (typeof r === 'number') return { ok: false, errno: -r };
+      return { ok: true, b64: r.toString('base64') };
     }
     default:
       return { ok: false, errno: constants.errno.EINVAL };

@@ -20,6 +20,8 @@ export type Action =
     }
   | { t: 'write'; ns: NetnsRef; file: string; data: string }
   | { t: 'nsids'; asks: string[]; targets: string[]; pairs: number[]; threads?: number }
+  /** Read-only dumps in our own netns over a fresh strict-checking socket (nsid table dumps). */
+  | { t: 'dumps'; b64: string }
   | {
       t: 'observe';
       b64: string;
@@ -31,7 +33,7 @@ export type Action =
     };
 
 /** What a wave of the driver sends (never an observation). */
-export type WaveAction = Exclude<Action, { t: 'observe' } | { t: 'nsids' }>;
+export type WaveAction = Exclude<Action, { t: 'observe' } | { t: 'nsids' } | { t: 'dumps' }>;
 
 export interface ActionResult {
   ok: boolean;

@@ -70,7 +70,7 @@ const nsKey = (n: NetnsRef): string => (n === null ? '' : `/${n}`);
 /** One step of a wave: a netlink message (with the op it belongs to) or an agent action. */
 export type Part =
   | { op: number; argv: string[]; nl: { netns: NetnsRef; msg: Encoded; seq: number } }
-  | { op: number; argv: string[]; act: Exclude<Action, { t: 'nl' } | { t: 'observe' } | { t: 'nsids' }> };
+  | { op: number; argv: string[]; act: Exclude<WaveAction, { t: 'nl' }> };
 
 /**
  * Orders a wave's parts for as few socket switches as possible without reordering anything that depends on

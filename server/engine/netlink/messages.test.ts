@@ -9,20 +9,28 @@ import { describe, expect, it } from 'vitest';
 import {
   addrMsg,
   dumpLinks,
+  dumpNsids,
+  getNsid,
   IFLA_NET_NS_FD,
   ipBytes,
   macBytes,
+  NETNSA_FD,
   NLM_F_ACK_TLVS,
   NLM_F_CAPPED,
+  NLMSG_DONE,
   NLMSG_ERROR,
   newBridge,
+  newNsidAuto,
   newVeth,
   parseAttrs,
   parseCidr,
   parseError,
   parseLink,
+  parseNsidEntry,
+  parseNsidReply,
   parseReplies,
   RTM_NEWLINK,
+  RTM_NEWNSID,
   routeMsg,
   setLink,
 } from './messages';
@@ -58,6 +66,16 @@ describe('rtnetlink requests match iproute2 bytes', () => {
   });
   it('ip link add name br9 type bridge stp_state 0', () => {
     expect(noSeq(newBridge(1, { ifname: 'br9', stp: false }).buf)).toBe(noSeq(fixture('bridge')));
+  });
+  it('ip netns list-id target-nsid 7 (nsid table dump of another namespace)', () => {
+    expect(noSeq(dumpNsids(1, 7).buf)).toBe(noSeq(fixture('nsid-dump-target')));
+  });
+  it('ip netns set b auto (fd 6 in the capture: written where the agent puts its fd)', () => {
+    const m = newNsidAuto(1, 'b');
+    expect(m.fdSlots).toEqual([{ offset: 24, netns: 'b' }]);
+    expect(m.buf.readUInt16LE(22)).toBe(NETNSA_FD);
+    m.buf.writeUInt32LE(6, m.fdSlots[0]!.offset);
+    expect(noSeq(m.buf)).toBe(noSeq(fixture('nsid-new-auto')));
   });
   it('ip link add name v0 mtu 1400 address 02:00:00:00:00:01 type veth peer name v1', () => {
     const m = newVeth(1, { ifname: 'v0', mtu: 1400, mac: '02:00:00:00:00:01' }, { ifname: 'v1' });
@@ -140,5 +158,41 @@ describe('rtnetlink replies', () => {
     expect(replies.map((r) => r.seq)).toEqual([42, 43]);
     expect(parseError(replies[0]!)).toEqual({ errno: 17, extack: 'File exists' });
     expect(parseError(replies[1]!)).toEqual({ errno: 0 });
+  });
+});
+
+describe('nsid tables', () => {
+  it('decodes a translated dump (`ip netns list-id target-nsid 0`: nsid 5 current 1, nsid 9 unassigned)', () => {
+    const replies = parseReplies(fixture('nsid-dump-reply'));
+    expect(replies.map((r) => r.type)).toEqual([RTM_NEWNSID, RTM_NEWNSID, NLMSG_DONE]);
+    expect(new Set(replies.map((r) => r.seq)).size).toBe(1);
+    expect(replies.slice(0, 2).map(parseNsidEntry)).toEqual([
+      { nsid: 5, current: 1 },
+      { nsid: 9, current: -1 },
+    ]);
+    // The plain reader sees the same id; the DONE carries no error.
+    expect(parseNsidReply(replies[0]!)).toBe(5);
+    expect(replies[2]!.payload.readInt32LE(0)).toBe(0);
+  });
+
+  it('an untranslated entry (kernel without NETNSA_CURRENT_NSID) has no current id', () => {
+    const m = getNsid(3, null).buf; // same shape as a reply: rtgenmsg + one NETNSA_* u32 attribute
+    const r = Buffer.from(m);
+    r.writeUInt16LE(RTM_NEWNSID, 4);
+    r.writeUInt16LE(1, 22); // NETNSA_NSID
+    r.writeInt32LE(4, 24);
+    expect(parseNsidEntry(parseReplies(r)[0]!)).toEqual({ nsid: 4 });
+    r.writeUInt16LE(2, 22); // no NETNSA_NSID at all
+    expect(parseNsidEntry(parseReplies(r)[0]!)).toBeUndefined();
+  });
+
+  it('dump requests carry NLM_F_DUMP, the target as s32 and their own sequence number', () => {
+    const b = dumpNsids(42, 0x7fffffff).buf;
+    expect(b.readUInt16LE(6)).toBe(0x301);
+    expect(b.readUInt32LE(8)).toBe(42);
+    expect(parseAttrs(b.subarray(20)).get(4)?.readInt32LE(0)).toBe(0x7fffffff);
+    const auto = newNsidAuto(9, 'x').buf;
+    expect(auto.readUInt16LE(6)).toBe(0x5); // REQUEST | ACK: the native transact waits for the ACK
+    expect(parseAttrs(auto.subarray(20)).get(1)?.readInt32LE(0)).toBe(-1);
   });
 });

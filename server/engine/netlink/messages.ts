@@ -510,6 +510,8 @@ export const NETCONFA_IFINDEX_ALL = -1;
 export const NETCONFA_IFINDEX_DEFAULT = -2;
 export const NETNSA_NSID = 1;
 export const NETNSA_FD = 3;
+export const NETNSA_TARGET_NSID = 4;
+export const NETNSA_CURRENT_NSID = 5;
 
 /** The link attributes observation needs (the native dump drops every other one before it reaches JS). */
 export const OBSERVE_LINK_ATTRS = [
@@ -558,6 +560,39 @@ export function getNsid(seq: number, fdOf: string | null): Encoded {
   return message(RTM_GETNSID, NLM_F_REQUEST | NLM_F_ACK, seq, Buffer.alloc(4), [
     { type: NETNSA_FD, data: Buffer.from([0xff, 0xff, 0xff, 0xff]), fdOf },
   ]);
+}
+
+/**
+ * RTM_NEWNSID {NETNSA_FD, NETNSA_NSID = -1}: the receiving namespace assigns the next free id to the
+ * namespace behind the fd (what `ip netns set NAME auto` sends, byte for byte). Acked; EEXIST when it already
+ * has one.
+ */
+export function newNsidAuto(seq: number, fdOf: string): Encoded {
+  return message(RTM_NEWNSID, NLM_F_REQUEST | NLM_F_ACK, seq, Buffer.alloc(4), [
+    { type: NETNSA_FD, data: Buffer.from([0xff, 0xff, 0xff, 0xff]), fdOf },
+    attrS32(NETNSA_NSID, -1),
+  ]);
+}
+/**
+ * RTM_GETNSID dump of the nsid table of the namespace the receiver calls `targetNsid` (Linux ≥ 4.20, on a
+ * socket with NETLINK_GET_STRICT_CHK — else the kernel ignores the target and dumps its own table): one
+ * entry per namespace the target has an id for, with that id (NETNSA_NSID) and the receiver's own id of the
+ * same namespace (NETNSA_CURRENT_NSID, -1: none). As `ip netns list-id target-nsid N`.
+ */
+export const dumpNsids = (seq: number, targetNsid: number): Encoded =>
+  dump(RTM_GETNSID, seq, Buffer.alloc(4), [attrS32(NETNSA_TARGET_NSID, targetNsid)]);
+
+/** One entry of an nsid table dump (RTM_NEWNSID); `current` absent: the kernel did not translate it. */
+export interface NsidEntry {
+  nsid: number;
+  current?: number;
+}
+export function parseNsidEntry(r: Reply): NsidEntry | undefined {
+  const attrs = parseAttrs(r.payload.subarray(4));
+  const id = attrs.get(NETNSA_NSID);
+  const cur = attrs.get(NETNSA_CURRENT_NSID);
+  if (!id || id.length < 4) return undefined;
+  return { nsid: id.readInt32LE(0), ...(cur && cur.length >= 4 && { current: cur.readInt32LE(0) }) };
 }
 
 export interface LinkRecord {

@@ -4,6 +4,7 @@
  * gateway, a foreign unmarked interface), both readings are deep-equal once counters (which move between
  * the two reads) are removed.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { expect, it } from 'vitest';
 import { type Lab, type LabInput, validate } from '../../../shared';
 import { openEngine } from '../engine';
@@ -12,7 +13,7 @@ import { plan } from '../plan';
 import { describeKernel, exampleLabs, kernelDriver, withSandbox } from '../testing/kernel';
 import type { ObservedState } from '../types';
 import { loadNetlinkDriver, netlinkUnavailableReason } from './driver';
-import { observeNetlink } from './observe';
+import { lastNetlinkObserveTimings, observeNetlink } from './observe';
 
 const labs = await exampleLabs().catch(() => []);
 const parse = (input: LabInput): Lab => {
@@ -80,8 +81,14 @@ describeKernel('observeNetlink on the kernel', () => {
       await run('ip', '-n', 'a', 'route', 'add', 'fd00:9::/48', 'via', 'fd00:1::2');
       await run('ip', 'netns', 'add', 'gone');
       await run('ip', 'netns', 'del', 'gone');
-      const viaIp = await observe(sb.runner);
-      const viaNl = await observeNetlink(sb.runner);
+      // Links just set up settle asynchronously (carrier, then an fe80 route): compare once two reads agree
+      // on a settled host, at most a few rounds.
+      let viaIp = await observe(sb.runner);
+      let viaNl = await observeNetlink(sb.runner);
+      for (let i = 0; i < 5 && !isDeepStrictEqual(noCounters(viaNl), noCounters(viaIp)); i++) {
+        viaIp = await observe(sb.runner);
+        viaNl = await observeNetlink(sb.runner);
+      }
       expect(noCounters(viaNl)).toEqual(noCounters(viaIp));
       // And the pairs really are resolved (not merely equally unresolved).
       const peer = (ns: string, ifname: string) => viaNl.namespaces[ns]!.links.find((l) => l.ifname === ifname)?.peer;
@@ -91,6 +98,55 @@ describeKernel('observeNetlink on the kernel', () => {
       expect(peer('a', 'e0')).toMatchObject({ netns: null, ifname: 'r0' });
       expect(viaNl.namespaces.a!.forwarding).toBe(true);
       expect(viaNl.namespaces.b!.forwarding).toBe(false);
+    });
+  });
+
+  it('a chain of 60 named namespaces (every end ifindex 2 or 3): exact peers from the nsid tables, linear queries', async () => {
+    const N = 60;
+    await withSandbox(async (sb) => {
+      const run = async (argv: string[], stdin?: string) => {
+        const r = await sb.runner.run(argv, stdin === undefined ? {} : { stdin });
+        if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+      };
+      const names = Array.from({ length: N }, (_, i) => `c${i}`);
+      await run(['ip', '-batch', '-'], names.map((n) => `netns add ${n}\n`).join(''));
+      // Created inside c(i) with the peer moved to c(i+1): the root takes no part (has no nsid for them yet).
+      for (let i = 0; i + 1 < N; i++)
+        await run([
+          'ip',
+          '-n',
+          names[i]!,
+          'link',
+          'add',
+          `r${i}`,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          `l${i + 1}`,
+          'netns',
+          names[i + 1]!,
+        ]);
+      const viaIp = await observe(sb.runner);
+      const viaNl = await observeNetlink(sb.runner);
+      const first = lastNetlinkObserveTimings()!.nsidQueries;
+      expect(noCounters(viaNl)).toEqual(noCounters(viaIp));
+      for (let i = 0; i + 1 < N; i++) {
+        const r = viaNl.namespaces[names[i]!]!.links.find((l) => l.ifname === `r${i}`)!;
+        expect(r.peer).toMatchObject({ netns: names[i + 1], ifname: `l${i + 1}` });
+        expect([2, 3]).toContain(r.ifindex);
+      }
+      // Linear: per namespace one root-id query (+ assign and re-query when unassigned) and one table dump;
+      // never the per-pair fallback (which would be ~N² here).
+      expect(first.pairs).toBe(0);
+      expect(first.table).toBeGreaterThan(0);
+      expect(first.table).toBeLessThanOrEqual(4 * N);
+      // The root ids stay assigned: a second read needs no assignment; observe() still reads the same.
+      const again = await observeNetlink(sb.runner);
+      const second = lastNetlinkObserveTimings()!.nsidQueries;
+      expect(second.pairs).toBe(0);
+      expect(second.table).toBeLessThanOrEqual(2 * N);
+      expect(noCounters(again)).toEqual(noCounters(await observe(sb.runner)));
     });
   });
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNetns } from '../observe';
 import type { ObservedNetns } from '../types';
+import type { Action, ActionResult } from './agentProcess';
 import {
   AF_INET,
   AF_INET6,
@@ -54,9 +55,11 @@ import {
   rtmsg,
 } from './messages';
 import {
+  askNsids,
   decodeNetns,
   linkAddressText,
   linkTypeName,
+  nsidTables,
   observedIpText,
   protocolName,
   type RawNetlinkNetns,
@@ -195,33 +198,34 @@ describe('decodeNetns', () => {
   });
 });
 
-describe('resolvePeers', () => {
-  const ns = (name: string | null, links: [number, string, number?, number?][], rootNsid?: number): RawNetlinkNetns => {
-    const vethRefs = new Map<number, { nsid: number; peerIndex: number }>();
-    for (const [i, , p, id] of links) if (p !== undefined) vethRefs.set(i, { nsid: id!, peerIndex: p });
-    return {
-      ns: {
-        name,
+/** A namespace of veth ends: [ifindex, ifname, peer ifindex?, nsid of the peer's namespace?]. */
+const ns = (name: string | null, links: [number, string, number?, number?][], rootNsid?: number): RawNetlinkNetns => {
+  const vethRefs = new Map<number, { nsid: number; peerIndex: number }>();
+  for (const [i, , p, id] of links) if (p !== undefined) vethRefs.set(i, { nsid: id!, peerIndex: p });
+  return {
+    ns: {
+      name,
+      marker: null,
+      links: links.map(([i, n]) => ({
+        netns: name,
+        ifindex: i,
+        ifname: n,
+        kind: 'veth',
         marker: null,
-        links: links.map(([i, n]) => ({
-          netns: name,
-          ifindex: i,
-          ifname: n,
-          kind: 'veth',
-          marker: null,
-          adminUp: true,
-          operstate: 'UP',
-          mtu: 1500,
-          addresses: [],
-          peer: null,
-        })),
-        routes: [],
-      },
-      vethRefs,
-      ...(rootNsid !== undefined && { rootNsid }),
-    };
+        adminUp: true,
+        operstate: 'UP',
+        mtu: 1500,
+        addresses: [],
+        peer: null,
+      })),
+      routes: [],
+    },
+    vethRefs,
+    ...(rootNsid !== undefined && { rootNsid }),
   };
+};
 
+describe('resolvePeers', () => {
   it('pairs root ends exactly, unique named pairs directly, and asks the kernel about ambiguous ones', async () => {
     const byName = new Map([
       [
@@ -418,5 +422,164 @@ describe('iproute2 names', () => {
     expect(protocolName(77)).toBe('77');
     expect(linkAddressText(Buffer.from([10, 0, 0, 1]), 768)).toBe('10.0.0.1');
     expect(linkAddressText(Buffer.from([0xaa, 1, 2, 3, 4, 5]), 1)).toBe('aa:01:02:03:04:05');
+  });
+});
+
+describe('resolvePeers through the agent (a fake kernel behind a fake agent)', () => {
+  /** Each namespace's nsid table (peer name → id; '' = the root) and the root's; `translate`: ≥ 4.20. */
+  function fakeKernel(tables: Record<string, Record<string, number>>, translate: boolean) {
+    const root = new Map(Object.entries(tables[''] ?? {}));
+    const sent = { nl: 0, dumps: 0, pairs: 0 };
+    const msg = (type: number, seq: number, attrs: [number, number][] = [], err?: number) => {
+      const b = Buffer.alloc(20 + 8 * attrs.length);
+      b.writeUInt32LE(b.length, 0);
+      b.writeUInt16LE(type, 4);
+      b.writeUInt32LE(seq, 8);
+      if (err !== undefined) b.writeInt32LE(err, 16);
+      attrs.forEach(([t, v], i) => {
+        b.writeUInt16LE(8, 20 + 8 * i);
+        b.writeUInt16LE(t, 22 + 8 * i);
+        b.writeInt32LE(v, 24 + 8 * i);
+      });
+      return b;
+    };
+    const requests = (b64: string) => {
+      const buf = Buffer.from(b64, 'base64');
+      const out: { type: number; seq: number; off: number; attrs: Map<number, number> }[] = [];
+      for (let off = 0; off < buf.length; off += buf.readUInt32LE(off)) {
+        const attrs = new Map<number, number>();
+        for (let a = off + 20; a < off + buf.readUInt32LE(off); a += 8)
+          attrs.set(buf.readUInt16LE(a + 2), buf.readInt32LE(a + 4));
+        out.push({ type: buf.readUInt16LE(off + 4), seq: buf.readUInt32LE(off + 8), off, attrs });
+      }
+      return out;
+    };
+    const run = (a: Action): ActionResult => {
+      if (a.t === 'nl') {
+        const replies: Buffer[] = [];
+        for (const m of requests(a.b64)) {
+          sent.nl++;
+          const name = a.fds!.find((f) => f.offset === m.off + 24)!.netns!;
+          if (m.type === 90) replies.push(msg(88, m.seq, [[1, root.get(name) ?? -1]]), msg(2, m.seq, [], 0));
+          else if (root.has(name)) replies.push(msg(2, m.seq, [], -17));
+          else {
+            root.set(name, Math.max(-1, ...root.values()) + 1);
+            replies.push(msg(2, m.seq, [], 0));
+          }
+        }
+        return { ok: true, b64: Buffer.concat(replies).toString('base64') };
+      }
+      if (a.t === 'dumps') {
+        const replies: Buffer[] = [];
+        for (const m of requests(a.b64)) {
+          sent.dumps++;
+          const target = [...root].find(([, id]) => id === m.attrs.get(4))![0];
+          // Without translation the kernel ignores the target and dumps the root's own table.
+          const table = translate ? (tables[target] ?? {}) : Object.fromEntries(root);
+          for (const [peer, id] of Object.entries(table))
+            replies.push(
+              msg(
+                88,
+                m.seq,
+                translate
+                  ? [
+                      [1, id],
+                      [5, root.get(peer) ?? -1],
+                    ]
+                  : [[1, id]],
+              ),
+            );
+          replies.push(msg(3, m.seq, [], 0));
+        }
+        return { ok: true, b64: Buffer.concat(replies).toString('base64') };
+      }
+      if (a.t === 'nsids') {
+        const ids: number[] = [];
+        for (let i = 0; i < a.pairs.length; i += 2) {
+          sent.pairs++;
+          ids.push(tables[a.asks[a.pairs[i]!]!]?.[a.targets[a.pairs[i + 1]!]!] ?? -1);
+        }
+        return { ok: true, ids };
+      }
+      return { ok: false, errno: 22 };
+    };
+    const agent = {
+      request: async (body: { actions: Action[] } | { cmd: 'closeAll' }) =>
+        'actions' in body ? body.actions.map(run) : [],
+    };
+    return { agent, root, sent };
+  }
+  // A chain n0 - … - n5 built as `ip -n n(i) link add r(i) type veth peer name l(i+1) netns n(i+1)` does:
+  // l(i) is the first end in n(i) (ifindex 2), r(i) the next one, so every end past n1.l1 is (2 → 3) or
+  // (3 → 2): ambiguous. Each namespace's id of its neighbours: 0 for the left, 1 for
+  // the right (0 in n0). The root already has an id for n0 only; n3 also names some unnamed namespace.
+  const K = 6;
+  const tablesOf = () => {
+    const t: Record<string, Record<string, number>> = { '': { n0: 4 } };
+    for (let i = 0; i < K; i++) {
+      const m: Record<string, number> = {};
+      if (i > 0) m[`n${i - 1}`] = 0;
+      if (i < K - 1) m[`n${i + 1}`] = i > 0 ? 1 : 0;
+      t[`n${i}`] = m;
+    }
+    t.n3!['(unnamed)'] = 7;
+    return t;
+  };
+  const chainNs = () => {
+    const byName = new Map<string | null, RawNetlinkNetns>([[null, ns(null, [])]]);
+    for (let i = 0; i < K; i++) {
+      const links: [number, string, number?, number?][] = [];
+      const li = i > 0 ? 2 : undefined; // l(i): first end in n(i)
+      const ri = i < K - 1 ? (i > 0 ? 3 : 2) : undefined;
+      const leftPeer = i - 1 > 0 ? 3 : 2; // r(i-1)'s index in n(i-1)
+      if (li !== undefined) links.push([li, `l${i}`, leftPeer, 0]);
+      if (ri !== undefined) links.push([ri, `r${i}`, 2, i > 0 ? 1 : 0]);
+      byName.set(`n${i}`, ns(`n${i}`, links, -1));
+    }
+    return byName;
+  };
+  const peers = (byName: Map<string | null, RawNetlinkNetns>) =>
+    Array.from({ length: K - 1 }, (_, i) => byName.get(`n${i}`)!.ns.links.find((l) => l.ifname === `r${i}`)!.peer);
+  const expected = Array.from({ length: K - 1 }, (_, i) => ({ netns: `n${i + 1}`, ifname: `l${i + 1}`, ifindex: 2 }));
+
+  it('reads each namespace’s table once from the root (assigning missing root ids), no per-pair query', async () => {
+    const k = fakeKernel(tablesOf(), true);
+    const counts = { table: 0, pairs: 0 };
+    const byName = chainNs();
+    await resolvePeers(
+      byName,
+      (qs) => askNsids(k.agent, qs, counts),
+      (asks, names) => nsidTables(k.agent, asks, names, counts),
+    );
+    expect(peers(byName)).toEqual(expected);
+    // n0.r0 (2 → 2) and n1.l1 (2 → 2) pair directly; n1…n5 ask: 5 root ids, all 5 assigned, 5 dumps.
+    expect(counts).toEqual({ table: 5 + 2 * 5 + 5, pairs: 0 });
+    expect(k.sent).toEqual({ nl: 15, dumps: 5, pairs: 0 });
+    expect([...k.root.keys()].sort()).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5']);
+    expect(k.root.get('n0')).toBe(4); // an existing id is never changed
+    // A second read finds every root id assigned: no more assignment.
+    const again = { table: 0, pairs: 0 };
+    const second = chainNs();
+    await resolvePeers(
+      second,
+      (qs) => askNsids(k.agent, qs, again),
+      (asks, names) => nsidTables(k.agent, asks, names, again),
+    );
+    expect(peers(second)).toEqual(expected);
+    expect(again).toEqual({ table: 5 + 5, pairs: 0 });
+  });
+
+  it('falls back to per-pair queries when the kernel does not translate (no NETNSA_CURRENT_NSID)', async () => {
+    const k = fakeKernel(tablesOf(), false);
+    const counts = { table: 0, pairs: 0 };
+    const byName = chainNs();
+    await resolvePeers(
+      byName,
+      (qs) => askNsids(k.agent, qs, counts),
+      (asks, names) => nsidTables(k.agent, asks, names, counts),
+    );
+    expect(peers(byName)).toEqual(expected);
+    expect(counts.pairs).toBeGreaterThan(0);
+    expect(k.sent.pairs).toBe(counts.pairs);
   });
 });

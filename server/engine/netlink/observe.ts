@@ -6,7 +6,9 @@
  * socket at once (a held fd would keep a deleted namespace alive). Only the link attributes we use cross the
  * pipe. Veth peers are resolved across namespaces from IFLA_LINK + IFLA_LINK_NETNSID: exactly for every pair
  * with an end in the root namespace (the child's nsid of the root is known), by ifindex pairs otherwise, and
- * by asking the kernel (RTM_GETNSID with the candidate's fd) when several candidates remain. Read-only.
+ * from the kernel's nsid translation tables when several candidates remain (nsidTables(): linear; per
+ * candidate pair as the fallback). Read-only, except that the root namespace may get an nsid assigned for
+ * a named namespace (see nsidTables()).
  *
  * Mirrors observe()'s choices on purpose (the kernel test deep-equals both): alias `.0/.1` → `#0/#1`,
  * global-scope addresses only, main-table unicast routes with the protocol name, forwarding = IPv4 and IPv6
@@ -19,13 +21,14 @@ import { canonicalCidr, canonicalIp } from '../desired';
 import { parseMarker } from '../marker';
 import { aliasToMarker, applyBridgeVlans, applyTcQdiscs, isVlanBridge, observeNft } from '../observe';
 import type { NetnsRef, ObservedLink, ObservedNetns, ObservedRoute, ObservedState } from '../types';
-import { Agent } from './agentProcess';
+import { type Action, Agent } from './agentProcess';
 import {
   type AddrRecord,
   AF_INET,
   AF_INET6,
   dumpAddrs,
   dumpLinksFull,
+  dumpNsids,
   dumpRoutes,
   type Encoded,
   getNetconf,
@@ -34,10 +37,15 @@ import {
   type LinkRecord,
   NETCONFA_IFINDEX_ALL,
   NETCONFA_IFINDEX_DEFAULT,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  newNsidAuto,
   OBSERVE_LINK_ATTRS,
   parseAddrRecord,
+  parseError,
   parseLinkRecord,
   parseNetconfRecord,
+  parseNsidEntry,
   parseNsidReply,
   parseReplies,
   parseRouteRecord,
@@ -184,7 +192,7 @@ export interface RawNetlinkNetns {
 
 /** The requests behind one observation, as sent to every namespace (one at a time per socket). */
 export function observeRequest(): Encoded {
-  const parts = [
+  return concatEncoded([
     dumpLinksFull(1),
     dumpAddrs(2),
     dumpRoutes(3),
@@ -192,7 +200,11 @@ export function observeRequest(): Encoded {
     getNetconf(5, AF_INET, NETCONFA_IFINDEX_DEFAULT),
     getNetconf(6, AF_INET6, NETCONFA_IFINDEX_ALL),
     getNsid(7, null),
-  ];
+  ]);
+}
+
+/** Messages back to back, their fd slots moved to the new offsets. */
+function concatEncoded(parts: Encoded[]): Encoded {
   const fdSlots: Encoded['fdSlots'] = [];
   let off = 0;
   for (const p of parts) {
@@ -359,75 +371,110 @@ export interface NsidQuestion {
   candidates: string[];
 }
 
+/** Per asking namespace, its id of each named namespace it has one for; `rooted`: the names it covers. */
+export type NsidTables = (
+  asks: string[],
+  names: string[],
+) => Promise<{ tables: Map<string, Map<string, number>>; rooted: Set<string> }>;
+
 /**
- * Resolves veth peers in place. `ask` answers "which id does namespace A give namespace X" for ambiguous
- * named-named pairs (one agent round trip for all of them); without it such ends stay null.
+ * Resolves veth peers in place. Ambiguous named-named pairs are settled by the kernel: `tables` (the nsid
+ * tables of the asking namespaces: one lookup per end, linear) first, then `ask` ("which id does namespace A
+ * give namespace X", per candidate pair) for what the tables leave open; without either such ends stay null.
  */
 export async function resolvePeers(
   byName: Map<NetnsRef, RawNetlinkNetns>,
   ask?: (qs: NsidQuestion[]) => Promise<Map<string, Map<string, number>>>,
+  tables?: NsidTables,
 ): Promise<void> {
   const root = byName.get(null);
-  const linkAt = (raw: RawNetlinkNetns, ifindex: number) =>
-    raw.ns.links.find((l) => l.ifindex === ifindex && l.kind === 'veth');
+  const rootVeths = new Map((root?.ns.links ?? []).filter((l) => l.kind === 'veth').map((l) => [l.ifindex, l]));
   const pair = (aNs: NetnsRef, a: ObservedLink, bNs: NetnsRef, b: ObservedLink) => {
     a.peer = { netns: bNs, ifname: b.ifname, ifindex: b.ifindex };
     b.peer = { netns: aNs, ifname: a.ifname, ifindex: a.ifindex };
   };
   // 1. Ends in named namespaces pointing at the root (their nsid of the root is known): exact.
-  // Index of named-side ends pointing elsewhere, by (peer ifindex, own ifindex), for step 2.
-  const named = new Map<string, { ns: string; link: ObservedLink }[]>();
+  // The other named ends, in order, and indexed by (own ifindex, peer ifindex) for step 2.
+  type End = { ns: string; link: ObservedLink; nsid: number; peerIndex: number };
+  const ends: End[] = [];
+  const named = new Map<string, End[]>();
   for (const [name, raw] of byName) {
     if (name === null) continue;
     for (const link of raw.ns.links) {
       const ref = raw.vethRefs.get(link.ifindex);
       if (!ref) continue;
       if (raw.rootNsid !== undefined && raw.rootNsid >= 0 && ref.nsid === raw.rootNsid) {
-        const other = root && linkAt(root, ref.peerIndex);
+        const other = rootVeths.get(ref.peerIndex);
         const back = other && root!.vethRefs.get(other.ifindex);
         if (other && back && back.peerIndex === link.ifindex) pair(name, link, null, other);
         continue;
       }
+      const e: End = { ns: name, link, nsid: ref.nsid, peerIndex: ref.peerIndex };
+      ends.push(e);
       const k = `${link.ifindex}/${ref.peerIndex}`;
-      const list = named.get(k) ?? [];
-      list.push({ ns: name, link });
-      named.set(k, list);
+      const list = named.get(k);
+      if (list) list.push(e);
+      else named.set(k, [e]);
     }
   }
   // 2. Named-named pairs: ends (A, a → p) and (X, p → a) with X ≠ A. Pair directly only when each is the
-  // other's single candidate; otherwise the kernel is asked (below).
-  type End = { ns: string; link: ObservedLink };
+  // other's single candidate. A namespace has at most one end per ifindex, so a partner list of three or
+  // more leaves at least two candidates: ambiguous without looking (no N² candidate lists).
+  const partners = (e: End) => named.get(`${e.peerIndex}/${e.link.ifindex}`) ?? [];
+  const candidatesOf = (e: End) => partners(e).filter((x) => x.ns !== e.ns && x.link.peer === null);
   const cands = new Map<ObservedLink, End[]>();
-  const ends: End[] = [];
-  for (const [name, raw] of byName) {
-    if (name === null) continue;
-    for (const link of raw.ns.links) {
-      const ref = raw.vethRefs.get(link.ifindex);
-      if (!ref || link.peer) continue;
-      if (raw.rootNsid !== undefined && raw.rootNsid >= 0 && ref.nsid === raw.rootNsid) continue;
-      const c = (named.get(`${ref.peerIndex}/${link.ifindex}`) ?? []).filter(
-        (x) => x.ns !== name && x.link.peer === null,
-      );
-      cands.set(link, c);
-      ends.push({ ns: name, link });
-    }
-  }
-  const questions: { ns: string; link: ObservedLink; candidates: End[] }[] = [];
+  for (const e of ends) if (partners(e).length <= 2) cands.set(e.link, candidatesOf(e));
+  let open: End[] = [];
   for (const e of ends) {
     if (e.link.peer) continue;
-    const c = cands.get(e.link) ?? [];
-    const only = c.length === 1 ? c[0]! : undefined;
+    const c = cands.get(e.link);
+    const only = c?.length === 1 ? c[0]! : undefined;
     const back = only && cands.get(only.link);
     if (only && back?.length === 1 && back[0]!.link === e.link) pair(e.ns, e.link, only.ns, only.link);
-    else if (c.length) questions.push({ ns: e.ns, link: e.link, candidates: c });
+    else if (!c || c.length) open.push(e);
   }
+  // 3. The nsid tables: A's id of the end's peer namespace → its name(s) → the end there at the peer index.
+  if (open.length && tables) {
+    const asks = [...new Set(open.map((e) => e.ns))];
+    const names = new Set(asks);
+    for (const k of new Set(open.map((e) => `${e.peerIndex}/${e.link.ifindex}`)))
+      for (const x of named.get(k) ?? []) names.add(x.ns);
+    const t = await tables(asks, [...names]);
+    const byEnd = new Map(ends.map((e) => [`${e.ns}/${e.link.ifindex}`, e]));
+    const idsOf = new Map<string, Map<number, string[]>>();
+    for (const [a, m] of t.tables) {
+      const r = new Map<number, string[]>();
+      for (const [x, id] of m) r.set(id, [...(r.get(id) ?? []), x]);
+      idsOf.set(a, r);
+    }
+    const left: End[] = [];
+    for (const e of open) {
+      if (e.link.peer) continue;
+      const r = idsOf.get(e.ns);
+      if (!r) {
+        left.push(e);
+        continue;
+      }
+      const hit = (r.get(e.nsid) ?? [])
+        .map((x) => byEnd.get(`${x}/${e.peerIndex}`))
+        .find((o) => o && o.ns !== e.ns && o.peerIndex === e.link.ifindex && o.link.peer === null);
+      if (hit) pair(e.ns, e.link, hit.ns, hit.link);
+      // No named peer in a complete table: none exists, unless a candidate has no root id (then ask it).
+      else if (partners(e).some((x) => x.ns !== e.ns && !t.rooted.has(x.ns))) left.push(e);
+    }
+    open = left;
+  }
+  // 4. Per candidate pair, for what is still open.
+  const questions = open.flatMap((e) => {
+    const c = e.link.peer ? [] : candidatesOf(e);
+    return c.length ? [{ e, candidates: c }] : [];
+  });
   if (questions.length && ask) {
-    const answers = await ask(questions.map((q) => ({ netns: q.ns, candidates: q.candidates.map((c) => c.ns) })));
-    for (const q of questions) {
-      if (q.link.peer) continue;
-      const ref = byName.get(q.ns)!.vethRefs.get(q.link.ifindex)!;
-      const hit = q.candidates.find((c) => answers.get(q.ns)?.get(c.ns) === ref.nsid && c.link.peer === null);
-      if (hit) pair(q.ns, q.link, hit.ns, hit.link);
+    const answers = await ask(questions.map((q) => ({ netns: q.e.ns, candidates: q.candidates.map((c) => c.ns) })));
+    for (const { e, candidates } of questions) {
+      if (e.link.peer) continue;
+      const hit = candidates.find((c) => answers.get(e.ns)?.get(c.ns) === e.nsid && c.link.peer === null);
+      if (hit) pair(e.ns, e.link, hit.ns, hit.link);
     }
   }
 }
@@ -441,10 +488,18 @@ export const OBSERVE_THREADS = 2;
 /** A NetlinkDriver (its agent and runner) or a runner (a temporary agent in its world). */
 export type NetlinkSource = { ensureAgent(): Promise<Agent>; readonly runner: CommandRunner } | CommandRunner;
 
+/** Kernel queries behind one peer resolution: nsid-table path (linear) and per-pair fallback (askNsids). */
+export interface NsidQueryCounts {
+  table: number;
+  pairs: number;
+}
+
 export interface NetlinkObserveTimings {
   agentMs: number;
   decodeMs: number;
   namespaces: number;
+  /** Queries sent to resolve ambiguous named-named veth ends. */
+  nsidQueries: NsidQueryCounts;
 }
 let lastTimings: NetlinkObserveTimings | null = null;
 /** Where the last observeNetlink() spent its time (for the bench). */
@@ -495,10 +550,15 @@ async function observeWith(agent: Agent, runner: CommandRunner | undefined): Pro
     if (b) byName.set(n, decodeNetns(n, Buffer.from(b, 'base64')));
   });
   const tp = performance.now();
-  await resolvePeers(byName, (qs) => askNsids(agent, qs));
+  const nsidQueries: NsidQueryCounts = { table: 0, pairs: 0 };
+  await resolvePeers(
+    byName,
+    (qs) => askNsids(agent, qs, nsidQueries),
+    (asks, names) => nsidTables(agent, asks, names, nsidQueries),
+  );
   if (process.env.NETLOOM_NETLINK_TRACE === '1')
     process.stderr.write(
-      `observeNetlink: decode ${(tp - t1).toFixed(1)} ms, peers ${(performance.now() - tp).toFixed(1)} ms\n`,
+      `observeNetlink: decode ${(tp - t1).toFixed(1)} ms, peers ${(performance.now() - tp).toFixed(1)} ms (nsid queries: ${nsidQueries.table} table, ${nsidQueries.pairs} per pair)\n`,
     );
   // Macvlan lower devices in the root namespace (this namespace's id of the root is known).
   const rootRaw = byName.get(null)!;
@@ -536,12 +596,108 @@ async function observeWith(agent: Agent, runner: CommandRunner | undefined): Pro
     if (r) namespaces[n] = r.ns;
   }
   const nft = await nftRead;
-  lastTimings = { agentMs: t1 - t0, decodeMs: performance.now() - t1, namespaces: res.names.length };
+  lastTimings = { agentMs: t1 - t0, decodeMs: performance.now() - t1, namespaces: res.names.length, nsidQueries };
   return { root: byName.get(null)!.ns, namespaces, ...(nft && { nft }) };
 }
 
+/** Names per 'nl' action in nsidTables(): the agent holds one fd per name of an action while it runs. */
+const NSID_FD_CHUNK = 256;
+
+/**
+ * The nsid tables of the asking namespaces, read from the root namespace (kernel ≥ 4.20, "netns: enable to
+ * dump full nsid translation table"); work linear in namespaces + their nsids:
+ *   1. the root's id R(X) of every namespace involved (RTM_GETNSID with NETNSA_FD: never allocates); where
+ *      none is assigned, RTM_NEWNSID with NETNSA_NSID = -1 assigns the next free one. SIDE EFFECT on the
+ *      host: that id stays in the root's table (exactly what `ip netns set X auto` does, and what any link
+ *      dump in the root already does implicitly for its veths' peer namespaces); nothing else changes.
+ *   2. per asking namespace A, one RTM_GETNSID dump with NETNSA_TARGET_NSID = R(A) (a strict-checking
+ *      socket): each entry is A's id of some namespace (NETNSA_NSID) and the root's id of the same one
+ *      (NETNSA_CURRENT_NSID);
+ *   3. R⁻¹ names them.
+ * `tables`: per A whose table was read, A's id of each named namespace it has one for (a missing name: A has
+ * none for it). A is absent when the kernel did not translate (an error, an entry without
+ * NETNSA_CURRENT_NSID, an empty table); `rooted`: the names with a root id (others: ask per pair).
+ */
+export async function nsidTables(
+  agent: Pick<Agent, 'request'>,
+  asks: string[],
+  names: string[],
+  counts: NsidQueryCounts,
+): Promise<{ tables: Map<string, Map<string, number>>; rooted: Set<string> }> {
+  const tables = new Map<string, Map<string, number>>();
+  const rootIds = new Map<string, number>();
+  const actions = (list: string[], encode: (seq: number, name: string) => Encoded): Action[] => {
+    const out: Action[] = [];
+    for (let i = 0; i < list.length; i += NSID_FD_CHUNK) {
+      const e = concatEncoded(list.slice(i, i + NSID_FD_CHUNK).map((n, k) => encode(i + k + 1, n)));
+      const fds = e.fdSlots.map((s) => ({ offset: s.offset, netns: s.netns, fdOnly: true }));
+      out.push({ t: 'nl', ns: null, b64: e.buf.toString('base64'), fds, soft: true });
+    }
+    return out;
+  };
+  /** RTM_NEWNSID replies (by sequence number = position in `list` + 1) → rootIds; returns the unassigned. */
+  const readIds = (results: { b64?: string }[], list: string[]): string[] => {
+    const none: string[] = [];
+    for (const res of results) {
+      if (!res.b64) continue;
+      for (const r of parseReplies(Buffer.from(res.b64, 'base64'))) {
+        const name = list[r.seq - 1];
+        const id = r.type === RTM_NEWNSID && name !== undefined ? parseNsidReply(r) : undefined;
+        if (id === undefined) continue;
+        if (id >= 0) rootIds.set(name!, id);
+        else none.push(name!);
+      }
+    }
+    return none;
+  };
+  counts.table += names.length;
+  const unassigned = readIds(await agent.request({ actions: actions(names, getNsid) }), names);
+  if (unassigned.length) {
+    const assign = actions(unassigned, newNsidAuto);
+    const results = await agent.request({ actions: [...assign, ...actions(unassigned, getNsid)] });
+    counts.table += 2 * unassigned.length;
+    readIds(results.slice(assign.length), unassigned);
+  }
+  const rooted = new Set(rootIds.keys());
+  const targets = asks.filter((a) => rootIds.has(a));
+  if (!targets.length) return { tables, rooted };
+  const req = concatEncoded(targets.map((a, i) => dumpNsids(i + 1, rootIds.get(a)!)));
+  counts.table += targets.length;
+  const [res] = await agent.request({ actions: [{ t: 'dumps', b64: req.buf.toString('base64') }] });
+  if (!res?.ok || !res.b64) return { tables, rooted };
+  const namesOf = new Map<number, string[]>(); // several names may bind the same namespace
+  for (const [n, id] of rootIds) namesOf.set(id, [...(namesOf.get(id) ?? []), n]);
+  const entries = new Map<number, { nsid: number; current: number }[]>();
+  const bad = new Set<number>();
+  for (const r of parseReplies(Buffer.from(res.b64, 'base64'))) {
+    if (r.seq < 1 || r.seq > targets.length) continue;
+    if (r.type === NLMSG_ERROR || r.type === NLMSG_DONE) {
+      const failed =
+        r.type === NLMSG_ERROR ? parseError(r).errno !== 0 : r.payload.length >= 4 && r.payload.readInt32LE(0) < 0;
+      if (failed) bad.add(r.seq);
+      continue;
+    }
+    if (r.type !== RTM_NEWNSID) continue;
+    const e = parseNsidEntry(r);
+    if (e?.current === undefined) bad.add(r.seq);
+    else entries.set(r.seq, [...(entries.get(r.seq) ?? []), { nsid: e.nsid, current: e.current }]);
+  }
+  targets.forEach((a, i) => {
+    const list = entries.get(i + 1);
+    if (bad.has(i + 1) || !list?.length) return;
+    const m = new Map<string, number>();
+    for (const e of list) for (const n of namesOf.get(e.current) ?? []) m.set(n, e.nsid);
+    tables.set(a, m);
+  });
+  return { tables, rooted };
+}
+
 /** RTM_GETNSID in each asking namespace for each candidate's fd (native, pipelined): one agent round trip. */
-async function askNsids(agent: Agent, qs: NsidQuestion[]): Promise<Map<string, Map<string, number>>> {
+export async function askNsids(
+  agent: Pick<Agent, 'request'>,
+  qs: NsidQuestion[],
+  counts: NsidQueryCounts,
+): Promise<Map<string, Map<string, number>>> {
   const byNs = new Map<string, Set<string>>();
   for (const q of qs) for (const c of q.candidates) byNs.set(q.netns, (byNs.get(q.netns) ?? new Set()).add(c));
   const asks = [...byNs.keys()];
@@ -555,6 +711,7 @@ async function askNsids(agent: Agent, qs: NsidQuestion[]): Promise<Map<string, M
       order.push([a, t]);
     }
   });
+  counts.pairs += order.length;
   const out = new Map<string, Map<string, number>>();
   const [res] = await agent.request({ actions: [{ t: 'nsids', asks, targets, pairs, threads: OBSERVE_THREADS }] });
   if (!res?.ok || !res.ids) return out;
