@@ -88,8 +88,11 @@ export type OperationResult = z.infer<typeof OperationResult>;
 export const Mode = z.enum(['host', 'sandbox']);
 export type Mode = z.infer<typeof Mode>;
 
-/** GET /api/info */
-export const InfoResponse = z.strictObject({
+/**
+ * GET /api/info. Not strict: a client bundle still cached from an older version keeps working against a newer
+ * server that reports more (it was strict once, and a new `driver` field left such a page on "untitled").
+ */
+export const InfoResponse = z.object({
   mode: Mode,
   version: z.string(),
   capabilities: z.record(z.string(), z.boolean()),

@@ -47,6 +47,12 @@ describe('api client', () => {
     expect((err as ApiError).message).toMatch(/unexpected response/);
   });
 
+  it('ignores fields of /api/info it does not know (a cached older client against a newer server)', async () => {
+    const info = { mode: 'sandbox', version: '9.9.9', capabilities: {}, versions: {}, fromTheFuture: 1 };
+    const r = await createApiClient('', fakeFetch(200, info)).info();
+    expect(r.mode).toBe('sandbox');
+  });
+
   it('maps a non-JSON error to a Bug body', async () => {
     const err = await createApiClient('', fakeFetch(502, '<html>bad gateway</html>'))
       .apply('x')
