@@ -13,7 +13,6 @@ import {
   ImportLabRequest,
   type InfoResponse,
   type LabDocument,
-  LabName,
   type Mode,
   OperationRequest,
   UpdateLabRequest,
@@ -23,7 +22,8 @@ import type { OperationQueue } from '../ops/queue';
 import { type CheckedLab, checkLab, checkLabFileData, type Example, parseLabText } from '../store/labFiles';
 import type { LabStore, StoredLab } from '../store/labStore';
 import type { ToolsService } from '../tools/service';
-import { AppError, zodIssues } from './errors';
+import { AppError } from './errors';
+import { labParam, parse } from './request';
 import type { Security } from './security';
 
 export interface ApiDeps {
@@ -39,27 +39,6 @@ export interface ApiDeps {
   tools?: ToolsService;
   /** Host discovery, adopt and three-way diff (server/discovery); absent = those routes answer 404. */
   discovery?: { router(): Router };
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const first = r.error.issues[0];
-    const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-    throw new AppError(
-      'InvalidRequest',
-      `invalid request — ${where}${first?.message ?? 'bad body'}`,
-      zodIssues(r.error.issues),
-    );
-  }
-  return r.data;
-}
-
-function labParam(req: Request): string {
-  const name = req.params.name;
-  if (typeof name !== 'string' || !LabName.safeParse(name).success)
-    throw new AppError('InvalidRequest', 'invalid lab name in the URL');
-  return name;
 }
 
 const documentOf = (d: StoredLab): LabDocument => ({ lab: d.lab, layout: d.layout, revision: d.revision });

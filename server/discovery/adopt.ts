@@ -6,7 +6,7 @@
  * kernel removes with them: everything inside an adopted namespace, devices stacked on an adopted link —
  * reported as warnings). Refuses any object already carrying a different marker or a foreign alias.
  */
-import { endpointKey, type Lab } from '../../shared';
+import { type DiscoveredLab, endpointKey, type Lab, type ObjectInfo } from '../../shared';
 import type { CommandRunner } from '../engine/contract';
 import { IpBatchDriver } from '../engine/driver';
 import { formatMarker, parseMarker } from '../engine/marker';
@@ -14,7 +14,7 @@ import { aliasToMarker, observe } from '../engine/observe';
 import { plan } from '../engine/plan';
 import type { NetnsRef, ObservedState, Operation } from '../engine/types';
 import type { Discovery } from './discover';
-import { type DiscoveredLab, makeValid, type ObjectInfo, toLab } from './toLab';
+import { makeValid, toLab } from './toLab';
 
 export interface AdoptResult {
   lab: Lab;

@@ -5,43 +5,18 @@
  * changed by hand, or `both`), and a patch that takes the live value into the design: a JSON path into the
  * lab and the value to put there (takeLive() applies it; the canvas can too).
  */
-import { endpointKey, type Lab, type Route } from '../../shared';
+import {
+  type Badge,
+  endpointKey,
+  type FieldDiff,
+  type Lab,
+  type LabDiff,
+  type ObjectDiff,
+  type Route,
+} from '../../shared';
 import { canonicalCidr, isManagedRoute, routeMatches } from '../engine/desired';
 import type { Marker, NetnsRef, ObservedLink, ObservedNetns, ObservedState } from '../engine/types';
 import { labRoute } from './toLab';
-
-export type Badge = 'in-sync' | 'drifted' | 'missing' | 'foreign';
-
-export interface FieldDiff {
-  field: 'addresses' | 'mtu' | 'mac' | 'up' | 'master' | 'stp' | 'forwarding' | 'routes' | 'peer';
-  design: unknown;
-  live: unknown;
-  /** Value in the applied lab (undefined when there is none or the object was not in it). */
-  applied?: unknown;
-  /** Who moved away from the last apply: the design, the host, or both (unknown without an applied lab). */
-  changedBy: 'design' | 'host' | 'both' | 'unknown';
-  /** Take the live value into the design: set `path` (into the Lab) to `value`. null = not expressible. */
-  patch: { path: (string | number)[]; value: unknown } | null;
-}
-
-export interface ObjectDiff {
-  id: string;
-  kind: 'namespace' | 'bridge' | 'veth-end';
-  badge: Badge;
-  netns: NetnsRef;
-  ifname?: string;
-  /** Marker found on the host object (foreign: someone else's or none). */
-  marker?: Marker | null;
-  fields: FieldDiff[];
-}
-
-export interface LabDiff {
-  lab: string;
-  objects: ObjectDiff[];
-  /** Objects on the host carrying this lab's marker that the design no longer has (apply deletes them). */
-  orphans: { netns: NetnsRef; ifname?: string; object: string }[];
-  summary: Record<Badge, number>;
-}
 
 const sameSet = (a: readonly string[], b: readonly string[]) => {
   const x = [...new Set(a)].sort();

@@ -7,12 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { validate } from '../../shared';
+import { type DiscoveryResponse, type LabDiff, validate } from '../../shared';
 import { openEngine } from '../engine/engine';
 import { describeKernel, kernelDriver, withSandbox } from '../engine/testing/kernel';
 import { startTestServer } from '../testing/harness';
-import type { LabDiff } from './diff';
-import type { DiscoveryResponse } from './report';
 
 describeKernel('discovery over HTTP (sandbox)', () => {
   it('discover → script → adopt → diff shows a change by hand', async () => {

@@ -1,22 +1,17 @@
 /**
- * Shapes and text of discovery results: the HTTP response, the re-creation script (plan of the discovered
- * lab against an empty host, rendered by the engine) and the CLI (`netloom discover [--json] [--script]`).
+ * Discovery results as text: the HTTP response (its shape is in shared/discovery.ts), the re-creation script
+ * (plan of the discovered lab against an empty host, rendered by the engine) and the CLI
+ * (`netloom discover [--json] [--script]`).
  */
+import type { DiscoveredLab, DiscoveryResponse } from '../../shared';
 import { plan } from '../engine/plan';
 import { script } from '../engine/render';
 import type { ObservedState } from '../engine/types';
 import { type DiscoveredNetns, type Discovery, discover } from './discover';
-import { type DiscoveredLab, toLab } from './toLab';
+import { toLab } from './toLab';
 
 /** GET /api/discovery */
-export interface DiscoveryResponse extends DiscoveredLab {
-  at: string;
-  durationMs: number;
-  /** Raw per-namespace view (root, named, process-held `pid:N`), peers and parents resolved. */
-  namespaces: DiscoveredNetns[];
-}
-
-export function discoveryResponse(d: Discovery, dl: DiscoveredLab): DiscoveryResponse {
+export function discoveryResponse(d: Discovery, dl: DiscoveredLab): DiscoveryResponse<DiscoveredNetns> {
   return {
     at: d.at,
     durationMs: Math.round(d.durationMs * 10) / 10,

@@ -10,8 +10,9 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { emptyLayout, LabName } from '../../shared';
-import { AppError, zodIssues } from '../api/errors';
+import { type AdoptResponse, emptyLayout, LabName } from '../../shared';
+import { AppError } from '../api/errors';
+import { labParam, parse } from '../api/request';
 import type { CommandRunner, Engine } from '../engine/contract';
 import type { Logger } from '../log';
 import type { OperationQueue } from '../ops/queue';
@@ -33,20 +34,6 @@ export const AdoptRequest = z.strictObject({
   select: z.array(z.string().max(64)).min(1).max(20000),
   includeMac: z.boolean().optional(),
 });
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const first = r.error.issues[0];
-    const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-    throw new AppError(
-      'InvalidRequest',
-      `invalid request — ${where}${first?.message ?? 'bad body'}`,
-      zodIssues(r.error.issues),
-    );
-  }
-  return r.data;
-}
 
 export class DiscoveryService {
   constructor(private readonly deps: DiscoveryDeps) {}
@@ -77,7 +64,7 @@ export class DiscoveryService {
       const runner = this.runner();
       const { AdoptError, adopt, discover, executeAdoption } = await lib();
       if (await store.get(body.labName)) throw new AppError('Conflict', `a lab named "${body.labName}" already exists`);
-      const out = await ops.run(async () => {
+      const out = await ops.run(async (): Promise<AdoptResponse> => {
         const d = await discover(runner);
         const a = adopt(d, body.select, body.labName, { includeMac: body.includeMac ?? false });
         if (a.refused.length)
@@ -117,9 +104,7 @@ export class DiscoveryService {
     });
 
     r.get('/labs/:name/diff', async (req, res) => {
-      const name = req.params.name;
-      if (typeof name !== 'string' || !LabName.safeParse(name).success)
-        throw new AppError('InvalidRequest', 'invalid lab name in the URL');
+      const name = labParam(req);
       const doc = await store.require(name);
       const { diff, observe } = await lib();
       const [applied, live] = await Promise.all([engine.appliedLab(name), observe(this.runner())]);

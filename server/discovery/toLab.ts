@@ -6,63 +6,20 @@
  * Netloom marker keeps its marker's id when that is free). The lab always passes validate(): whatever
  * cannot be expressed is dropped with a warning. Pure.
  */
-import { endpointKey, type Lab, type LabLink, type LabNode, type Route, validate } from '../../shared';
+import {
+  type DiscoveredLab,
+  type Extra,
+  endpointKey,
+  type Lab,
+  type LabLink,
+  type LabNode,
+  type ObjectInfo,
+  type Route,
+  validate,
+} from '../../shared';
 import { isManagedRoute, toRoute } from '../engine/desired';
 import type { Marker, NetnsRef, ObservedRoute } from '../engine/types';
 import { type DiscoveredLink, type DiscoveredNetns, type Discovery, isProcessRef, LAB_KINDS } from './discover';
-
-export type Ownership = 'foreign' | 'owned';
-
-/** Kernel identity and ownership of one lab object (node, link, endpoint) or extra. */
-export interface ObjectInfo {
-  id: string;
-  kind: 'namespace' | 'bridge' | 'host' | 'veth' | 'endpoint' | 'extra';
-  /** Namespace the object lives in (null = root); a namespace node: its own name. */
-  netns: NetnsRef;
-  ifname?: string;
-  ifindex?: number;
-  ownership: Ownership;
-  /** The exact Netloom marker it carries (lab + object), when owned. */
-  marker?: Marker;
-  /** A non-marker alias (adopting would overwrite it, so adopt refuses). */
-  alias?: string;
-}
-
-/** Something on the host the Lab format cannot express; drawn as a labelled stub. */
-export interface Extra {
-  id: string;
-  /** Link kind (`macvlan`, `vxlan`, `tun`, `dummy`, `veth`, …) or `netns` for a process-held namespace. */
-  kind: string;
-  netns: NetnsRef;
-  /** Lab node the stub sits on (namespace node, bridge, `host`), when that node is in the lab. */
-  node?: string;
-  ifname?: string;
-  ifindex?: number;
-  addresses: string[];
-  mtu?: number;
-  mac?: string;
-  up?: boolean;
-  operstate?: string;
-  master?: string;
-  parent?: { netns: NetnsRef; ifname: string } | null;
-  peer?: { netns: NetnsRef; ifname: string } | null;
-  detail?: Record<string, string | number | boolean>;
-  /** Process-held namespaces: holder PID and its command name. */
-  pid?: number;
-  comm?: string;
-  ownership: Ownership;
-  marker?: Marker;
-  /** Why it is not part of the lab. */
-  reason: string;
-}
-
-export interface DiscoveredLab {
-  lab: Lab;
-  extras: Extra[];
-  /** By lab object id (node ids, link ids, endpoint keys `link#0|1`) and extra id. */
-  objects: Record<string, ObjectInfo>;
-  warnings: string[];
-}
 
 export interface ToLabOptions {
   /** Name of the produced lab (default `host`). */

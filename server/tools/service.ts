@@ -8,7 +8,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Request, type Router } from 'express';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { z } from 'zod';
 import {
   CaptureQuery,
   type CaptureServerMessage,
@@ -24,7 +23,8 @@ import {
   ToolCloseCode,
 } from '../../shared';
 import { canonicalIp, formatIp, parseIp } from '../../shared/net';
-import { AppError, toErrorResponse, zodIssues } from '../api/errors';
+import { AppError, toErrorResponse } from '../api/errors';
+import { parse } from '../api/request';
 import type { CommandRunner, Engine } from '../engine/contract';
 import type { Logger } from '../log';
 import type { LabStore } from '../store/labStore';
@@ -47,20 +47,6 @@ export interface ToolsDeps {
   log: Logger;
   /** Runner of the world labs live in (sandbox or host); without it every tool answers Unsupported. */
   runner?: CommandRunner;
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const first = r.error.issues[0];
-    const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-    throw new AppError(
-      'InvalidRequest',
-      `invalid request — ${where}${first?.message ?? 'bad body'}`,
-      zodIssues(r.error.issues),
-    );
-  }
-  return r.data;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {

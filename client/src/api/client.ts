@@ -28,6 +28,46 @@ export class ApiError extends Error {
 
 type Fetch = typeof fetch;
 
+/**
+ * One call to the server: same-origin fetch with the session cookie and a JSON body when given. A network
+ * failure or a non-2xx answer becomes an `ApiError` (with the server's ErrorBody when it sent one).
+ */
+export async function request(
+  fetchImpl: Fetch,
+  method: string,
+  url: string,
+  body?: unknown,
+  accept = 'application/json',
+): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept } : { 'content-type': 'application/json', accept },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (e) {
+    throw new ApiError(0, { code: 'Bug', message: `cannot reach the server (${(e as Error).message})`, issues: [] });
+  }
+  if (!res.ok) {
+    let json: unknown = null;
+    try {
+      json = await res.json();
+    } catch {
+      json = null;
+    }
+    const parsed = ErrorBody.safeParse(json);
+    throw new ApiError(
+      res.status,
+      parsed.success
+        ? parsed.data
+        : { code: 'Bug', message: `HTTP ${res.status} ${res.statusText}`.trim(), issues: [] },
+    );
+  }
+  return res;
+}
+
 export function createApiClient(base = '', fetchImpl: Fetch = (...a) => fetch(...a)) {
   async function call<S extends z.ZodType>(
     schema: S,
@@ -35,35 +75,13 @@ export function createApiClient(base = '', fetchImpl: Fetch = (...a) => fetch(..
     path: string,
     body?: unknown,
   ): Promise<z.infer<S>> {
-    let res: Response;
-    try {
-      res = await fetchImpl(`${base}${path}`, {
-        method,
-        credentials: 'same-origin',
-        headers:
-          body === undefined
-            ? { accept: 'application/json' }
-            : { 'content-type': 'application/json', accept: 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (e) {
-      throw new ApiError(0, { code: 'Bug', message: `cannot reach the server (${(e as Error).message})`, issues: [] });
-    }
+    const res = await request(fetchImpl, method, `${base}${path}`, body);
     const text = await res.text();
     let json: unknown = null;
     try {
       json = text ? JSON.parse(text) : null;
     } catch {
       json = null;
-    }
-    if (!res.ok) {
-      const parsed = ErrorBody.safeParse(json);
-      throw new ApiError(
-        res.status,
-        parsed.success
-          ? parsed.data
-          : { code: 'Bug', message: `HTTP ${res.status} ${res.statusText}`.trim(), issues: [] },
-      );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success)

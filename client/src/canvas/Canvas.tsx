@@ -18,7 +18,6 @@ import {
 } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeKind } from '../../../shared/lab';
-import type { Position } from '../../../shared/layout';
 import { useEditor, useEditorStore } from '../store/context';
 import {
   selectFailure,
@@ -31,6 +30,7 @@ import {
 } from '../store/selectors';
 import { matrixNotes, pathObjects } from '../tools/model';
 import { PingBadge } from '../tools/PingBadge';
+import { readNodeChanges } from './nodeChanges';
 import { nodeTypes } from './nodes';
 import {
   ATTACH_EDGE,
@@ -153,32 +153,17 @@ export default function Canvas() {
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
-      const positions: Record<string, Position> = {};
-      let moved = false;
-      let dims = false;
-      let sel: Set<string> | null = null;
-      for (const c of changes) {
-        if (c.type === 'dimensions' && c.dimensions) {
-          const old = measured.current.get(c.id);
-          if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
-            measured.current.set(c.id, { width: c.dimensions.width, height: c.dimensions.height });
-            dims = true;
-          }
-        } else if (c.type === 'position' && c.position) {
-          positions[c.id] = { x: Math.round(c.position.x), y: Math.round(c.position.y) };
-          moved = true;
-        } else if (c.type === 'select') {
-          sel ??= new Set(store.getState().selection.nodes);
-          if (c.selected) sel.add(c.id);
-          else sel.delete(c.id);
-        }
-      }
-      if (moved) store.getState().moveNodes(positions);
-      if (sel) {
+      const { positions, resized, selection } = readNodeChanges(
+        changes,
+        measured.current,
+        () => store.getState().selection.nodes,
+      );
+      if (positions) store.getState().moveNodes(positions);
+      if (selection) {
         const s = store.getState().selection;
-        store.getState().select({ nodes: [...sel], links: s.links });
+        store.getState().select({ nodes: [...selection], links: s.links });
       }
-      if (dims) setMeasureTick((t) => t + 1);
+      if (resized) setMeasureTick((t) => t + 1);
     },
     [store],
   );

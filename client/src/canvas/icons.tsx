@@ -38,3 +38,22 @@ export function KindIcon({ kind, size = 18 }: { kind: NodeKind; size?: number })
     </svg>
   );
 }
+
+/** A toolbar icon drawn from one SVG path (24-unit box, 2-unit stroke). */
+export function PathIcon({ d, size = 16 }: { d: string; size?: number }) {
+  return (
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden
+    >
+      <path d={d} />
+    </svg>
+  );
+}

@@ -4,6 +4,7 @@
  * design" re-applies the lab. Badges are also put on the editor canvas as `data-diff` attributes.
  */
 import { useCallback, useEffect, useState } from 'react';
+import type { Badge, FieldDiff, LabDiff, ObjectDiff } from '../../../shared/discovery';
 import { useActions } from '../actions';
 import { ApiError } from '../api/client';
 import { useEditor, useEditorStore } from '../store/context';
@@ -11,7 +12,6 @@ import { selectLab, selectLabName } from '../store/selectors';
 import { applyPatch, formatValue, isTaken } from './adapters';
 import { createDiscoveryApi } from './api';
 import { type DiscoveryStore, discoveryStore, useDiscovery } from './store';
-import type { Badge, FieldDiff, LabDiff, ObjectDiff } from './types';
 import { useSidePanelWidth, useToolbarOffset } from './useToolbarOffset';
 import './hostview.css';
 

@@ -1,8 +1,8 @@
 /** Read-only inspector of the host view: kernel names, addresses and ownership of the selected object. */
 import type { ReactNode } from 'react';
+import type { DiscoveredLinkInfo, DiscoveryResponse, NetnsRef, ObjectInfo } from '../../../shared/discovery';
 import { describeObject, extraLabel, netnsText, ownershipText } from './adapters';
 import { type DiscoveryStore, useDiscovery } from './store';
-import type { DiscoveredLinkInfo, Discovery, NetnsRef, ObjectInfo } from './types';
 
 function Row({ k, children, testid }: { k: string; children: ReactNode; testid?: string }) {
   return (
@@ -28,7 +28,7 @@ function Owner({
   );
 }
 
-function linksIn(d: Discovery, netns: NetnsRef): DiscoveredLinkInfo[] {
+function linksIn(d: DiscoveryResponse, netns: NetnsRef): DiscoveredLinkInfo[] {
   return d.namespaces.find((n) => n.ref === netns)?.links ?? [];
 }
 
@@ -48,7 +48,7 @@ function Ifaces({ links }: { links: DiscoveredLinkInfo[] }) {
   );
 }
 
-function EndRows({ d, key0 }: { d: Discovery; key0: string }) {
+function EndRows({ d, key0 }: { d: DiscoveryResponse; key0: string }) {
   const info = d.objects[key0];
   const link = d.lab.links.find((l) => l.id === key0.split('#')[0]);
   const ep = link?.endpoints[Number(key0.split('#')[1])];

@@ -18,6 +18,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Lab } from '../../../shared/lab';
 import { type Actions, useActions } from '../actions';
+import { readNodeChanges } from '../canvas/nodeChanges';
 import { EditorProvider, useEditor, useEditorStore } from '../store/context';
 import { createEditorStore, type EditorStore } from '../store/editorStore';
 import { selectTheme } from '../store/selectors';
@@ -442,29 +443,14 @@ function HostCanvas({
 
   const onNodesChange = useCallback(
     (changes: NodeChange<HostFlowNode>[]) => {
-      const moved: Record<string, { x: number; y: number }> = {};
-      let anyMove = false;
-      let dims = false;
-      let sel: Set<string> | null = null;
-      for (const c of changes) {
-        if (c.type === 'dimensions' && c.dimensions) {
-          const old = measured.current.get(c.id);
-          if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
-            measured.current.set(c.id, { width: c.dimensions.width, height: c.dimensions.height });
-            dims = true;
-          }
-        } else if (c.type === 'position' && c.position) {
-          moved[c.id] = { x: Math.round(c.position.x), y: Math.round(c.position.y) };
-          anyMove = true;
-        } else if (c.type === 'select') {
-          sel ??= new Set(store.getState().selection);
-          if (c.selected) sel.add(c.id);
-          else sel.delete(c.id);
-        }
-      }
-      if (anyMove) store.getState().setPositions(moved);
-      if (sel) store.getState().select([...sel]);
-      if (dims) setMeasureTick((t) => t + 1);
+      const { positions, resized, selection } = readNodeChanges(
+        changes,
+        measured.current,
+        () => store.getState().selection,
+      );
+      if (positions) store.getState().setPositions(positions);
+      if (selection) store.getState().select([...selection]);
+      if (resized) setMeasureTick((t) => t + 1);
     },
     [store],
   );

@@ -3,6 +3,7 @@
  * view overlay and the diff panel, both lazy) and `<DiscoveryButtons />` (Toolbar: "Host view" and "Diff").
  */
 import { lazy, Suspense } from 'react';
+import { PathIcon } from '../canvas/icons';
 import { discoveryStore, useDiscovery } from './store';
 
 const HostView = lazy(() => import('./HostView'));
@@ -16,24 +17,6 @@ export function DiscoveryMount() {
       {open && <HostView />}
       {diffOpen && !open && <DiffPanel />}
     </Suspense>
-  );
-}
-
-function Icon({ d }: { d: string }) {
-  return (
-    <svg
-      width={16}
-      height={16}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden
-    >
-      <path d={d} />
-    </svg>
   );
 }
 
@@ -53,7 +36,7 @@ export function DiscoveryButtons() {
         title="What is really on the host: draw it live, adopt it, export it"
         onClick={() => discoveryStore.getState().setOpen(!open)}
       >
-        <Icon d={HOST} />
+        <PathIcon d={HOST} />
         <span>Host view</span>
       </button>
       <button
@@ -70,7 +53,7 @@ export function DiscoveryButtons() {
           } else s.setDiffOpen(!diffOpen);
         }}
       >
-        <Icon d={DIFF} />
+        <PathIcon d={DIFF} />
         <span>Diff</span>
       </button>
     </div>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FieldDiff } from '../../../shared/discovery';
 import { makeVethPair } from '../testing/factories';
 import {
   adoptableIds,
@@ -19,7 +20,6 @@ import {
   unplaced,
 } from './adapters';
 import { makeDiscovery } from './fixtures';
-import type { FieldDiff } from './types';
 
 const everywhere = (ids: string[]) => Object.fromEntries(ids.map((id, i) => [id, { x: i * 300, y: 0 }]));
 

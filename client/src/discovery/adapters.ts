@@ -4,17 +4,17 @@
  * adoption preview and the diff's take-live patch. No React, no I/O.
  */
 import type { Edge, Node } from '@xyflow/react';
+import type { DiscoveryResponse, Extra, FieldDiff, NetnsRef, ObjectDiff, ObjectInfo } from '../../../shared/discovery';
 import type { Lab } from '../../../shared/lab';
 import type { Position } from '../../../shared/layout';
 import type { ObjectStatus } from '../../../shared/status';
 import { type FlowEdge, type FlowNode, type NodeView, sameEdgeView, sameNodeView, toFlow } from '../canvas/toFlow';
-import type { Discovery, Extra, FieldDiff, NetnsRef, ObjectDiff, ObjectInfo } from './types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Content key: the poll result minus what changes on every read (`at`, `durationMs`, counters).
 
 /** FNV-1a over the parts the view draws; equal keys = nothing to re-render. */
-export function contentKey(d: Discovery): string {
+export function contentKey(d: DiscoveryResponse): string {
   const ops = d.namespaces.map((n) => [
     n.ref,
     n.pid ?? null,
@@ -62,7 +62,7 @@ function ownerOf(info: ObjectInfo | undefined): Pick<HostNodeData, 'ownership' |
 }
 
 /** Live status built from ownership: owned objects in the "ready" colours, foreign ones neutral. */
-export function statusOf(d: Discovery): Record<string, ObjectStatus> {
+export function statusOf(d: DiscoveryResponse): Record<string, ObjectStatus> {
   const oper = new Map<string, string>();
   for (const ns of d.namespaces)
     for (const l of ns.links ?? []) if (l.operstate) oper.set(`${ns.ref ?? ''}/${l.ifname}`, l.operstate);
@@ -92,7 +92,7 @@ export function extraLabel(x: Extra): { label: string; detail: string } {
 
 const ifIndex = new WeakMap<object, Map<string, ObjectInfo>>();
 /** Bridges and veth ends by `netns/ifname` (memoized per discovery). */
-function byIfname(d: Pick<Discovery, 'objects'>): Map<string, ObjectInfo> {
+function byIfname(d: Pick<DiscoveryResponse, 'objects'>): Map<string, ObjectInfo> {
   let m = ifIndex.get(d.objects);
   if (!m) {
     m = new Map();
@@ -107,7 +107,7 @@ function byIfname(d: Pick<Discovery, 'objects'>): Map<string, ObjectInfo> {
  * Node an extra hangs off: its lab node, else the lab node of its parent device (a macvlan on a bridge), else the
  * stub of the process-held namespace it lives in.
  */
-export function anchorOf(x: Extra, d: Pick<Discovery, 'extras' | 'objects' | 'lab'>): string | undefined {
+export function anchorOf(x: Extra, d: Pick<DiscoveryResponse, 'extras' | 'objects' | 'lab'>): string | undefined {
   if (x.node) return x.node;
   const parent = x.parent;
   if (parent) {
@@ -148,7 +148,11 @@ function peerEdges(extras: readonly Extra[]): HostFlowEdge[] {
 }
 
 /** Every id the view draws as a node (lab nodes + extras), with the anchor of each extra. */
-export function graphOf(d: Discovery): { ids: string[]; edges: [string, string][]; anchors: Map<string, string> } {
+export function graphOf(d: DiscoveryResponse): {
+  ids: string[];
+  edges: [string, string][];
+  anchors: Map<string, string>;
+} {
   const anchors = new Map<string, string>();
   const edges: [string, string][] = d.lab.links.map((l) => [l.endpoints[0].node, l.endpoints[1].node]);
   for (const x of d.extras) {
@@ -162,7 +166,7 @@ export function graphOf(d: Discovery): { ids: string[]; edges: [string, string][
 }
 
 /** Searchable text of a node (lowercase): names, kernel names, addresses, owner. */
-function haystack(d: Discovery, id: string, data: HostNodeData): string {
+function haystack(d: DiscoveryResponse, id: string, data: HostNodeData): string {
   const parts = [id, data.label, data.detail ?? '', data.owner ?? '', data.ownership];
   for (const i of data.ifaces) parts.push(i.ifname, ...i.addresses);
   const o = d.objects[id];
@@ -170,7 +174,10 @@ function haystack(d: Discovery, id: string, data: HostNodeData): string {
   return parts.join(' ').toLowerCase();
 }
 
-export function toHostFlow(d: Discovery, input: HostFlowInput): { nodes: HostFlowNode[]; edges: HostFlowEdge[] } {
+export function toHostFlow(
+  d: DiscoveryResponse,
+  input: HostFlowInput,
+): { nodes: HostFlowNode[]; edges: HostFlowEdge[] } {
   const sel = new Set(input.selection ?? []);
   const layout = { version: 1 as const, positions: { ...input.positions }, notes: [] };
   const base = toFlow(d.lab, layout, statusOf(d), new Map(), {
@@ -383,7 +390,7 @@ export interface AdoptPreview {
   warnings: string[];
 }
 
-export function describeObject(d: Discovery, id: string): string {
+export function describeObject(d: DiscoveryResponse, id: string): string {
   const node = d.lab.nodes.find((n) => n.id === id);
   if (node) return node.kind === 'host' ? 'root namespace' : `${node.kind} '${node.name}'`;
   const link = d.lab.links.find((l) => l.id === id);
@@ -393,7 +400,7 @@ export function describeObject(d: Discovery, id: string): string {
   return id;
 }
 
-export function previewAdoption(d: Discovery, selection: readonly string[]): AdoptPreview {
+export function previewAdoption(d: DiscoveryResponse, selection: readonly string[]): AdoptPreview {
   const nodes = new Map(d.lab.nodes.map((n) => [n.id, n] as const));
   const links = new Map(d.lab.links.map((l) => [l.id, l] as const));
   const want: string[] = [];
@@ -446,7 +453,7 @@ export function previewAdoption(d: Discovery, selection: readonly string[]): Ado
 }
 
 /** Ids "select all" picks: every lab node and link (extras cannot be adopted). */
-export function adoptableIds(d: Discovery): string[] {
+export function adoptableIds(d: DiscoveryResponse): string[] {
   return [...d.lab.nodes.map((n) => n.id), ...d.lab.links.map((l) => l.id)];
 }
 

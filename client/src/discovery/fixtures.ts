@@ -1,10 +1,11 @@
 /** Test data for the host view: a discovery as GET /api/discovery returns it (owned pair + foreign objects). */
+
+import type { DiscoveryResponse, Extra, ObjectInfo } from '../../../shared/discovery';
 import { makeBridge, makeEndpoint, makeLab, makeNamespace, makeVeth } from '../testing/factories';
-import type { Discovery, Extra, ObjectInfo } from './types';
 
 const owned = (lab: string, object: string) => ({ ownership: 'owned' as const, marker: { lab, object } });
 
-export function makeDiscovery(over: Partial<Discovery> = {}): Discovery {
+export function makeDiscovery(over: Partial<DiscoveryResponse> = {}): DiscoveryResponse {
   const lab = makeLab({
     name: 'host',
     nodes: [

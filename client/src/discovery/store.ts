@@ -5,9 +5,9 @@
  */
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { DiscoveryResponse, LabDiff } from '../../../shared/discovery';
 import type { Position } from '../../../shared/layout';
 import { contentKey } from './adapters';
-import type { Discovery, LabDiff } from './types';
 
 export interface DiffState {
   state: 'idle' | 'loading' | 'ready' | 'error';
@@ -18,7 +18,7 @@ export interface DiffState {
 export interface DiscoveryState {
   open: boolean;
   diffOpen: boolean;
-  data: Discovery | null;
+  data: DiscoveryResponse | null;
   key: string | null;
   /** `at` of the last successful poll (changes every poll; only the status line reads it). */
   at: string | null;
@@ -36,7 +36,7 @@ export interface DiscoveryState {
   setOpen(open: boolean): void;
   setDiffOpen(open: boolean): void;
   /** Returns true when the content changed. */
-  receive(d: Discovery): boolean;
+  receive(d: DiscoveryResponse): boolean;
   fail(message: string): void;
   setPaused(paused: boolean): void;
   setPositions(p: Record<string, Position>): void;

@@ -2,6 +2,7 @@
 import { useReactFlow } from '@xyflow/react';
 import { useRef, useState } from 'react';
 import { useActions } from '../actions';
+import { PathIcon } from '../canvas/icons';
 import { DiscoveryButtons } from '../discovery/Mount';
 import { useEditor, useEditorStore, useHistory } from '../store/context';
 import {
@@ -15,24 +16,6 @@ import {
   selectMode,
   selectTheme,
 } from '../store/selectors';
-
-function Icon({ d, size = 16 }: { d: string; size?: number }) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden
-    >
-      <path d={d} />
-    </svg>
-  );
-}
 
 const I = {
   undo: 'M9 14 4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11',
@@ -121,7 +104,7 @@ export function Toolbar() {
             aria-expanded={labOpen}
             onClick={() => setLabOpen((o) => !o)}
           >
-            <Icon d={I.folder} />
+            <PathIcon d={I.folder} />
             <span>Lab ▾</span>
           </button>
           {labOpen && (
@@ -180,7 +163,7 @@ export function Toolbar() {
           title="Save (Ctrl+S)"
           onClick={() => void actions.save()}
         >
-          <Icon d={I.save} />
+          <PathIcon d={I.save} />
           <span>Save</span>
         </button>
         <input
@@ -203,7 +186,7 @@ export function Toolbar() {
             aria-expanded={exportOpen}
             onClick={() => setExportOpen((o) => !o)}
           >
-            <Icon d={I.download} />
+            <PathIcon d={I.download} />
             <span>Export ▾</span>
           </button>
           {exportOpen && (
@@ -260,7 +243,7 @@ export function Toolbar() {
           disabled={!canUndo}
           onClick={() => store.temporal.getState().undo()}
         >
-          <Icon d={I.undo} />
+          <PathIcon d={I.undo} />
         </button>
         <button
           type="button"
@@ -270,7 +253,7 @@ export function Toolbar() {
           disabled={!canRedo}
           onClick={() => store.temporal.getState().redo()}
         >
-          <Icon d={I.redo} />
+          <PathIcon d={I.redo} />
         </button>
         <button
           type="button"
@@ -279,7 +262,7 @@ export function Toolbar() {
           title="Arrange automatically (ELK)"
           onClick={() => void autoLayout()}
         >
-          <Icon d={I.layout} />
+          <PathIcon d={I.layout} />
           <span>Auto-layout</span>
         </button>
       </div>
@@ -297,7 +280,7 @@ export function Toolbar() {
           disabled={busy}
           onClick={() => void actions.loadPlan()}
         >
-          <Icon d={I.list} />
+          <PathIcon d={I.list} />
           <span>Plan</span>
         </button>
         <button
@@ -308,7 +291,7 @@ export function Toolbar() {
           disabled={busy}
           onClick={() => void actions.reachability()}
         >
-          <Icon d={I.grid} />
+          <PathIcon d={I.grid} />
           <span>Reachability</span>
         </button>
         <span className="nl-apply-wrap" title={blocker ?? 'Build this lab on the host'}>
@@ -319,7 +302,7 @@ export function Toolbar() {
             disabled={blocker !== null}
             onClick={() => void actions.apply()}
           >
-            <Icon d={I.play} />
+            <PathIcon d={I.play} />
             <span>Apply</span>
           </button>
         </span>
@@ -331,7 +314,7 @@ export function Toolbar() {
           disabled={busy}
           onClick={() => void actions.destroy()}
         >
-          <Icon d={I.trash} />
+          <PathIcon d={I.trash} />
           <span>Destroy</span>
         </button>
       </div>
@@ -378,7 +361,7 @@ export function Toolbar() {
           title={theme === 'dark' ? 'Light theme' : 'Dark theme'}
           onClick={() => store.getState().setTheme(theme === 'dark' ? 'light' : 'dark')}
         >
-          <Icon d={theme === 'dark' ? I.sun : I.moon} />
+          <PathIcon d={theme === 'dark' ? I.sun : I.moon} />
         </button>
       </div>
     </header>
