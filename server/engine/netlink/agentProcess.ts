@@ -51,7 +51,8 @@ export interface ActionResult {
 export class Agent {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: ActionResult[]) => void; reject: (e: Error) => void }>();
-  private buf = '';
+  /** Chunks of the reply line being received (no newline among them yet). */
+  private chunks: Buffer[] = [];
   dead: Error | null = null;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
@@ -87,12 +88,14 @@ export class Agent {
       child.on('error', (e) => fail(`cannot start the netlink agent: ${e.message}`));
       child.on('exit', (code, sig) => fail(`netlink agent exited (${code ?? sig}): ${stderr.trim()}`));
       child.stdout.on('data', (b: Buffer) => {
-        agent.buf += b.toString('utf8');
-        let nl = agent.buf.indexOf('\n');
-        while (nl >= 0) {
-          const line = agent.buf.slice(0, nl);
-          agent.buf = agent.buf.slice(nl + 1);
-          nl = agent.buf.indexOf('\n');
+        // Replies can be megabytes long (a 1000-namespace dump): only the new chunk is searched for the end
+        // of the line, and the line is joined once (appending to one string and rescanning it was quadratic).
+        let rest = b;
+        for (let nl = rest.indexOf(10); nl >= 0; nl = rest.indexOf(10)) {
+          agent.chunks.push(rest.subarray(0, nl));
+          const line = Buffer.concat(agent.chunks).toString('utf8');
+          agent.chunks = [];
+          rest = rest.subarray(nl + 1);
           let msg: { ready?: boolean; error?: string; id?: number; results?: ActionResult[] };
           try {
             msg = JSON.parse(line);
@@ -118,6 +121,7 @@ export class Agent {
             w.resolve(msg.results ?? []);
           }
         }
+        if (rest.length) agent.chunks.push(rest);
       });
     });
   }
