@@ -33,6 +33,17 @@ export async function renderDiagram(
   return format === 'png' ? toPng(el, opts) : toSvg(el, opts);
 }
 
+/** Renders the diagram on the theme's canvas background and downloads it as `filename` (throws on failure). */
+export async function saveDiagram(
+  nodes: Node[],
+  format: 'png' | 'svg',
+  filename: string,
+  root: ParentNode = document,
+): Promise<void> {
+  const bg = getComputedStyle(document.documentElement).getPropertyValue('--canvas-bg').trim() || '#ffffff';
+  download(await renderDiagram(nodes, format, bg, root), filename);
+}
+
 export function download(dataUrl: string, filename: string): void {
   const a = document.createElement('a');
   a.href = dataUrl;

@@ -179,10 +179,9 @@ function HostBar({
 
   const exportImage = async (format: 'png' | 'svg') => {
     setExportOpen(false);
-    const { renderDiagram, download } = await import('../canvas/exportImage');
-    const bg = getComputedStyle(document.documentElement).getPropertyValue('--canvas-bg').trim() || '#ffffff';
+    const { saveDiagram } = await import('../canvas/exportImage');
     try {
-      download(await renderDiagram(rf.getNodes(), format, bg, rootRef.current ?? document), `host.${format}`);
+      await saveDiagram(rf.getNodes(), format, `host.${format}`, rootRef.current ?? document);
     } catch (e) {
       notify(`Export failed: ${(e as Error).message}`, 'error');
     }

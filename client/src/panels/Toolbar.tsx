@@ -56,10 +56,9 @@ export function Toolbar() {
 
   const exportImage = async (format: 'png' | 'svg') => {
     setExportOpen(false);
-    const { renderDiagram, download } = await import('../canvas/exportImage');
-    const bg = getComputedStyle(document.documentElement).getPropertyValue('--canvas-bg').trim() || '#ffffff';
+    const { saveDiagram } = await import('../canvas/exportImage');
     try {
-      download(await renderDiagram(rf.getNodes(), format, bg), `${name}.${format}`);
+      await saveDiagram(rf.getNodes(), format, `${name}.${format}`);
     } catch (e) {
       store.getState().notify(`Export failed: ${(e as Error).message}`, 'error');
     }
