@@ -25,6 +25,17 @@
  *        read-only: for each pair [ask, target] (indices, flattened, grouped by ask), the nsid namespace
  *        file ASK gives namespace file TARGET (RTM_GETNSID with NETNSA_FD). Target files are opened once;
  *        each ask namespace is entered on a worker thread with one socket, its queries pipelined.
+ *   watchEvents(protocol, groups[], allNsid) -> fd | -errno
+ *        a non-blocking netlink socket of PROTOCOL (0 NETLINK_ROUTE, 12 NETLINK_NETFILTER) in the calling
+ *        process's netns, joined to GROUPS; with ALLNSID (NETLINK_LISTEN_ALL_NSID) it also receives the
+ *        notifications of every namespace that has an nsid here, each tagged with that nsid. It holds no
+ *        other namespace: nothing is kept alive by it.
+ *   drainEvents(fd, filter)              -> Int32Array [flags, nsid, nsid, …] | -errno
+ *        reads every pending notification without blocking; returns which namespaces they came from
+ *        (-1: the socket's own netns; consecutive repeats collapsed). FLAGS bit 0: the kernel dropped some
+ *        (ENOBUFS: then anything may have changed); bit 1 (FILTER): the socket's own netns removed an
+ *        nsid (RTM_DELNSID: a namespace it had an id for is gone, its inode number may be reused). FILTER (rtnetlink): skip what an observation never
+ *        reads: addresses of other than global scope, routes outside the main table or not unicast.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +48,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,7 +61,12 @@
 #define NETLINK_EXT_ACK 11
 #endif
 
+#ifndef NETLINK_LISTEN_ALL_NSID
+#define NETLINK_LISTEN_ALL_NSID 8
+#endif
+
 #define BUF_BYTES (4 * 1024 * 1024)
+#define EVENT_BUF_BYTES (16 * 1024 * 1024)
 #define CHUNK_BYTES (32 * 1024)
 #define CHUNK_MSGS 64
 
@@ -807,6 +824,145 @@ static napi_value js_nsid_matrix(napi_env env, napi_callback_info info) {
   return bad ? num(env, -EINVAL) : res;
 }
 
+/* ---------------------------------------------------------------------------------------------------- */
+/* Notifications                                                                                        */
+
+static napi_value js_watch_events(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t proto;
+  uint32_t n;
+  bool all = false;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &proto) != napi_ok ||
+      napi_get_array_length(env, argv[1], &n) != napi_ok || napi_get_value_bool(env, argv[2], &all) != napi_ok)
+    return num(env, -EINVAL);
+  if (proto != NETLINK_ROUTE && proto != 12 /* NETLINK_NETFILTER */) return num(env, -EINVAL);
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
+  if (fd < 0) return num(env, -errno);
+  int big = EVENT_BUF_BYTES, one = 1, rc = 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) rc = -errno;
+  if (!rc && all && setsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &one, sizeof one) < 0) rc = -errno;
+  for (uint32_t i = 0; !rc && i < n; i++) {
+    napi_value v;
+    int32_t g;
+    if (napi_get_element(env, argv[1], i, &v) != napi_ok || napi_get_value_int32(env, v, &g) != napi_ok || g < 1)
+      rc = -EINVAL;
+    else if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof g) < 0)
+      rc = -errno;
+  }
+  if (rc) {
+    close(fd);
+    return num(env, rc);
+  }
+  return num(env, fd);
+}
+
+/* An rtnetlink notification an observation reads (see drainEvents). Unknown shapes count as read. */
+static int observed_event(const struct nlmsghdr *h) {
+  const unsigned char *d = NLMSG_DATA(h);
+  size_t plen = h->nlmsg_len - NLMSG_HDRLEN;
+  switch (h->nlmsg_type) {
+  case 20: /* RTM_NEWADDR */
+  case 21: /* RTM_DELADDR */
+    return plen < 8 || d[3] == 0; /* ifa_scope: RT_SCOPE_UNIVERSE */
+  case 24: /* RTM_NEWROUTE */
+  case 25: { /* RTM_DELROUTE */
+    if (plen < 12) return 1;
+    uint32_t table = d[4], type = d[7];
+    size_t a = 12;
+    while (a + 4 <= plen) {
+      uint16_t alen, atype;
+      memcpy(&alen, d + a, 2);
+      memcpy(&atype, d + a + 2, 2);
+      if (alen < 4 || a + alen > plen) break;
+      if ((atype & 0x3fff) == 15 /* RTA_TABLE */ && alen >= 8) memcpy(&table, d + a + 4, 4);
+      a += (alen + 3u) & ~3u;
+    }
+    return table == 254 /* RT_TABLE_MAIN */ && type == 1 /* RTN_UNICAST */;
+  }
+  default:
+    return 1;
+  }
+}
+
+static napi_value js_drain_events(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  bool filter = false;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return num(env, -EINVAL);
+  if (argc > 1) napi_get_value_bool(env, argv[1], &filter);
+  static char buf[65536];
+  size_t cap = 64, len = 1;
+  int32_t *ids = malloc(cap * sizeof *ids);
+  if (!ids) return num(env, -ENOMEM);
+  ids[0] = 0;
+  for (;;) {
+    union {
+      char b[CMSG_SPACE(sizeof(int32_t)) * 4];
+      struct cmsghdr align;
+    } cbuf;
+    struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b};
+    ssize_t r = recvmsg(fd, &mh, MSG_DONTWAIT);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {
+        ids[0] |= 1;
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      int e = errno;
+      free(ids);
+      return num(env, -e);
+    }
+    int32_t id = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+      if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_LISTEN_ALL_NSID) memcpy(&id, CMSG_DATA(c), sizeof id);
+    if (filter) {
+      int any = 0;
+      for (size_t off = 0; off + NLMSG_HDRLEN <= (size_t)r;) {
+        const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
+        if (h->nlmsg_len < NLMSG_HDRLEN || off + h->nlmsg_len > (size_t)r) {
+          any = 1; /* malformed or truncated: count it */
+          break;
+        }
+        if (id == -1 && h->nlmsg_type == 89) ids[0] |= 2; /* RTM_DELNSID here */
+        if (observed_event(h)) any = 1;
+        off += NLMSG_ALIGN(h->nlmsg_len);
+      }
+      if ((mh.msg_flags & MSG_TRUNC) || r < (ssize_t)NLMSG_HDRLEN) any = 1;
+      if (!any) continue;
+    }
+    if (len > 1 && ids[len - 1] == id) continue;
+    if (len == cap) {
+      int32_t *p = realloc(ids, 2 * cap * sizeof *ids);
+      if (!p) {
+        ids[0] |= 1; /* cannot record more: report it as an overflow */
+        continue;
+      }
+      ids = p;
+      cap *= 2;
+    }
+    ids[len++] = id;
+  }
+  napi_value ab, res;
+  void *outp;
+  if (napi_create_arraybuffer(env, len * 4, &outp, &ab) != napi_ok ||
+      napi_create_typedarray(env, napi_int32_array, len, ab, 0, &res) != napi_ok) {
+    free(ids);
+    return num(env, -ENOMEM);
+  }
+  memcpy(outp, ids, len * 4);
+  free(ids);
+  return res;
+}
+
 static napi_value js_create_many(napi_env env, napi_callback_info info) { return batch_call(env, info, 0); }
 static napi_value js_delete_many(napi_env env, napi_callback_info info) { return batch_call(env, info, 1); }
 
@@ -823,6 +979,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"nsidMatrix", NULL, js_nsid_matrix, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dumpMany", NULL, js_dump_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchEvents", NULL, js_watch_events, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"drainEvents", NULL, js_drain_events, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -47,10 +47,12 @@ export interface OpenEngineOptions extends EngineOptions {
   verifyAttempts?: number;
   /**
    * A full observation of the host (default: observe() through `ip -j -batch`). Given with a netlink driver:
-   * one agent request instead of a handful of processes. Partial re-reads during verify still use the
-   * driver's read-back or observe().
+   * one agent request instead of a handful of processes. `counters`: a status sample (fresh counters
+   * wanted). Partial re-reads during verify still use the driver's read-back or observe(), unless
+   * `incremental` says the observer re-reads only what changed (then verify simply calls it).
    */
-  observer?: () => Promise<ObservedState>;
+  observer?: (opts?: { counters?: boolean }) => Promise<ObservedState>;
+  incremental?: boolean;
 }
 
 type Outcome = ApplyOutcome;
@@ -65,10 +67,19 @@ export async function openEngine(opts: OpenEngineOptions): Promise<Engine> {
     // Loaded lazily: the addon and its agent only when asked for.
     const { loadNetlinkDriver, netlinkUnavailableReason } = await import('./netlink/driver');
     const { observeNetlink } = await import('./netlink/observe');
+    const { ObservationCache } = await import('./netlink/cache');
     const nl = await loadNetlinkDriver(opts.runner);
     if (nl) {
       owned = nl;
-      o = { ...opts, driverImpl: nl, observer: opts.observer ?? (() => observeNetlink(nl)) };
+      // The observation kept current by kernel notifications (NETLOOM_OBSERVE_CACHE=0: a full read each time).
+      const cache = opts.observer || process.env.NETLOOM_OBSERVE_CACHE === '0' ? null : new ObservationCache(nl);
+      if (cache) nl.observeAfter = false; // verify reads through the cache
+      o = {
+        ...opts,
+        driverImpl: nl,
+        observer: opts.observer ?? (cache ? (x) => cache.observe(x) : () => observeNetlink(nl)),
+        incremental: cache !== null,
+      };
     } else if (opts.driver === 'netlink') {
       throw new Error(`the netlink driver is unavailable: ${netlinkUnavailableReason()}`);
     }
@@ -157,9 +168,9 @@ class NetloomEngine implements Engine {
     return this.driver.name;
   }
 
-  /** One full observation of the host. */
-  private read(): Promise<ObservedState> {
-    return this.opts.observer ? this.opts.observer() : observe(this.runner);
+  /** One full observation of the host (`counters`: for a status sample). */
+  private read(opts?: { counters?: boolean }): Promise<ObservedState> {
+    return this.opts.observer ? this.opts.observer(opts) : observe(this.runner);
   }
 
   /** In-process queue + cross-process lock file around every change. */
@@ -198,7 +209,7 @@ class NetloomEngine implements Engine {
   }
 
   async status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus> {
-    return labStatus(lab, await this.read(), revisions, new Date().toISOString());
+    return labStatus(lab, await this.read({ counters: true }), revisions, new Date().toISOString());
   }
 
   appliedLab(labName: string): Promise<Lab | null> {
@@ -261,7 +272,9 @@ class NetloomEngine implements Engine {
       const touched = touchedNamespaces(p.ops);
       let prefetched: Map<string, string> | undefined = ran.observed;
       const left = await this.verify(() => {
-        const o = observe(this.runner, { only: touched, base: observed, ...(prefetched && { prefetched }) });
+        const o = this.opts.incremental
+          ? this.read()
+          : observe(this.runner, { only: touched, base: observed, ...(prefetched && { prefetched }) });
         prefetched = undefined;
         return o.then((x) => planOps(desired, x, this.planOptions()).ops);
       });

@@ -129,8 +129,12 @@ export class StateDir {
       return null;
     }
   }
-  writeApplied(lab: Lab): Promise<void> {
-    return atomicWrite(this.appliedPath(lab.name), JSON.stringify(lab));
+  /** Written (and synced) only when it differs from what is there: a no-op re-apply writes nothing. */
+  async writeApplied(lab: Lab): Promise<void> {
+    const text = JSON.stringify(lab);
+    const path = this.appliedPath(lab.name);
+    if ((await readFile(path, 'utf8').catch(() => null)) === text) return;
+    await atomicWrite(path, text);
   }
   async clearApplied(lab: string): Promise<void> {
     await rm(this.appliedPath(lab), { force: true });

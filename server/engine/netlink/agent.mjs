@@ -11,19 +11,28 @@
 //                                           netns), after writing our fd of `netns` at each offset
 //                                           (IFLA_NET_NS_FD; fdOnly: a plain fd on the file, closed after)
 //   {t:'write', ns, file, data}             write a /proc/sys file as seen from inside NS
-//   {t:'observe', b64, fds?, keep?, threads?, only?}  read-only: send the messages of b64 one at a time (dumps) in
+//   {t:'observe', b64, fds?, keep?, threads?, only?, root?}  read-only: send the messages of b64 one at a time (dumps) in
 //                                           our own netns and in every netns under /run/netns, each over a
 //                                           socket opened there and closed at once; reply {ok, names,
 //                                           b64s, ms} (b64s[0]: our own netns; null: that netns could not be
-//                                           read; only: just these names; ms: [kernel, encode] times)
+//                                           read; only: just these names; root: false: not our own netns;
+//                                           ms: [kernel, encode] times)
 //   {t:'nsids', asks, targets, pairs, threads?}  read-only: for each [ask, target] index pair (grouped by
 //                                           ask), the nsid netns ASK gives netns TARGET; reply {ok, ids}
-//   {t:'dumps', b64}                        read-only: send the messages of b64 one at a time (dumps) in our
+//   {t:'dumps', b64, keep?}                 read-only: send the messages of b64 one at a time (dumps) in our
 //                                           own netns over a fresh socket with NETLINK_GET_STRICT_CHK (the
 //                                           kernel honours NETNSA_TARGET_NSID only then), closed after;
-//                                           reply {ok, b64}
+//                                           reply {ok, b64} (keep: as for observe)
+//   {t:'watch'}                             start listening (once) to the rtnetlink notifications of our own
+//                                           netns and of every netns with an nsid here (one socket,
+//                                           NETLINK_LISTEN_ALL_NSID), and to nftables changes here
+//   {t:'events'}                            read-only: drain both; reply {ok, overflow, nsidsChanged, nsids,
+//                                           nft, names, inodes}: the nsids notifications came from (-1: our
+//                                           own netns), whether any were lost, whether our own netns removed
+//                                           an nsid, whether nftables changed, and the netns files under
+//                                           /run/netns with their namespace inode numbers
 // Reply {id, results:[{ok, errno?, b64?}]} (one per action that ran). The agent never interprets text.
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +61,11 @@ if (typeof root === 'number') {
 }
 open.set('', { nsFd: root[0], nlFd: root[1] });
 let dirReady = false;
+/** Notification sockets (watch): rtnetlink of every netns with an nsid here, and nftables here. */
+let watch = null;
+/** rtnetlink groups an observation depends on: link, tc, IPv4/IPv6 addresses and routes, netconf, nsid. */
+const WATCH_GROUPS = [1, 4, 5, 7, 9, 11, 24, 25, 28];
+const NFNLGRP_NFTABLES = 7;
 
 const key = (ns) => (ns === null || ns === undefined ? '' : ns);
 const path = (ns) => {
@@ -172,9 +186,12 @@ function run(a) {
         if (typeof t === 'number') return { ok: false, errno: -t };
         buf.writeUInt32LE(t.nsFd, s.offset);
       }
-      const paths = ['/proc/self/ns/net', ...names.map((n) => join(NETNS_DIR, n))];
-      const rs = nl.dumpMany(paths, buf, a.keep ?? [], a.threads ?? 2);
-      if (typeof rs === 'number') return { ok: false, errno: -rs };
+      // root: false: our own netns is not read (b64s[0] is null).
+      const own = a.root === false ? [] : ['/proc/self/ns/net'];
+      const paths = [...own, ...names.map((n) => join(NETNS_DIR, n))];
+      const got = paths.length ? nl.dumpMany(paths, buf, a.keep ?? [], a.threads ?? 2) : [];
+      if (typeof got === 'number') return { ok: false, errno: -got };
+      const rs = a.root === false ? [-1, ...got] : got;
       const t1 = performance.now();
       const b64s = rs.map((r) => (typeof r === 'number' ? null : r.toString('base64')));
       return { ok: true, names, b64s, ms: [t1 - t0, performance.now() - t1] };
@@ -186,8 +203,48 @@ function run(a) {
       if (typeof ids === 'number') return { ok: false, errno: -ids };
       return { ok: true, ids: [...ids] };
     }
+    case 'watch': {
+      if (watch) return { ok: true };
+      const route = nl.watchEvents(0, WATCH_GROUPS, true);
+      if (route < 0) return { ok: false, errno: -route };
+      const nft = nl.watchEvents(12, [NFNLGRP_NFTABLES], false);
+      if (nft < 0) {
+        nl.close(route);
+        return { ok: false, errno: -nft };
+      }
+      watch = { route, nft };
+      return { ok: true };
+    }
+    case 'events': {
+      if (!watch) return { ok: false, errno: constants.errno.EBADF };
+      const r = nl.drainEvents(watch.route, true);
+      const f = nl.drainEvents(watch.nft, false);
+      if (typeof r === 'number') return { ok: false, errno: -r };
+      if (typeof f === 'number') return { ok: false, errno: -f };
+      const names = [];
+      const inodes = [];
+      let list = [];
+      try {
+        list = readdirSync(NETNS_DIR);
+      } catch {}
+      for (const n of list) {
+        try {
+          inodes.push(statSync(join(NETNS_DIR, n)).ino);
+          names.push(n);
+        } catch {}
+      }
+      return {
+        ok: true,
+        overflow: (r[0] & 1) === 1 || (f[0] & 1) === 1,
+        nsidsChanged: (r[0] & 2) === 2,
+        nsids: [...new Set(r.subarray(1))],
+        nft: f.length > 1 || f[0] === 1,
+        names,
+        inodes,
+      };
+    }
     case 'dumps': {
-      const rs = nl.dumpMany(['/proc/self/ns/net'], Buffer.from(a.b64, 'base64'), [], 1);
+      const rs = nl.dumpMany(['/proc/self/ns/net'], Buffer.from(a.b64, 'base64'), a.keep ?? [], 1);
       const r = typeof rs === 'number' ? rs : rs[0];
       if (typeof r === 'number') return { ok: false, errno: -r };
       return { ok: true, b64: r.toString('base64') };

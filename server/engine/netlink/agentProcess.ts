@@ -20,8 +20,12 @@ export type Action =
     }
   | { t: 'write'; ns: NetnsRef; file: string; data: string }
   | { t: 'nsids'; asks: string[]; targets: string[]; pairs: number[]; threads?: number }
-  /** Read-only dumps in our own netns over a fresh strict-checking socket (nsid table dumps). */
-  | { t: 'dumps'; b64: string }
+  /** Read-only dumps in our own netns over a fresh strict-checking socket (nsid tables, counters). */
+  | { t: 'dumps'; b64: string; keep?: number[] }
+  /** Start listening to notifications (rtnetlink of every netns with an nsid here; nftables here). */
+  | { t: 'watch' }
+  /** Drain the notifications; list /run/netns with inode numbers. */
+  | { t: 'events' }
   | {
       t: 'observe';
       b64: string;
@@ -30,10 +34,15 @@ export type Action =
       threads?: number;
       /** Only these names under /run/netns (default: all). */
       only?: string[];
+      /** false: do not read our own netns (its reply is null). */
+      root?: boolean;
     };
 
 /** What a wave of the driver sends (never an observation). */
-export type WaveAction = Exclude<Action, { t: 'observe' } | { t: 'nsids' } | { t: 'dumps' }>;
+export type WaveAction = Exclude<
+  Action,
+  { t: 'observe' } | { t: 'nsids' } | { t: 'dumps' } | { t: 'watch' } | { t: 'events' }
+>;
 
 export interface ActionResult {
   ok: boolean;
@@ -46,6 +55,16 @@ export interface ActionResult {
   ms?: [number, number];
   /** `nsids`: one id per pair (-1: none assigned; below: -errno). */
   ids?: number[];
+  /** `events`: notifications were lost (anything may have changed). */
+  overflow?: boolean;
+  /** `events`: our own netns removed an nsid (a namespace it had one for is gone). */
+  nsidsChanged?: boolean;
+  /** `events`: the nsids (as our own netns names them) notifications came from; -1: our own netns. */
+  nsids?: number[];
+  /** `events`: nftables changed in our own netns. */
+  nft?: boolean;
+  /** `events`: namespace inode number per name of `names`. */
+  inodes?: number[];
 }
 
 export class Agent {

@@ -182,6 +182,8 @@ export class NetlinkDriver implements Driver {
   private seq = 1;
   /** Per namespace: ifname → ifindex, as far as this execute() knows (reset at every call). */
   private idx = new Map<string, Map<string, number>>();
+  /** See NetlinkDriverOptions.observeAfter (off when the engine verifies through an observation cache). */
+  observeAfter: boolean;
 
   constructor(
     readonly runner: CommandRunner,
@@ -190,6 +192,7 @@ export class NetlinkDriver implements Driver {
   ) {
     this.agent = agent;
     this.fallback = new IpBatchDriver(runner);
+    this.observeAfter = opts.observeAfter !== false;
   }
 
   /** Starts the agent (once); restarts it if it died. Shared with observeNetlink() (one agent process). */
@@ -606,7 +609,7 @@ export class NetlinkDriver implements Driver {
       // Read the result back through the same agent (one round trip), in the form observe() takes as
       // `prefetched`: the engine's verify then spawns no `ip` per namespace.
       let observed: Map<string, string> | undefined;
-      if (this.opts.observeAfter !== false && ops.some((o) => !isFeatureOp(o))) {
+      if (this.observeAfter && ops.some((o) => !isFeatureOp(o))) {
         try {
           const state = await observeAgent(agent);
           observed = new Map(Object.entries(state.namespaces).map(([n, ns]) => [n, observedIpText(ns)]));

@@ -551,15 +551,37 @@ async function observeWith(agent: Agent, runner: CommandRunner | undefined): Pro
   });
   const tp = performance.now();
   const nsidQueries: NsidQueryCounts = { table: 0, pairs: 0 };
+  await finishRaw(agent, byName, runner, nsidQueries);
+  if (process.env.NETLOOM_NETLINK_TRACE === '1')
+    process.stderr.write(
+      `observeNetlink: decode ${(tp - t1).toFixed(1)} ms, peers etc. ${(performance.now() - tp).toFixed(1)} ms (nsid queries: ${nsidQueries.table} table, ${nsidQueries.pairs} per pair)\n`,
+    );
+  const namespaces: Record<string, ObservedNetns> = {};
+  for (const n of res.names) {
+    const r = byName.get(n);
+    if (r) namespaces[n] = r.ns;
+  }
+  const nft = await nftRead;
+  lastTimings = { agentMs: t1 - t0, decodeMs: performance.now() - t1, namespaces: res.names.length, nsidQueries };
+  return { root: byName.get(null)!.ns, namespaces, ...(nft && { nft }) };
+}
+
+/**
+ * The steps after decoding (shared with the observation cache): veth peers (the kernel settles ambiguous
+ * named-named pairs), macvlan lower devices in the root, and what netlink does not say (`bridge vlan` of
+ * our VLAN-filtering bridges, `tc` parameters of our qdiscs) read with `runner` as observe() does.
+ */
+export async function finishRaw(
+  agent: Agent,
+  byName: Map<NetnsRef, RawNetlinkNetns>,
+  runner: CommandRunner | undefined,
+  nsidQueries: NsidQueryCounts,
+): Promise<void> {
   await resolvePeers(
     byName,
     (qs) => askNsids(agent, qs, nsidQueries),
     (asks, names) => nsidTables(agent, asks, names, nsidQueries),
   );
-  if (process.env.NETLOOM_NETLINK_TRACE === '1')
-    process.stderr.write(
-      `observeNetlink: decode ${(tp - t1).toFixed(1)} ms, peers ${(performance.now() - tp).toFixed(1)} ms (nsid queries: ${nsidQueries.table} table, ${nsidQueries.pairs} per pair)\n`,
-    );
   // Macvlan lower devices in the root namespace (this namespace's id of the root is known).
   const rootRaw = byName.get(null)!;
   for (const raw of byName.values()) {
@@ -590,14 +612,6 @@ async function observeWith(agent: Agent, runner: CommandRunner | undefined): Pro
       if (r.code === 0) applyTcQdiscs(raw.ns, r.stdout);
     }
   }
-  const namespaces: Record<string, ObservedNetns> = {};
-  for (const n of res.names) {
-    const r = byName.get(n);
-    if (r) namespaces[n] = r.ns;
-  }
-  const nft = await nftRead;
-  lastTimings = { agentMs: t1 - t0, decodeMs: performance.now() - t1, namespaces: res.names.length, nsidQueries };
-  return { root: byName.get(null)!.ns, namespaces, ...(nft && { nft }) };
 }
 
 /** Names per 'nl' action in nsidTables(): the agent holds one fd per name of an action while it runs. */

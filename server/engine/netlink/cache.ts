@@ -1,0 +1,353 @@
+/**
+ * An observation of the host kept current by kernel notifications (issue #9: no-op re-apply, one-link edits
+ * and status samples cost milliseconds, not a full re-read).
+ *
+ * The agent listens, from its own network namespace, to the rtnetlink notifications of every namespace that
+ * has an nsid there (one socket with NETLINK_LISTEN_ALL_NSID: it holds no namespace, so it keeps nothing
+ * alive) and to nftables changes. An observation then:
+ *   1. drains the notifications and lists /run/netns with each namespace's inode number;
+ *   2. re-reads the root namespace, and every named namespace that is new, was replaced (other inode), sent
+ *      a notification, has no nsid here (it cannot notify us), or needs a tool netlink does not replace
+ *      (`tc` parameters, `bridge vlan`, a macvlan's lower device in the root); nft only after it changed;
+ *   3. reuses the decoded rest as it was, and resolves veth peers over the whole set again (pairs seen
+ *      before are recalled, checked against both ends' current indexes);
+ *   4. for a status sample, refreshes every reused namespace's counters with one link dump per namespace
+ *      over one socket (IFLA_TARGET_NETNSID), with no namespace entered.
+ * Lost notifications (ENOBUFS), a new agent or a failed read invalidate everything. Notifications are
+ * delivered synchronously with each change, so a change made before an observation starts is seen by it.
+ * What is never read (IPv6 link-local addresses, routes outside the main table) is filtered out by the
+ * agent, so background IPv6 autoconfiguration does not invalidate anything.
+ *
+ * nsids: this reads the id the agent's namespace has for each namespace and, for namespaces Netloom owns
+ * (marker on `lo`) that have none yet, assigns one (as `ip netns set NAME auto` does). It never assigns one
+ * to a namespace it does not own: such a namespace is simply read every time.
+ */
+import type { CommandRunner } from '../contract';
+import { observeNft } from '../observe';
+import type { NetnsRef, ObservedLink, ObservedNftTable, ObservedState } from '../types';
+import type { Action, Agent } from './agentProcess';
+import {
+  attrS32,
+  type Encoded,
+  getNsid,
+  IFLA_STATS64,
+  message,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+  newNsidAuto,
+  OBSERVE_LINK_ATTRS,
+  parseLinkRecord,
+  parseNsidReply,
+  parseReplies,
+  RTM_GETLINK,
+  RTM_NEWLINK,
+  RTM_NEWNSID,
+} from './messages';
+import {
+  decodeNetns,
+  finishRaw,
+  NetlinkObserveError,
+  type NsidQueryCounts,
+  OBSERVE_THREADS,
+  observeNetlink,
+  observeRequest,
+  type RawNetlinkNetns,
+} from './observe';
+
+const IFLA_TARGET_NETNSID = 46;
+
+/** What the last observation did (tests and the bench). */
+export interface CacheReport {
+  /** Named namespaces read again. */
+  read: number;
+  /** Named namespaces reused as they were. */
+  reused: number;
+  /** Why everything was read: 'start' (new agent), 'overflow' (lost notifications), or null. */
+  full: 'start' | 'overflow' | null;
+  /** Reused namespaces whose counters were refreshed. */
+  counters: number;
+  ms: number;
+}
+
+let lastReport: CacheReport | null = null;
+/** What the last observation through any cache did (the bench). */
+export const lastCacheReport = (): CacheReport | null => lastReport;
+
+type Source = { ensureAgent(): Promise<Agent>; readonly runner: CommandRunner };
+
+interface Entry {
+  raw: RawNetlinkNetns;
+  ino: number;
+}
+
+export class ObservationCache {
+  private agent: Agent | null = null;
+  /** False once watching failed: every observation is a full read (observeNetlink). */
+  private usable = true;
+  private entries = new Map<string, Entry>();
+  /** The agent's own netns (the root), decoded, while it sent no notification. */
+  private root: RawNetlinkNetns | null = null;
+  /** Namespace inode number → the id the agent's netns gives it (known ids only; survives invalidation). */
+  private rootIds = new Map<number, number>();
+  private nft: { tables: ObservedNftTable[] | undefined } | null = null;
+  /** Named-named veth pairs seen resolved: `ino/ifindex` → the other end. */
+  private pairs = new Map<string, { name: string; ino: number; ifindex: number }>();
+  private queue: Promise<unknown> = Promise.resolve();
+  last: CacheReport | null = null;
+
+  constructor(private readonly source: Source) {}
+
+  /** One observation (serialized: concurrent callers queue). `counters`: fresh counters everywhere. */
+  observe(opts: { counters?: boolean } = {}): Promise<ObservedState> {
+    const run = () => this.observeOnce(opts.counters === true);
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  /** Forget everything (the next observation reads it all). */
+  invalidate(): void {
+    this.entries.clear();
+    this.root = null;
+    this.nft = null;
+    this.pairs.clear();
+  }
+
+  private async observeOnce(counters: boolean): Promise<ObservedState> {
+    const t0 = performance.now();
+    const agent = await this.source.ensureAgent();
+    if (!this.usable) return observeNetlink(this.source);
+    let full: CacheReport['full'] = null;
+    if (agent !== this.agent) {
+      this.invalidate();
+      this.rootIds.clear();
+      const [w] = await agent.request({ actions: [{ t: 'watch' }] });
+      if (!w?.ok) {
+        this.usable = false;
+        return observeNetlink(this.source);
+      }
+      this.agent = agent;
+      full = 'start';
+    }
+    try {
+      return await this.read(agent, counters, full, t0);
+    } catch (e) {
+      this.invalidate();
+      throw e;
+    }
+  }
+
+  private async read(agent: Agent, counters: boolean, full: CacheReport['full'], t0: number): Promise<ObservedState> {
+    const [ev] = await agent.request({ actions: [{ t: 'events' }] });
+    if (!ev?.ok || !ev.names || !ev.inodes || !ev.nsids)
+      throw new NetlinkObserveError(`netlink events failed (errno ${ev?.errno})`);
+    const changed = new Set(ev.nsids);
+    if (ev.overflow) {
+      this.invalidate();
+      full ??= 'overflow';
+    }
+    // An id removed here: a namespace we knew is gone, and its inode number may be reused.
+    if (ev.nsidsChanged) {
+      this.entries.clear();
+      this.rootIds.clear();
+    }
+    if (changed.has(-1) || (this.root && needsTools(this.root))) this.root = null;
+    if (ev.nft) this.nft = null;
+    const nftRead = this.nft ? Promise.resolve(this.nft.tables) : observeNft(this.source.runner);
+    const inoOf = new Map(ev.names.map((n, i) => [n, ev.inodes![i]!]));
+    const present = new Set(ev.inodes);
+    for (const ino of this.rootIds.keys()) if (!present.has(ino)) this.rootIds.delete(ino);
+    const idOf = (name: string) => this.rootIds.get(inoOf.get(name)!);
+    // Gone or replaced namespaces are forgotten; changed ones, and those that cannot be trusted to notify
+    // (no id here) or need tools, are read again.
+    for (const [name, e] of this.entries)
+      if (inoOf.get(name) !== e.ino || changed.has(idOf(name) ?? -2) || needsTools(e.raw)) this.entries.delete(name);
+    const dirty = ev.names.filter((n) => !this.entries.has(n));
+    // The id of each namespace to read, asked BEFORE reading it: a change after the read then notifies us.
+    const unknown = dirty.filter((n) => idOf(n) === undefined);
+    const actions: Action[] = unknown.length ? nlActions(unknown, getNsid) : [];
+    const req = observeRequest();
+    actions.push({
+      t: 'observe',
+      b64: req.buf.toString('base64'),
+      fds: req.fdSlots,
+      keep: OBSERVE_LINK_ATTRS,
+      threads: OBSERVE_THREADS,
+      only: dirty,
+      root: this.root === null,
+    });
+    const results = await agent.request({ actions });
+    this.learnIds(results.slice(0, -1), unknown, inoOf);
+    const res = results[results.length - 1];
+    if (!res?.ok || !res.names || !res.b64s)
+      throw new NetlinkObserveError(`netlink observe failed (errno ${res?.errno})`);
+    let root: RawNetlinkNetns;
+    const rootReused = this.root !== null;
+    if (this.root) root = reuse(this.root);
+    else {
+      const rootB64 = res.b64s[0];
+      if (!rootB64) throw new NetlinkObserveError('cannot read the root namespace over netlink');
+      root = this.root = decodeNetns(null, Buffer.from(rootB64, 'base64'));
+    }
+    const byName = new Map<NetnsRef, RawNetlinkNetns>([[null, root]]);
+    const fresh = new Set<string>();
+    const own: string[] = [];
+    res.names.forEach((n, i) => {
+      const b = res.b64s![i + 1];
+      if (!b) return; // deleted between the listing and its read
+      const raw = decodeNetns(n, Buffer.from(b, 'base64'));
+      byName.set(n, raw);
+      fresh.add(n);
+      if (idOf(n) !== undefined) this.entries.set(n, { raw, ino: inoOf.get(n)! });
+      else if (raw.ns.marker !== null) own.push(n);
+    });
+    // Ours without an id here: give them one now; they are read again (and kept) from the next time on.
+    if (own.length) {
+      const assign = nlActions(own, newNsidAuto);
+      const r = await agent.request({ actions: [...assign, ...nlActions(own, getNsid)] });
+      this.learnIds(r.slice(assign.length), own, inoOf);
+    }
+    const reused: string[] = [];
+    for (const n of ev.names) {
+      if (fresh.has(n)) continue;
+      const e = this.entries.get(n);
+      if (!e) continue;
+      byName.set(n, reuse(e.raw));
+      reused.push(n);
+    }
+    const stale: NetnsRef[] = [...(rootReused ? [null] : []), ...reused];
+    if (counters && stale.length) await this.refreshCounters(agent, stale, byName, inoOf);
+    this.recallPairs(byName, inoOf);
+    const nsidQueries: NsidQueryCounts = { table: 0, pairs: 0 };
+    await finishRaw(agent, byName, this.source.runner, nsidQueries);
+    this.rememberPairs(byName, inoOf);
+    const tables = await nftRead;
+    this.nft = { tables };
+    const namespaces: ObservedState['namespaces'] = {};
+    for (const n of ev.names) {
+      const r = byName.get(n);
+      if (r) namespaces[n] = r.ns;
+    }
+    this.last = lastReport = {
+      read: fresh.size,
+      reused: reused.length,
+      full,
+      counters: counters ? reused.length : 0,
+      ms: performance.now() - t0,
+    };
+    return { root: byName.get(null)!.ns, namespaces, ...(tables && { nft: tables }) };
+  }
+
+  /** RTM_NEWNSID replies (sequence = position in `list` + 1) → rootIds. */
+  private learnIds(results: { b64?: string }[], list: string[], inoOf: Map<string, number>): void {
+    for (const res of results) {
+      if (!res.b64) continue;
+      for (const r of parseReplies(Buffer.from(res.b64, 'base64'))) {
+        const name = list[r.seq - 1];
+        if (r.type !== RTM_NEWNSID || name === undefined) continue;
+        const id = parseNsidReply(r);
+        if (id !== undefined && id >= 0) this.rootIds.set(inoOf.get(name)!, id);
+      }
+    }
+  }
+
+  /**
+   * Fresh counters of reused namespaces (null: the root): one link dump each from the agent's own netns,
+   * the others by nsid (IFLA_TARGET_NETNSID), over one socket.
+   */
+  private async refreshCounters(
+    agent: Agent,
+    names: NetnsRef[],
+    byName: Map<NetnsRef, RawNetlinkNetns>,
+    inoOf: Map<string, number>,
+  ): Promise<void> {
+    const parts = names.map((n, i) =>
+      message(
+        RTM_GETLINK,
+        NLM_F_REQUEST | NLM_F_DUMP,
+        i + 1,
+        Buffer.alloc(16),
+        n === null ? [] : [attrS32(IFLA_TARGET_NETNSID, this.rootIds.get(inoOf.get(n)!)!)],
+      ),
+    );
+    const [res] = await agent.request({
+      actions: [{ t: 'dumps', b64: Buffer.concat(parts.map((p) => p.buf)).toString('base64'), keep: [IFLA_STATS64] }],
+    });
+    if (!res?.ok || !res.b64) throw new NetlinkObserveError(`netlink counters failed (errno ${res?.errno})`);
+    let at = -1;
+    let links = new Map<number, ObservedLink>();
+    for (const r of parseReplies(Buffer.from(res.b64, 'base64'))) {
+      if (r.type !== RTM_NEWLINK || r.seq < 1 || r.seq > names.length) continue;
+      if (r.seq - 1 !== at) {
+        at = r.seq - 1;
+        links = new Map((byName.get(names[at]!)?.ns.links ?? []).map((l) => [l.ifindex, l]));
+      }
+      const rec = parseLinkRecord(r);
+      const l = links.get(rec.index);
+      if (l && rec.stats) l.counters = rec.stats;
+    }
+  }
+
+  /** Named-named veth ends resolved before, whose other end still points back: paired at once. */
+  private recallPairs(byName: Map<NetnsRef, RawNetlinkNetns>, inoOf: Map<string, number>): void {
+    if (!this.pairs.size) return;
+    for (const [name, raw] of byName) {
+      if (name === null) continue;
+      const ino = inoOf.get(name)!;
+      for (const link of raw.ns.links) {
+        const ref = raw.vethRefs.get(link.ifindex);
+        if (!ref || link.peer) continue;
+        const p = this.pairs.get(`${ino}/${link.ifindex}`);
+        if (!p || inoOf.get(p.name) !== p.ino) continue;
+        const other = byName.get(p.name);
+        const back = other?.vethRefs.get(p.ifindex);
+        const o = other?.ns.links.find((l) => l.ifindex === p.ifindex);
+        if (!other || !o || back?.peerIndex !== link.ifindex || ref.peerIndex !== p.ifindex || o.peer) continue;
+        link.peer = { netns: p.name, ifname: o.ifname, ifindex: o.ifindex };
+        o.peer = { netns: name, ifname: link.ifname, ifindex: link.ifindex };
+      }
+    }
+  }
+
+  private rememberPairs(byName: Map<NetnsRef, RawNetlinkNetns>, inoOf: Map<string, number>): void {
+    this.pairs.clear();
+    for (const [name, raw] of byName) {
+      if (name === null) continue;
+      for (const link of raw.ns.links) {
+        const p = link.peer;
+        if (!p || p.netns === null || p.netns === name || !raw.vethRefs.has(link.ifindex)) continue;
+        const ino = inoOf.get(p.netns);
+        if (ino !== undefined)
+          this.pairs.set(`${inoOf.get(name)}/${link.ifindex}`, { name: p.netns, ino, ifindex: p.ifindex });
+      }
+    }
+  }
+}
+
+/** Read every time: what netlink alone does not give (tc parameters, bridge VLANs, a root lower device). */
+const needsTools = (raw: RawNetlinkNetns) => raw.needsTc === true || raw.needsVlans === true || !!raw.lowerRefs;
+
+/** A reused namespace: its links copied (peers across namespaces are resolved again), the rest shared. */
+function reuse(raw: RawNetlinkNetns): RawNetlinkNetns {
+  const links = raw.ns.links.map((l) => (raw.vethRefs.has(l.ifindex) ? { ...l, peer: null } : { ...l }));
+  return { ...raw, ns: { ...raw.ns, links } };
+}
+
+/** The agent holds one fd per name of an 'nl' action while it runs: a few hundred at a time. */
+const FD_CHUNK = 256;
+
+/** 'nl' actions in the agent's own netns: ENCODE(seq = position + 1, name) per name, fds on the netns files. */
+function nlActions(names: string[], encode: (seq: number, name: string) => Encoded): Action[] {
+  const out: Action[] = [];
+  for (let i = 0; i < names.length; i += FD_CHUNK) {
+    const parts = names.slice(i, i + FD_CHUNK).map((n, k) => encode(i + k + 1, n));
+    const fds: { offset: number; netns: NetnsRef; fdOnly: boolean }[] = [];
+    let off = 0;
+    for (const p of parts) {
+      for (const s of p.fdSlots) fds.push({ offset: off + s.offset, netns: s.netns, fdOnly: true });
+      off += p.buf.length;
+    }
+    out.push({ t: 'nl', ns: null, b64: Buffer.concat(parts.map((p) => p.buf)).toString('base64'), fds, soft: true });
+  }
+  return out;
+}
