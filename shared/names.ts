@@ -63,8 +63,12 @@ export const IPROUTE2_KEYWORDS: ReadonlySet<string> = new Set([
 
 const NAME_CHARS = /^[A-Za-z0-9_.-]+$/;
 
+const UTF8 = new TextEncoder();
+
+/** UTF-8 length of `s`: its length for ASCII (every valid name), else the encoder's count. */
 export function byteLength(s: string): number {
-  return new TextEncoder().encode(s).length;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return UTF8.encode(s).length;
+  return s.length;
 }
 
 /**

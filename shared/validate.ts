@@ -207,6 +207,8 @@ const ROOT: NsKey = '\0root';
 interface Address {
   text: string;
   cidr: Cidr;
+  /** addrKey(cidr), computed once: several rules index addresses by it. */
+  key: string;
   path: Path;
 }
 
@@ -355,7 +357,7 @@ function crossReferenceIssues(lab: Lab): Issue[] {
     const out: Address[] = [];
     texts.forEach((text, k) => {
       const cidr = parseCidr(text);
-      if (cidr) out.push({ text, cidr, path: [...path, k] });
+      if (cidr) out.push({ text, cidr, key: addrKey(cidr), path: [...path, k] });
       else report([...path, k], 'InvalidAddress', `${quoteName(text)} is not an address Netloom can read`, object);
     });
     return out;
@@ -614,11 +616,21 @@ function checkNat(lab: Lab, report: Report): void {
 
 /** Interfaces attached to namespace nodes (vxlan, tap, vlan, macvlan): names, bridges, tunnel endpoints, VNIs. */
 function checkAttached(lab: Lab, report: Report): void {
+  if (!lab.nodes.some((node) => node.kind === 'namespace' && node.interfaces?.length)) return;
+  // Indexed once: names of bridges and veth ends by the node id they are in, nodes by id (the first wins).
+  const namesIn = new Map<string, string[]>();
+  const nameIn = (id: string, name: string) => {
+    const list = namesIn.get(id);
+    if (list) list.push(name);
+    else namesIn.set(id, [name]);
+  };
+  for (const b of lab.nodes) if (b.kind === 'bridge' && b.namespace !== undefined) nameIn(b.namespace, b.name);
+  for (const l of lab.links) for (const e of l.endpoints) nameIn(e.node, e.ifname);
+  const nodeById = new Map<string, Lab['nodes'][number]>();
+  for (const n of lab.nodes) if (!nodeById.has(n.id)) nodeById.set(n.id, n);
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'namespace' || !node.interfaces?.length) return;
-    const taken = new Set<string>(['lo']);
-    for (const b of lab.nodes) if (b.kind === 'bridge' && b.namespace === node.id) taken.add(b.name);
-    for (const l of lab.links) for (const e of l.endpoints) if (e.node === node.id) taken.add(e.ifname);
+    const taken = new Set<string>(['lo', ...(namesIn.get(node.id) ?? [])]);
     const own = new Set(node.interfaces.map((x) => x.name));
     // The kernel keys VXLAN devices of one namespace by VNI, UDP port and address family (not by local
     // address): a second one with the same key is refused ("VNI already exists").
@@ -647,7 +659,7 @@ function checkAttached(lab: Lab, report: Report): void {
         );
       taken.add(x.name);
       if (x.bridge !== undefined) {
-        const b = lab.nodes.find((n) => n.id === x.bridge);
+        const b = nodeById.get(x.bridge);
         if (b?.kind !== 'bridge' || b.namespace !== node.id)
           report(
             [...at, 'bridge'],
@@ -808,7 +820,7 @@ function checkAddresses(ifaces: Iface[], report: Report, nsLabel: (ns: NsKey) =>
             iface.object,
           );
       }
-      const k = addrKey(c);
+      const k = addr.key;
       if (mine.has(k)) {
         report(addr.path, 'DuplicateAddress', `${formatIp(c)} is listed twice on ${iface.what}`, iface.object);
         continue;
@@ -834,6 +846,7 @@ function checkAddresses(ifaces: Iface[], report: Report, nsLabel: (ns: NsKey) =>
   // Overlapping subnets on different interfaces of one namespace: sort by start, sweep keeping the interval
   // that reaches furthest and the furthest-reaching one on a different interface (O(n log n)).
   for (const [ns, list] of byNs) {
+    if (list.length < 2) continue; // one subnet overlaps nothing
     for (const family of [4, 6] as Family[]) {
       const sorted = list
         .filter((p) => p.subnet.family === family)
@@ -889,6 +902,8 @@ interface Connected {
 }
 
 function checkRoutes(lab: Lab, ifaces: Iface[], report: Report, nsLabel: (ns: NsKey) => string): void {
+  // Nothing to check, so no index to build (a large lab often has no routes at all).
+  if (!lab.nodes.some((node) => node.kind === 'namespace' && node.routes.length > 0)) return;
   const byNs = new Map<NsKey, Connected>();
   const connectedOf = (ns: NsKey): Connected => {
     let c = byNs.get(ns);
@@ -900,13 +915,13 @@ function checkRoutes(lab: Lab, ifaces: Iface[], report: Report, nsLabel: (ns: Ns
   };
   const onSegment = new Map<string, Iface>();
   for (const iface of ifaces) {
-    for (const addr of iface.addresses) onSegment.set(`${iface.segment}|${addrKey(addr.cidr)}`, iface);
+    for (const addr of iface.addresses) onSegment.set(`${iface.segment}|${addr.key}`, iface);
     if (iface.ns === undefined) continue;
     const c = connectedOf(iface.ns);
     c.names.add(iface.name);
     for (const addr of iface.addresses) {
       const a = addr.cidr;
-      c.local.set(addrKey(a), iface);
+      c.local.set(addr.key, iface);
       const k = `${a.family}/${a.prefix}/${networkAddress(a).toString(16)}`;
       const list = c.subnets.get(k) ?? [];
       if (list.length === 0 && c.list.length < 8) c.list.push(`${formatCidr(subnetOf(a))} on ${iface.name}`);
@@ -1098,17 +1113,17 @@ function checkReachability(lab: Lab, ifaces: Iface[], report: Report): void {
     if (node.kind === 'namespace' && !nodes.has(node.id)) nodes.set(node.id, { node, index });
   });
   const byNs = new Map<NsKey, Iface[]>();
-  const owner = new Map<string, Iface>();
-  for (const iface of ifaces) {
-    // A bridge port's own addresses are not used (it hands every frame to the bridge).
-    if (iface.ns === undefined || iface.bridgeIndex !== undefined) continue;
-    const list = byNs.get(iface.ns) ?? [];
+  // A bridge port's own addresses are not used (it hands every frame to the bridge).
+  const used = ifaces.filter((iface) => iface.ns !== undefined && iface.bridgeIndex === undefined);
+  for (const iface of used) {
+    const list = byNs.get(iface.ns!) ?? [];
     list.push(iface);
-    byNs.set(iface.ns, list);
-    for (const a of iface.addresses) owner.set(`${iface.segment}|${addrKey(a.cidr)}`, iface);
+    byNs.set(iface.ns!, list);
   }
   const participants = [...nodes.keys()].filter((ns) => (byNs.get(ns) ?? []).some((i) => i.addresses.length > 0));
   if (participants.length < 2 || participants.length > MAX_REACHABILITY_NAMESPACES) return;
+  const owner = new Map<string, Iface>();
+  for (const iface of used) for (const a of iface.addresses) owner.set(`${iface.segment}|${a.key}`, iface);
 
   const routes = new Map<NsKey, { to: Cidr; via?: IpAddr; dev?: string; metric: number }[]>();
   for (const [ns, { node }] of nodes) {

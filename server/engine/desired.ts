@@ -161,12 +161,15 @@ export function desiredState(lab: Lab): DesiredLab {
   const ifaces: DesiredIface[] = [];
   const veths: DesiredVeth[] = [];
 
-  /** Netns name for a node that can hold interfaces; undefined when the reference is bad. */
-  const nsOfNamespaceNode = (id: string | undefined, path: string): NetnsRef | undefined => {
+  /**
+   * Netns name for a node that can hold interfaces; undefined when the reference is bad. `path` is only
+   * called then (finding a node's index is a scan of the lab).
+   */
+  const nsOfNamespaceNode = (id: string | undefined, path: () => string): NetnsRef | undefined => {
     if (id === undefined) return null;
     const n = nodes.get(id);
     if (n?.kind === 'namespace') return n.name;
-    errors.push({ code: 'InvalidLab', message: `'${id}' is not a namespace node of this lab`, path });
+    errors.push({ code: 'InvalidLab', message: `'${id}' is not a namespace node of this lab`, path: path() });
     return undefined;
   };
 
@@ -181,7 +184,7 @@ export function desiredState(lab: Lab): DesiredLab {
         routes: (node.routes ?? []).map(canonicalRoute),
       });
     } else if (node.kind === 'bridge') {
-      const netns = nsOfNamespaceNode(node.namespace, `nodes.${i}.namespace`);
+      const netns = nsOfNamespaceNode(node.namespace, () => `nodes.${i}.namespace`);
       if (netns === undefined) return;
       ifaces.push({
         object: node.id,
@@ -218,7 +221,7 @@ export function desiredState(lab: Lab): DesiredLab {
       if (node.kind === 'namespace') netns = node.name;
       else if (node.kind === 'host') netns = null;
       else {
-        const ns = nsOfNamespaceNode(node.namespace, `nodes.${lab.nodes.indexOf(node)}.namespace`);
+        const ns = nsOfNamespaceNode(node.namespace, () => `nodes.${lab.nodes.indexOf(node)}.namespace`);
         if (ns === undefined) return;
         netns = ns;
         master = { name: node.name, object: node.id };
@@ -319,7 +322,8 @@ export function desiredState(lab: Lab): DesiredLab {
 // Canonical forms (shared/net.ts does the arithmetic). The kernel prints IPv6 compressed and lowercase.
 
 function canonicalList(cidrs: string[]): string[] {
-  return [...new Set(cidrs.map(canonicalCidr))];
+  const canonical = cidrs.map(canonicalCidr);
+  return canonical.length < 2 ? canonical : [...new Set(canonical)];
 }
 
 /** `FD00:0:0::01/64` → `fd00::1/64`, as `ip -j` prints it. Unparseable input is returned unchanged. */
@@ -333,7 +337,8 @@ export function canonicalIp(ip: string): string {
 
 /** IPv6 link-local (fe80::/10): the kernel adds these itself; never planned, never reported as drift. */
 export function isLinkLocal(cidrOrIp: string): boolean {
-  return /^fe[89ab][0-9a-f]?:/i.test(cidrOrIp);
+  // Only IPv6 text has a ':'; the (more common) IPv4 addresses skip the regex.
+  return cidrOrIp.includes(':') && /^fe[89ab][0-9a-f]?:/i.test(cidrOrIp);
 }
 
 export function canonicalRoute(r: Route): Route {

@@ -88,9 +88,12 @@ type Phase = (typeof PHASES)[number];
 interface Seen {
   netns: NetnsRef;
   link: ObservedLink;
+  /** key(netns, link.ifname), built once: the planner indexes links by it throughout. */
+  key: string;
 }
 
 const key = (netns: NetnsRef, ifname: string): string => `${netns ?? ''}/${ifname}`;
+const seenLink = (netns: NetnsRef, link: ObservedLink): Seen => ({ netns, link, key: key(netns, link.ifname) });
 /** Code-unit order: locale-independent, so plans are the same on every machine. */
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const where = (netns: NetnsRef): string => (netns === null ? 'the root namespace' : `namespace '${netns}'`);
@@ -201,7 +204,12 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
   const errors: PlanError[] = [];
   const buckets = new Map<Phase, Operation[]>(PHASES.map((p) => [p, []]));
   const emit = (phase: Phase, op: Operation) => buckets.get(phase)!.push(op);
-  const paths = labPaths(desiredLab);
+  // Only conflicts need the paths: built on the first one, not for every plan.
+  let paths: Map<string, string> | undefined;
+  const pathOf = (object: string) => {
+    paths ??= labPaths(desiredLab);
+    return paths.get(object);
+  };
   const allNs = observedNamespaces(observed);
   const owns = (m: Marker | null) => m !== null && m.lab === lab;
 
@@ -223,7 +231,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       errors.push({
         code: 'Conflict',
         message: `namespace '${d.name}' already exists on this host and was not created by Netloom lab '${lab}' for node '${d.object}' (${ownerText(o.marker)}); rename the node or remove that namespace`,
-        path: paths.get(d.object),
+        path: pathOf(d.object),
         object: d.object,
       });
     }
@@ -232,22 +240,22 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
   // ---- Interfaces. `doomed` = links that will be gone after the deletion phases (with their netns, or
   // as the peer of a deleted veth end: deleting one end of a veth removes the other).
   const linksByKey = new Map<string, Seen>();
-  for (const ns of allNs)
-    for (const link of ns.links) linksByKey.set(key(ns.name, link.ifname), { netns: ns.name, link });
-  const doomed = new Set<string>();
-  const doom = (s: Seen) => {
-    doomed.add(key(s.netns, s.link.ifname));
-    if (s.link.peer) doomed.add(key(s.link.peer.netns, s.link.peer.ifname));
-  };
-  for (const ns of deletedNs) for (const link of ns.links) doom({ netns: ns.name, link });
-
   const owned: Seen[] = [];
   for (const ns of allNs) {
     for (const link of ns.links) {
-      if (!isLoopback(link) && owns(link.marker)) owned.push({ netns: ns.name, link });
+      const s = seenLink(ns.name, link);
+      linksByKey.set(s.key, s);
+      if (!isLoopback(link) && owns(link.marker)) owned.push(s);
     }
   }
-  owned.sort((a, b) => cmp(key(a.netns, a.link.ifname), key(b.netns, b.link.ifname)));
+  owned.sort((a, b) => cmp(a.key, b.key));
+  const doomed = new Set<string>();
+  for (const ns of deletedNs) {
+    for (const link of ns.links) {
+      doomed.add(key(ns.name, link.ifname));
+      if (link.peer) doomed.add(key(link.peer.netns, link.peer.ifname));
+    }
+  }
 
   // Match desired interfaces to owned observed ones; repeat until no kept link is doomed as the peer of a
   // deleted one (only possible with inconsistent peer data, but then the pair is rebuilt, never half-kept).
@@ -256,14 +264,13 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
   const avoid = new Set(doomed);
   for (;;) {
     kept = matchInterfaces(desired.ifaces, desired.veths, owned, avoid);
-    const claimed = new Set([...kept.values()].map((s) => key(s.netns, s.link.ifname)));
+    const claimed = new Set([...kept.values()].map((s) => s.key));
     const gone = new Set(avoid);
     deletes = [];
     for (const s of owned) {
-      const k = key(s.netns, s.link.ifname);
-      if (claimed.has(k) || gone.has(k)) continue;
+      if (claimed.has(s.key) || gone.has(s.key)) continue;
       deletes.push(s);
-      gone.add(k);
+      gone.add(s.key);
       if (s.link.peer) gone.add(key(s.link.peer.netns, s.link.peer.ifname));
     }
     const clashes = [...claimed].filter((k) => gone.has(k));
@@ -280,8 +287,8 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
   for (const d of desired.ifaces) {
     const s = kept.get(d.object);
     if (s) {
-      finalName.set(key(s.netns, s.link.ifname), d.ifname);
-      desiredOf.set(key(s.netns, s.link.ifname), d);
+      finalName.set(s.key, d.ifname);
+      desiredOf.set(s.key, d);
     }
   }
   const renamedAway = (k: string) => {
@@ -294,12 +301,12 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     if (d.netns !== null && createdNsNames.has(d.netns)) continue; // fresh namespace: every name is free
     const holder = linksByKey.get(key(d.netns, d.ifname));
     if (!holder) continue;
-    const k = key(holder.netns, holder.link.ifname);
+    const k = holder.key;
     if (doomed.has(k) || desiredOf.get(k) === d || renamedAway(k)) continue;
     errors.push({
       code: 'Conflict',
       message: `interface '${d.ifname}' already exists in ${where(d.netns)} and was not created by Netloom lab '${lab}' for '${d.object}' (${ownerText(holder.link.marker)}); rename it in the design or remove that interface`,
-      path: paths.get(d.object),
+      path: pathOf(d.object),
       object: d.object,
     });
   }
@@ -333,11 +340,13 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     });
   if (errors.length) return { ops: [], errors };
 
-  // ---- Deletions.
+  // ---- Deletions. (Desired objects by id, the first of each as a scan finds it; indexed only if needed.)
+  const desiredNs = firstByObject(deletedNs.length ? desired.namespaces : []);
+  const desiredIface = firstByObject(deletes.length ? desired.ifaces : []);
   for (const ns of deletedNs) {
     const name = ns.name as string;
     const nodeId = ns.marker!.object;
-    const d = desired.namespaces.find((x) => x.object === nodeId);
+    const d = desiredNs.get(nodeId);
     const empty = ns.links.every(isLoopback) && !ns.routes.some((r) => isManagedRoute(r)) && ns.forwarding !== true;
     emit('netns.delete', {
       kind: 'netns.delete',
@@ -351,7 +360,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
   }
   for (const s of deletes) {
     const obj = s.link.marker!.object;
-    const d = desired.ifaces.find((x) => x.object === obj);
+    const d = desiredIface.get(obj);
     const what = s.link.kind === 'bridge' ? 'bridge' : s.link.kind === 'veth' ? 'veth' : 'interface';
     let reason = `${what} '${s.link.ifname}' in ${where(s.netns)} belongs to lab '${lab}' (object '${obj}') but is no longer in the design`;
     if (d && d.netns !== s.netns)
@@ -384,7 +393,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
   for (const d of desired.ifaces) {
     const s = kept.get(d.object);
     if (!s) continue;
-    const k = key(s.netns, s.link.ifname);
+    const k = s.key;
     if (s.link.ifname !== d.ifname) {
       renames.push({ d, s, from: s.link.ifname });
       if (s.link.adminUp && !opts.liveRename) downed.add(k);
@@ -403,7 +412,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     const s = kept.get(d.object);
     if (!s) continue;
     const l = s.link;
-    const k = key(s.netns, l.ifname);
+    const k = s.key;
     const at = { netns: d.netns, ifname: d.ifname };
     if (d.mtu !== undefined && d.mtu !== l.mtu) {
       emit('modify', {
@@ -765,6 +774,12 @@ function defaultRouteErrors(ops: readonly Operation[], observed: ObservedState, 
   return errors;
 }
 
+function firstByObject<T extends { object: string }>(list: readonly T[]): Map<string, T> {
+  const byObject = new Map<string, T>();
+  for (const x of list) if (!byObject.has(x.object)) byObject.set(x.object, x);
+  return byObject;
+}
+
 const sameLink = (a: Seen | undefined, b: Seen) =>
   a !== undefined && a.netns === b.netns && a.link.ifname === b.link.ifname;
 
@@ -776,14 +791,16 @@ function matchInterfaces(
   doomed: Set<string>,
 ): Map<string, Seen> {
   const kept = new Map<string, Seen>();
+  // Owned links by marker object, in `owned` order: a lookup per desired interface, not a scan.
+  const byObject = new Map<string, Seen[]>();
+  for (const s of owned) {
+    const list = byObject.get(s.link.marker!.object);
+    if (list) list.push(s);
+    else byObject.set(s.link.marker!.object, [s]);
+  }
   const find = (d: DesiredIface) =>
-    owned.find(
-      (s) =>
-        s.link.marker!.object === d.object &&
-        s.link.kind === kernelKind(d) &&
-        specMatches(d.spec, s.link) &&
-        s.netns === d.netns &&
-        !doomed.has(key(s.netns, s.link.ifname)),
+    (byObject.get(d.object) ?? []).find(
+      (s) => s.link.kind === kernelKind(d) && specMatches(d.spec, s.link) && s.netns === d.netns && !doomed.has(s.key),
     );
   for (const d of ifaces) {
     if (d.kind === 'veth') continue;
@@ -881,9 +898,9 @@ function addrAdd(d: DesiredIface, cidr: string, reason: string): Operation {
 function planQdisc(d: DesiredIface, l: ObservedLink, emit: (phase: Phase, op: Operation) => void) {
   const at = { netns: d.netns, ifname: d.ifname };
   const prev = qdiscSpecOf(l.qdisc);
-  const undo: AnyOpBody = prev ? { kind: 'qdisc.replace', ...at, qdisc: prev } : { kind: 'qdisc.delete', ...at };
   if (d.qdisc) {
     if (qdiscMatches(d.qdisc, l.qdisc)) return;
+    const undo: AnyOpBody = prev ? { kind: 'qdisc.replace', ...at, qdisc: prev } : { kind: 'qdisc.delete', ...at };
     emit('qdisc', {
       kind: 'qdisc.replace',
       ...at,
