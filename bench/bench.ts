@@ -23,7 +23,7 @@ interface Target {
   n: number;
   phase: Row['phase'];
   limit: number;
-  unit: 'ms' | 'MB';
+  unit: 'ms' | 'MB' | '%';
   /** Judge the worst figure over every topology run at this N (named in the output), not just `topology`. */
   worst?: boolean;
 }
@@ -36,6 +36,7 @@ const TARGETS: Target[] = [
   { what: 'no-op re-apply', topology: 'star', n: 200, phase: 'noop', limit: 20, unit: 'ms' },
   { what: 'create', topology: 'star', n: 1000, phase: 'create', limit: 2500, unit: 'ms' },
   { what: 'status sample', topology: 'star', n: 1000, phase: 'status', limit: 50, unit: 'ms' },
+  { what: 'live status at 1 Hz, CPU of one core', topology: 'star', n: 1000, phase: 'status-cpu', limit: 5, unit: '%' },
   { what: 'peak RSS', topology: 'star', n: 1000, phase: 'rss', limit: 300, unit: 'MB', worst: true },
 ];
 const DISCOVERY_LIMIT_MS = 1000;

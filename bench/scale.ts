@@ -10,14 +10,16 @@
  *                           alone, 5 samples, at N ≥ 1000)
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sandbox } from '../server/engine/contract';
 import { openEngine } from '../server/engine/engine';
+import { lastCacheReport } from '../server/engine/netlink/cache';
 import { loadNetlinkDriver, netlinkUnavailableReason } from '../server/engine/netlink/driver';
-import { lastNetlinkObserveTimings, observeNetlink } from '../server/engine/netlink/observe';
+import { observeNetlink } from '../server/engine/netlink/observe';
 import { observe } from '../server/engine/observe';
 import { createSandbox } from '../server/engine/sandbox';
 import { type Lab, validate } from '../shared';
@@ -25,7 +27,7 @@ import { type Lab, validate } from '../shared';
 const here = dirname(fileURLToPath(import.meta.url));
 export type Topology = 'star' | 'star-split' | 'chain' | 'tree';
 type DriverName = 'ip-batch' | 'netlink' | 'shell-per-command';
-type Phase = 'create' | 'noop' | 'edit' | 'status' | 'teardown' | 'rss';
+type Phase = 'create' | 'noop-first' | 'noop' | 'edit' | 'status' | 'status-cpu' | 'teardown' | 'rss';
 
 // ------------------------------------------------------------------------------------------------------
 // Labs
@@ -154,7 +156,12 @@ export interface Row {
 export const rows: Row[] = [];
 function record(topology: Topology, n: number, driver: DriverName, phase: Phase, value: number, extra = '') {
   rows.push({ topology, n, driver, phase, value });
-  const v = phase === 'rss' ? `mb=${value.toFixed(1)}` : `ms=${value.toFixed(1)}`;
+  const v =
+    phase === 'rss'
+      ? `mb=${value.toFixed(1)}`
+      : phase === 'status-cpu'
+        ? `pct=${value.toFixed(1)}`
+        : `ms=${value.toFixed(1)}`;
   console.log(`bench topology=${topology} n=${n} driver=${driver} phase=${phase} ${v}${extra}`);
 }
 /** Peak resident memory of this process: each engine run has a fresh one (runInChild), like a server. */
@@ -168,6 +175,39 @@ async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 /** A closed sandbox's namespaces are freed by the kernel in the background: let that finish first. */
 const settle = (n: number) => new Promise((r) => setTimeout(r, Math.min(3000, 200 + n * 2)));
+
+/**
+ * After creation the kernel keeps changing the lab for a few seconds (carrier up, IPv6 duplicate address
+ * detection on every interface): steady-state figures are taken after this wait.
+ */
+const settleLab = (n: number) => new Promise((r) => setTimeout(r, Math.min(5000, 500 + n * 4)));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Processes this one started (the netlink agent, in its sandbox), from /proc. */
+function childPids(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) out.push(Number(d));
+    } catch {}
+  }
+  return out;
+}
+/** utime + stime of a process, in clock ticks (0 once it is gone). */
+function cpuTicks(pid: number): number {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+}
+const CLK_TCK = 100;
 
 async function inSandbox<T>(fn: (sb: Sandbox) => Promise<T>): Promise<T> {
   const sb = await createSandbox();
@@ -194,27 +234,76 @@ async function benchEngine(topology: Topology, n: number, driver: 'ip-batch' | '
         const [create, up] = await time(() => engine.apply(lab));
         check('create', up);
         record(topology, n, driver, 'create', create, ` ops=${up.ran}`);
-        const [noop, again] = await time(() => engine.apply(lab));
+        // Right after creation the kernel is still bringing links up (carrier, IPv6 autoconfiguration): a
+        // re-apply now re-reads the namespaces that notified. Recorded as noop-first; the steady-state
+        // figures below are taken once the lab has settled, as medians of several runs.
+        const [first, again] = await time(() => engine.apply(lab));
         check('noop', again);
         if (again.ran !== 0) throw new Error(`no-op re-apply ran ${again.ran} operations`);
-        record(topology, n, driver, 'noop', noop);
+        record(topology, n, driver, 'noop-first', first);
+        await settleLab(n);
+        const noops: number[] = [];
+        for (let k = 0; k < 5; k++) {
+          const [ms, o] = await time(() => engine.apply(lab));
+          check('noop', o);
+          if (o.ran !== 0) throw new Error(`no-op re-apply ran ${o.ran} operations`);
+          noops.push(ms);
+        }
+        record(topology, n, driver, 'noop', median(noops), ` runs=5 min=${Math.min(...noops).toFixed(1)}`);
+        // One link's addresses changed, then back: 4 edits of 2 operations each.
         const e = edited(lab);
-        const [edit, ed] = await time(() => engine.apply(e));
-        check('edit', ed);
-        record(topology, n, driver, 'edit', edit, ` ops=${ed.ran}`);
-        // One status sample as the status hub takes it: engine.status() = the engine's observer + status().
+        const edits: number[] = [];
+        let ops = 0;
+        for (const target of [e, lab, e, lab]) {
+          const [ms, ed] = await time(() => engine.apply(target));
+          check('edit', ed);
+          edits.push(ms);
+          ops = ed.ran;
+        }
+        record(topology, n, driver, 'edit', median(edits), ` ops=${ops} runs=4 min=${Math.min(...edits).toFixed(1)}`);
+        // Status samples as the status hub takes them: engine.status() = the engine's observer (fresh
+        // counters) + status(). Median of 5, then the CPU they cost at 1 Hz (this process + the agent).
         const revisions = { observed: 1, applied: 1 };
-        if (driver === 'netlink') await engine.status(e, revisions); // warm (the agent's threads)
-        const [st, s] = await time(() => engine.status(e, revisions));
-        const t = driver === 'netlink' ? lastNetlinkObserveTimings() : undefined;
+        let s = await engine.status(lab, revisions);
+        const sts: number[] = [];
+        for (let k = 0; k < 5; k++) {
+          const [ms, r] = await time(() => engine.status(lab, revisions));
+          sts.push(ms);
+          s = r;
+        }
+        const c = driver === 'netlink' ? lastCacheReport() : null;
         record(
           topology,
           n,
           driver,
           'status',
-          st,
-          ` objects=${Object.keys(s.objects ?? {}).length}${t ? ` agent_ms=${t.agentMs.toFixed(1)} decode_ms=${t.decodeMs.toFixed(1)}` : ''}`,
+          median(sts),
+          ` objects=${Object.keys(s.objects ?? {}).length} runs=5${c ? ` reread=${c.read} reused=${c.reused}` : ''}`,
         );
+        if (driver === 'netlink' && n >= 200) {
+          const agents = childPids();
+          const cpu0 = process.cpuUsage();
+          const a0 = agents.map(cpuTicks);
+          const t0 = performance.now();
+          for (let k = 0; k < 5; k++) {
+            const next = t0 + (k + 1) * 1000;
+            await engine.status(lab, revisions);
+            await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+          }
+          const wall = performance.now() - t0;
+          const own = process.cpuUsage(cpu0);
+          const agentMs = agents.reduce((sum, pid, i) => sum + (cpuTicks(pid) - a0[i]!) * (1000 / CLK_TCK), 0);
+          const serverPct = ((own.user + own.system) / 1000 / wall) * 100;
+          const agentPct = (agentMs / wall) * 100;
+          record(
+            topology,
+            n,
+            driver,
+            'status-cpu',
+            serverPct + agentPct,
+            ` server_pct=${serverPct.toFixed(1)} agent_pct=${agentPct.toFixed(1)} (1 Hz, 5 s)`,
+          );
+        }
         const [down, d] = await time(() => engine.destroy(lab.name));
         check('teardown', d);
         record(topology, n, driver, 'teardown', down);
@@ -243,7 +332,7 @@ async function runInChild(topology: Topology, n: number, driver: 'ip-batch' | 'n
   });
   let buf = '';
   const take = (line: string) => {
-    const m = /^bench topology=(\S+) n=(\d+) driver=(\S+) phase=(\S+) (?:ms|mb)=([\d.]+)/.exec(line);
+    const m = /^bench topology=(\S+) n=(\d+) driver=(\S+) phase=(\S+) (?:ms|mb|pct)=([\d.]+)/.exec(line);
     if (!m) return;
     console.log(line);
     rows.push({

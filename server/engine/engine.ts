@@ -440,8 +440,10 @@ class NetloomEngine implements Engine {
     onProgress?: (p: Progress) => void,
     observed?: ObservedState,
   ): Promise<{ error: Err; record: JournalRecord } | { error: null; observed: Map<string, string> | undefined }> {
+    // Journaled before each wave's side effects (the first write creates the record). Recovery undoes
+    // completed ∪ attempted, so a wave's end needs no write of its own: the next wave's start (or the
+    // journal's removal after verify) records it.
     const record: JournalRecord = { kind, lab, startedAt: new Date().toISOString(), ops, completed: [], attempted: [] };
-    await this.state.writeJournal(record);
     let completed = 0;
     const res = await this.driverFor(ops).execute(ops, {
       ...(observed && {
@@ -465,7 +467,6 @@ class NetloomEngine implements Engine {
       onWaveDone: async (idx, w) => {
         record.completed = [...record.completed, ...idx];
         completed = record.completed.length;
-        await this.state.writeJournal(record);
         onProgress?.({ phase: 'execute', step: completed, total: ops.length });
         if (kind === 'apply') await this.opts.hooks?.afterWave?.(w, completed);
       },

@@ -49,8 +49,9 @@ export async function acquireLock(stateDir: string, timeoutMs = 30_000): Promise
   for (;;) {
     try {
       const fh = await open(path, 'wx', 0o600);
+      // Not synced: the lock speaks of live processes, which a machine crash ends anyway (an empty or torn
+      // lock file is taken over once it is 2 s old).
       await fh.writeFile(JSON.stringify(me));
-      await fh.sync();
       await fh.close();
       return {
         tookOver,

@@ -52,6 +52,18 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
   const ours = (m: Marker | null, object: string) => m !== null && m.lab === lab.name && m.object === object;
   const nsOf = (netns: NetnsRef): ObservedNetns | undefined =>
     netns === null ? observed.root : observed.namespaces[netns];
+  // Lookups by name, built once (a 1000-port bridge would make linear searches quadratic).
+  const nsByObject = firstBy(desired.namespaces, (n) => n.object);
+  const ifaceByObject = firstBy(desired.ifaces, (i) => i.object);
+  const linkIndex = new Map<ObservedNetns, Map<string, ObservedLink>>();
+  const linkIn = (ns: ObservedNetns, ifname: string): ObservedLink | undefined => {
+    let m = linkIndex.get(ns);
+    if (!m) {
+      m = new Map(ns.links.map((l) => [l.ifname, l]));
+      linkIndex.set(ns, m);
+    }
+    return m.get(ifname);
+  };
   const missing = (id: string, reason: string, what: string): ObjectStatus =>
     applied
       ? { id, state: 'drifted', conditions: [drift(reason, `${what} is not on the host; re-apply to repair`)] }
@@ -89,7 +101,7 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
       continue;
     }
     if (node.kind === 'namespace') {
-      const d = desired.namespaces.find((n) => n.object === node.id)!;
+      const d = nsByObject.get(node.id)!;
       const o = observed.namespaces[d.name];
       if (!o) {
         objects[node.id] = missing(node.id, 'NamespaceMissing', `namespace '${d.name}'`);
@@ -117,7 +129,7 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
         else conditions.push(drift('RouteMissing', `route to ${r.to}${r.via ? ` via ${r.via}` : ''} is missing`));
       }
       for (const r of routes) {
-        const dev = r.dev !== undefined ? o.links.find((l) => l.ifname === r.dev) : undefined;
+        const dev = r.dev !== undefined ? linkIn(o, r.dev) : undefined;
         if (dev && dev.kind !== 'loopback' && dev.marker?.lab !== lab.name) continue; // not ours to judge
         if (!used.has(r))
           conditions.push(drift('RouteUnexpected', `route to ${r.to} is on the host but not in the design`));
@@ -126,7 +138,7 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
       continue;
     }
     // bridge
-    const d = desired.ifaces.find((i) => i.object === node.id);
+    const d = ifaceByObject.get(node.id);
     if (!d) continue; // bad reference; validate() reports it
     objects[node.id] = ifaceStatus(d);
   }
@@ -176,7 +188,7 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
   function ifaceStatus(d: DesiredIface): ObjectStatus {
     const what = `${d.kind === 'bridge' ? 'bridge' : d.kind === 'veth' ? 'veth end' : `${d.kind} interface`} '${d.ifname}' in ${where(d.netns)}`;
     const ns = nsOf(d.netns);
-    const l = ns?.links.find((x) => x.ifname === d.ifname);
+    const l = ns ? linkIn(ns, d.ifname) : undefined;
     if (!ns || !l)
       return missing(
         d.object,
@@ -250,6 +262,13 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
     if (!d.up && l.adminUp) c.push(drift('AdminUp', `'${d.ifname}' is up; the design has it down`));
     return { ...details, ...finish(d.object, c) };
   }
+}
+
+/** Items by key, the first one winning (as find() would). */
+function firstBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const t of items) if (!m.has(key(t))) m.set(key(t), t);
+  return m;
 }
 
 function where(netns: NetnsRef): string {

@@ -27,20 +27,16 @@ import { observeNft } from '../observe';
 import type { NetnsRef, ObservedLink, ObservedNftTable, ObservedState } from '../types';
 import type { Action, Agent } from './agentProcess';
 import {
-  attrS32,
   type Encoded,
   getNsid,
-  IFLA_STATS64,
+  type LinkRecord,
   message,
   NLM_F_DUMP,
   NLM_F_REQUEST,
   newNsidAuto,
   OBSERVE_LINK_ATTRS,
-  parseLinkRecord,
   parseNsidReply,
   parseReplies,
-  RTM_GETLINK,
-  RTM_NEWLINK,
   RTM_NEWNSID,
 } from './messages';
 import {
@@ -54,7 +50,32 @@ import {
   type RawNetlinkNetns,
 } from './observe';
 
-const IFLA_TARGET_NETNSID = 46;
+/** Entering namespaces mostly waits in the kernel: a few threads overlap it (measured best at 4 on 2 cores). */
+const COUNTER_THREADS = 4;
+const RTM_NEWSTATS = 92;
+const RTM_GETSTATS = 94;
+const IFLA_STATS_LINK_64 = 1;
+/** struct if_stats_msg: every interface (index 0), IFLA_STATS_LINK_64 only (filter_mask bit 0). */
+const STATS_LINK_64_MSG = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+
+/** An RTM_NEWSTATS reply: the interface index and its packet/byte counters. */
+function parseStatsRecord(r: { payload: Buffer }): Pick<LinkRecord, 'index' | 'stats'> | undefined {
+  if (r.payload.length < 12) return undefined;
+  const index = r.payload.readInt32LE(4);
+  let off = 12;
+  while (off + 4 <= r.payload.length) {
+    const len = r.payload.readUInt16LE(off);
+    const type = r.payload.readUInt16LE(off + 2) & 0x3fff;
+    if (len < 4 || off + len > r.payload.length) break;
+    if (type === IFLA_STATS_LINK_64 && len >= 4 + 32) {
+      const s = r.payload.subarray(off + 4, off + len);
+      const u64 = (o: number) => Number(s.readBigUInt64LE(o));
+      return { index, stats: { rxPackets: u64(0), txPackets: u64(8), rxBytes: u64(16), txBytes: u64(24) } };
+    }
+    off += (len + 3) & ~3;
+  }
+  return { index };
+}
 
 /** What the last observation did (tests and the bench). */
 export interface CacheReport {
@@ -64,11 +85,12 @@ export interface CacheReport {
   reused: number;
   /** Why everything was read: 'start' (new agent), 'overflow' (lost notifications), or null. */
   full: 'start' | 'overflow' | null;
-  /** Reused namespaces whose counters were refreshed. */
+  /** Reused namespaces whose counters were read again (the others' veth ends mirror their peers'). */
   counters: number;
   ms: number;
 }
 
+const TRACE = process.env.NETLOOM_NETLINK_TRACE === '1';
 let lastReport: CacheReport | null = null;
 /** What the last observation through any cache did (the bench). */
 export const lastCacheReport = (): CacheReport | null => lastReport;
@@ -138,7 +160,10 @@ export class ObservationCache {
   }
 
   private async read(agent: Agent, counters: boolean, full: CacheReport['full'], t0: number): Promise<ObservedState> {
+    const marks: [string, number][] = [];
+    const mark = TRACE ? (what: string) => marks.push([what, performance.now() - t0]) : () => {};
     const [ev] = await agent.request({ actions: [{ t: 'events' }] });
+    mark('events');
     if (!ev?.ok || !ev.names || !ev.inodes || !ev.nsids)
       throw new NetlinkObserveError(`netlink events failed (errno ${ev?.errno})`);
     const changed = new Set(ev.nsids);
@@ -177,6 +202,7 @@ export class ObservationCache {
       root: this.root === null,
     });
     const results = await agent.request({ actions });
+    mark('read');
     this.learnIds(results.slice(0, -1), unknown, inoOf);
     const res = results[results.length - 1];
     if (!res?.ok || !res.names || !res.b64s)
@@ -207,6 +233,7 @@ export class ObservationCache {
       const r = await agent.request({ actions: [...assign, ...nlActions(own, getNsid)] });
       this.learnIds(r.slice(assign.length), own, inoOf);
     }
+    mark('decode');
     const reused: string[] = [];
     for (const n of ev.names) {
       if (fresh.has(n)) continue;
@@ -215,12 +242,20 @@ export class ObservationCache {
       byName.set(n, reuse(e.raw));
       reused.push(n);
     }
-    const stale: NetnsRef[] = [...(rootReused ? [null] : []), ...reused];
-    if (counters && stale.length) await this.refreshCounters(agent, stale, byName, inoOf);
+    mark('reuse');
     this.recallPairs(byName, inoOf);
     const nsidQueries: NsidQueryCounts = { table: 0, pairs: 0 };
     await finishRaw(agent, byName, this.source.runner, nsidQueries);
+    mark('peers');
     this.rememberPairs(byName, inoOf);
+    let countersRead = 0;
+    if (counters && (rootReused || reused.length)) {
+      const { read, mirror } = counterPlan(byName, new Set(reused));
+      await this.refreshCounters(agent, rootReused, read, byName);
+      mirrorCounters(byName, mirror);
+      countersRead = read.length;
+    }
+    mark('counters');
     const tables = await nftRead;
     this.nft = { tables };
     const namespaces: ObservedState['namespaces'] = {};
@@ -232,9 +267,13 @@ export class ObservationCache {
       read: fresh.size,
       reused: reused.length,
       full,
-      counters: counters ? reused.length : 0,
+      counters: countersRead,
       ms: performance.now() - t0,
     };
+    if (TRACE)
+      process.stderr.write(
+        `observation cache: ${marks.map(([w, ms]) => `${w} ${ms.toFixed(1)}`).join(', ')}, done ${this.last.ms.toFixed(1)} ms (${fresh.size} read, ${reused.length} reused)\n`,
+      );
     return { root: byName.get(null)!.ns, namespaces, ...(tables && { nft: tables }) };
   }
 
@@ -252,40 +291,41 @@ export class ObservationCache {
   }
 
   /**
-   * Fresh counters of reused namespaces (null: the root): one link dump each from the agent's own netns,
-   * the others by nsid (IFLA_TARGET_NETNSID), over one socket.
+   * Fresh counters of reused namespaces (and of the root when it was reused): one statistics dump each
+   * (RTM_GETSTATS, packet and byte counters only: the kernel builds nothing else), read by the agent's
+   * threads inside each namespace. (A link dump addressed by nsid from one socket was measured slower: the
+   * kernel builds every link attribute, IPv6 configuration included, for each interface.)
    */
   private async refreshCounters(
     agent: Agent,
-    names: NetnsRef[],
+    root: boolean,
+    names: string[],
     byName: Map<NetnsRef, RawNetlinkNetns>,
-    inoOf: Map<string, number>,
   ): Promise<void> {
-    const parts = names.map((n, i) =>
-      message(
-        RTM_GETLINK,
-        NLM_F_REQUEST | NLM_F_DUMP,
-        i + 1,
-        Buffer.alloc(16),
-        n === null ? [] : [attrS32(IFLA_TARGET_NETNSID, this.rootIds.get(inoOf.get(n)!)!)],
-      ),
-    );
+    const req = message(RTM_GETSTATS, NLM_F_REQUEST | NLM_F_DUMP, 1, STATS_LINK_64_MSG, []);
     const [res] = await agent.request({
-      actions: [{ t: 'dumps', b64: Buffer.concat(parts.map((p) => p.buf)).toString('base64'), keep: [IFLA_STATS64] }],
+      actions: [{ t: 'observe', b64: req.buf.toString('base64'), only: names, root, threads: COUNTER_THREADS }],
     });
-    if (!res?.ok || !res.b64) throw new NetlinkObserveError(`netlink counters failed (errno ${res?.errno})`);
-    let at = -1;
-    let links = new Map<number, ObservedLink>();
-    for (const r of parseReplies(Buffer.from(res.b64, 'base64'))) {
-      if (r.type !== RTM_NEWLINK || r.seq < 1 || r.seq > names.length) continue;
-      if (r.seq - 1 !== at) {
-        at = r.seq - 1;
-        links = new Map((byName.get(names[at]!)?.ns.links ?? []).map((l) => [l.ifindex, l]));
+    if (!res?.ok || !res.names || !res.b64s)
+      throw new NetlinkObserveError(`netlink counters failed (errno ${res?.errno})`);
+    const apply = (name: NetnsRef, b64: string | null | undefined) => {
+      const raw = byName.get(name);
+      if (!b64 || !raw) return; // gone meanwhile: the next observation reads it
+      const links = new Map(raw.ns.links.map((l) => [l.ifindex, l]));
+      for (const r of parseReplies(Buffer.from(b64, 'base64'))) {
+        if (r.type !== RTM_NEWSTATS) continue;
+        const c = parseStatsRecord(r);
+        const l = c && links.get(c.index);
+        if (l && c.stats) l.counters = c.stats;
       }
-      const rec = parseLinkRecord(r);
-      const l = links.get(rec.index);
-      if (l && rec.stats) l.counters = rec.stats;
-    }
+    };
+    const tp = performance.now();
+    if (root) apply(null, res.b64s[0]);
+    for (const [i, n] of res.names.entries()) apply(n, res.b64s[i + 1]);
+    if (TRACE)
+      process.stderr.write(
+        `counters: agent ${res.ms?.map((x) => x.toFixed(1)).join('+')} ms, parse ${(performance.now() - tp).toFixed(1)} ms\n`,
+      );
   }
 
   /** Named-named veth ends resolved before, whose other end still points back: paired at once. */
@@ -320,6 +360,54 @@ export class ObservationCache {
         if (ino !== undefined)
           this.pairs.set(`${inoOf.get(name)}/${link.ifindex}`, { name: p.netns, ino, ifindex: p.ifindex });
       }
+    }
+  }
+}
+
+/**
+ * Which reused namespaces a status sample must read counters in. A veth end's counters are its peer's
+ * mirrored: the kernel counts a packet once, as tx on the sending end and rx on the receiving one, and
+ * veth_get_stats64() reports each end's rx from its peer's tx counter (XDP programs on a veth add counts
+ * of their own, which a mirror does not see). So a reused namespace whose only links besides `lo` are veths
+ * with the other end in a namespace that is read anyway needs no read (`lo` counters are not reported by
+ * status); between two reused namespaces, one of them is read (greedy cover, pair by pair).
+ */
+export function counterPlan(
+  byName: Map<NetnsRef, RawNetlinkNetns>,
+  reused: Set<string>,
+): { read: string[]; mirror: Set<string> } {
+  const read = new Set<string>();
+  const later: [string, string][] = [];
+  for (const name of reused) {
+    const raw = byName.get(name)!;
+    for (const l of raw.ns.links) {
+      if (l.kind === 'loopback' || l.ifname === 'lo') continue;
+      const peerNs = l.kind === 'veth' ? l.peer?.netns : undefined;
+      if (peerNs === undefined || peerNs === name) read.add(name);
+      else if (peerNs !== null && reused.has(peerNs)) later.push([name, peerNs]);
+    }
+  }
+  for (const [a, b] of later) if (!read.has(a) && !read.has(b)) read.add(b);
+  const mirror = new Set([...reused].filter((n) => !read.has(n)));
+  return { read: [...read], mirror };
+}
+
+/** Veth ends in `names` take their counters from their peers (rx ↔ tx), which were just read. */
+export function mirrorCounters(byName: Map<NetnsRef, RawNetlinkNetns>, names: Set<string>): void {
+  const index = new Map<NetnsRef, Map<number, ObservedLink>>();
+  const linkAt = (ns: NetnsRef, ifindex: number) => {
+    let m = index.get(ns);
+    if (!m) {
+      m = new Map((byName.get(ns)?.ns.links ?? []).map((l) => [l.ifindex, l]));
+      index.set(ns, m);
+    }
+    return m.get(ifindex);
+  };
+  for (const name of names) {
+    for (const l of byName.get(name)!.ns.links) {
+      if (l.kind !== 'veth' || !l.peer) continue;
+      const c = linkAt(l.peer.netns, l.peer.ifindex)?.counters;
+      if (c) l.counters = { rxPackets: c.txPackets, txPackets: c.rxPackets, rxBytes: c.txBytes, txBytes: c.rxBytes };
     }
   }
 }
