@@ -53,10 +53,15 @@ export interface OpenEngineOptions extends EngineOptions {
    */
   observer?: (opts?: { counters?: boolean }) => Promise<ObservedState>;
   incremental?: boolean;
+  /** Called before executing many operations (the incremental observer stops listening meanwhile). */
+  beforeLargeChange?: () => Promise<void>;
 }
 
 type Outcome = ApplyOutcome;
 type Err = NonNullable<Outcome['error']>;
+
+/** From this many operations on, an incremental observer is paused while they run (and then reads all). */
+const LARGE_CHANGE_OPS = 64;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,6 +84,7 @@ export async function openEngine(opts: OpenEngineOptions): Promise<Engine> {
         driverImpl: nl,
         observer: opts.observer ?? (cache ? (x) => cache.observe(x) : () => observeNetlink(nl)),
         incremental: cache !== null,
+        ...(cache && { beforeLargeChange: () => cache.pause() }),
       };
     } else if (opts.driver === 'netlink') {
       throw new Error(`the netlink driver is unavailable: ${netlinkUnavailableReason()}`);
@@ -445,6 +451,7 @@ class NetloomEngine implements Engine {
     // journal's removal after verify) records it.
     const record: JournalRecord = { kind, lab, startedAt: new Date().toISOString(), ops, completed: [], attempted: [] };
     let completed = 0;
+    if (ops.length >= LARGE_CHANGE_OPS) await this.opts.beforeLargeChange?.();
     const res = await this.driverFor(ops).execute(ops, {
       ...(observed && {
         peersOf: (netns: string) =>

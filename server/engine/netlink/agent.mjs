@@ -26,6 +26,7 @@
 //   {t:'watch'}                             start listening (once) to the rtnetlink notifications of our own
 //                                           netns and of every netns with an nsid here (one socket,
 //                                           NETLINK_LISTEN_ALL_NSID), and to nftables changes here
+//   {t:'unwatch'}                           stop listening (close both sockets)
 //   {t:'events'}                            read-only: drain both; reply {ok, overflow, nsidsChanged, nsids,
 //                                           nft, names, inodes}: the nsids notifications came from (-1: our
 //                                           own netns), whether any were lost, whether our own netns removed
@@ -213,6 +214,14 @@ function run(a) {
         return { ok: false, errno: -nft };
       }
       watch = { route, nft };
+      return { ok: true };
+    }
+    case 'unwatch': {
+      if (watch) {
+        nl.close(watch.route);
+        nl.close(watch.nft);
+        watch = null;
+      }
       return { ok: true };
     }
     case 'events': {

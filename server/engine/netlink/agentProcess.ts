@@ -24,6 +24,8 @@ export type Action =
   | { t: 'dumps'; b64: string; keep?: number[] }
   /** Start listening to notifications (rtnetlink of every netns with an nsid here; nftables here). */
   | { t: 'watch' }
+  /** Stop listening (close the notification sockets). */
+  | { t: 'unwatch' }
   /** Drain the notifications; list /run/netns with inode numbers. */
   | { t: 'events' }
   | {
@@ -41,7 +43,7 @@ export type Action =
 /** What a wave of the driver sends (never an observation). */
 export type WaveAction = Exclude<
   Action,
-  { t: 'observe' } | { t: 'nsids' } | { t: 'dumps' } | { t: 'watch' } | { t: 'events' }
+  { t: 'observe' } | { t: 'nsids' } | { t: 'dumps' } | { t: 'watch' } | { t: 'unwatch' } | { t: 'events' }
 >;
 
 export interface ActionResult {

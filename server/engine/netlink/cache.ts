@@ -127,6 +127,24 @@ export class ObservationCache {
     return p;
   }
 
+  /**
+   * Stop listening until the next observation, which then reads everything. For large changes: the kernel
+   * finds a notification's nsid by a linear walk of the listener's nsid table, so with 1000 namespaces each
+   * notification costs ~1000 steps, and creating them sends tens of thousands (measured: +0.3 s on the
+   * 1000-namespace star's 2.4 s).
+   */
+  pause(): Promise<void> {
+    const run = async () => {
+      const agent = this.agent;
+      this.agent = null;
+      this.invalidate();
+      if (agent && !agent.dead) await agent.request({ actions: [{ t: 'unwatch' }] }).catch(() => {});
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
   /** Forget everything (the next observation reads it all). */
   invalidate(): void {
     this.entries.clear();
