@@ -327,8 +327,16 @@ function canonicalList(cidrs: string[]): string[] {
 }
 
 /** `FD00:0:0::01/64` → `fd00::1/64`, as `ip -j` prints it. Unparseable input is returned unchanged. */
+/** Canonical text of an address seen before (bounded): every status sample and plan canonicalizes them all. */
+const canonicalSeen = new Map<string, string>();
+
 export function canonicalCidr(cidr: string): string {
-  return netCanonicalCidr(cidr) ?? cidr;
+  const hit = canonicalSeen.get(cidr);
+  if (hit !== undefined) return hit;
+  const c = netCanonicalCidr(cidr) ?? cidr;
+  if (canonicalSeen.size >= 50_000) canonicalSeen.clear();
+  canonicalSeen.set(cidr, c);
+  return c;
 }
 
 export function canonicalIp(ip: string): string {

@@ -186,14 +186,13 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
   }
 
   function ifaceStatus(d: DesiredIface): ObjectStatus {
-    const what = `${d.kind === 'bridge' ? 'bridge' : d.kind === 'veth' ? 'veth end' : `${d.kind} interface`} '${d.ifname}' in ${where(d.netns)}`;
     const ns = nsOf(d.netns);
     const l = ns ? linkIn(ns, d.ifname) : undefined;
     if (!ns || !l)
       return missing(
         d.object,
         d.kind === 'bridge' ? 'BridgeMissing' : d.kind === 'veth' ? 'VethMissing' : 'InterfaceMissing',
-        what,
+        `${d.kind === 'bridge' ? 'bridge' : d.kind === 'veth' ? 'veth end' : `${d.kind} interface`} '${d.ifname}' in ${where(d.netns)}`,
       );
     const details = linkDetails(l);
     if (!ours(l.marker, d.object))

@@ -329,12 +329,12 @@ export class ObservationCache {
     const apply = (name: NetnsRef, b64: string | null | undefined) => {
       const raw = byName.get(name);
       if (!b64 || !raw) return; // gone meanwhile: the next observation reads it
-      const links = new Map(raw.ns.links.map((l) => [l.ifindex, l]));
+      const at = new Map(raw.ns.links.map((l, i) => [l.ifindex, i]));
       for (const r of parseReplies(Buffer.from(b64, 'base64'))) {
         if (r.type !== RTM_NEWSTATS) continue;
         const c = parseStatsRecord(r);
-        const l = c && links.get(c.index);
-        if (l && c.stats) l.counters = c.stats;
+        const i = c && at.get(c.index);
+        if (i !== undefined && c?.stats) setCounters(raw.ns.links, i, c.stats);
       }
     };
     const tp = performance.now();
@@ -422,10 +422,17 @@ export function mirrorCounters(byName: Map<NetnsRef, RawNetlinkNetns>, names: Se
     return m.get(ifindex);
   };
   for (const name of names) {
-    for (const l of byName.get(name)!.ns.links) {
+    const links = byName.get(name)!.ns.links;
+    for (const [i, l] of links.entries()) {
       if (l.kind !== 'veth' || !l.peer) continue;
       const c = linkAt(l.peer.netns, l.peer.ifindex)?.counters;
-      if (c) l.counters = { rxPackets: c.txPackets, txPackets: c.rxPackets, rxBytes: c.txBytes, txBytes: c.rxBytes };
+      if (c)
+        setCounters(links, i, {
+          rxPackets: c.txPackets,
+          txPackets: c.rxPackets,
+          rxBytes: c.txBytes,
+          txBytes: c.rxBytes,
+        });
     }
   }
 }
@@ -435,8 +442,15 @@ const needsTools = (raw: RawNetlinkNetns) => raw.needsTc === true || raw.needsVl
 
 /** A reused namespace: its links copied (peers across namespaces are resolved again), the rest shared. */
 function reuse(raw: RawNetlinkNetns): RawNetlinkNetns {
-  const links = raw.ns.links.map((l) => (raw.vethRefs.has(l.ifindex) ? { ...l, peer: null } : { ...l }));
+  // Only veth ends with a peer elsewhere are changed in place afterwards (their peer is resolved again);
+  // every other link object is shared with the cache, and replaced in the array, never mutated.
+  const links = raw.ns.links.map((l) => (raw.vethRefs.has(l.ifindex) ? { ...l, peer: null } : l));
   return { ...raw, ns: { ...raw.ns, links } };
+}
+
+/** Sets new counters on the link at `i` of this (reused, own) links array without touching shared objects. */
+function setCounters(links: ObservedLink[], i: number, counters: NonNullable<ObservedLink['counters']>): void {
+  links[i] = { ...links[i]!, counters };
 }
 
 /** The agent holds one fd per name of an 'nl' action while it runs: a few hundred at a time. */
