@@ -27,20 +27,19 @@ import { observeNft } from '../observe';
 import type { NetnsRef, ObservedLink, ObservedNftTable, ObservedState } from '../types';
 import type { Action, Agent } from './agentProcess';
 import {
-  type Encoded,
+  dumpStats,
   getNsid,
-  type LinkRecord,
-  message,
-  NLM_F_DUMP,
-  NLM_F_REQUEST,
   newNsidAuto,
   OBSERVE_LINK_ATTRS,
   parseNsidReply,
   parseReplies,
+  parseStatsRecord,
   RTM_NEWNSID,
+  RTM_NEWSTATS,
 } from './messages';
 import {
   decodeNetns,
+  fdActions,
   finishRaw,
   NetlinkObserveError,
   type NsidQueryCounts,
@@ -52,31 +51,6 @@ import {
 
 /** Entering namespaces mostly waits in the kernel: a few threads overlap it (measured best at 4 on 2 cores). */
 const COUNTER_THREADS = 4;
-const RTM_NEWSTATS = 92;
-const RTM_GETSTATS = 94;
-const IFLA_STATS_LINK_64 = 1;
-/** struct if_stats_msg: every interface (index 0), IFLA_STATS_LINK_64 only (filter_mask bit 0). */
-const STATS_LINK_64_MSG = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
-
-/** An RTM_NEWSTATS reply: the interface index and its packet/byte counters. */
-function parseStatsRecord(r: { payload: Buffer }): Pick<LinkRecord, 'index' | 'stats'> | undefined {
-  if (r.payload.length < 12) return undefined;
-  const index = r.payload.readInt32LE(4);
-  let off = 12;
-  while (off + 4 <= r.payload.length) {
-    const len = r.payload.readUInt16LE(off);
-    const type = r.payload.readUInt16LE(off + 2) & 0x3fff;
-    if (len < 4 || off + len > r.payload.length) break;
-    if (type === IFLA_STATS_LINK_64 && len >= 4 + 32) {
-      const s = r.payload.subarray(off + 4, off + len);
-      const u64 = (o: number) => Number(s.readBigUInt64LE(o));
-      return { index, stats: { rxPackets: u64(0), txPackets: u64(8), rxBytes: u64(16), txBytes: u64(24) } };
-    }
-    off += (len + 3) & ~3;
-  }
-  return { index };
-}
-
 /** What the last observation did (tests and the bench). */
 export interface CacheReport {
   /** Named namespaces read again. */
@@ -208,7 +182,7 @@ export class ObservationCache {
     const dirty = ev.names.filter((n) => !this.entries.has(n));
     // The id of each namespace to read, asked BEFORE reading it: a change after the read then notifies us.
     const unknown = dirty.filter((n) => idOf(n) === undefined);
-    const actions: Action[] = unknown.length ? nlActions(unknown, getNsid) : [];
+    const actions: Action[] = unknown.length ? fdActions(unknown, getNsid) : [];
     const req = observeRequest();
     actions.push({
       t: 'observe',
@@ -247,8 +221,8 @@ export class ObservationCache {
     });
     // Ours without an id here: give them one now; they are read again (and kept) from the next time on.
     if (own.length) {
-      const assign = nlActions(own, newNsidAuto);
-      const r = await agent.request({ actions: [...assign, ...nlActions(own, getNsid)] });
+      const assign = fdActions(own, newNsidAuto);
+      const r = await agent.request({ actions: [...assign, ...fdActions(own, getNsid)] });
       this.learnIds(r.slice(assign.length), own, inoOf);
     }
     mark('decode');
@@ -320,7 +294,7 @@ export class ObservationCache {
     names: string[],
     byName: Map<NetnsRef, RawNetlinkNetns>,
   ): Promise<void> {
-    const req = message(RTM_GETSTATS, NLM_F_REQUEST | NLM_F_DUMP, 1, STATS_LINK_64_MSG, []);
+    const req = dumpStats(1);
     const [res] = await agent.request({
       actions: [{ t: 'observe', b64: req.buf.toString('base64'), only: names, root, threads: COUNTER_THREADS }],
     });
@@ -451,23 +425,4 @@ function reuse(raw: RawNetlinkNetns): RawNetlinkNetns {
 /** Sets new counters on the link at `i` of this (reused, own) links array without touching shared objects. */
 function setCounters(links: ObservedLink[], i: number, counters: NonNullable<ObservedLink['counters']>): void {
   links[i] = { ...links[i]!, counters };
-}
-
-/** The agent holds one fd per name of an 'nl' action while it runs: a few hundred at a time. */
-const FD_CHUNK = 256;
-
-/** 'nl' actions in the agent's own netns: ENCODE(seq = position + 1, name) per name, fds on the netns files. */
-function nlActions(names: string[], encode: (seq: number, name: string) => Encoded): Action[] {
-  const out: Action[] = [];
-  for (let i = 0; i < names.length; i += FD_CHUNK) {
-    const parts = names.slice(i, i + FD_CHUNK).map((n, k) => encode(i + k + 1, n));
-    const fds: { offset: number; netns: NetnsRef; fdOnly: boolean }[] = [];
-    let off = 0;
-    for (const p of parts) {
-      for (const s of p.fdSlots) fds.push({ offset: off + s.offset, netns: s.netns, fdOnly: true });
-      off += p.buf.length;
-    }
-    out.push({ t: 'nl', ns: null, b64: Buffer.concat(parts.map((p) => p.buf)).toString('base64'), fds, soft: true });
-  }
-  return out;
 }

@@ -595,6 +595,26 @@ export function parseNsidEntry(r: Reply): NsidEntry | undefined {
   return { nsid: id.readInt32LE(0), ...(cur && cur.length >= 4 && { current: cur.readInt32LE(0) }) };
 }
 
+export const RTM_NEWSTATS = 92;
+export const RTM_GETSTATS = 94;
+const IFLA_STATS_LINK_64 = 1;
+
+/**
+ * RTM_GETSTATS dump of every interface's packet and byte counters (IFLA_STATS_LINK_64 only: the kernel
+ * builds nothing else, unlike a link dump). struct if_stats_msg: family 0, ifindex 0, filter_mask bit 0.
+ */
+export const dumpStats = (seq: number): Encoded =>
+  dump(RTM_GETSTATS, seq, Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]));
+
+/** An RTM_NEWSTATS reply: the interface index and its packet/byte counters. */
+export function parseStatsRecord(r: Reply): Pick<LinkRecord, 'index' | 'stats'> | undefined {
+  if (r.payload.length < 12) return undefined;
+  const index = r.payload.readInt32LE(4);
+  const s = parseAttrs(r.payload.subarray(12)).get(IFLA_STATS_LINK_64);
+  if (!s || s.length < 32) return { index };
+  return { index, stats: { rxPackets: u64(s, 0), txPackets: u64(s, 8), rxBytes: u64(s, 16), txBytes: u64(s, 24) } };
+}
+
 export interface LinkRecord {
   index: number;
   /** ARPHRD_* (ifi_type). */

@@ -614,8 +614,22 @@ export async function finishRaw(
   }
 }
 
-/** Names per 'nl' action in nsidTables(): the agent holds one fd per name of an action while it runs. */
+/** Names per 'nl' action of fdActions(): the agent holds one fd per name of an action while it runs. */
 const NSID_FD_CHUNK = 256;
+
+/**
+ * 'nl' actions in the agent's own netns: ENCODE(seq = position in `list` + 1, name) for each name, each
+ * message's fd slot filled with a plain fd on that namespace's file (closed after the action); soft.
+ */
+export function fdActions(list: string[], encode: (seq: number, name: string) => Encoded): Action[] {
+  const out: Action[] = [];
+  for (let i = 0; i < list.length; i += NSID_FD_CHUNK) {
+    const e = concatEncoded(list.slice(i, i + NSID_FD_CHUNK).map((n, k) => encode(i + k + 1, n)));
+    const fds = e.fdSlots.map((s) => ({ offset: s.offset, netns: s.netns, fdOnly: true }));
+    out.push({ t: 'nl', ns: null, b64: e.buf.toString('base64'), fds, soft: true });
+  }
+  return out;
+}
 
 /**
  * The nsid tables of the asking namespaces, read from the root namespace (kernel ≥ 4.20, "netns: enable to
@@ -640,15 +654,6 @@ export async function nsidTables(
 ): Promise<{ tables: Map<string, Map<string, number>>; rooted: Set<string> }> {
   const tables = new Map<string, Map<string, number>>();
   const rootIds = new Map<string, number>();
-  const actions = (list: string[], encode: (seq: number, name: string) => Encoded): Action[] => {
-    const out: Action[] = [];
-    for (let i = 0; i < list.length; i += NSID_FD_CHUNK) {
-      const e = concatEncoded(list.slice(i, i + NSID_FD_CHUNK).map((n, k) => encode(i + k + 1, n)));
-      const fds = e.fdSlots.map((s) => ({ offset: s.offset, netns: s.netns, fdOnly: true }));
-      out.push({ t: 'nl', ns: null, b64: e.buf.toString('base64'), fds, soft: true });
-    }
-    return out;
-  };
   /** RTM_NEWNSID replies (by sequence number = position in `list` + 1) → rootIds; returns the unassigned. */
   const readIds = (results: { b64?: string }[], list: string[]): string[] => {
     const none: string[] = [];
@@ -665,10 +670,10 @@ export async function nsidTables(
     return none;
   };
   counts.table += names.length;
-  const unassigned = readIds(await agent.request({ actions: actions(names, getNsid) }), names);
+  const unassigned = readIds(await agent.request({ actions: fdActions(names, getNsid) }), names);
   if (unassigned.length) {
-    const assign = actions(unassigned, newNsidAuto);
-    const results = await agent.request({ actions: [...assign, ...actions(unassigned, getNsid)] });
+    const assign = fdActions(unassigned, newNsidAuto);
+    const results = await agent.request({ actions: [...assign, ...fdActions(unassigned, getNsid)] });
     counts.table += 2 * unassigned.length;
     readIds(results.slice(assign.length), unassigned);
   }
