@@ -94,7 +94,7 @@ describe('RTM_GETSTATS', () => {
     const stats = Buffer.alloc(4 + 8 * 24);
     stats.writeUInt16LE(stats.length, 0);
     stats.writeUInt16LE(1, 2);
-    [3, 4, 300, 400].forEach((v, i) => stats.writeBigUInt64LE(BigInt(v), 4 + 8 * i));
+    for (const [i, v] of [3, 4, 300, 400].entries()) stats.writeBigUInt64LE(BigInt(v), 4 + 8 * i);
     const head = Buffer.alloc(16 + 12);
     head.writeUInt32LE(head.length + stats.length, 0);
     head.writeUInt16LE(RTM_NEWSTATS, 4);
