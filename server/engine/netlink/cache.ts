@@ -11,9 +11,10 @@
  *      (`tc` parameters, `bridge vlan`, a macvlan's lower device in the root); nft only after it changed;
  *   3. reuses the decoded rest as it was, and resolves veth peers over the whole set again (pairs seen
  *      before are recalled, checked against both ends' current indexes);
- *   4. for a status sample, refreshes every reused namespace's counters with one link dump per namespace
- *      over one socket (IFLA_TARGET_NETNSID), with no namespace entered.
- * Lost notifications (ENOBUFS), a new agent or a failed read invalidate everything. Notifications are
+ *   4. for a status sample, refreshes counters: one RTM_GETSTATS dump in the root and in the reused
+ *      namespaces that need one (counterPlan); every other veth end mirrors its peer's (mirrorCounters).
+ * Lost notifications (ENOBUFS), a removed nsid, a new agent or a failed read invalidate everything; changes
+ * of many operations pause listening (pause()) and the next observation reads everything. Notifications are
  * delivered synchronously with each change, so a change made before an observation starts is seen by it.
  * What is never read (IPv6 link-local addresses, routes outside the main table) is filtered out by the
  * agent, so background IPv6 autoconfiguration does not invalidate anything.
@@ -95,10 +96,7 @@ export class ObservationCache {
 
   /** One observation (serialized: concurrent callers queue). `counters`: fresh counters everywhere. */
   observe(opts: { counters?: boolean } = {}): Promise<ObservedState> {
-    const run = () => this.observeOnce(opts.counters === true);
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => {});
-    return p;
+    return this.serial(() => this.observeOnce(opts.counters === true));
   }
 
   /**
@@ -108,13 +106,17 @@ export class ObservationCache {
    * 1000-namespace star's 2.4 s).
    */
   pause(): Promise<void> {
-    const run = async () => {
+    return this.serial(async () => {
       const agent = this.agent;
       this.agent = null;
       this.invalidate();
       if (agent && !agent.dead) await agent.request({ actions: [{ t: 'unwatch' }] }).catch(() => {});
-    };
-    const p = this.queue.then(run, run);
+    });
+  }
+
+  /** Runs `fn` after every earlier call has finished (whether it failed or not). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn);
     this.queue = p.catch(() => {});
     return p;
   }

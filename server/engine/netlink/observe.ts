@@ -744,14 +744,6 @@ export async function askNsids(
   return out;
 }
 
-/**
- * For the engine: an observer bound to one netlink driver (its agent), to use for status samples, verify
- * and every other read when the agent is available.
- */
-export function netlinkObserver(driver: Exclude<NetlinkSource, CommandRunner>): () => Promise<ObservedState> {
-  return () => observeNetlink(driver);
-}
-
 // ------------------------------------------------------------------------------------------------------
 // The same namespace as `ip -j -d -s -batch` of OBSERVE_BATCH would print it (the fields parseNetns()
 // reads), for ExecResult.observed → observe({ prefetched }). Peers are written as observe() resolves them:
