@@ -2,6 +2,7 @@
 // Fails (exit 1) on any failure, on a missing report, or when CI=true and any test was skipped:
 // kernel and browser tests must run in CI, never skip.
 import { existsSync, readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
 let passed = 0;
 let failed = 0;
@@ -24,6 +25,13 @@ for (const [file, label] of [
   skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
   // A test file that failed to load (syntax error, throwing import) reports no tests: count it once.
   for (const f of v.testResults ?? []) {
+    // Name every failed test here too: CI shows only the end of the output, so the names must be next to the total.
+    for (const a of f.assertionResults ?? []) {
+      if (a.status === 'failed') {
+        const why = (a.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+        problems.push(`${label}: FAILED ${f.name.replace(`${process.cwd()}/`, '')} > ${a.fullName}: ${why}`);
+      }
+    }
     if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) {
       failed += 1;
       problems.push(`${label}: ${f.name} failed to run: ${(f.message ?? '').split('\n')[0]}`);
@@ -37,6 +45,19 @@ if (p) {
   failed += p.stats.unexpected;
   skipped += p.stats.skipped;
   for (const e of p.errors ?? []) problems.push(`playwright: ${e.message?.split('\n')[0]}`);
+  const walk = (suite, file) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status === 'unexpected') {
+          const err = t.results?.at(-1)?.error?.message ?? '';
+          const why = stripVTControlCharacters(err).split('\n')[0].slice(0, 300);
+          problems.push(`playwright: FAILED ${spec.file ?? file} > ${spec.title}: ${why}`);
+        }
+      }
+    }
+    for (const s of suite.suites ?? []) walk(s, s.file ?? file);
+  };
+  for (const s of p.suites ?? []) walk(s, s.file);
   if (p.errors?.length) failed += p.errors.length;
 } else problems.push('no playwright report');
 

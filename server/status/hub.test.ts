@@ -7,7 +7,7 @@ import { LabStore } from '../store/labStore';
 import { FakeEngine } from '../testing/fakeEngine';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { makeVethPairLab } from '../testing/labs';
-import { diff, StatusHub } from './hub';
+import { diff, StatusHub, sameJson } from './hub';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -69,7 +69,11 @@ describe('status over /ws', () => {
   });
 
   it('samples nothing without subscribers', async () => {
-    await new Promise((r) => setTimeout(r, 100)); // let closed sockets go
+    // The earlier tests' sockets are closed; wait until the server has seen every close (not a fixed time).
+    for (const deadline = Date.now() + 5000; s.hub.socketCount > 0; ) {
+      if (Date.now() > deadline) throw new Error(`${s.hub.socketCount} socket(s) still open`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const before = s.engine.callCount('status');
     await new Promise((r) => setTimeout(r, 200));
     expect(s.engine.callCount('status')).toBe(before);
@@ -113,6 +117,42 @@ describe('diff', () => {
     expect(diff(base, next)).toMatchObject({ objects: { a: { state: 'drifted' } }, removed: ['b'] });
     expect(diff(base, { ...base, appliedRevision: 1 })).toMatchObject({ objects: {}, appliedRevision: 1 });
   });
+  it('compares objects as JSON would send them: key order and undefined keys do not count', () => {
+    const a = { id: 'a', state: 'ready', conditions: [{ type: 'Ready', status: true }], counters: { rx: 1, tx: 2 } };
+    expect(
+      sameJson(a, {
+        counters: { tx: 2, rx: 1 },
+        conditions: [{ status: true, type: 'Ready' }],
+        state: 'ready',
+        id: 'a',
+      }),
+    ).toBe(true);
+    expect(sameJson(a, { ...a, mtu: undefined })).toBe(true);
+    expect(sameJson({ ...a, mtu: undefined }, a)).toBe(true);
+    expect(sameJson(a, { ...a, counters: { rx: 1, tx: 3 } })).toBe(false);
+    expect(sameJson(a, { ...a, conditions: [] })).toBe(false);
+    expect(sameJson(a, { ...a, mtu: 1500 })).toBe(false);
+    expect(sameJson({ ...a, mtu: 1500 }, a)).toBe(false);
+    expect(sameJson({ x: null }, { x: {} })).toBe(false);
+    expect(sameJson({ x: [] }, { x: {} })).toBe(false);
+    expect(sameJson({ x: [1, 2] }, { x: [2, 1] })).toBe(false);
+    expect(sameJson({ x: 0 }, { x: '0' })).toBe(false);
+    // A counter change is a delta with just that object.
+    const next: LabStatus = {
+      ...base,
+      at: 't1',
+      objects: {
+        ...base.objects,
+        b: {
+          id: 'b',
+          state: 'ready',
+          conditions: [],
+          counters: { rxBytes: 1, txBytes: 0, rxPackets: 1, txPackets: 0 },
+        } as never,
+      },
+    };
+    expect(Object.keys(diff(base, next)?.objects ?? {})).toEqual(['b']);
+  });
 });
 
 /** Just enough of a ws socket to watch what the hub does with it. */
@@ -150,7 +190,10 @@ describe('socket hygiene', () => {
     expect(JSON.parse(ws.sent[0] ?? '{}')).toEqual({ type: 'hello', mode: 'sandbox' });
     ws.bufferedAmount = 5000;
     ws.emit('message', Buffer.from(JSON.stringify({ type: 'subscribe', lab: 'live' })), false);
-    await new Promise((r) => setTimeout(r, 100));
+    for (const deadline = Date.now() + 5000; !ws.terminated; ) {
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     expect(ws.terminated).toBe(true);
     expect(hub.socketCount).toBe(0);
     hub.close();
@@ -173,7 +216,8 @@ describe('socket hygiene', () => {
       alive.pings++;
       queueMicrotask(() => alive.emit('pong'));
     };
-    await new Promise((r) => setTimeout(r, 120));
+    for (const deadline = Date.now() + 5000; !(dead.terminated && alive.pings > 2) && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 10));
     expect(dead.pings).toBeGreaterThan(0);
     expect(dead.terminated).toBe(true);
     expect(alive.terminated).toBe(false);
