@@ -18,6 +18,11 @@ export interface ExecHooks {
    * knows them from its observation; otherwise the driver reads them itself before deleting.
    */
   peersOf?(netns: string): { netns: NetnsRef; ifindex: number }[] | undefined;
+  /**
+   * The ifindex of an interface as the caller's observation (taken just before planning) saw it. A driver
+   * may use it instead of asking the kernel, but only for operations that create, delete or rename nothing.
+   */
+  ifindexOf?(netns: NetnsRef, ifname: string): number | undefined;
   /** Called before each wave with the indices of operations it (partly) runs. */
   onWaveStart?(ops: number[], wave: number, waves: number, firstCommand: string[]): Promise<void> | void;
 }

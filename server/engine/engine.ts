@@ -458,6 +458,7 @@ class NetloomEngine implements Engine {
           observed.namespaces[netns]?.links.flatMap((l) =>
             l.peer && l.peer.netns !== netns ? [{ netns: l.peer.netns, ifindex: l.peer.ifindex }] : [],
           ),
+        ifindexOf: (netns: NetnsRef, ifname: string) => findLink(observed, netns, ifname)?.ifindex,
       }),
       onWaveStart: async (idx, _w, _n, first) => {
         record.attempted = [...new Set([...record.attempted, ...idx])];

@@ -138,6 +138,22 @@ function creates(op: AnyOpBody): string[] {
   }
 }
 
+/** Operations after which every interface name still means the same interface. */
+const KEEPS_NAMES = new Set<string>([
+  'netns.setForwarding',
+  'bridge.setStp',
+  'link.setUp',
+  'link.setMtu',
+  'link.setMac',
+  'link.setMaster',
+  'link.setAlias',
+  'addr.add',
+  'addr.del',
+  'route.add',
+  'route.del',
+  'sysctl.set',
+]);
+
 /** (netns, ifname) pairs whose ifindex an op needs. */
 function needs(op: AnyOpBody): [NetnsRef, string][] {
   switch (op.kind) {
@@ -182,6 +198,7 @@ export class NetlinkDriver implements Driver {
   private seq = 1;
   /** Per namespace: ifname → ifindex, as far as this execute() knows (reset at every call). */
   private idx = new Map<string, Map<string, number>>();
+  private observedIndex: ExecHooks['ifindexOf'];
   /** See NetlinkDriverOptions.observeAfter (off when the engine verifies through an observation cache). */
   observeAfter: boolean;
 
@@ -212,7 +229,15 @@ export class NetlinkDriver implements Driver {
   }
 
   private index(netns: NetnsRef, ifname: string): number {
-    const i = this.idx.get(nsKey(netns))?.get(ifname);
+    const m = this.idx.get(nsKey(netns));
+    let i = m?.get(ifname);
+    if (i === undefined && this.observedIndex) {
+      i = this.observedIndex(netns, ifname);
+      if (i !== undefined) {
+        if (m) m.set(ifname, i);
+        else this.idx.set(nsKey(netns), new Map([[ifname, i]]));
+      }
+    }
     if (i === undefined) throw new NeedIndex(netns, ifname);
     return i;
   }
@@ -431,6 +456,10 @@ export class NetlinkDriver implements Driver {
   async execute(ops: readonly AnyOpBody[], hooks: ExecHooks = {}): Promise<ExecResult> {
     const agent = await this.ensureAgent();
     this.idx = new Map();
+    // The caller's observation may stand in for ifindex lookups (one round trip less on a small edit), but
+    // only when no interface or namespace of this run is created, deleted or renamed: then every name
+    // still means the interface that was observed.
+    this.observedIndex = ops.every((o) => KEEPS_NAMES.has(o.kind)) ? hooks.ifindexOf : undefined;
     let wave = 0;
     let pending: Part[] = [];
     let lingering: Lingering = new Map();

@@ -243,6 +243,50 @@ describeKernel('netlink driver on the kernel', () => {
     });
   });
 
+  it("takes ifindexes from the caller's observation only when the run creates, deletes and renames nothing", async () => {
+    await withSandbox(async (sb) => {
+      const d = await netlink(sb.runner);
+      try {
+        expect((await sb.runner.run(['ip', 'link', 'add', 'name', 'br1', 'type', 'bridge'])).code).toBe(0);
+        const real = (await observe(sb.runner)).root.links.find((l) => l.ifname === 'br1')!.ifindex;
+        const asked: string[] = [];
+        const hooks = (ifindex: number) => ({
+          ifindexOf: (_n: unknown, ifname: string) => {
+            asked.push(ifname);
+            return ifindex;
+          },
+        });
+        // Modify-only: the observed index is used, with no lookup of its own (a wrong one proves it).
+        const wrong = await d.execute(
+          [{ kind: 'addr.add', netns: null, ifname: 'br1', cidr: '10.9.0.1/24' }],
+          hooks(9999),
+        );
+        expect(wrong).toMatchObject({ ok: false, failure: { op: 0, errno: 'ENODEV' } });
+        expect(asked).toEqual(['br1']);
+        const right = await d.execute(
+          [{ kind: 'addr.add', netns: null, ifname: 'br1', cidr: '10.9.0.1/24' }],
+          hooks(real),
+        );
+        expect(right).toMatchObject({ ok: true });
+        // A run that also creates something asks the kernel: the observation may no longer name the same thing.
+        asked.length = 0;
+        const mixed = await d.execute(
+          [
+            { kind: 'bridge.create', netns: null, ifname: 'br2', marker: 'netloom:t:br2' },
+            { kind: 'addr.add', netns: null, ifname: 'br1', cidr: '10.9.1.1/24' },
+          ],
+          hooks(9999),
+        );
+        expect(mixed).toMatchObject({ ok: true });
+        expect(asked).toEqual([]);
+        const br1 = (await observe(sb.runner)).root.links.find((l) => l.ifname === 'br1')!;
+        expect([...br1.addresses].sort()).toEqual(['10.9.0.1/24', '10.9.1.1/24']);
+      } finally {
+        await d.close();
+      }
+    });
+  });
+
   it('the engine applies, re-applies to nothing and destroys through the netlink driver', async () => {
     const lab = parse(labs.find((l) => l.lab.name === 'router')!.lab);
     await withSandbox(async (sb, stateDir) => {
@@ -270,7 +314,11 @@ describeKernel('netlink driver on the kernel', () => {
         const pid = d.agentPid!;
         expect(pid).toBeGreaterThan(0);
         process.kill(pid, 'SIGKILL');
-        await new Promise((r) => setTimeout(r, 100));
+        // Until the driver has seen the exit (a condition, not a fixed time: CI machines are loaded).
+        for (const deadline = Date.now() + 10_000; d.agentPid !== undefined; ) {
+          if (Date.now() > deadline) throw new Error('the driver never saw its agent die');
+          await new Promise((r) => setTimeout(r, 10));
+        }
         const r = await d.execute([{ kind: 'netns.create', netns: 'again', marker: 'netloom:t:again' }]);
         expect(r).toMatchObject({ ok: true });
         expect(d.agentPid).not.toBe(pid);
