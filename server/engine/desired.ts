@@ -154,7 +154,23 @@ export interface DesiredLab {
   errors: PlanError[];
 }
 
+const desiredMemo = new WeakMap<Lab, DesiredLab>();
+
+/**
+ * The kernel objects a lab asks for. Remembered per lab object while it lives: an apply plans the same
+ * lab twice (plan, then verify) and the status hub samples one shared document every second. So neither
+ * the lab passed in nor the result may be mutated (no caller does; both are treated as values).
+ */
 export function desiredState(lab: Lab): DesiredLab {
+  let d = desiredMemo.get(lab);
+  if (!d) {
+    d = computeDesired(lab);
+    desiredMemo.set(lab, d);
+  }
+  return d;
+}
+
+function computeDesired(lab: Lab): DesiredLab {
   const errors: PlanError[] = [];
   const nodes = new Map(lab.nodes.map((n) => [n.id, n] as const));
   const namespaces: DesiredNetns[] = [];

@@ -39,7 +39,9 @@ interface Watch {
   /** The status last sent (the baseline of the next delta). */
   last: LabStatus | null;
   /** Previous counter sample per object, for rates. */
-  counters: Map<string, { t: number; rx: number; tx: number }>;
+  counters: Map<string, { t: number; rx: number; tx: number; seen: number }>;
+  /** Samples taken (marks which counter entries the latest sample still had). */
+  tick: number;
   sampling: boolean;
   lastError: string | null;
 }
@@ -149,6 +151,7 @@ export class StatusHub {
         needSnapshot: new Set(),
         last: null,
         counters: new Map(),
+        tick: 0,
         sampling: false,
         lastError: null,
       };
@@ -188,7 +191,7 @@ export class StatusHub {
     w.sampling = true;
     const t0 = performance.now();
     try {
-      const doc = await this.o.store.get(lab);
+      const doc = await this.o.store.getShared(lab);
       if (!doc) {
         this.broadcast(w.subscribers, { type: 'error', message: `lab "${lab}" was deleted` });
         for (const c of [...w.subscribers]) this.unsubscribe(c, lab);
@@ -260,37 +263,54 @@ export class StatusHub {
   }
 }
 
-/** Bytes per second from the previous counter sample of each object (a counter reset gives 0, not < 0). */
+/**
+ * Bytes per second from the previous counter sample of each object (a counter reset gives 0, not < 0).
+ * Runs over every object of the lab once per tick: the previous samples are updated in place, and an
+ * object's entry goes when a sample no longer has counters for it.
+ */
 function addRates(w: Watch, status: LabStatus, now: number): void {
-  for (const [id, obj] of Object.entries(status.objects)) {
+  const seen = ++w.tick;
+  const objects = status.objects;
+  for (const id in objects) {
+    const obj = objects[id]!;
     const c = obj.counters;
-    if (!c) {
-      w.counters.delete(id);
+    if (!c) continue;
+    const prev = w.counters.get(id);
+    if (!prev) {
+      w.counters.set(id, { t: now, rx: c.rxBytes, tx: c.txBytes, seen });
       continue;
     }
-    const prev = w.counters.get(id);
-    if (prev && now > prev.t && obj.rates === undefined) {
+    if (now > prev.t && obj.rates === undefined) {
       const dt = (now - prev.t) / 1000;
       obj.rates = {
         rxBps: Math.max(0, (c.rxBytes - prev.rx) / dt),
         txBps: Math.max(0, (c.txBytes - prev.tx) / dt),
       };
     }
-    w.counters.set(id, { t: now, rx: c.rxBytes, tx: c.txBytes });
+    prev.t = now;
+    prev.rx = c.rxBytes;
+    prev.tx = c.txBytes;
+    prev.seen = seen;
   }
-  for (const id of w.counters.keys()) if (!(id in status.objects)) w.counters.delete(id);
+  for (const [id, prev] of w.counters) if (prev.seen !== seen) w.counters.delete(id);
 }
 
 /** Changed objects only; null when nothing worth sending changed (the sample time alone is not news). */
 export function diff(prev: LabStatus, next: LabStatus): Extract<ServerMessage, { type: 'delta' }> | null {
   const objects: Record<string, ObjectStatus> = {};
-  for (const [id, obj] of Object.entries(next.objects)) {
+  let changed = 0;
+  for (const id in next.objects) {
+    const obj = next.objects[id]!;
     const before = prev.objects[id];
-    if (!before || canonical(before) !== canonical(obj)) objects[id] = obj;
+    if (!before || !sameJson(before, obj)) {
+      objects[id] = obj;
+      changed++;
+    }
   }
-  const removed = Object.keys(prev.objects).filter((id) => !(id in next.objects));
+  const removed: string[] = [];
+  for (const id in prev.objects) if (!(id in next.objects)) removed.push(id);
   const same =
-    Object.keys(objects).length === 0 &&
+    changed === 0 &&
     removed.length === 0 &&
     prev.observedRevision === next.observedRevision &&
     prev.appliedRevision === next.appliedRevision;
@@ -306,11 +326,28 @@ export function diff(prev: LabStatus, next: LabStatus): Extract<ServerMessage, {
   };
 }
 
-/** JSON with sorted keys, so key order never fakes a change. */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) =>
-    val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : val,
-  );
+/**
+ * Deep equality of JSON-like values as they would be sent: key order does not count, and a key whose value
+ * is undefined is the same as no key (JSON drops it). Allocates nothing: the hub compares every object of
+ * a lab once per tick.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let defined = 0;
+  for (const k in x) {
+    if (x[k] === undefined) continue;
+    defined++;
+    if (!sameJson(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined) defined--;
+  return defined === 0;
 }

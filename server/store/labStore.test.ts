@@ -60,6 +60,24 @@ describe('LabStore', () => {
     expect((await store.get('a'))?.appliedRevision).toBeNull();
   });
 
+  it('getShared hands out one parsed document until the file changes, by the store or by hand', async () => {
+    await store.create(lab('a'), emptyLayout());
+    const first = await store.getShared('a');
+    expect(first?.revision).toBe(1);
+    expect(await store.getShared('a')).toBe(first);
+    await store.update('a', { baseRevision: 1, layout: emptyLayout() });
+    const second = await store.getShared('a');
+    expect(second).not.toBe(first);
+    expect(second?.revision).toBe(2);
+    // Changed in place (same inode) by something else: the size or times differ, so it is read again.
+    const path = join(dir, 'labs', 'a.json');
+    const onDisk = JSON.parse(await readFile(path, 'utf8'));
+    await writeFile(path, JSON.stringify({ ...onDisk, revision: 7 }));
+    expect((await store.getShared('a'))?.revision).toBe(7);
+    await store.delete('a');
+    expect(await store.getShared('a')).toBeNull();
+  });
+
   it('ignores an unreadable file (logged), refuses bad names, and --fresh wipes labs', async () => {
     await store.create(lab('a'), emptyLayout());
     await writeFile(join(dir, 'labs', 'torn.json'), '{"lab":');

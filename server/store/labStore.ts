@@ -5,7 +5,7 @@
  * Knows nothing of HTTP or the host.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
@@ -34,6 +34,8 @@ export class LabStore {
   readonly dir: string;
   private readonly log: Logger;
   private chain: Promise<unknown> = Promise.resolve();
+  /** getShared()'s parsed documents, keyed by file name, valid while the file's identity and times match. */
+  private readonly shared = new Map<string, { key: string; doc: StoredLab }>();
 
   private constructor(dir: string, log: Logger) {
     this.dir = dir;
@@ -86,6 +88,33 @@ export class LabStore {
       this.log.error({ file: path, err: String(e) }, 'unreadable lab file ignored');
       return null;
     }
+  }
+
+  /**
+   * As get(), for readers that ask again and again (the status hub, once per tick): the parsed document is
+   * kept and handed out again while the file is unchanged (same inode, size and times; every write here
+   * renames a new file into place, so an edit always changes the inode). The same object may go to many
+   * callers: it must not be mutated.
+   */
+  async getShared(name: string): Promise<Readonly<StoredLab> | null> {
+    const path = this.file(name);
+    let key: string;
+    try {
+      const st = await stat(path, { bigint: true });
+      key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.shared.delete(name);
+        return null;
+      }
+      throw e;
+    }
+    const hit = this.shared.get(name);
+    if (hit?.key === key) return hit.doc;
+    const doc = await this.get(name);
+    if (doc) this.shared.set(name, { key, doc });
+    else this.shared.delete(name);
+    return doc;
   }
 
   async require(name: string): Promise<StoredLab> {
