@@ -26,7 +26,7 @@
 import type { CommandRunner } from '../contract';
 import { observeNft } from '../observe';
 import type { NetnsRef, ObservedLink, ObservedNftTable, ObservedState } from '../types';
-import type { Action, Agent } from './agentProcess';
+import type { Action, ActionResult, Agent } from './agentProcess';
 import {
   dumpStats,
   getNsid,
@@ -195,7 +195,9 @@ export class ObservationCache {
       only: dirty,
       root: this.root === null,
     });
-    const results = await agent.request({ actions });
+    // Nothing to read (no namespace changed, the root is current): no round trip.
+    const results: ActionResult[] =
+      dirty.length || this.root === null ? await agent.request({ actions }) : [{ ok: true, names: [], b64s: [null] }];
     mark('read');
     this.learnIds(results.slice(0, -1), unknown, inoOf);
     const res = results[results.length - 1];
@@ -266,7 +268,7 @@ export class ObservationCache {
     };
     if (TRACE)
       process.stderr.write(
-        `observation cache: ${marks.map(([w, ms]) => `${w} ${ms.toFixed(1)}`).join(', ')}, done ${this.last.ms.toFixed(1)} ms (${fresh.size} read, ${reused.length} reused)\n`,
+        `observation cache: ${marks.map(([w, ms]) => `${w} ${ms.toFixed(1)}`).join(', ')}, done ${this.last.ms.toFixed(1)} ms (${fresh.size} read, ${reused.length} reused, root ${rootReused ? 'reused' : 'read'}, notified ${[...changed].join(' ')})\n`,
       );
     return { root: byName.get(null)!.ns, namespaces, ...(tables && { nft: tables }) };
   }
