@@ -2,7 +2,8 @@
 // sandbox entered with nsenter -n -m: a multithreaded process like Node cannot setns() into a mount
 // namespace, so the agent is born there). Plain JavaScript so it starts without a TypeScript loader.
 //
-// Protocol: newline-delimited JSON over stdin/stdout. Request {id, actions:[…]} or {id, cmd:'closeAll'}.
+// Protocol: newline-delimited JSON over stdin/stdout. Request {id, actions:[…], close?} or {id, cmd:'closeAll'};
+// close:true drops every namespace fd after the actions, as closeAll does.
 // Actions run in order and stop at the first failure (unless marked soft); a run of consecutive creates (or
 // deletes) is one batch on a few threads, reported per action:
 //   {t:'create', ns}                        create a named netns (/run/netns/NS)
@@ -331,6 +332,7 @@ rl.on('line', (line) => {
     if (!r.ok && !a.soft) break;
     i++;
   }
+  if (req.close) for (const k of [...open.keys()]) closeOne(k);
   out({ id: req.id, results });
 });
 rl.on('close', () => process.exit(0));

@@ -159,7 +159,8 @@ export class Agent {
     (this.child.stderr as unknown as { ref(): void }).ref();
   }
 
-  request(body: { actions: Action[] } | { cmd: 'closeAll' }): Promise<ActionResult[]> {
+  /** `close`: after the actions, drop every namespace fd (as closeAll does), in the same round trip. */
+  request(body: { actions: Action[]; close?: boolean } | { cmd: 'closeAll' }): Promise<ActionResult[]> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     this.busy();

@@ -465,8 +465,10 @@ export class NetlinkDriver implements Driver {
     let lingering: Lingering = new Map();
     const deleted = new Set<string>();
 
-    /** Sends the pending parts as one wave. Returns a failure, or null. */
-    const flush = async (): Promise<NetlinkExecFailure | null> => {
+    /** Whether the agent already dropped its namespace fds (the last wave asked it to). */
+    let closed = false;
+    /** Sends the pending parts as one wave (`last`: the agent then drops its fds). A failure, or null. */
+    const flush = async (last = false): Promise<NetlinkExecFailure | null> => {
       if (!pending.length) return null;
       const parts = pending;
       pending = [];
@@ -495,7 +497,8 @@ export class NetlinkDriver implements Driver {
       const t0 = TRACE ? performance.now() : 0;
       let results: ActionResult[];
       try {
-        results = await agent.request({ actions });
+        results = await agent.request({ actions, ...(last && { close: true }) });
+        closed = last;
       } catch (e) {
         // The agent died mid-wave: any op of the wave may have partly run.
         return {
@@ -632,13 +635,16 @@ export class NetlinkDriver implements Driver {
         }
         pending.push(...parts);
       }
-      const f = await flush();
+      // Nothing reads through the agent after the last wave unless deletions linger or a read-back
+      // follows: then that wave also closes the fds, saving closeAll's round trip.
+      const readBack = this.observeAfter && ops.some((o) => !isFeatureOp(o));
+      const f = await flush(!lingering.size && !readBack);
       if (f) return fail(f);
       if (lingering.size && this.opts.settle !== false) await this.waitGone(agent, lingering, deleted);
       // Read the result back through the same agent (one round trip), in the form observe() takes as
       // `prefetched`: the engine's verify then spawns no `ip` per namespace.
       let observed: Map<string, string> | undefined;
-      if (this.observeAfter && ops.some((o) => !isFeatureOp(o))) {
+      if (readBack) {
         try {
           const state = await observeAgent(agent);
           observed = new Map(Object.entries(state.namespaces).map(([n, ns]) => [n, observedIpText(ns)]));
@@ -661,7 +667,7 @@ export class NetlinkDriver implements Driver {
       });
     } finally {
       // Never keep namespaces alive behind the user's back: drop every fd but the root socket.
-      await agent.request({ cmd: 'closeAll' }).catch(() => {});
+      if (!closed) await agent.request({ cmd: 'closeAll' }).catch(() => {});
     }
   }
 }

@@ -287,6 +287,38 @@ describeKernel('netlink driver on the kernel', () => {
     });
   });
 
+  it('keeps no namespace alive after an execute: one deleted by hand is freed, its veth peer goes', async () => {
+    await withSandbox(async (sb) => {
+      // As the engine runs it (no read-back): the last wave itself tells the agent to drop its fds.
+      const d = (await loadNetlinkDriver(sb.runner, { observeAfter: false }))!;
+      try {
+        const r = await d.execute([
+          { kind: 'netns.create', netns: 'held', marker: 'netloom:t:held' },
+          {
+            kind: 'veth.create',
+            a: { netns: null, ifname: 'held0', marker: 'netloom:t:l#0' },
+            b: { netns: 'held', ifname: 'eth0', marker: 'netloom:t:l#1' },
+          },
+          { kind: 'addr.add', netns: 'held', ifname: 'eth0', cidr: '10.3.0.2/24' },
+        ]);
+        expect(r).toMatchObject({ ok: true });
+        const before = await observe(sb.runner);
+        expect(before.root.links.some((l) => l.ifname === 'held0')).toBe(true);
+        expect(before.namespaces.held?.links.find((l) => l.ifname === 'eth0')?.addresses).toEqual(['10.3.0.2/24']);
+        expect((await sb.runner.run(['ip', 'netns', 'del', 'held'])).code).toBe(0);
+        // Freed only when nothing holds it: a socket or fd left open in the agent would keep held0 forever.
+        let gone = false;
+        for (let i = 0; i < 250 && !gone; i++) {
+          gone = !(await observe(sb.runner)).root.links.some((l) => l.ifname === 'held0');
+          if (!gone) await new Promise((res) => setTimeout(res, 20));
+        }
+        expect(gone).toBe(true);
+      } finally {
+        await d.close();
+      }
+    });
+  });
+
   it('the engine applies, re-applies to nothing and destroys through the netlink driver', async () => {
     const lab = parse(labs.find((l) => l.lab.name === 'router')!.lab);
     await withSandbox(async (sb, stateDir) => {
