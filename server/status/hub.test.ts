@@ -7,6 +7,7 @@ import { LabStore } from '../store/labStore';
 import { FakeEngine } from '../testing/fakeEngine';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { makeVethPairLab } from '../testing/labs';
+import { waitUntil } from '../testing/wait';
 import { diff, StatusHub, sameJson } from './hub';
 
 let s: TestServer;
@@ -70,10 +71,7 @@ describe('status over /ws', () => {
 
   it('samples nothing without subscribers', async () => {
     // The earlier tests' sockets are closed; wait until the server has seen every close (not a fixed time).
-    for (const deadline = Date.now() + 5000; s.hub.socketCount > 0; ) {
-      if (Date.now() > deadline) throw new Error(`${s.hub.socketCount} socket(s) still open`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitUntil(() => s.hub.socketCount === 0, 5000, 'the earlier sockets to close');
     const before = s.engine.callCount('status');
     await new Promise((r) => setTimeout(r, 200));
     expect(s.engine.callCount('status')).toBe(before);
@@ -190,10 +188,7 @@ describe('socket hygiene', () => {
     expect(JSON.parse(ws.sent[0] ?? '{}')).toEqual({ type: 'hello', mode: 'sandbox' });
     ws.bufferedAmount = 5000;
     ws.emit('message', Buffer.from(JSON.stringify({ type: 'subscribe', lab: 'live' })), false);
-    for (const deadline = Date.now() + 5000; !ws.terminated; ) {
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitUntil(() => ws.terminated, 5000, 'the slow socket to be dropped');
     expect(ws.terminated).toBe(true);
     expect(hub.socketCount).toBe(0);
     hub.close();
@@ -216,8 +211,7 @@ describe('socket hygiene', () => {
       alive.pings++;
       queueMicrotask(() => alive.emit('pong'));
     };
-    for (const deadline = Date.now() + 5000; !(dead.terminated && alive.pings > 2) && Date.now() < deadline; )
-      await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => dead.terminated && alive.pings > 2, 5000, 'the silent socket to be dropped');
     expect(dead.pings).toBeGreaterThan(0);
     expect(dead.terminated).toBe(true);
     expect(alive.terminated).toBe(false);

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { CommandRunner } from '../engine/contract';
 import { silentLogger } from '../log';
+import { waitUntil } from '../testing/wait';
 import { CAPTURE_HIGH_WATER, Captures } from './capture';
 import { processAlive } from './procs';
 import { Terminals } from './terminal';
@@ -39,14 +40,6 @@ const fakeRunner = (program: string): CommandRunner => ({
   mode: 'sandbox',
   run: async () => ({ code: 0, stdout: '', stderr: '' }),
 });
-
-const waitUntil = async (pred: () => boolean, timeoutMs = 5000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 // Stands in for tcpdump: a pcap header and 5 records of 60 bytes, written in odd-sized pieces, then waits.
 const FAKE_TCPDUMP = `

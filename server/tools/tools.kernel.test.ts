@@ -18,15 +18,8 @@ import { describeKernel, hasProgram, kernelDriver } from '../engine/testing/kern
 import { silentLogger } from '../log';
 import { loadExamples } from '../store/labFiles';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../testing/harness';
+import { waitUntil } from '../testing/wait';
 import { processAlive, sessionMembers } from './procs';
-
-const waitUntil = async (pred: () => boolean, timeoutMs: number, what: string) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 interface ToolSocket {
   ws: WebSocket;

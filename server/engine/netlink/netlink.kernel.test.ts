@@ -6,6 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { type Lab, type LabInput, validate } from '../../../shared';
+import { waitUntil } from '../../testing/wait';
 import type { CommandRunner } from '../contract';
 import { type Driver, IpBatchDriver } from '../driver';
 import { openEngine } from '../engine';
@@ -347,10 +348,7 @@ describeKernel('netlink driver on the kernel', () => {
         expect(pid).toBeGreaterThan(0);
         process.kill(pid, 'SIGKILL');
         // Until the driver has seen the exit (a condition, not a fixed time: CI machines are loaded).
-        for (const deadline = Date.now() + 10_000; d.agentPid !== undefined; ) {
-          if (Date.now() > deadline) throw new Error('the driver never saw its agent die');
-          await new Promise((r) => setTimeout(r, 10));
-        }
+        await waitUntil(() => d.agentPid === undefined, 10_000, 'the driver to see its agent die');
         const r = await d.execute([{ kind: 'netns.create', netns: 'again', marker: 'netloom:t:again' }]);
         expect(r).toMatchObject({ ok: true });
         expect(d.agentPid).not.toBe(pid);
