@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { LINKTYPE_ETHERNET, parsePcap } from '../client/src/capture/decode';
+import { LINKTYPE_ETHERNET, parsePcap } from '../shared/pcap';
 import { EditorPage } from './pages/EditorPage';
 import { serverToolProcesses, ToolsPage } from './pages/ToolsPage';
 

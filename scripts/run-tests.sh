@@ -15,7 +15,7 @@ gate() { # name, command...: a gate that is not a test but must pass
   else echo "!! $name failed"; echo "failed $name" >> reports/gates.txt; status=1; fi
 }
 gate lint npx --no-install biome check .
-gate typecheck npx --no-install tsc --noEmit -p tsconfig.json
+gate typecheck npx --no-install tsc -b
 gate schema-fresh npx --no-install tsx scripts/gen-schema.ts --check
 
 echo "== vitest (unit + kernel, ip-batch driver)"

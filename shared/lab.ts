@@ -291,6 +291,14 @@ export const Impairment = z.strictObject({
 export type Impairment = z.infer<typeof Impairment>;
 /** The fields that need the netem qdisc, in the order they are reported. */
 export const NETEM_FIELDS = ['delayMs', 'jitterMs', 'lossPct', 'duplicatePct', 'corruptPct'] as const;
+/** How a message names each netem field ("delay on veth-red needs …"). */
+export const NETEM_WORDS: Readonly<Record<(typeof NETEM_FIELDS)[number], string>> = {
+  delayMs: 'delay',
+  jitterMs: 'jitter',
+  lossPct: 'loss',
+  duplicatePct: 'duplicate',
+  corruptPct: 'corrupt',
+};
 
 const VlanId = z
   .number()

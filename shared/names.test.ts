@@ -49,6 +49,19 @@ describe('ifnameProblem', () => {
     expect(byteLength('🙂')).toBe(4);
   });
 
+  it('property: byteLength is the UTF-8 length TextEncoder gives (lone surrogates included)', () => {
+    const utf8 = new TextEncoder();
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }),
+        (a, b) => {
+          for (const s of [a, b, a + b]) expect(byteLength(s)).toBe(utf8.encode(s).length);
+        },
+      ),
+    );
+  });
+
   it('property: an accepted name is 1–15 bytes of [A-Za-z0-9_.-], not starting with "-" or ".", not a keyword', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[A-Za-z0-9_.%-]{0,17}$/)), (name) => {

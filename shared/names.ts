@@ -63,12 +63,22 @@ export const IPROUTE2_KEYWORDS: ReadonlySet<string> = new Set([
 
 const NAME_CHARS = /^[A-Za-z0-9_.-]+$/;
 
-const UTF8 = new TextEncoder();
-
-/** UTF-8 length of `s`: its length for ASCII (every valid name), else the encoder's count. */
+/**
+ * UTF-8 length of `s` (what the kernel counts against IFNAMSIZ), as TextEncoder would encode it: a lone
+ * surrogate becomes U+FFFD, 3 bytes. Counted by hand: shared/ has no DOM or node globals.
+ */
 export function byteLength(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return UTF8.encode(s).length;
-  return s.length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair (2 UTF-16 units) is 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
 }
 
 /**

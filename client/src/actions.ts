@@ -258,16 +258,6 @@ export function createActions(store: EditorStore, api: ApiClient) {
         if (st().matrix) st().setMatrix({ state: 'error', result: null, error, selected: null });
       }
     },
-    async exportText(format: 'json' | 'yaml') {
-      const { lab, layout } = st();
-      const { downloadText } = await import('./canvas/exportImage');
-      if (format === 'json') downloadText(`${JSON.stringify(lab, null, 2)}\n`, `${lab.name}.json`, 'application/json');
-      else {
-        const YAML = await import('yaml');
-        downloadText(YAML.stringify(lab), `${lab.name}.yaml`, 'application/yaml');
-      }
-      void layout;
-    },
   };
   return actions;
 }

@@ -22,6 +22,16 @@ describe('addressing', () => {
     expect(parseCidr4('fd00::1/64')).toBeNull();
   });
 
+  it('reads addresses by the rules validation uses (shared/net.ts)', () => {
+    expect(parseCidr4('255.255.255.255/32')).toEqual({ addr: 0xffffffff, base: 0xffffffff, prefix: 32 });
+    expect(parseCidr4('0.0.0.0/0')).toEqual({ addr: 0, base: 0, prefix: 0 });
+    expect(overlaps(parseCidr4('192.168.0.1/0')!, parseCidr4('10.0.0.1/8')!)).toBe(true);
+    expect(overlaps(parseCidr4('200.0.0.1/1')!, parseCidr4('10.0.0.1/8')!)).toBe(false);
+    // Ambiguous to inet_aton (octal) or not an address: validation rejects them, so proposals ignore them.
+    for (const bad of ['010.0.0.1/24', '10.0.0.1/024', '10.0.0.1', '10.0.0.256/24', '10.0.0.1/33'])
+      expect(parseCidr4(bad)).toBeNull();
+  });
+
   it('proposes a /30 for a point-to-point veth that overlaps nothing', () => {
     const lab = makeVethPair(); // uses 10.0.0.0/30
     const l = proposeLink(lab, 'red', 'blue');

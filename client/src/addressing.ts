@@ -14,6 +14,7 @@ import type {
   VethLink,
 } from '../../shared/lab';
 import { IFNAME_MAX_BYTES, ifnameProblem } from '../../shared/names';
+import { formatIp, netmask, networkAddress, parseCidr, parseIp } from '../../shared/net';
 
 const NAMESPACE_NAMES = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'cyan', 'pink', 'lime', 'teal'];
 
@@ -88,39 +89,34 @@ export function proposeIfname(lab: Lab, node: LabNode, taken: ReadonlySet<string
   }
 }
 
-// ---------- IPv4 arithmetic ----------
+// ---------- IPv4 arithmetic (parsing, text and masks are shared/net.ts's) ----------
 
 export interface Net {
   base: number; // network address as an unsigned 32-bit number
   prefix: number;
 }
 
+/** A dotted quad as an unsigned 32-bit number; null for IPv6 or junk (the same rules validation applies). */
 export function parseIpv4(s: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return null;
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
+  const a = parseIp(s);
+  return a?.family === 4 ? Number(a.value) : null;
 }
 
-export function formatIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-const mask = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+export const formatIpv4 = (n: number): string => formatIp({ family: 4, value: BigInt(n >>> 0) });
 
 /** `10.0.1.7/24` → { base: 10.0.1.0, prefix: 24 } plus the host address; null for IPv6 or junk. */
 export function parseCidr4(cidr: string): (Net & { addr: number }) | null {
-  const [ip, p] = cidr.split('/');
-  const addr = parseIpv4(ip ?? '');
-  const prefix = Number(p);
-  if (addr === null || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return null;
-  return { addr, prefix, base: (addr & mask(prefix)) >>> 0 };
+  const c = parseCidr(cidr);
+  if (c?.family !== 4) return null;
+  return { addr: Number(c.value), prefix: c.prefix, base: Number(networkAddress(c)) };
 }
 
+// Numbers, not bigints: freeSubnet() tries many candidates against every subnet of the lab.
+const MASKS = Array.from({ length: 33 }, (_, p) => Number(netmask(4, p)));
+
 export function overlaps(a: Net, b: Net): boolean {
-  const p = Math.min(a.prefix, b.prefix);
-  return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
+  const m = MASKS[Math.min(a.prefix, b.prefix)]!;
+  return (a.base & m) >>> 0 === (b.base & m) >>> 0;
 }
 
 /** Every IPv4 subnet mentioned anywhere in the lab (endpoints, bridges, routes). */

@@ -1,20 +1,10 @@
 /**
- * The one place where error kinds become HTTP: `AppError` carries an ErrorCode (+ issues with JSON paths),
- * `httpStatus` maps codes to statuses, `toErrorBody` turns anything thrown into the shared ErrorBody.
+ * The one place where error kinds become HTTP: `httpStatus` maps the ErrorCode of an `AppError` (server/errors.ts)
+ * to a status, `toErrorResponse` turns anything thrown into the shared ErrorBody.
  * Unknown errors become 500 {code:'Bug'} — never a stack trace or an internal message.
  */
-import type { ErrorBody, ErrorCode, Issue } from '../../shared';
-
-export class AppError extends Error {
-  readonly code: ErrorCode;
-  readonly issues: Issue[];
-  constructor(code: ErrorCode, message: string, issues: Issue[] = []) {
-    super(message);
-    this.name = 'AppError';
-    this.code = code;
-    this.issues = issues;
-  }
-}
+import type { ErrorBody, ErrorCode } from '../../shared';
+import { AppError } from '../errors';
 
 export function httpStatus(code: ErrorCode): number {
   switch (code) {
@@ -75,17 +65,4 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     };
   }
   return { status: 500, body: { code: 'Bug', message: 'internal error', issues: [] }, unexpected: true };
-}
-
-/** zod issues → shared Issues (path kept as a JSON path; symbols stringified). */
-export function zodIssues(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
-  prefix: ReadonlyArray<string | number> = [],
-): Issue[] {
-  return issues.map((i) => ({
-    path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-    message: i.message,
-    severity: 'error' as const,
-    code: 'Schema',
-  }));
 }

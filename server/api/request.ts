@@ -5,7 +5,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { LabName } from '../../shared';
-import { AppError, zodIssues } from './errors';
+import { AppError, zodIssues } from '../errors';
 
 /** Parses a body (or query) with a shared schema; the first issue is named in the message, all are listed. */
 export function parse<T>(schema: z.ZodType<T>, body: unknown): T {

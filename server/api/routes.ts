@@ -18,11 +18,11 @@ import {
   UpdateLabRequest,
 } from '../../shared';
 import type { Engine } from '../engine/contract';
+import { AppError } from '../errors';
 import type { OperationQueue } from '../ops/queue';
 import { type CheckedLab, checkLab, checkLabFileData, type Example, parseLabText } from '../store/labFiles';
 import type { LabStore, StoredLab } from '../store/labStore';
 import type { ToolsService } from '../tools/service';
-import { AppError } from './errors';
 import { labParam, parse } from './request';
 import type { Security } from './security';
 

@@ -9,8 +9,9 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { CommandRunner } from '../engine/contract';
 import { fanout } from '../engine/fanout';
-import { mapLimit, OBSERVE_BATCH, OBSERVE_FLAGS, observe, parseNetns, splitJson } from '../engine/observe';
+import { OBSERVE_BATCH, OBSERVE_FLAGS, observe, parseNetns, splitJson } from '../engine/observe';
 import type { NetnsRef, ObservedLink, ObservedNetns, ObservedState } from '../engine/types';
+import { mapLimit } from '../util/mapLimit';
 
 /** Link kinds the Lab format can express as nodes or links; everything else is an "extra". */
 export const LAB_KINDS: ReadonlySet<string> = new Set(['veth', 'bridge', 'loopback']);

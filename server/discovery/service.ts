@@ -11,9 +11,9 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { type AdoptResponse, emptyLayout, LabName } from '../../shared';
-import { AppError } from '../api/errors';
 import { labParam, parse } from '../api/request';
 import type { CommandRunner, Engine } from '../engine/contract';
+import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { OperationQueue } from '../ops/queue';
 import type { LabStore } from '../store/labStore';

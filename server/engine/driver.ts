@@ -4,9 +4,11 @@
  * wave in parallel, bounded). It reports which operations completed after every wave so the engine can
  * journal them before the next wave starts. It never decides what to change: that is the planner's job.
  */
+
+import { mapLimit } from '../util/mapLimit';
 import type { CommandRunner } from './contract';
 import { fanout } from './fanout';
-import { mapLimit, OBSERVE_BATCH, OBSERVE_FLAGS, splitJson } from './observe';
+import { OBSERVE_BATCH, OBSERVE_FLAGS, splitJson } from './observe';
 import { batchSafe, type Cmd, cmdArgv, render, type Segment } from './render';
 import type { AnyOpBody, NetnsRef } from './types';
 

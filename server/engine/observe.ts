@@ -5,6 +5,7 @@
  * changes anything; never screen-scrapes (JSON only).
  */
 
+import { mapLimit } from '../util/mapLimit';
 import type { CommandRunner } from './contract';
 import { canonicalCidr, canonicalIp } from './desired';
 import { fanout } from './fanout';
@@ -347,20 +348,6 @@ function netconfSysctls(netconf: J[]): Record<string, string> {
     if (rp !== undefined) out[`net.ipv4.conf.${scope}.rp_filter`] = rp;
     if (typeof c.proxy_neigh === 'boolean') out[`net.ipv4.conf.${scope}.proxy_arp`] = c.proxy_neigh ? '1' : '0';
   }
-  return out;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
 

@@ -21,7 +21,7 @@
  * - A delete's inverse is null: an interface cannot be recreated faithfully (ifindex, peer, addresses),
  *   except an empty owned namespace, whose inverse is `netns.create`.
  */
-import { type Lab, NETEM_FIELDS, type Route } from '../../shared';
+import { type Lab, NETEM_FIELDS, NETEM_WORDS, type Route } from '../../shared';
 import {
   canonicalCidr,
   type DesiredIface,
@@ -132,14 +132,6 @@ export interface PlanOptions {
    */
   bridgeVlan?: boolean;
 }
-
-const NETEM_WORDS: Record<string, string> = {
-  delayMs: 'delay',
-  jitterMs: 'jitter',
-  lossPct: 'loss',
-  duplicatePct: 'duplicate',
-  corruptPct: 'corrupt',
-};
 
 export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions = {}): Plan {
   const lab = desiredLab.name;

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { emptyLayout, formatPath, type Lab, Layout, validate } from '../../shared';
-import { AppError, zodIssues } from '../api/errors';
+import { AppError, zodIssues } from '../errors';
 import type { Logger } from '../log';
 
 export type LabFormat = 'json' | 'yaml';

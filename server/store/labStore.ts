@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { Lab, LabName, type LabSummary, Layout } from '../../shared';
-import { AppError } from '../api/errors';
+import { AppError } from '../errors';
 import type { Logger } from '../log';
 
 export const StoredLab = z.strictObject({

@@ -7,8 +7,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { WebSocket } from 'ws';
 import { type CaptureServerMessage, endpointKey, IfName, type Lab, MAX_CAPTURES, ToolCloseCode } from '../../shared';
-import { AppError } from '../api/errors';
 import type { CommandRunner } from '../engine/contract';
+import { AppError } from '../errors';
 import type { Logger } from '../log';
 import { inNetns } from './exec';
 import { PcapSplitter } from './pcapStream';

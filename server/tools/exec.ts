@@ -5,8 +5,8 @@
  */
 import { type ExecRequest, type ExecResponse, type Lab, NetnsName, type PingSummary } from '../../shared';
 import { parseIp } from '../../shared/net';
-import { AppError } from '../api/errors';
 import type { CommandRunner } from '../engine/contract';
+import { AppError } from '../errors';
 
 /** Output kept per stream; ping/ip output is far smaller, this only bounds a surprise. */
 const MAX_OUTPUT = 256 * 1024;

@@ -23,11 +23,13 @@ import {
   ToolCloseCode,
 } from '../../shared';
 import { canonicalIp, formatIp, parseIp } from '../../shared/net';
-import { AppError, toErrorResponse } from '../api/errors';
+import { toErrorResponse } from '../api/errors';
 import { parse } from '../api/request';
 import type { CommandRunner, Engine } from '../engine/contract';
+import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { LabStore } from '../store/labStore';
+import { mapLimit } from '../util/mapLimit';
 import { Captures, checkFilter, linkEnd } from './capture';
 import { inNetns, nodeNetns, runExec } from './exec';
 import { buildTopology, nodeAddress, ownerOf } from './path';
@@ -47,19 +49,6 @@ export interface ToolsDeps {
   log: Logger;
   /** Runner of the world labs live in (sandbox or host); without it every tool answers Unsupported. */
   runner?: CommandRunner;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** `ip -j route get` output → the first hop the kernel picked. */

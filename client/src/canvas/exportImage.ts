@@ -1,8 +1,10 @@
 /**
  * PNG/SVG export of the whole diagram (React Flow "download image" pattern: getNodesBounds +
- * getViewportForBounds, render the viewport element with html-to-image, loaded on demand).
+ * getViewportForBounds, render the viewport element with html-to-image, loaded on demand), and the lab as a
+ * JSON/YAML file.
  */
 import { getNodesBounds, getViewportForBounds, type Node } from '@xyflow/react';
+import type { Lab } from '../../../shared/lab';
 
 export async function renderDiagram(
   nodes: Node[],
@@ -57,4 +59,10 @@ export function downloadText(text: string, filename: string, mime: string): void
   const url = URL.createObjectURL(new Blob([text], { type: mime }));
   download(url, filename);
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Downloads `lab` as `${basename}.json` or `${basename}.yaml` (the yaml library loads on demand). */
+export async function downloadLab(lab: Lab, basename: string, format: 'json' | 'yaml'): Promise<void> {
+  if (format === 'json') downloadText(`${JSON.stringify(lab, null, 2)}\n`, `${basename}.json`, 'application/json');
+  else downloadText((await import('yaml')).stringify(lab), `${basename}.yaml`, 'application/yaml');
 }

@@ -19,6 +19,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Lab } from '../../../shared/lab';
 import { type Actions, useActions } from '../actions';
 import { readNodeChanges } from '../canvas/nodeChanges';
+import { ExportMenu } from '../panels/ExportMenu';
 import { EditorProvider, useEditor, useEditorStore } from '../store/context';
 import { createEditorStore, type EditorStore } from '../store/editorStore';
 import { selectTheme } from '../store/selectors';
@@ -159,7 +160,6 @@ function HostBar({
   const paused = useDiscovery((s) => s.paused, store);
   const query = useDiscovery((s) => s.query, store);
   const selected = useDiscovery((s) => s.selection.length, store);
-  const [exportOpen, setExportOpen] = useState(false);
   const notify = (text: string, kind: 'info' | 'error' = 'info') => editor.getState().notify(text, kind);
 
   const counts = useMemo(() => {
@@ -177,25 +177,7 @@ function HostBar({
     void rf.fitView({ nodes: [{ id: first }], duration: 300, maxZoom: 1.3, padding: 0.6 });
   };
 
-  const exportImage = async (format: 'png' | 'svg') => {
-    setExportOpen(false);
-    const { saveDiagram } = await import('../canvas/exportImage');
-    try {
-      await saveDiagram(rf.getNodes(), format, `host.${format}`, rootRef.current ?? document);
-    } catch (e) {
-      notify(`Export failed: ${(e as Error).message}`, 'error');
-    }
-  };
-  const exportLab = async (format: 'json' | 'yaml') => {
-    setExportOpen(false);
-    const lab: Lab | undefined = store.getState().data?.lab;
-    if (!lab) return;
-    const { downloadText } = await import('../canvas/exportImage');
-    if (format === 'json') downloadText(`${JSON.stringify(lab, null, 2)}\n`, 'host.json', 'application/json');
-    else downloadText((await import('yaml')).stringify(lab), 'host.yaml', 'application/yaml');
-  };
   const copyScript = async () => {
-    setExportOpen(false);
     try {
       const text = await api.script();
       await navigator.clipboard.writeText(text);
@@ -285,57 +267,31 @@ function HostBar({
       >
         Re-layout
       </button>
-      <div className="nl-menu">
-        <button
-          type="button"
-          className="nl-btn small"
-          data-testid="hostview.export"
-          aria-expanded={exportOpen}
-          disabled={!data}
-          onClick={() => setExportOpen((o) => !o)}
-        >
-          Export ▾
-        </button>
-        {exportOpen && (
-          <div className="nl-menu-pop hv-menu-pop" role="menu" onMouseLeave={() => setExportOpen(false)}>
-            <button
-              type="button"
-              role="menuitem"
-              data-testid="hostview.export-json"
-              onClick={() => void exportLab('json')}
-            >
-              Lab file (JSON)
-            </button>
-            <button
-              type="button"
-              role="menuitem"
-              data-testid="hostview.export-yaml"
-              onClick={() => void exportLab('yaml')}
-            >
-              Lab file (YAML)
-            </button>
-            <button
-              type="button"
-              role="menuitem"
-              data-testid="hostview.export-png"
-              onClick={() => void exportImage('png')}
-            >
-              Image (PNG)
-            </button>
-            <button
-              type="button"
-              role="menuitem"
-              data-testid="hostview.export-svg"
-              onClick={() => void exportImage('svg')}
-            >
-              Image (SVG)
-            </button>
-            <button type="button" role="menuitem" data-testid="hostview.copy-script" onClick={() => void copyScript()}>
-              Copy shell script
-            </button>
-          </div>
+      <ExportMenu
+        testid="hostview"
+        className="nl-btn small"
+        popClassName="hv-menu-pop"
+        label="Export ▾"
+        disabled={!data}
+        basename={() => 'host'}
+        lab={() => store.getState().data?.lab}
+        nodes={() => rf.getNodes()}
+        root={() => rootRef.current}
+        onError={(m) => notify(m, 'error')}
+        extra={(close) => (
+          <button
+            type="button"
+            role="menuitem"
+            data-testid="hostview.copy-script"
+            onClick={() => {
+              close();
+              void copyScript();
+            }}
+          >
+            Copy shell script
+          </button>
         )}
-      </div>
+      />
       <button
         type="button"
         className="nl-x"

@@ -4,7 +4,7 @@
  */
 import { useShallow } from 'zustand/react/shallow';
 import type { Issue } from '../../../shared/errors';
-import { Cidr, type Endpoint, IfName, type LabNode, Mac, Mtu, NetnsName, type Route } from '../../../shared/lab';
+import { type Endpoint, IfName, type LabNode, Mac, Mtu, NetnsName, type Route } from '../../../shared/lab';
 import type { ObjectStatus } from '../../../shared/status';
 import { useMaybeActions } from '../actions';
 import { suggestRoutes } from '../addressing';
@@ -20,21 +20,13 @@ import {
   selectSelection,
   selectStatusOf,
 } from '../store/selectors';
-import { fieldError, splitList, TextField, Toggle } from './fields';
+import { fieldError, listCheck, splitList, TextField, Toggle } from './fields';
 import { AttachedInterfaces } from './interfaces';
 import { HostNat, ImpairmentSection, NamespaceSysctls, RoutesTable } from './network';
 
 /** Issues of an object whose path ends in `field` (after the object's own prefix). */
 function issuesFor(issues: Issue[] | undefined, field: string): string[] {
   return (issues ?? []).filter((i) => i.path.includes(field)).map((i) => i.message);
-}
-
-function listCheck(v: string): string | null {
-  for (const a of splitList(v)) {
-    const e = fieldError(Cidr, a);
-    if (e) return `${a}: ${e}`;
-  }
-  return null;
 }
 
 function mtuCheck(v: string): string | null {

@@ -16,6 +16,7 @@ import {
   selectMode,
   selectTheme,
 } from '../store/selectors';
+import { ExportMenu } from './ExportMenu';
 
 const I = {
   undo: 'M9 14 4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11',
@@ -50,19 +51,8 @@ export function Toolbar() {
   const theme = useEditor(selectTheme);
   const canUndo = useHistory((t) => t.pastStates.length > 0);
   const canRedo = useHistory((t) => t.futureStates.length > 0);
-  const [exportOpen, setExportOpen] = useState(false);
   const [labOpen, setLabOpen] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
-
-  const exportImage = async (format: 'png' | 'svg') => {
-    setExportOpen(false);
-    const { saveDiagram } = await import('../canvas/exportImage');
-    try {
-      await saveDiagram(rf.getNodes(), format, `${name}.${format}`);
-    } catch (e) {
-      store.getState().notify(`Export failed: ${(e as Error).message}`, 'error');
-    }
-  };
 
   const autoLayout = async () => {
     const { autoLayout: run } = await import('../canvas/autoLayout');
@@ -177,60 +167,20 @@ export function Toolbar() {
             e.target.value = '';
           }}
         />
-        <div className="nl-menu">
-          <button
-            type="button"
-            className="nl-tbtn"
-            data-testid="toolbar.export"
-            aria-expanded={exportOpen}
-            onClick={() => setExportOpen((o) => !o)}
-          >
-            <PathIcon d={I.download} />
-            <span>Export ▾</span>
-          </button>
-          {exportOpen && (
-            <div className="nl-menu-pop" role="menu" onMouseLeave={() => setExportOpen(false)}>
-              <button
-                type="button"
-                role="menuitem"
-                data-testid="toolbar.export-png"
-                onClick={() => void exportImage('png')}
-              >
-                Image (PNG)
-              </button>
-              <button
-                type="button"
-                role="menuitem"
-                data-testid="toolbar.export-svg"
-                onClick={() => void exportImage('svg')}
-              >
-                Image (SVG)
-              </button>
-              <button
-                type="button"
-                role="menuitem"
-                data-testid="toolbar.export-json"
-                onClick={() => {
-                  setExportOpen(false);
-                  void actions.exportText('json');
-                }}
-              >
-                Lab file (JSON)
-              </button>
-              <button
-                type="button"
-                role="menuitem"
-                data-testid="toolbar.export-yaml"
-                onClick={() => {
-                  setExportOpen(false);
-                  void actions.exportText('yaml');
-                }}
-              >
-                Lab file (YAML)
-              </button>
-            </div>
-          )}
-        </div>
+        <ExportMenu
+          testid="toolbar"
+          className="nl-tbtn"
+          label={
+            <>
+              <PathIcon d={I.download} />
+              <span>Export ▾</span>
+            </>
+          }
+          basename={() => store.getState().lab.name}
+          lab={() => store.getState().lab}
+          nodes={() => rf.getNodes()}
+          onError={(m) => store.getState().notify(m, 'error')}
+        />
       </div>
 
       <div className="nl-tgroup">

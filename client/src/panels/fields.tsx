@@ -4,6 +4,7 @@
  */
 import { type ReactNode, useEffect, useId, useState } from 'react';
 import type { z } from 'zod';
+import { Cidr } from '../../../shared/lab';
 
 export function fieldError(schema: z.ZodType, value: unknown): string | null {
   const r = schema.safeParse(value);
@@ -111,3 +112,12 @@ export const splitList = (s: string): string[] =>
     .split(/[\s,]+/)
     .map((x) => x.trim())
     .filter(Boolean);
+
+/** The live check of an address-list field: the first entry that is not a CIDR, with the schema's reason. */
+export function listCheck(v: string): string | null {
+  for (const a of splitList(v)) {
+    const e = fieldError(Cidr, a);
+    if (e) return `${a}: ${e}`;
+  }
+  return null;
+}

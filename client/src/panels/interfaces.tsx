@@ -8,7 +8,6 @@ import { useState } from 'react';
 import type { Issue } from '../../../shared/errors';
 import {
   type AttachedInterface,
-  Cidr,
   IfName,
   MacvlanInterface,
   Mtu,
@@ -21,7 +20,7 @@ import { attachedDetail } from '../canvas/toFlow';
 import { useEditor, useEditorStore } from '../store/context';
 import type { AttachedPatch } from '../store/labSlice';
 import { selectStatusOf } from '../store/selectors';
-import { fieldError, splitList, TextField } from './fields';
+import { fieldError, listCheck, splitList, TextField } from './fields';
 
 export const KIND_LABEL: Record<AttachedKind, string> = {
   vxlan: 'VXLAN tunnel',
@@ -81,14 +80,6 @@ const vniCheck = intCheck(VxlanInterface.shape.vni, false);
 const portCheck = intCheck(VxlanInterface.shape.dstPort, true);
 const vlanIdCheck = intCheck(VlanInterface.shape.vlanId, false);
 const parentCheck = (v: string) => fieldError(MacvlanInterface.shape.parent, v.trim());
-
-function listCheck(v: string): string | null {
-  for (const a of splitList(v)) {
-    const e = fieldError(Cidr, a);
-    if (e) return `${a}: ${e}`;
-  }
-  return null;
-}
 
 /** State of the interface on the host (object `${node}/${ifname}`), when the status stream has it. */
 function LiveState({ id, testid }: { id: string; testid: string }) {

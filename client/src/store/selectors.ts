@@ -4,7 +4,7 @@
  * Derived values that allocate are memoized on their inputs so `useStore` sees a stable result.
  */
 import type { Issue } from '../../../shared/errors';
-import { type Lab, type LabNode, NETEM_FIELDS, type VethLink } from '../../../shared/lab';
+import { type Lab, type LabNode, NETEM_FIELDS, NETEM_WORDS, type VethLink } from '../../../shared/lab';
 import { validate } from '../../../shared/validate';
 import type { EditorState } from './editorStore';
 
@@ -102,14 +102,6 @@ export function problemsOf(lab: Lab): Problems {
 export const selectProblems = (s: EditorState) => problemsOf(s.lab);
 export const selectErrorCount = (s: EditorState) => problemsOf(s.lab).errors;
 export const selectIssuesOf = (id: string) => (s: EditorState) => problemsOf(s.lab).byObject.get(id);
-/** Why Apply is disabled, or null when it may run. */
-const NETEM_WORDS: Record<string, string> = {
-  delayMs: 'delay',
-  jitterMs: 'jitter',
-  lossPct: 'loss',
-  duplicatePct: 'duplicate',
-  corruptPct: 'corrupt',
-};
 let netemLab: Lab | null = null;
 let netemUse: string | null = null;
 /** The first netem setting of the lab ("delay on veth-red"), or null; memoized on the lab object. */
@@ -124,6 +116,7 @@ export function netemUseOf(lab: Lab): string | null {
   return netemUse;
 }
 
+/** Why Apply is disabled, or null when it may run. */
 export const selectApplyBlocker = (s: EditorState): string | null => {
   if (s.progress) return 'an operation is running';
   const n = problemsOf(s.lab).errors;

@@ -1,11 +1,10 @@
 /**
- * One capture tab: /ws/capture on one end of a link. Records are decoded in the browser (capture/decode.ts)
+ * One capture tab: /ws/capture on one end of a link. Records are decoded in the browser (shared/pcap.ts)
  * and kept in a ring buffer (the newest CAPTURE_KEEP; older ones drop out), the list is virtualized. The
  * filter restarts the capture (the server compiles it and answers an error when it does not); pause stops
  * appending but keeps the socket; the kept records download as a .pcap.
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { CAPTURE_FILTER_CHARS, CAPTURE_PATH, CaptureServerMessage } from '../../../shared/tools';
 import {
   type DecodedPacket,
   decodeRecord,
@@ -14,7 +13,8 @@ import {
   parsePcapHeader,
   parseRecord,
   writePcap,
-} from '../capture/decode';
+} from '../../../shared/pcap';
+import { CAPTURE_FILTER_CHARS, CAPTURE_PATH, CaptureServerMessage } from '../../../shared/tools';
 import { useEditorStore } from '../store/context';
 import { protocolClass } from './model';
 import { RingBuffer } from './ringBuffer';

@@ -1,9 +1,11 @@
 /**
- * Pure pcap reader/writer and packet summarizer for the capture panel: the global header (both byte orders,
- * µs and ns timestamps), records, and a one-line decode (src, dst, protocol, info) of Ethernet / Linux cooked
- * (v1, v2) frames carrying 802.1Q, ARP, IPv4, IPv6, ICMP, ICMPv6, UDP (DNS names) and TCP. No DOM, no deps.
+ * Pure pcap reader/writer and packet summarizer (the capture panel decodes in the browser; capture tests read
+ * the server's stream with it): the global header (both byte orders, µs and ns timestamps), records, and a
+ * one-line decode (src, dst, protocol, info) of Ethernet / Linux cooked (v1, v2) frames carrying 802.1Q, ARP,
+ * IPv4, IPv6, ICMP, ICMPv6, UDP (DNS names) and TCP. No DOM, no deps; address text comes from net.ts.
  * Never throws on packet bytes: a short or odd packet decodes as far as it goes.
  */
+import { formatIp } from './net';
 
 export const LINKTYPE_ETHERNET = 1;
 export const LINKTYPE_RAW = 101;
@@ -149,29 +151,11 @@ const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 export const formatMac = (b: Uint8Array, o: number): string => Array.from(b.subarray(o, o + 6), hex2).join(':');
 export const formatIpv4 = (b: Uint8Array, o: number): string => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
 
-/** RFC 5952 text: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as `::`. */
+/** RFC 5952 text of the 16 bytes at `o`, exactly as net.ts (and so `ip`) spells it. */
 export function formatIpv6(b: Uint8Array, o: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(((b[o + 2 * i] ?? 0) << 8) | (b[o + 2 * i + 1] ?? 0));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16));
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16));
-  return `${head.join(':')}::${tail.join(':')}`;
+  let value = 0n;
+  for (let i = 0; i < 16; i++) value = (value << 8n) | BigInt(b[o + i] ?? 0);
+  return formatIp({ family: 6, value });
 }
 
 const hex4 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;

@@ -17,7 +17,7 @@ import {
   parseRecord,
   tcpFlags,
   writePcap,
-} from './decode';
+} from './pcap';
 
 /** tcpdump -i veth -w (Ethernet, µs, little-endian): IPv6 chatter, ARP, ICMP echo, TCP SYN/RST, DNS query + ICMP port unreachable, ICMPv6 NS/NA/echo. */
 const ETH_PCAP =
@@ -279,5 +279,8 @@ describe('IPv6 text', () => {
     expect(a('00000000000000000000000000000000')).toBe('::');
     expect(a('20010db8000100000001000100010001')).toBe('2001:db8:1:0:1:1:1:1');
     expect(a('20010db8000000010000000000000001')).toBe('2001:db8:0:1::1');
+    // The same text as `ip` and tcpdump print: an IPv4-mapped address ends in a dotted quad.
+    expect(a('00000000000000000000ffff0a000001')).toBe('::ffff:10.0.0.1');
+    expect(a('fe800000000000000000000000000001')).toBe('fe80::1');
   });
 });
