@@ -4,6 +4,8 @@ export * from './discovery';
 export * from './errors';
 export * from './lab';
 export * from './layout';
+export * from './migrate';
+export * from './migrations';
 export * from './names';
 export * from './plan';
 export * from './status';

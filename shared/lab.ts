@@ -4,6 +4,7 @@
  * cross-reference rules (duplicates, subnets, dangling endpoints) live in `validate.ts`.
  */
 import { z } from 'zod';
+import { LAB_VERSION } from './migrations';
 import { ID_PATTERN, ifnameProblem, LAB_NAME_PATTERN, netnsNameProblem } from './names';
 import { parseCidr, parseIp } from './net';
 
@@ -348,8 +349,6 @@ export type VethLink = z.infer<typeof VethLink>;
 
 export const LabLink = z.discriminatedUnion('kind', [VethLink]);
 export type LabLink = z.infer<typeof LabLink>;
-
-export const LAB_VERSION = 1 as const;
 
 export const Lab = z.strictObject({
   version: z.literal(LAB_VERSION),

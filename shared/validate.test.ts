@@ -99,8 +99,9 @@ describe('structure (schema)', () => {
     expectIssue(lab, { code: 'UnknownKind', path: ['nodes', 0, 'kind'], object: 'ns1' });
   });
 
-  it('rejects another format version', () => {
-    expectIssue({ ...makeLab(), version: 2 }, { code: 'InvalidValue', path: ['version'] });
+  it('rejects another format version (a newer one says so: migrate.ts)', () => {
+    expectIssue({ ...makeLab(), version: 2 }, { code: 'VersionTooNew', path: ['version'] });
+    expectIssue({ ...makeLab(), version: 0 }, { code: 'VersionUnknown', path: ['version'] });
   });
 
   it('rejects a wrong type with a readable message', () => {

@@ -18,10 +18,12 @@
  * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
  *   VxlanGroupNeedsDev UnknownDevice DuplicateVni
  * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
+ * - format version (migrate.ts): VersionTooNew VersionUnknown MigrationFailed
  * - hints: Unreachable(w) · fallbacks: TooManyIssues Unreadable InvalidAddress          (w) = warning
  */
 import type { Issue } from './errors';
 import { type BridgeNode, Lab, type NamespaceNode, type VethLink } from './lab';
+import { migrateLab } from './migrate';
 import { quoteName } from './names';
 import {
   type Cidr,
@@ -70,7 +72,11 @@ export function validate(input: unknown): ValidationResult {
   }
 }
 
-function validateOrThrow(input: unknown): ValidationResult {
+function validateOrThrow(raw: unknown): ValidationResult {
+  // A file of an older format is read as today's (migrate.ts); one from a newer Netloom is refused on `version`.
+  const migrated = migrateLab(raw);
+  if (!migrated.ok) return { ok: false, issues: [migrated.issue] };
+  const input = migrated.doc;
   // reportInput: tells a missing field (input undefined) from a wrong type, and names what was found.
   const parsed = Lab.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, issues: cap(parsed.error.issues.flatMap((i) => schemaIssue(input, i))) };

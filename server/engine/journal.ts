@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Lab } from '../../shared';
+import { type Lab, migrateLab } from '../../shared';
 import type { Operation } from './types';
 
 /**
@@ -140,7 +140,9 @@ export class StateDir {
 
   async readApplied(lab: string): Promise<Lab | null> {
     try {
-      return JSON.parse(await readFile(this.appliedPath(lab), 'utf8')) as Lab;
+      // Written by an older Netloom, it is read in today's format (one from a newer one reads as unknown).
+      const m = migrateLab(JSON.parse(await readFile(this.appliedPath(lab), 'utf8')));
+      return m.ok ? (m.doc as Lab) : null;
     } catch {
       return null;
     }

@@ -9,7 +9,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:f
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { Lab, LabName, type LabSummary, Layout } from '../../shared';
+import { Lab, LabName, type LabSummary, Layout, migrateLab } from '../../shared';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 
@@ -83,7 +83,14 @@ export class LabStore {
       throw e;
     }
     try {
-      return StoredLab.parse(JSON.parse(text));
+      const raw = JSON.parse(text) as { lab?: unknown };
+      // A lab stored by an older Netloom is read in today's format; one from a newer Netloom is left alone.
+      const m = migrateLab(raw?.lab);
+      if (!m.ok) {
+        this.log.error({ file: path, version: (raw.lab as { version?: unknown }).version }, m.issue.message);
+        return null;
+      }
+      return StoredLab.parse({ ...raw, lab: m.doc });
     } catch (e) {
       this.log.error({ file: path, err: String(e) }, 'unreadable lab file ignored');
       return null;
