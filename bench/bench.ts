@@ -5,8 +5,10 @@
  *     them the one-command-per-step shell script (star, N ≤ 200): create, no-op, one-link edit, status,
  *     teardown, peak RSS.
  *  2. Discovery of 200 namespaces (bench/discover.ts).
- *  3. A summary: ratios and every target of the issues with PASS/MISS per driver.
- *  4. The canvas: a 500-node lab in Chromium (bench/canvas.ts): time to interactive, drag frame times.
+ *  3. The command itself (bench/startup.ts, issue 14): `netloom plan examples/router.yaml` spawn to exit, and
+ *     `netloom serve` spawn to the first /healthz answer, both through bin/netloom.js (the compiled build).
+ *  4. A summary: ratios and every target of the issues with PASS/MISS per driver.
+ *  5. The canvas: a 500-node lab in Chromium (bench/canvas.ts): time to interactive, drag frame times.
  * Every figure is also one line `bench topology=… n=… driver=… phase=… ms=…` (`phase=rss mb=…`).
  * Usage: tsx bench/bench.ts [--quick]   (--quick: N = 10, 100, 200 only; about a minute)
  *        tsx bench/bench.ts --n 200 --topology star [--driver netlink]   (one case)
@@ -15,6 +17,7 @@
 import { cpus, loadavg } from 'node:os';
 import { benchDiscovery } from './discover';
 import { type Row, runScale, type Topology, table } from './scale';
+import { benchStartup, type StartupFigures } from './startup';
 
 type Drv = 'ip-batch' | 'netlink';
 interface Target {
@@ -40,8 +43,15 @@ const TARGETS: Target[] = [
   { what: 'peak RSS', topology: 'star', n: 1000, phase: 'rss', limit: 300, unit: 'MB', worst: true },
 ];
 const DISCOVERY_LIMIT_MS = 1000;
+/** Issue 14: the compiled CLI and server. */
+const PLAN_WALL_LIMIT_MS = 300;
+const SERVE_START_LIMIT_MS = 1000;
 
-function summary(rows: Row[], discovery: { n: number; discoverMs: number } | null): number {
+function summary(
+  rows: Row[],
+  discovery: { n: number; discoverMs: number } | null,
+  startup: StartupFigures | null,
+): number {
   const get = (t: string, n: number, d: string, p: string) =>
     rows.find((r) => r.topology === t && r.n === n && r.driver === d && r.phase === p)?.value;
   const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -66,7 +76,7 @@ function summary(rows: Row[], discovery: { n: number; discoverMs: number } | nul
   }
 
   let misses = 0;
-  console.log('\n  Targets (issue 9, issue 8)');
+  console.log('\n  Targets (issue 9, issue 8, issue 14)');
   console.log('  target                                        limit     ip-batch          netlink');
   const cell = (v: number | undefined, limit: number, unit: string) => {
     if (v === undefined) return 'not run'.padEnd(16);
@@ -91,6 +101,17 @@ function summary(rows: Row[], discovery: { n: number; discoverMs: number } | nul
     const label = `discovery of ${discovery.n} namespaces`.padEnd(44);
     console.log(
       `  ${label} < ${String(DISCOVERY_LIMIT_MS).padEnd(4)} ms  ${cell(discovery.discoverMs, DISCOVERY_LIMIT_MS, 'ms')}  (through ip, either driver)`,
+    );
+  }
+  if (startup) {
+    const plan = 'netloom plan examples/router.yaml, wall'.padEnd(44);
+    console.log(
+      `  ${plan} ≤ ${String(PLAN_WALL_LIMIT_MS).padEnd(4)} ms  ${cell(startup.planMs, PLAN_WALL_LIMIT_MS, 'ms')}  (the CLI's default driver)`,
+    );
+    const serve = 'netloom serve, start to /healthz'.padEnd(44);
+    const at = startup.serveDriver === 'netlink' ? `${''.padEnd(16)}  ` : '';
+    console.log(
+      `  ${serve} ≤ ${String(SERVE_START_LIMIT_MS).padEnd(4)} ms  ${at}${cell(startup.serveStartMs, SERVE_START_LIMIT_MS, 'ms')}  (driver auto: ${startup.serveDriver})`,
     );
   }
   console.log(
@@ -161,8 +182,9 @@ async function main() {
   const rows = await runScale({ sizes: o.quick ? [10, 100, 200] : [10, 100, 200, 1000] });
   const n = 200;
   const d = await benchDiscovery(n);
+  const startup = await benchStartup();
   table();
-  summary(rows, { n, discoverMs: d.discoverMs });
+  summary(rows, { n, discoverMs: d.discoverMs }, startup);
   await benchCanvas();
   console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s${o.quick ? ' (--quick: N ≤ 200)' : ''}`);
 }

@@ -17,6 +17,8 @@ gate() { # name, command...: a gate that is not a test but must pass
 gate lint npx --no-install biome check .
 gate typecheck npx --no-install tsc -b
 gate schema-fresh npx --no-install tsx scripts/gen-schema.ts --check
+# The compiled server and CLI (dist/server): what bin/netloom.js runs, so tests that start it find it current.
+gate build-server node scripts/build-server.mjs
 
 echo "== vitest (unit + kernel, ip-batch driver)"
 rm -f reports/vitest.json reports/vitest-netlink.json

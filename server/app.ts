@@ -18,6 +18,7 @@ import type { CommandRunner, Engine } from './engine/contract';
 import { AppError } from './errors';
 import { type Logger, redactUrl } from './log';
 import { OperationQueue } from './ops/queue';
+import { REPO_ROOT } from './paths';
 import { StatusHub } from './status/hub';
 import type { Example } from './store/labFiles';
 import type { LabStore } from './store/labStore';
@@ -57,12 +58,10 @@ export interface App {
   close(): Promise<void>;
 }
 
-const repoRoot = new URL('..', import.meta.url).pathname;
-
 export function packageVersion(): string {
   try {
     return (
-      (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0'
+      (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0'
     );
   } catch {
     return '0.0.0';
@@ -180,7 +179,7 @@ export function createApp(deps: AppDeps): App {
     res.redirect(302, stripTokenFromUrl(req.originalUrl));
   });
 
-  const staticDir = deps.staticDir === undefined ? join(repoRoot, 'dist/client') : deps.staticDir;
+  const staticDir = deps.staticDir === undefined ? join(REPO_ROOT, 'dist/client') : deps.staticDir;
   const index = staticDir ? join(staticDir, 'index.html') : null;
   if (staticDir && index && existsSync(index)) {
     app.use(express.static(staticDir, { index: false, dotfiles: 'ignore', fallthrough: true }));

@@ -13,6 +13,7 @@ import { createApp, packageVersion } from './app';
 import type { CommandRunner, Engine, Sandbox } from './engine/contract';
 import { AppError } from './errors';
 import { createLogger, type Logger } from './log';
+import { REPO_ROOT } from './paths';
 import { type CheckedLab, loadExamples, readLabFile } from './store/labFiles';
 import { LabStore } from './store/labStore';
 
@@ -34,7 +35,6 @@ const USAGE = `Usage: netloom serve [options]
   --status-interval MS  live status sampling period (default 1000)
   --log-level LEVEL     trace|debug|info|warn|error (env NETLOOM_LOG_LEVEL; default info)`;
 
-const repoRoot = resolve(new URL('..', import.meta.url).pathname);
 const VITE_PORT = 5173;
 const DEFAULT_EXAMPLE = 'veth-pair.yaml';
 
@@ -216,7 +216,7 @@ async function openInitialLab(store: LabStore, opts: ServeOptions, log: Logger):
   const names = await store.names();
   if (names.length > 0) return names.includes('veth-pair') ? 'veth-pair' : names[0];
   try {
-    checked = await readLabFile(join(repoRoot, 'examples', DEFAULT_EXAMPLE));
+    checked = await readLabFile(join(REPO_ROOT, 'examples', DEFAULT_EXAMPLE));
   } catch (e) {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'default example not imported');
     return undefined;
@@ -282,7 +282,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     }
     throw e;
   }
-  const examples = await loadExamples(join(repoRoot, 'examples'), log);
+  const examples = await loadExamples(join(REPO_ROOT, 'examples'), log);
 
   let engine: Engine;
   let sandbox: Sandbox | null;

@@ -4,9 +4,11 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../../paths';
 import type { NetnsRef } from '../types';
 
-export const AGENT_PATH = join(import.meta.dirname, 'agent.mjs');
+/** A plain ES module run by node as its own process (never bundled): found in the sources' place. */
+export const AGENT_PATH = join(REPO_ROOT, 'server', 'engine', 'netlink', 'agent.mjs');
 
 export type Action =
   | { t: 'create'; ns: string }

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../../paths';
 import type { CommandRunner } from '../contract';
 import { routeFamily } from '../desired';
 import { type Driver, type ExecFailure, type ExecHooks, type ExecResult, IpBatchDriver } from '../driver';
@@ -38,8 +39,7 @@ import { observeAgent, observedIpText } from './observe';
 export { type Action, type ActionResult, AGENT_PATH, Agent, type WaveAction } from './agentProcess';
 
 const TRACE = process.env.NETLOOM_NETLINK_TRACE === '1';
-const ROOT_DIR = join(import.meta.dirname, '..', '..', '..');
-export const ADDON_PATH = join(ROOT_DIR, 'native', 'netlink', 'build', 'Release', 'netloom_netlink.node');
+export const ADDON_PATH = join(REPO_ROOT, 'native', 'netlink', 'build', 'Release', 'netloom_netlink.node');
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v, k]));
 export const errnoName = (n: number): string => ERRNO_NAMES.get(n) ?? `E${n}`;
