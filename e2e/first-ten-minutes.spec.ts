@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
+import { ExecResponse } from '../shared/tools';
 import { EditorPage } from './pages/EditorPage';
 
 test.use({ viewport: { width: 1440, height: 860 } });
@@ -56,11 +57,12 @@ test('first ten minutes: draw, link, apply, edit, re-apply, export, destroy', as
     data: { node: ns1, tool: 'ping', args: { target: ns2Address, count: 2, timeoutS: 2 } },
     headers: app.origin(),
   });
-  if (exec.status() !== 404) {
-    expect(exec.status(), await exec.text()).toBe(200);
-    const ping = await exec.json();
-    expect(ping.ok, `ping ${ns2Address}: ${ping.stdout}${ping.stderr}`).toBe(true);
-  }
+  expect(exec.status(), await exec.text()).toBe(200);
+  const ping = ExecResponse.parse(await exec.json());
+  expect(ping.ok, `ping ${ns2Address}: ${ping.stdout}${ping.stderr}`).toBe(true);
+  expect(ping.command).toEqual(expect.arrayContaining(['ping', ns2Address]));
+  expect(ping.parsed).toMatchObject({ transmitted: 2, received: 2, lossPct: 0 });
+  expect(ping.parsed?.rttAvgMs).toBeGreaterThan(0);
 
   // Edit an address, undo, redo.
   const original = await app.tid('inspector.end0.addresses').inputValue();
