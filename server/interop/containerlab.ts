@@ -301,7 +301,10 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
   (Array.isArray(links) ? links : []).forEach((raw, index) => {
     const label = describeLink(raw, index);
     const item = report.add('link', label);
-    if (!isMap(raw)) return void item.drop('a link must be a mapping');
+    if (!isMap(raw)) {
+      item.drop('a link must be a mapping');
+      return;
+    }
     const type = (str(raw.type) ?? 'brief').trim().toLowerCase();
     const common = raw;
     const mtuOf = (epMtu?: unknown): number | undefined => {
@@ -365,13 +368,17 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
 
     if (type === 'brief' || type === 'veth') {
       const eps = raw.endpoints;
-      if (!Array.isArray(eps) || eps.length !== 2)
-        return void item.drop(
+      if (!Array.isArray(eps) || eps.length !== 2) {
+        item.drop(
           '"endpoints" must list exactly two ends (containerlab: "endpoint definition should consist of exactly 2 entries")',
         );
+        return;
+      }
       const ends = eps.map(endOf);
-      if (ends.some((e) => e === null || !e.iface))
-        return void item.drop('an endpoint is not "node:interface" (containerlab refuses it)');
+      if (ends.some((e) => e === null || !e.iface)) {
+        item.drop('an endpoint is not "node:interface" (containerlab refuses it)');
+        return;
+      }
       const [a, b] = ends as End[];
       if (type === 'brief') {
         const v4 = Array.isArray(common.ipv4) ? common.ipv4 : [];
@@ -385,18 +392,28 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
           [a!, b!],
           [b!, a!],
         ] as const) {
-          if (special.node === 'macvlan') return void macvlan(other, special.iface, 'bridge');
-          if (special.node === 'mgmt-net') return void mgmtNet(other, special.iface);
+          if (special.node === 'macvlan') {
+            macvlan(other, special.iface, 'bridge');
+            return;
+          }
+          if (special.node === 'mgmt-net') {
+            mgmtNet(other, special.iface);
+            return;
+          }
         }
       }
       if (common.impairment !== undefined)
         item.approximated('"impairment" (a helper bridge node) is not imported; add an impairment on an end instead');
       const pa = placeOf(a!);
       const pb = placeOf(b!);
-      if (typeof pa === 'string' || typeof pb === 'string')
-        return void item.drop(typeof pa === 'string' ? pa : (pb as string));
-      if (pa.node.kind === 'bridge' && pb.node.kind === 'bridge' && pa.node === pb.node && a!.iface === b!.iface)
-        return void item.drop('both ends are the same port');
+      if (typeof pa === 'string' || typeof pb === 'string') {
+        item.drop(typeof pa === 'string' ? pa : (pb as string));
+        return;
+      }
+      if (pa.node.kind === 'bridge' && pb.node.kind === 'bridge' && pa.node === pb.node && a!.iface === b!.iface) {
+        item.drop('both ends are the same port');
+        return;
+      }
       const link = model.veth({ space: pa.space, name: a!.iface }, { space: pb.space, name: b!.iface }, item, linkId);
       if (description) link.description = description;
       if (pa.master) link.ends[0].iface.master = pa.master;
@@ -407,13 +424,22 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       return;
     }
     const single = endOf(raw.endpoint);
-    if (!single?.iface) return void item.drop(`a "${type}" link needs "endpoint: {node, interface}"`);
+    if (!single?.iface) {
+      item.drop(`a "${type}" link needs "endpoint: {node, interface}"`);
+      return;
+    }
     switch (type) {
       case 'host': {
         const hostIf = str(raw['host-interface']);
-        if (!hostIf) return void item.drop('a host link needs "host-interface"');
+        if (!hostIf) {
+          item.drop('a host link needs "host-interface"');
+          return;
+        }
         const p = placeOf(single);
-        if (typeof p === 'string') return void item.drop(p);
+        if (typeof p === 'string') {
+          item.drop(p);
+          return;
+        }
         const link = model.veth(
           { space: p.space, name: single.iface },
           { space: model.hostNode().space, name: hostIf },
@@ -429,29 +455,46 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       }
       case 'mgmt-net': {
         const hostIf = str(raw['host-interface']);
-        if (!hostIf) return void item.drop('a mgmt-net link needs "host-interface"');
-        return void mgmtNet(single, hostIf);
+        if (!hostIf) {
+          item.drop('a mgmt-net link needs "host-interface"');
+          return;
+        }
+        mgmtNet(single, hostIf);
+        return;
       }
-      case 'macvlan':
-        return void macvlan(single, str(raw['host-interface']) ?? '', str(raw.mode) ?? 'bridge');
+      case 'macvlan': {
+        macvlan(single, str(raw['host-interface']) ?? '', str(raw.mode) ?? 'bridge');
+        return;
+      }
       case 'vxlan':
       case 'vxlan-stitch': {
         const p = placeOf(single);
-        if (typeof p === 'string') return void item.drop(p);
-        if (p.node.kind !== 'namespace')
-          return void item.drop(`a VXLAN end must be on a namespace node; "${single.node}" is a ${p.node.kind}`);
+        if (typeof p === 'string') {
+          item.drop(p);
+          return;
+        }
+        if (p.node.kind !== 'namespace') {
+          item.drop(`a VXLAN end must be on a namespace node; "${single.node}" is a ${p.node.kind}`);
+          return;
+        }
         const remote = str(raw.remote) ?? '';
         const vni = Number(raw.vni);
         const port = Number(raw['dst-port'] ?? raw['udp-port'] ?? CLAB_VXLAN_PORT);
         const rip = parseCidr(`${remote}/32`);
-        if (!rip)
-          return void item.drop(
+        if (!rip) {
+          item.drop(
             `remote "${remote}" is not an IPv4 address (host names and IPv6 underlays are not part of a Netloom lab)`,
           );
-        if (!Number.isInteger(vni) || vni < 1 || vni > 16777215)
-          return void item.drop(`vni "${String(raw.vni)}" is not 1 to 16777215`);
-        if (!Number.isInteger(port) || port < 1 || port > 65535)
-          return void item.drop(`UDP port "${String(port)}" is not 1 to 65535`);
+          return;
+        }
+        if (!Number.isInteger(vni) || vni < 1 || vni > 16777215) {
+          item.drop(`vni "${String(raw.vni)}" is not 1 to 16777215`);
+          return;
+        }
+        if (!Number.isInteger(port) || port < 1 || port > 65535) {
+          item.drop(`UDP port "${String(port)}" is not 1 to 65535`);
+          return;
+        }
         const f = model.addIface(p.space, single.iface, 'vxlan', item);
         f.vxlan = { vni, remote, dstPort: port };
         item.target = p.node.id;
@@ -475,8 +518,14 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       }
       case 'dummy': {
         const p = placeOf(single);
-        if (typeof p === 'string') return void item.drop(p);
-        if (p.node.kind !== 'namespace') return void item.drop('a dummy interface must be on a namespace node');
+        if (typeof p === 'string') {
+          item.drop(p);
+          return;
+        }
+        if (p.node.kind !== 'namespace') {
+          item.drop('a dummy interface must be on a namespace node');
+          return;
+        }
         const f = model.addIface(p.space, single.iface, 'tap', item);
         item.target = p.node.id;
         for (const v of [single.ipv4, single.ipv6]) addAddress(f, v, item);
@@ -485,18 +534,27 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
         );
         return;
       }
-      default:
-        return void item.drop(`link type "${type}" is not one containerlab defines`);
+      default: {
+        item.drop(`link type "${type}" is not one containerlab defines`);
+        return;
+      }
     }
 
     function macvlan(end: End, parent: string, mode: string): void {
       const p = placeOf(end);
-      if (typeof p === 'string') return void item.drop(p);
-      if (p.node.kind !== 'namespace')
-        return void item.drop(`a macvlan end must be on a namespace node; "${end.node}" is a ${p.node.kind}`);
+      if (typeof p === 'string') {
+        item.drop(p);
+        return;
+      }
+      if (p.node.kind !== 'namespace') {
+        item.drop(`a macvlan end must be on a namespace node; "${end.node}" is a ${p.node.kind}`);
+        return;
+      }
       const par = kernelIfname(parent);
-      if (!parent || par !== parent)
-        return void item.drop(`macvlan parent "${parent}" is not an interface name (is a \${VAR} unset?)`);
+      if (!parent || par !== parent) {
+        item.drop(`macvlan parent "${parent}" is not an interface name (is a \${VAR} unset?)`);
+        return;
+      }
       const f = model.addIface(p.space, end.iface, 'macvlan', item);
       f.parent = parent;
       item.target = p.node.id;
@@ -508,7 +566,10 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
     }
     function mgmtNet(end: End, hostIf: string): void {
       const p = placeOf(end);
-      if (typeof p === 'string') return void item.drop(p);
+      if (typeof p === 'string') {
+        item.drop(p);
+        return;
+      }
       const m = mgmtPlaceholder();
       const link = model.veth({ space: p.space, name: end.iface }, { space: m.space, name: hostIf }, item, linkId);
       if (p.master) link.ends[0].iface.master = p.master;
@@ -590,7 +651,10 @@ function addAddress(f: ModelIface, v: unknown, item: Item): void {
   const s = str(v);
   if (s === undefined || s === '') return;
   const c = parseCidr(s);
-  if (!c) return void item.dropped(`address "${s}" is not an address with a prefix`);
+  if (!c) {
+    item.dropped(`address "${s}" is not an address with a prefix`);
+    return;
+  }
   const text = formatCidr(c);
   if (!f.addresses.includes(text)) f.addresses.push(text);
 }

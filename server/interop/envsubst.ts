@@ -50,7 +50,7 @@ export function envsubst(
       }
       if (next === '{') {
         const close = matchingBrace(i + 2, to);
-        if (close < 0) throw new ImportRefused('syntax', 'env-variable', '"${" without a closing "}"', lineAt(i));
+        if (close < 0) throw new ImportRefused('syntax', 'env-variable', `"$\{" without a closing "}"`, lineAt(i));
         out += braced(i, i + 2, close);
         i = close + 1;
         continue;

@@ -595,9 +595,15 @@ function ipLink(a: Args): Reading {
           const w = a.next();
           if (w === 'stp_state') set.stp = a.next() !== '0';
           else if (w === 'vlan_filtering') set.vlanFiltering = a.next() !== '0';
-          else (set.ignored ??= []).push(`${w} ${a.next() ?? ''}`.trim());
+          else {
+            set.ignored ??= [];
+            set.ignored.push(`${w} ${a.next() ?? ''}`.trim());
+          }
         }
-      } else if (type !== undefined) (set.ignored ??= []).push(`type ${type} ${a.rest().join(' ')}`.trim());
+      } else if (type !== undefined) {
+        set.ignored ??= [];
+        set.ignored.push(`type ${type} ${a.rest().join(' ')}`.trim());
+      }
       return { kind: 'effects', effects: [{ op: 'link.set', dev: dev!, set }] };
     }
     case 'delete': {

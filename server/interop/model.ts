@@ -243,9 +243,14 @@ export class Model {
     switch (e.op) {
       case 'addr.add': {
         const f = this.find(space, e.dev);
-        if (!f) return void missing(e.dev);
-        if (e.dev === 'lo')
-          return void item.dropped(`\`${text}\`: addresses on the loopback interface are not part of a Netloom lab`);
+        if (!f) {
+          missing(e.dev);
+          return;
+        }
+        if (e.dev === 'lo') {
+          item.dropped(`\`${text}\`: addresses on the loopback interface are not part of a Netloom lab`);
+          return;
+        }
         if (!f.addresses.includes(e.cidr)) f.addresses.push(e.cidr);
         else if (!e.replace) item.info(`\`${text}\`: ${e.cidr} is already there`);
         if (e.ignored?.length) item.approximated(`\`${text}\`: ${e.ignored.join(', ')} not kept`);
@@ -253,7 +258,10 @@ export class Model {
       }
       case 'addr.del': {
         const f = this.find(space, e.dev);
-        if (!f) return void missing(e.dev);
+        if (!f) {
+          missing(e.dev);
+          return;
+        }
         if (e.cidr === undefined) f.addresses.shift();
         else {
           const c = parseCidr(e.cidr);
@@ -266,38 +274,56 @@ export class Model {
       }
       case 'addr.flush': {
         const list = e.dev ? [this.find(space, e.dev)] : [...space.ifaces.values()];
-        if (e.dev && !list[0]) return void missing(e.dev);
+        if (e.dev && !list[0]) {
+          missing(e.dev);
+          return;
+        }
         for (const f of list)
           if (f) f.addresses = f.addresses.filter((x) => e.family === undefined || parseCidr(x)?.family !== e.family);
         return;
       }
       case 'link.set': {
         const f = this.find(space, e.dev);
-        if (!f) return void missing(e.dev);
+        if (!f) {
+          missing(e.dev);
+          return;
+        }
         this.setLink(space, f, e.set, item, text);
         return;
       }
       case 'link.add':
-        return this.linkAdd(space, e.add, item, text);
+        this.linkAdd(space, e.add, item, text);
+        return;
       case 'link.del': {
         const f = this.find(space, e.dev);
-        if (!f) return void missing(e.dev);
+        if (!f) {
+          missing(e.dev);
+          return;
+        }
         this.removeIface(space, f, `deleted by \`${text}\``);
         return;
       }
       case 'route.add':
       case 'route.del': {
-        if (isRoot)
-          return void item.dropped(`\`${text}\`: routes of the host's root namespace are not part of a Netloom lab`);
+        if (isRoot) {
+          item.dropped(`\`${text}\`: routes of the host's root namespace are not part of a Netloom lab`);
+          return;
+        }
         const r = e.route;
-        if (r.type) return void item.dropped(`\`${text}\`: a ${r.type} route is not part of a Netloom lab`);
-        if (r.table)
-          return void item.dropped(
-            `\`${text}\`: routes in table ${r.table} are not part of a Netloom lab (only the main table)`,
-          );
+        if (r.type) {
+          item.dropped(`\`${text}\`: a ${r.type} route is not part of a Netloom lab`);
+          return;
+        }
+        if (r.table) {
+          item.dropped(`\`${text}\`: routes in table ${r.table} are not part of a Netloom lab (only the main table)`);
+          return;
+        }
         if (r.dev !== undefined) {
           const f = this.find(space, r.dev);
-          if (!f) return void missing(r.dev);
+          if (!f) {
+            missing(r.dev);
+            return;
+          }
           r.dev = f.name;
         }
         const route: Route = {
@@ -307,8 +333,8 @@ export class Model {
           ...(r.metric !== undefined ? { metric: r.metric } : {}),
         };
         if (route.to === 'default' && r.family === 6 && !route.via && route.dev) {
-          // `ip -6 route add default dev X`: the lab's "default" takes its family from the gateway.
-          return void item.dropped(`\`${text}\`: an IPv6 default route without a gateway is not part of a Netloom lab`);
+          item.dropped(`\`${text}\`: an IPv6 default route without a gateway is not part of a Netloom lab`);
+          return;
         }
         const key = (x: Route) => `${x.to}|${x.metric ?? ''}`;
         const same = (x: { route: Route }) => key(x.route) === key(route) && sameFamily(x.route, r.family);
@@ -319,8 +345,10 @@ export class Model {
           return;
         }
         if (e.replace) space.routes = space.routes.filter((x) => !same(x));
-        else if (space.routes.some(same))
-          return void item.dropped(`\`${text}\`: the kernel refuses a second route to ${route.to} ("File exists")`);
+        else if (space.routes.some(same)) {
+          item.dropped(`\`${text}\`: the kernel refuses a second route to ${route.to} ("File exists")`);
+          return;
+        }
         if (r.ignored?.length) item.approximated(`\`${text}\`: ${r.ignored.join(', ')} not kept`);
         space.routes.push({ route, item, text });
         return;
@@ -334,10 +362,14 @@ export class Model {
         );
         return;
       case 'sysctl':
-        return this.sysctl(space, e.key, e.value, item, text);
+        this.sysctl(space, e.key, e.value, item, text);
+        return;
       case 'bridge.vlan': {
         const f = this.find(space, e.dev);
-        if (!f) return void missing(e.dev);
+        if (!f) {
+          missing(e.dev);
+          return;
+        }
         const v: PortVlan = { ...(f.vlan ?? {}) };
         const tagged = new Set(v.tagged ?? []);
         for (const vid of e.vids) {
@@ -362,9 +394,14 @@ export class Model {
       }
       case 'qdisc.set': {
         const f = this.find(space, e.dev);
-        if (!f) return void missing(e.dev);
-        if (f.kind !== 'veth')
-          return void item.dropped(`\`${text}\`: impairments apply to veth ends only in a Netloom lab`);
+        if (!f) {
+          missing(e.dev);
+          return;
+        }
+        if (f.kind !== 'veth') {
+          item.dropped(`\`${text}\`: impairments apply to veth ends only in a Netloom lab`);
+          return;
+        }
         f.impairment = e.impairment;
         if (e.ignored.length) item.approximated(`\`${text}\`: ${e.ignored.join(', ')} not kept`);
         return;
@@ -464,14 +501,18 @@ export class Model {
       case 'vxlan': {
         if (!attachedHere()) return;
         const v = add.vxlan ?? {};
-        if (v.vni === undefined)
-          return void item.dropped(`\`${text}\`: a VXLAN needs "id" (the kernel: missing virtual network identifier)`);
+        if (v.vni === undefined) {
+          item.dropped(`\`${text}\`: a VXLAN needs "id" (the kernel: missing virtual network identifier)`);
+          return;
+        }
         if (
           (v.remote && parseIp(v.remote)?.family !== 4) ||
           (v.group && parseIp(v.group)?.family !== 4) ||
           (v.local && parseIp(v.local)?.family !== 4)
-        )
-          return void item.dropped(`\`${text}\`: a VXLAN over IPv6 is not part of a Netloom lab (IPv4 underlay only)`);
+        ) {
+          item.dropped(`\`${text}\`: a VXLAN over IPv6 is not part of a Netloom lab (IPv4 underlay only)`);
+          return;
+        }
         f = this.addIface(space, add.name, 'vxlan', item);
         // Without "dstport", ip warns and the kernel uses its own default, 8472 (not IANA's 4789).
         f.vxlan = {
@@ -487,19 +528,26 @@ export class Model {
       case 'vlan': {
         if (!attachedHere()) return;
         const parent = add.link ? this.find(space, add.link) : undefined;
-        if (!parent)
-          return void item.dropped(`\`${text}\`: ${space.label} has no parent interface "${add.link ?? '?'}"`);
-        if (add.vlanId === undefined) return void item.dropped(`\`${text}\`: a VLAN interface needs "id"`);
+        if (!parent) {
+          item.dropped(`\`${text}\`: ${space.label} has no parent interface "${add.link ?? '?'}"`);
+          return;
+        }
+        if (add.vlanId === undefined) {
+          item.dropped(`\`${text}\`: a VLAN interface needs "id"`);
+          return;
+        }
         f = this.addIface(space, add.name, 'vlan', item);
         f.parent = parent.name;
         f.vlanId = add.vlanId;
         break;
       }
       case 'macvlan':
-      case 'macvtap':
-        return void item.dropped(
+      case 'macvtap': {
+        item.dropped(
           `\`${text}\`: a macvlan on an interface inside the node is not part of a Netloom lab (a macvlan's parent is an interface of the host)`,
         );
+        return;
+      }
       case 'dummy':
       case 'tap':
         if (!attachedHere()) return;
@@ -510,7 +558,10 @@ export class Model {
           );
         break;
       case 'veth': {
-        if (!add.peer) return void item.dropped(`\`${text}\`: a veth without "peer name" is not imported`);
+        if (!add.peer) {
+          item.dropped(`\`${text}\`: a veth without "peer name" is not imported`);
+          return;
+        }
         const li = this.report.add('link', `${space.node?.name ?? 'host'}: ${add.name} ↔ ${add.peer.name}`);
         li.info(`veth created by \`${text}\``);
         const l = this.veth({ space, name: add.name }, { space, name: add.peer.name }, li);
@@ -518,8 +569,10 @@ export class Model {
         f = l.ends[0].iface;
         break;
       }
-      default:
-        return void item.dropped(`\`${text}\`: a ${add.type} interface is not part of a Netloom lab`);
+      default: {
+        item.dropped(`\`${text}\`: a ${add.type} interface is not part of a Netloom lab`);
+        return;
+      }
     }
     if (add.ignored?.length) item.approximated(`\`${text}\`: ${add.ignored.join(', ')} not kept`);
     const { name: _ignored, ...set } = add.set;
@@ -546,20 +599,28 @@ export class Model {
     const key = rawKey.replace(/\//g, '.');
     const on = value.trim() !== '0';
     const isRoot = space.key === ROOT;
-    if (isRoot) return void item.dropped(`\`${text}\`: sysctls of the host are not part of a Netloom lab`);
+    if (isRoot) {
+      item.dropped(`\`${text}\`: sysctls of the host are not part of a Netloom lab`);
+      return;
+    }
     const m = /^net\.ipv([46])\.conf\.([^.]+)\.(forwarding|rp_filter|proxy_arp)$/.exec(key);
     if (key === 'net.ipv4.ip_forward' || (m && m[3] === 'forwarding' && (m[2] === 'all' || m[2] === 'default'))) {
       if (key === 'net.ipv4.ip_forward' || m?.[1] === '4') space.fwd4 = on;
       else space.fwd6 = on;
       return;
     }
-    if (m && m[3] === 'forwarding')
-      return void item.approximated(
+    if (m && m[3] === 'forwarding') {
+      item.approximated(
         `\`${text}\`: per-interface forwarding is not part of a Netloom lab (forwarding is per namespace)`,
       );
+      return;
+    }
     if (m && m[1] === '4' && m[3] === 'rp_filter') {
       const n = Number(value);
-      if (n !== 0 && n !== 1 && n !== 2) return void item.dropped(`\`${text}\`: rp_filter is 0, 1 or 2`);
+      if (n !== 0 && n !== 1 && n !== 2) {
+        item.dropped(`\`${text}\`: rp_filter is 0, 1 or 2`);
+        return;
+      }
       if (m[2] !== 'all' && m[2] !== 'default')
         item.approximated(
           `\`${text}\`: rp_filter on ${m[2]} applied to the whole namespace (the lab sets conf.all and conf.default)`,

@@ -160,7 +160,8 @@ function scriptCommands(script: string, env: Readonly<Record<string, string>>, d
     const kind = syntax.NodeType(cmd);
     switch (kind) {
       case 'CallExpr':
-        return call(s, cmd, scope);
+        call(s, cmd, scope);
+        return;
       case 'BinaryCmd': {
         const op = Number(cmd.Op);
         const x = cmd.X as ShNode;
