@@ -226,7 +226,7 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       }
     }
     if (kind === 'bridge' || kind === 'ovs-bridge') {
-      const brName = r.name.includes('|') ? r.name.slice(0, r.name.indexOf('|')) : r.name;
+      const brName = r.labels['netloom.name'] ?? (r.name.includes('|') ? r.name.slice(0, r.name.indexOf('|')) : r.name);
       if (kind === 'ovs-bridge')
         item.approximated(
           'an Open vSwitch bridge becomes a Linux bridge (same L2 switching; no OpenFlow, no OVS options)',
@@ -234,8 +234,13 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       if (r.exec.length)
         for (const l of r.exec) item.dropped(`exec \`${l}\`: containerlab does not run exec on bridge nodes`);
       if (netMode === 'host' || (!shared && !netMode.startsWith('container:'))) {
-        const hostSpace = model.hostNode().space;
-        const n = model.bridge(r.name, brName, hostSpace, item, labelId);
+        const n = model.bridge(
+          r.name,
+          brName,
+          netMode === 'host' ? model.hostNode().space : model.rootSpace(),
+          item,
+          labelId,
+        );
         if (!shared && !netMode.startsWith('container:'))
           item.info('containerlab expects this bridge to exist on the host already; Netloom creates (and removes) it');
         return place(n);
@@ -246,6 +251,11 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       return place(n);
     }
     if (kind === 'host') {
+      if (r.labels['netloom.carrier'] === 'true') {
+        // An exported lab without a host node: this node only carries root-namespace exec lines.
+        item.info('carries settings of the root namespace (exported by Netloom)');
+        return { id: '', kind: 'host', name: 'host', space: model.rootSpace(), item };
+      }
       const h = model.hostNode(item, labelId);
       if (r.exec.length) item.info('exec lines of a host node run in the root namespace');
       return place(h);
@@ -351,6 +361,7 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
     /** Where an end lives: a node's space, as a port of a bridge when the node is one. */
     const placeOf = (e: End): { space: Space; master?: string; node: ModelNode } | string => {
       if (e.node === 'host') return { space: model.hostNode().space, node: model.hostNode() };
+      if (byName.get(e.node)?.id === '') return `"${e.node}" only carries settings; link "host:${e.iface}" instead`;
       const n = byName.get(e.node);
       if (!n) return `"${e.node}" is not a node of this file`;
       if (n.kind === 'bridge') return { space: n.space, master: n.name, node: n };

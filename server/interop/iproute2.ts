@@ -1056,6 +1056,9 @@ function readTc(words: readonly string[]): Reading {
         ignored.push(`${w} ${a.next()}`);
       else ignored.push(w);
     }
+    // Netloom's own tbf defaults (burst 32 KB, latency 50 ms) are what an absent field means.
+    if (imp.burstKb === 32) delete imp.burstKb;
+    if (imp.latencyMs === 50) delete imp.latencyMs;
   } else refuse(`a ${kind} qdisc is not part of a Netloom lab (netem and tbf are)`);
   return { kind: 'effects', effects: [{ op: 'qdisc.set', dev: dev!, kind: kind!, impairment: imp, ignored }] };
 }

@@ -156,6 +156,11 @@ export class Model {
     return node;
   }
 
+  /** The root namespace (bridges and veth ends can live there without a host node in the lab). */
+  rootSpace(): Space {
+    return this.spaces.get(ROOT) ?? this.space(ROOT, 'the host (root namespace)');
+  }
+
   /** The host node (the root namespace), created on first use. */
   hostNode(item?: Item, id?: string): ModelNode {
     if (this.host) {
@@ -164,7 +169,7 @@ export class Model {
     }
     const hostItem = item ?? this.report.add('node', 'host');
     const nodeId = this.claimId(id, 'host', 'host');
-    const space = this.space(ROOT, 'the host (root namespace)');
+    const space = this.rootSpace();
     this.host = { id: nodeId, kind: 'host', name: 'host', space, item: hostItem };
     space.node = this.host;
     hostItem.target = nodeId;
