@@ -171,7 +171,7 @@ function build(lab: Lab, layout: Layout | undefined, forceOff: Set<string>): Exp
         ...labelsOf(n.id, name, n.description),
         ...(exec.get(name)?.length ? { exec: exec.get(name) } : {}),
       };
-      if (name !== n.name) ((nodes[name]!.labels ??= {}) as Record<string, string>)['netloom.name'] = n.name;
+      if (name !== n.name) withLabel(nodes[name]!, 'netloom.name', n.name);
     } else if (n.kind === 'bridge') {
       const ns = n.namespace ? byId.get(n.namespace) : undefined;
       const plain = ns?.kind === 'namespace' ? `${n.name}|${ns.name}` : n.name;
@@ -180,7 +180,7 @@ function build(lab: Lab, layout: Layout | undefined, forceOff: Set<string>): Exp
         ...(ns?.kind === 'namespace' ? { 'network-mode': `container:${clabName.get(ns.id)}` } : {}),
         ...labelsOf(n.id, name, n.description),
       };
-      if (name !== plain) ((nodes[name]!.labels ??= {}) as Record<string, string>)['netloom.name'] = n.name;
+      if (name !== plain) withLabel(nodes[name]!, 'netloom.name', n.name);
     }
   }
   if (host || needHost) {
@@ -210,6 +210,12 @@ function build(lab: Lab, layout: Layout | undefined, forceOff: Set<string>): Exp
     ...notes.map((n) => `# Not exported: ${n}`),
   ];
   return { text: `${header.join('\n')}\n${stringify(doc, { lineWidth: 0 })}`, notes };
+}
+
+function withLabel(node: Record<string, unknown>, key: string, value: string): void {
+  const labels = (node.labels as Record<string, string> | undefined) ?? {};
+  labels[key] = value;
+  node.labels = labels;
 }
 
 function createLine(x: AttachedInterface): string {
