@@ -585,7 +585,9 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       const link = model.veth({ space: p.space, name: end.iface }, { space: m.space, name: hostIf }, item, linkId);
       if (p.master) link.ends[0].iface.master = p.master;
       link.ends[1].iface.master = m.bridge;
-      applyEnd(end, link.ends[0].iface, mtuOf(end.mtu));
+      const mtu = mtuOf(end.mtu);
+      applyEnd(end, link.ends[0].iface, mtu);
+      if (mtu !== undefined) link.ends[1].iface.mtu = mtu;
       item.approximated('a link to the management network joins the placeholder "mgmt" bridge');
     }
   });
@@ -609,9 +611,9 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
   const lab0 = model.toLab(
     labName,
     fileName && fileName !== labName ? fileName : undefined,
-    defaultsLabel(defaults, 'netloom.description'),
+    defaultsLabel(defaults, 'netloom.lab-description'),
   );
-  const title = defaultsLabel(defaults, 'netloom.title');
+  const title = defaultsLabel(defaults, 'netloom.lab-title');
   if (title) (lab0 as { title?: string }).title = title;
   const items = new Map<string, Item>();
   for (const it of report.items) if (it.target && !items.has(it.target)) items.set(it.target, it);

@@ -26,19 +26,22 @@ describe(`corpus ${CORPUS_DIR}`, () => {
     expect(core.length).toBe(3);
   });
 
-  it.each(clab.map((f) => [f.file, f.text] as const))('%s imports to a valid lab or is refused by construct', (file, text) => {
-    const r = importOrRefusal(file, text);
-    if (r.refused) {
-      expect(r.refused.construct).toMatch(/^[a-z-]+$/);
-      expect(r.refused.message.length).toBeGreaterThan(20);
-      return;
-    }
-    const v = validate(r.lab);
-    expect(v.ok, JSON.stringify(v.issues.filter((i) => i.severity === 'error').slice(0, 3))).toBe(true);
-    const rep = importTopology(text, { filename: file }).report;
-    // Every node and link of the file is accounted for in the report.
-    expect(rep.items.filter((i) => i.kind !== 'lab').length).toBeGreaterThan(0);
-  });
+  it.each(clab.map((f) => [f.file, f.text] as const))(
+    '%s imports to a valid lab or is refused by construct',
+    (file, text) => {
+      const r = importOrRefusal(file, text);
+      if (r.refused) {
+        expect(r.refused.construct).toMatch(/^[a-z-]+$/);
+        expect(r.refused.message.length).toBeGreaterThan(20);
+        return;
+      }
+      const v = validate(r.lab);
+      expect(v.ok, JSON.stringify(v.issues.filter((i) => i.severity === 'error').slice(0, 3))).toBe(true);
+      const rep = importTopology(text, { filename: file }).report;
+      // Every node and link of the file is accounted for in the report.
+      expect(rep.items.filter((i) => i.kind !== 'lab').length).toBeGreaterThan(0);
+    },
+  );
 
   it.each(core.map((f) => [f.file, f.text] as const))('%s (CORE) imports to a valid lab', (file, text) => {
     const { lab, report } = importTopology(text, { filename: file });
@@ -89,7 +92,14 @@ describe(`corpus ${CORPUS_DIR}`, () => {
   it('C11: the vxlan from `ash -c` lands on l2 with its address; the vxlan link on the placeholder', () => {
     const { lab } = get('C11');
     expect(ns(lab, 'l2').interfaces).toEqual([
-      { kind: 'vxlan', name: 'vxlan0', addresses: ['192.168.67.2/30'], vni: 100, remote: '172.20.25.21', dstPort: 14788 },
+      {
+        kind: 'vxlan',
+        name: 'vxlan0',
+        addresses: ['192.168.67.2/30'],
+        vni: 100,
+        remote: '172.20.25.21',
+        dstPort: 14788,
+      },
     ]);
     expect(ns(lab, 'srl1').interfaces?.[0]).toMatchObject({ kind: 'vxlan', name: 'e1-1', vni: 100, dstPort: 14788 });
   });
@@ -117,7 +127,9 @@ describe(`corpus ${CORPUS_DIR}`, () => {
 
   it('C07: ${host_link:=ens3} gives the macvlan parent', () => {
     const { lab } = get('C07');
-    expect(ns(lab, 'l1').interfaces).toEqual([{ kind: 'macvlan', name: 'eth1', addresses: [], parent: 'ens3', mode: 'bridge' }]);
+    expect(ns(lab, 'l1').interfaces).toEqual([
+      { kind: 'macvlan', name: 'eth1', addresses: [], parent: 'ens3', mode: 'bridge' },
+    ]);
   });
 
   it('C26: defaults.kind makes 100 linux nodes', () => {

@@ -14,14 +14,17 @@ const repoRoot = join(import.meta.dirname, '..', '..');
  */
 export const CORPUS_DIR =
   process.env.NETLOOM_CORPUS ??
-  [join(repoRoot, '..', 'shared', 'corpus'), join(repoRoot, '..', '..', 'shared', 'corpus')].find((d) => existsSync(d)) ??
+  [join(repoRoot, '..', 'shared', 'corpus'), join(repoRoot, '..', '..', 'shared', 'corpus')].find((d) =>
+    existsSync(d),
+  ) ??
   join(repoRoot, '..', 'shared', 'corpus');
 
 /** The corpus files of one format (name + text); throws under CI=true when the corpus is missing. */
 export function corpusFiles(format: 'containerlab' | 'core'): { file: string; text: string }[] {
   const dir = join(CORPUS_DIR, format);
   if (!existsSync(dir)) {
-    if (process.env.CI === 'true') throw new Error(`the topology corpus is missing: ${dir} (CI must have ../shared/corpus)`);
+    if (process.env.CI === 'true')
+      throw new Error(`the topology corpus is missing: ${dir} (CI must have ../shared/corpus)`);
     return [];
   }
   return readdirSync(dir)
@@ -39,6 +42,7 @@ export function normalLab(input: unknown): unknown {
   const lab = structuredClone(v.lab) as Lab;
   const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   for (const n of lab.nodes) {
+    if (n.kind === 'bridge' && n.vlanFiltering === false) delete n.vlanFiltering;
     if (n.kind === 'namespace' && n.interfaces) {
       n.interfaces.sort((a, b) => (a.name < b.name ? -1 : 1));
       if (n.interfaces.length === 0) delete n.interfaces;
@@ -57,6 +61,7 @@ export function normalLab(input: unknown): unknown {
         if (Object.keys(e.vlan).length === 0) delete e.vlan;
       }
       if (e.mac) e.mac = e.mac.toLowerCase();
+      if (e.mtu === 1500) delete e.mtu;
     }
   lab.nodes.sort(byId);
   lab.links.sort(byId);
