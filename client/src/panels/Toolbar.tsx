@@ -1,6 +1,6 @@
 /** Toolbar: lab identity, file actions, history, layout, plan/apply/destroy, theme, mode and connection. */
 import { useReactFlow } from '@xyflow/react';
-import { useRef, useState } from 'react';
+import { lazy, Suspense, useRef, useState } from 'react';
 import { useActions } from '../actions';
 import { PathIcon } from '../canvas/icons';
 import { DiscoveryButtons } from '../discovery/Mount';
@@ -35,6 +35,8 @@ const I = {
   grid: 'M3 3h18v18H3zM3 9h18M3 15h18M9 3v18M15 3v18',
 };
 
+const InteropDialog = lazy(() => import('./InteropDialog'));
+
 export function Toolbar() {
   const store = useEditorStore();
   const actions = useActions();
@@ -52,6 +54,7 @@ export function Toolbar() {
   const canRedo = useHistory((t) => t.futureStates.length > 0);
   const [exportOpen, setExportOpen] = useState(false);
   const [labOpen, setLabOpen] = useState(false);
+  const [interop, setInterop] = useState<'import' | 'export' | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const exportImage = async (format: 'png' | 'svg') => {
@@ -152,6 +155,17 @@ export function Toolbar() {
               >
                 Import JSON / YAML…
               </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.import-foreign"
+                onClick={() => {
+                  setLabOpen(false);
+                  setInterop('import');
+                }}
+              >
+                Import containerlab / CORE…
+              </button>
             </div>
           )}
         </div>
@@ -227,6 +241,17 @@ export function Toolbar() {
                 }}
               >
                 Lab file (YAML)
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.export-clab"
+                onClick={() => {
+                  setExportOpen(false);
+                  setInterop('export');
+                }}
+              >
+                containerlab (.clab.yml)
               </button>
             </div>
           )}
@@ -363,6 +388,11 @@ export function Toolbar() {
           <PathIcon d={theme === 'dark' ? I.sun : I.moon} />
         </button>
       </div>
+      {interop && (
+        <Suspense fallback={null}>
+          <InteropDialog mode={interop} onClose={() => setInterop(null)} />
+        </Suspense>
+      )}
     </header>
   );
 }
