@@ -425,7 +425,12 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
         item.drop('both ends are the same port');
         return;
       }
-      const link = model.veth({ space: pa.space, name: a!.iface }, { space: pb.space, name: b!.iface }, item, linkId);
+      const link = model.veth(
+        { space: pa.space, name: a!.iface, node: pa.node },
+        { space: pb.space, name: b!.iface, node: pb.node },
+        item,
+        linkId,
+      );
       if (description) link.description = description;
       if (pa.master) link.ends[0].iface.master = pa.master;
       if (pb.master) link.ends[1].iface.master = pb.master;

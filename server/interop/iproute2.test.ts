@@ -79,7 +79,9 @@ describe('ip, the way ip reads it', () => {
     expect(effects('ip link add link eth1 name eth1.10 type vlan id 10')[0]).toMatchObject({
       add: { name: 'eth1.10', type: 'vlan', link: 'eth1', vlanId: 10 },
     });
-    expect(effects('ip link add va type veth peer name vb')[0]).toMatchObject({ add: { type: 'veth', peer: { name: 'vb' } } });
+    expect(effects('ip link add va type veth peer name vb')[0]).toMatchObject({
+      add: { type: 'veth', peer: { name: 'vb' } },
+    });
     // As in ip itself: a bare "a" abbreviates "address", so "type" is read as a MAC and the line fails.
     expect(why('ip link add a type veth peer name b')).toMatch(/MAC/);
     expect(effects('ip tuntap add dev tap0 mode tap')[0]).toMatchObject({ add: { name: 'tap0', type: 'tap' } });
@@ -101,15 +103,21 @@ describe('bridge, sysctl, /proc/sys, tc, brctl, ifconfig, route', () => {
     expect(effects('bridge vlan add dev eth2 vid 20-22')[0]).toMatchObject({ vids: [20, 21, 22], pvid: false });
   });
   it('sysctl -w, sysctl k=v, echo 1 > /proc/sys/…', () => {
-    expect(effects('sysctl -w net.ipv4.ip_forward=1')).toEqual([{ op: 'sysctl', key: 'net.ipv4.ip_forward', value: '1' }]);
-    expect(effects('sysctl net/ipv4/conf/all/rp_filter=2')).toEqual([{ op: 'sysctl', key: 'net.ipv4.conf.all.rp_filter', value: '2' }]);
+    expect(effects('sysctl -w net.ipv4.ip_forward=1')).toEqual([
+      { op: 'sysctl', key: 'net.ipv4.ip_forward', value: '1' },
+    ]);
+    expect(effects('sysctl net/ipv4/conf/all/rp_filter=2')).toEqual([
+      { op: 'sysctl', key: 'net.ipv4.conf.all.rp_filter', value: '2' },
+    ]);
     expect(effects('echo 1', '/proc/sys/net/ipv6/conf/all/forwarding')).toEqual([
       { op: 'sysctl', key: 'net.ipv6.conf.all.forwarding', value: '1' },
     ]);
     expect(why('sysctl -p /etc/sysctl.conf')).toMatch(/file/);
   });
   it('tc netem and tbf become impairments (Netloom defaults of tbf left out)', () => {
-    expect(effects('tc qdisc add dev eth1 root netem delay 10ms 2ms loss 1.5% duplicate 1% corrupt 0.1%')[0]).toMatchObject({
+    expect(
+      effects('tc qdisc add dev eth1 root netem delay 10ms 2ms loss 1.5% duplicate 1% corrupt 0.1%')[0],
+    ).toMatchObject({
       op: 'qdisc.set',
       impairment: { delayMs: 10, jitterMs: 2, lossPct: 1.5, duplicatePct: 1, corruptPct: 0.1 },
     });

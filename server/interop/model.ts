@@ -141,7 +141,7 @@ export class Model {
     let name =
       sourceName
         .replace(/[^A-Za-z0-9_.-]/g, '-')
-        .replace(/^[-.]+/, '')
+        .replace(/^[-.]+|-+$/g, '')
         .slice(0, 64) || nodeId;
     if (netnsNameProblem(name)) name = nodeId;
     for (let n = 2; this.netnsNames.has(name); n++) name = `${name.slice(0, 60)}-${n}`;
@@ -213,8 +213,17 @@ export class Model {
     return node;
   }
 
-  veth(a: { space: Space; name: string }, b: { space: Space; name: string }, item: Item, id?: string): ModelLink {
-    const linkId = this.claimId(id, `${a.space.node?.id ?? 'x'}-${b.space.node?.id ?? 'y'}`, 'link');
+  veth(
+    a: { space: Space; name: string; node?: ModelNode },
+    b: { space: Space; name: string; node?: ModelNode },
+    item: Item,
+    id?: string,
+  ): ModelLink {
+    const linkId = this.claimId(
+      id,
+      `${(a.node ?? a.space.node)?.id ?? 'x'}-${(b.node ?? b.space.node)?.id ?? 'y'}`,
+      'link',
+    );
     const ia = this.addIface(a.space, a.name, 'veth', item);
     const ib = this.addIface(b.space, b.name, 'veth', item);
     const link: ModelLink = {

@@ -26,7 +26,9 @@ describe('exec lines', () => {
     expect(argvs(`/bin/bash -c "sudo ip link set eth1 up"`)).toEqual(['ip link set eth1 up']);
   });
   it('variables: the node env and assignments in the script; unset ones are reported', () => {
-    expect(argvs(`sh -c 'ip addr add $HOSTNET dev eth3'`, { HOSTNET: '172.16.1.1/24' })).toEqual(['ip addr add 172.16.1.1/24 dev eth3']);
+    expect(argvs(`sh -c 'ip addr add $HOSTNET dev eth3'`, { HOSTNET: '172.16.1.1/24' })).toEqual([
+      'ip addr add 172.16.1.1/24 dev eth3',
+    ]);
     expect(argvs(`sh -c 'IP=10.9.0.1; ip a a $IP/24 dev eth1'`)).toEqual(['ip a a 10.9.0.1/24 dev eth1']);
     expect(argvs(`sh -c 'ip a a $NOPE dev eth1'`)[0]).toMatch(/\$NOPE/);
   });
@@ -35,7 +37,10 @@ describe('exec lines', () => {
     expect(argvs(`sh -c 'ip a a $(cat /ip) dev eth1'`)[0]).toMatch(/command substitution/);
   });
   it('redirections: echo 1 > /proc/sys/… and echo | tee', () => {
-    const p = execCommands(`sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 2 | tee /proc/sys/net/ipv4/conf/all/rp_filter'`, {});
+    const p = execCommands(
+      `sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 2 | tee /proc/sys/net/ipv4/conf/all/rp_filter'`,
+      {},
+    );
     expect(p.map((x) => (x.kind === 'command' ? x.command.stdoutTo : x.why))).toEqual([
       '/proc/sys/net/ipv4/ip_forward',
       '/proc/sys/net/ipv4/conf/all/rp_filter',
