@@ -514,9 +514,12 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
         const f = model.addIface(p.space, single.iface, 'vxlan', item);
         f.vxlan = { vni, remote, dstPort: port };
         item.target = p.node.id;
-        const m = mtuOf();
-        if (m !== undefined && m !== CLAB_DEFAULT_MTU) f.mtu = m;
-        else if (m === CLAB_DEFAULT_MTU) defaultMtuUsed--;
+        // containerlab leaves a VXLAN's MTU to the kernel unless the link or its end sets one.
+        const explicit = single.mtu ?? raw.mtu;
+        if (explicit !== undefined) {
+          const m = mtuOf(explicit);
+          if (m !== undefined) f.mtu = m;
+        }
         for (const v of [single.ipv4, single.ipv6]) addAddress(f, v, item);
         if (single.mac)
           item.dropped(`mac ${str(single.mac)}: a MAC address on a VXLAN interface is not part of a Netloom lab`);
