@@ -13,6 +13,8 @@ Usage:
   netloom gc [--yes]
   netloom recover
   netloom discover [--json] [--script] [--mac]
+  netloom import FILE [--from containerlab|core] [-o OUT] [--name NAME] [--json]
+  netloom export FILE --to containerlab [-o OUT]
 
 Lab files may be JSON or YAML. State directory: $NETLOOM_STATE_DIR.`;
 
@@ -31,6 +33,11 @@ export async function main(args: string[]): Promise<number> {
     case 'recover': {
       const { runEngineCommand } = await import('./engine/commands');
       return runEngineCommand(cmd, rest);
+    }
+    case 'import':
+    case 'export': {
+      const { runInterop } = await import('./interop/cli');
+      return runInterop(cmd, rest);
     }
     case 'discover': {
       const { runDiscover } = await import('./discovery/report');

@@ -19,6 +19,7 @@ import {
 } from '../../shared';
 import type { Engine } from '../engine/contract';
 import { AppError } from '../errors';
+import { interopRouter } from '../interop/service';
 import type { OperationQueue } from '../ops/queue';
 import { type CheckedLab, checkLab, checkLabFileData, type Example, parseLabText } from '../store/labFiles';
 import type { LabStore, StoredLab } from '../store/labStore';
@@ -214,6 +215,9 @@ export function apiRouter(deps: ApiDeps): Router {
 
   // ---- discovery (host view, adopt, diff) ----
   if (deps.discovery) r.use(deps.discovery.router());
+
+  // ---- import/export of containerlab and CORE topologies (server/interop) ----
+  r.use(interopRouter({ store }));
 
   r.use((_req: Request, _res: Response) => {
     throw new AppError('NotFound', 'no such API route');

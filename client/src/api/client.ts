@@ -11,6 +11,7 @@ import {
   OperationStarted,
 } from '../../../shared/api';
 import { ErrorBody } from '../../../shared/errors';
+import { type ForeignFormat, InteropExportResponse, InteropImportResponse } from '../../../shared/interop';
 import type { Lab } from '../../../shared/lab';
 import type { Layout } from '../../../shared/layout';
 import { PlanResult } from '../../../shared/plan';
@@ -102,6 +103,12 @@ export function createApiClient(base = '', fetchImpl: Fetch = (...a) => fetch(..
       call(LabDocument, 'PUT', `/api/labs/${enc(lab.name)}`, { lab, layout, baseRevision }),
     importLab: (text: string, format?: 'json' | 'yaml') =>
       call(LabDocument, 'POST', '/api/labs/import', format ? { text, format } : { text }),
+    /** A containerlab or CORE file: converted, stored as a new lab, with the import report. */
+    importForeign: (text: string, filename: string, from?: ForeignFormat) =>
+      call(InteropImportResponse, 'POST', '/api/interop/import', { text, filename, ...(from ? { from } : {}) }),
+    /** The stored lab as a containerlab topology. */
+    exportContainerlab: (name: string) =>
+      call(InteropExportResponse, 'GET', `/api/labs/${enc(name)}/export/containerlab`),
     listExamples: () => call(ListExamplesResponse, 'GET', '/api/examples'),
     /** Creates the example's lab (or returns the existing one of that name). */
     openExample: (file: string) => call(LabDocument, 'POST', `/api/examples/${enc(file)}/open`),

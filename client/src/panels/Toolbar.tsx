@@ -1,6 +1,6 @@
 /** Toolbar: lab identity, file actions, history, layout, plan/apply/destroy, theme, mode and connection. */
 import { useReactFlow } from '@xyflow/react';
-import { useRef, useState } from 'react';
+import { lazy, Suspense, useRef, useState } from 'react';
 import { useActions } from '../actions';
 import { PathIcon } from '../canvas/icons';
 import { DiscoveryButtons } from '../discovery/Mount';
@@ -36,6 +36,8 @@ const I = {
   grid: 'M3 3h18v18H3zM3 9h18M3 15h18M9 3v18M15 3v18',
 };
 
+const InteropDialog = lazy(() => import('./InteropDialog'));
+
 export function Toolbar() {
   const store = useEditorStore();
   const actions = useActions();
@@ -52,6 +54,7 @@ export function Toolbar() {
   const canUndo = useHistory((t) => t.pastStates.length > 0);
   const canRedo = useHistory((t) => t.futureStates.length > 0);
   const [labOpen, setLabOpen] = useState(false);
+  const [interop, setInterop] = useState<'import' | 'export' | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const autoLayout = async () => {
@@ -142,6 +145,17 @@ export function Toolbar() {
               >
                 Import JSON / YAML…
               </button>
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="toolbar.import-foreign"
+                onClick={() => {
+                  setLabOpen(false);
+                  setInterop('import');
+                }}
+              >
+                Import containerlab / CORE…
+              </button>
             </div>
           )}
         </div>
@@ -180,6 +194,19 @@ export function Toolbar() {
           lab={() => store.getState().lab}
           nodes={() => rf.getNodes()}
           onError={(m) => store.getState().notify(m, 'error')}
+          extra={(close) => (
+            <button
+              type="button"
+              role="menuitem"
+              data-testid="toolbar.export-clab"
+              onClick={() => {
+                close();
+                setInterop('export');
+              }}
+            >
+              containerlab (.clab.yml)
+            </button>
+          )}
         />
       </div>
 
@@ -313,6 +340,11 @@ export function Toolbar() {
           <PathIcon d={theme === 'dark' ? I.sun : I.moon} />
         </button>
       </div>
+      {interop && (
+        <Suspense fallback={null}>
+          <InteropDialog mode={interop} onClose={() => setInterop(null)} />
+        </Suspense>
+      )}
     </header>
   );
 }
