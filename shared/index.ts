@@ -9,3 +9,4 @@ export * from './plan';
 export * from './status';
 export * from './tools';
 export * from './validate';
+export * from './wireguard';

@@ -18,6 +18,7 @@
  * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
  *   VxlanGroupNeedsDev UnknownDevice DuplicateVni
  * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
+ * - WireGuard: see wireguard.ts
  * - hints: Unreachable(w) · fallbacks: TooManyIssues Unreadable InvalidAddress          (w) = warning
  */
 import type { Issue } from './errors';
@@ -39,6 +40,7 @@ import {
   parseIp,
   subnetOf,
 } from './net';
+import { checkWireguard } from './wireguard';
 
 export type ValidationResult =
   | { ok: true; lab: Lab; issues: Issue[] /* warnings only */ }
@@ -531,6 +533,7 @@ function crossReferenceIssues(lab: Lab): Issue[] {
   checkImpairments(lab, report);
   checkNat(lab, report);
   checkAttached(lab, report);
+  checkWireguard(lab, report);
   checkBridgeVlans(lab, report);
   checkMacs(lab, segments, report);
   checkRoutes(lab, ifaces, report, nsLabel);
