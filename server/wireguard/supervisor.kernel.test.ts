@@ -12,6 +12,7 @@ import { expect, it } from 'vitest';
 import type { CommandRunner } from '../engine/contract';
 import { describeKernel, withSandbox } from '../engine/testing/kernel';
 import { waitUntil } from '../testing/wait';
+import { detectWireguard } from './capability';
 import { WireguardKeys } from './keys';
 import { findMarked, readProc } from './procfs';
 import { type Daemon, WireguardSupervisor, type WireguardTarget } from './supervisor';
@@ -79,6 +80,18 @@ const ifindex = async (runner: CommandRunner, s: 'a' | 'b') =>
   )[0]!.ifindex;
 
 describeKernel('wireguard-go supervisor', () => {
+  it('detects what this kernel offers: no wireguard module, so wireguard-go on TUN', () =>
+    withSandbox(async (sb) => {
+      // This CI kernel lacks CONFIG_WIREGUARD (the brief's machine); a kernel with it would pick 'kernel'.
+      const kernelModule =
+        (await sb.runner.run(['unshare', '--net', '--', 'ip', 'link', 'add', 'w', 'type', 'wireguard'])).code === 0;
+      const cap = await detectWireguard(sb.runner);
+      expect(cap).toMatchObject({ kernel: kernelModule, userspace: true, mode: kernelModule ? 'kernel' : 'userspace' });
+      expect(cap.message).toBeUndefined();
+      // Nothing was left behind by the probe.
+      expect(await sh(sb.runner, 'ip', '-j', 'link', 'show')).not.toContain('nlp-');
+    }));
+
   it('starts, observes and stops two daemons named wg0 side by side; a ping crosses the tunnel', () =>
     withSandbox(async (sb, stateDir) => {
       await world(sb.runner);
