@@ -541,7 +541,7 @@ function crossReferenceIssues(lab: Lab): Issue[] {
   return issues;
 }
 
-type Report = (
+export type Report = (
   path: Path,
   code: string,
   message: string,

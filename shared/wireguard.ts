@@ -12,15 +12,9 @@
 import type { Issue } from './errors';
 import type { Lab, NamespaceNode, WireguardInterface, WireguardPeer } from './lab';
 import { type Cidr, contains, formatCidr, formatIp, hasHostBits, parseCidr, parseIp, subnetOf } from './net';
+import type { Report } from './validate';
 
 type Path = Issue['path'];
-export type Report = (
-  path: Path,
-  code: string,
-  message: string,
-  object: string | undefined,
-  severity?: Issue['severity'],
-) => void;
 
 /** One WireGuard interface of the lab, where it is. */
 export interface WireguardAt {

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import type { CommandRunner } from '../engine/contract';
+import type { CommandRunner, Sandbox } from '../engine/contract';
 import { describeKernel, withSandbox } from '../engine/testing/kernel';
 import { waitUntil } from '../testing/wait';
 import { detectWireguard } from './capability';
@@ -79,6 +79,21 @@ const ifindex = async (runner: CommandRunner, s: 'a' | 'b') =>
     JSON.parse(await sh(runner, 'ip', '-j', '-n', `wgs-${s}`, 'link', 'show', 'dev', 'wg0')) as { ifindex: number }[]
   )[0]!.ifindex;
 
+/** A sandbox with world() in it, a supervisor and the two configs; every daemon is stopped afterwards. */
+function withWorld(
+  fn: (w: { sb: Sandbox; stateDir: string; sup: WireguardSupervisor; c: ReturnType<typeof configs> }) => Promise<void>,
+) {
+  return withSandbox(async (sb, stateDir) => {
+    await world(sb.runner);
+    const sup = WireguardSupervisor.open({ stateDir, runner: sb.runner });
+    try {
+      await fn({ sb, stateDir, sup, c: configs(WireguardKeys.open(stateDir)) });
+    } finally {
+      await sup.reconcile(() => false);
+    }
+  });
+}
+
 describeKernel('wireguard-go supervisor', () => {
   it('detects what this kernel offers: no wireguard module, so wireguard-go on TUN', () =>
     withSandbox(async (sb) => {
@@ -93,118 +108,91 @@ describeKernel('wireguard-go supervisor', () => {
     }));
 
   it('starts, observes and stops two daemons named wg0 side by side; a ping crosses the tunnel', () =>
-    withSandbox(async (sb, stateDir) => {
-      await world(sb.runner);
-      const keys = WireguardKeys.open(stateDir);
-      const sup = WireguardSupervisor.open({ stateDir, runner: sb.runner });
-      const c = configs(keys);
-      try {
-        const da = await sup.start(target('a'), c.a);
-        const db = await sup.start(target('b'), c.b);
-        expect(da.pid).not.toBe(db.pid);
-        expect(readProc(da.pid)).toMatchObject({ comm: 'wireguard-go', env: { NETLOOM_WG: sup.marker(target('a')) } });
-        // Each has its own socket, in its own /run; the world's /run holds none of them.
-        expect(sup.socketPath(da)).not.toBe(sup.socketPath(db));
-        const ls = await sb.runner.run(['ls', '/run/wireguard']);
-        expect(ls.stdout).not.toContain('wg0.sock');
+    withWorld(async ({ sb, sup, c }) => {
+      const da = await sup.start(target('a'), c.a);
+      const db = await sup.start(target('b'), c.b);
+      expect(da.pid).not.toBe(db.pid);
+      expect(readProc(da.pid)).toMatchObject({ comm: 'wireguard-go', env: { NETLOOM_WG: sup.marker(target('a')) } });
+      // Each has its own socket, in its own /run; the world's /run holds none of them.
+      expect(sup.socketPath(da)).not.toBe(sup.socketPath(db));
+      const ls = await sb.runner.run(['ls', '/run/wireguard']);
+      expect(ls.stdout).not.toContain('wg0.sock');
 
-        expect(await ping(sb.runner, 'a', TUNNEL.b)).toBe(true);
-        expect(await ping(sb.runner, 'b', TUNNEL.a)).toBe(true);
-        const sa = await sup.observe(target('a'));
-        expect(sa).toMatchObject({
-          publicKey: c.a.privateKey.publicKey(),
-          listenPort: 51820,
-          peers: [
-            { publicKey: c.b.privateKey.publicKey(), endpoint: `${UNDERLAY.b}:51820`, allowedIps: [`${TUNNEL.b}/32`] },
-          ],
-        });
-        expect(sa!.peers[0]!.lastHandshakeMs).toBeGreaterThan(Date.now() - 120_000);
-        expect(sa!.peers[0]!.rxBytes).toBeGreaterThan(0);
-        // b learnt a's endpoint from the handshake (it had none).
-        expect((await sup.observe(target('b')))!.peers[0]!.endpoint).toBe(`${UNDERLAY.a}:51820`);
-        // Our derived public key is the one wg derives.
-        const wg = await sb.runner.run(['wg', 'pubkey'], { stdin: `${c.a.privateKey.reveal()}\n` });
-        expect(wg.stdout.trim()).toBe(c.a.privateKey.publicKey());
+      expect(await ping(sb.runner, 'a', TUNNEL.b)).toBe(true);
+      expect(await ping(sb.runner, 'b', TUNNEL.a)).toBe(true);
+      const sa = await sup.observe(target('a'));
+      expect(sa).toMatchObject({
+        publicKey: c.a.privateKey.publicKey(),
+        listenPort: 51820,
+        peers: [
+          { publicKey: c.b.privateKey.publicKey(), endpoint: `${UNDERLAY.b}:51820`, allowedIps: [`${TUNNEL.b}/32`] },
+        ],
+      });
+      expect(sa!.peers[0]!.lastHandshakeMs).toBeGreaterThan(Date.now() - 120_000);
+      expect(sa!.peers[0]!.rxBytes).toBeGreaterThan(0);
+      // b learnt a's endpoint from the handshake (it had none).
+      expect((await sup.observe(target('b')))!.peers[0]!.endpoint).toBe(`${UNDERLAY.a}:51820`);
+      // Our derived public key is the one wg derives.
+      const wg = await sb.runner.run(['wg', 'pubkey'], { stdin: `${c.a.privateKey.reveal()}\n` });
+      expect(wg.stdout.trim()).toBe(c.a.privateKey.publicKey());
 
-        expect(
-          sup
-            .list()
-            .map((d) => d.object)
-            .sort(),
-        ).toEqual(['a/wg0', 'b/wg0']);
-        expect(await sup.stop(target('a'))).toBe(true);
-        expect(alive(da)).toBe(false);
-        expect(await sup.observe(target('a'))).toBeNull();
-        expect(await sup.stop(target('a'))).toBe(false);
-        // The persistent TUN device stays, with its address: only the engine deletes it.
-        expect(await sh(sb.runner, 'ip', '-n', 'wgs-a', 'addr', 'show', 'dev', 'wg0')).toContain(`${TUNNEL.a}/24`);
-        expect(alive(db)).toBe(true);
-      } finally {
-        await sup.reconcile(() => false);
-      }
+      expect(
+        sup
+          .list()
+          .map((d) => d.object)
+          .sort(),
+      ).toEqual(['a/wg0', 'b/wg0']);
+      expect(await sup.stop(target('a'))).toBe(true);
+      expect(alive(da)).toBe(false);
+      expect(await sup.observe(target('a'))).toBeNull();
+      expect(await sup.stop(target('a'))).toBe(false);
+      // The persistent TUN device stays, with its address: only the engine deletes it.
+      expect(await sh(sb.runner, 'ip', '-n', 'wgs-a', 'addr', 'show', 'dev', 'wg0')).toContain(`${TUNNEL.a}/24`);
+      expect(alive(db)).toBe(true);
     }));
 
   it('a daemon killed by kill -9 is restarted by ensure() on the same device; unchanged configs are kept', () =>
-    withSandbox(async (sb, stateDir) => {
-      await world(sb.runner);
-      const keys = WireguardKeys.open(stateDir);
-      const sup = WireguardSupervisor.open({ stateDir, runner: sb.runner });
-      const c = configs(keys);
-      try {
-        const first = await sup.ensure(target('a'), c.a, 1380);
-        expect(first.action).toBe('started');
-        await sup.ensure(target('b'), c.b);
-        expect(await ping(sb.runner, 'a', TUNNEL.b)).toBe(true);
-        expect((await sup.ensure(target('a'), c.a, 1380)).action).toBe('kept');
-        const before = await ifindex(sb.runner, 'a');
+    withWorld(async ({ sb, sup, c }) => {
+      const first = await sup.ensure(target('a'), c.a, 1380);
+      expect(first.action).toBe('started');
+      await sup.ensure(target('b'), c.b);
+      expect(await ping(sb.runner, 'a', TUNNEL.b)).toBe(true);
+      expect((await sup.ensure(target('a'), c.a, 1380)).action).toBe('kept');
+      const before = await ifindex(sb.runner, 'a');
 
-        process.kill(first.daemon.pid, 'SIGKILL');
-        await waitUntil(() => !alive(first.daemon), 10_000, 'the killed daemon to go');
-        expect(await sup.observe(target('a'))).toBeNull();
-        expect(await ping(sb.runner, 'a', TUNNEL.b, 1)).toBe(false);
+      process.kill(first.daemon.pid, 'SIGKILL');
+      await waitUntil(() => !alive(first.daemon), 10_000, 'the killed daemon to go');
+      expect(await sup.observe(target('a'))).toBeNull();
+      expect(await ping(sb.runner, 'a', TUNNEL.b, 1)).toBe(false);
 
-        const again = await sup.ensure(target('a'), c.a, 1380);
-        expect(again.action).toBe('started');
-        expect(again.daemon.pid).not.toBe(first.daemon.pid);
-        // Same device: ifindex, address and MTU survive (wireguard-go resets the MTU; ensure restores it).
-        expect(await ifindex(sb.runner, 'a')).toBe(before);
-        const link = await sh(sb.runner, 'ip', '-n', 'wgs-a', 'addr', 'show', 'dev', 'wg0');
-        expect(link).toContain('mtu 1380');
-        expect(link).toContain(`${TUNNEL.a}/24`);
-        expect(await ping(sb.runner, 'a', TUNNEL.b)).toBe(true);
+      const again = await sup.ensure(target('a'), c.a, 1380);
+      expect(again.action).toBe('started');
+      expect(again.daemon.pid).not.toBe(first.daemon.pid);
+      // Same device: ifindex, address and MTU survive (wireguard-go resets the MTU; ensure restores it).
+      expect(await ifindex(sb.runner, 'a')).toBe(before);
+      const link = await sh(sb.runner, 'ip', '-n', 'wgs-a', 'addr', 'show', 'dev', 'wg0');
+      expect(link).toContain('mtu 1380');
+      expect(link).toContain(`${TUNNEL.a}/24`);
+      expect(await ping(sb.runner, 'a', TUNNEL.b)).toBe(true);
 
-        const changed = { ...c.a, peers: [{ ...c.a.peers[0]!, allowedIps: [`${TUNNEL.b}/32`, '10.2.0.0/24'] }] };
-        expect((await sup.ensure(target('a'), changed)).action).toBe('reconfigured');
-        expect((await sup.observe(target('a')))!.peers[0]!.allowedIps.sort()).toEqual([
-          '10.2.0.0/24',
-          `${TUNNEL.b}/32`,
-        ]);
-      } finally {
-        await sup.reconcile(() => false);
-      }
+      const changed = { ...c.a, peers: [{ ...c.a.peers[0]!, allowedIps: [`${TUNNEL.b}/32`, '10.2.0.0/24'] }] };
+      expect((await sup.ensure(target('a'), changed)).action).toBe('reconfigured');
+      expect((await sup.observe(target('a')))!.peers[0]!.allowedIps.sort()).toEqual(['10.2.0.0/24', `${TUNNEL.b}/32`]);
     }));
 
   it('refuses a second daemon for one target and a start without a TUN device; a failed start leaves nothing', () =>
-    withSandbox(async (sb, stateDir) => {
-      await world(sb.runner);
-      const keys = WireguardKeys.open(stateDir);
-      const sup = WireguardSupervisor.open({ stateDir, runner: sb.runner });
-      const c = configs(keys);
-      try {
-        await sup.start(target('a'), c.a);
-        await expect(sup.start(target('a'), c.a)).rejects.toMatchObject({ code: 'Conflict' });
-        const none: WireguardTarget = { lab: LAB, object: 'a/wg9', netns: 'wgs-a', ifname: 'wg9' };
-        await expect(sup.start(none, c.a)).rejects.toThrow(/no TUN device wg9 in namespace wgs-a/);
-        // A daemon that dies at start: the error says so, and its holder is gone too.
-        const broken = WireguardSupervisor.open({ stateDir, runner: sb.runner, program: 'false' });
-        await expect(broken.start(target('b'), c.b)).rejects.toThrow(/exited at start/);
-        expect(findMarked((m) => m.startsWith(`${sup.instance}:`)).map((p) => p.env.NETLOOM_WG)).toEqual([
-          sup.marker(target('a')),
-        ]);
-        expect(sup.list().map((d) => d.object)).toEqual(['a/wg0']);
-      } finally {
-        await sup.reconcile(() => false);
-      }
+    withWorld(async ({ sb, stateDir, sup, c }) => {
+      await sup.start(target('a'), c.a);
+      await expect(sup.start(target('a'), c.a)).rejects.toMatchObject({ code: 'Conflict' });
+      const none: WireguardTarget = { lab: LAB, object: 'a/wg9', netns: 'wgs-a', ifname: 'wg9' };
+      await expect(sup.start(none, c.a)).rejects.toThrow(/no TUN device wg9 in namespace wgs-a/);
+      // A daemon that dies at start: the error says so, and its holder is gone too.
+      const broken = WireguardSupervisor.open({ stateDir, runner: sb.runner, program: 'false' });
+      await expect(broken.start(target('b'), c.b)).rejects.toThrow(/exited at start/);
+      expect(findMarked((m) => m.startsWith(`${sup.instance}:`)).map((p) => p.env.NETLOOM_WG)).toEqual([
+        sup.marker(target('a')),
+      ]);
+      expect(sup.list().map((d) => d.object)).toEqual(['a/wg0']);
     }));
 
   it('after the owning server is killed by kill -9, the next one finds and stops its orphans — and only its own', () =>
