@@ -207,7 +207,7 @@ export class WireguardSupervisor {
       daemon = await this.awaitProcess(w, token, 'daemon', 'wireguard-go', logFile);
       const d: Daemon = { ...t, pid: daemon.pid, start: daemon.start };
       await this.awaitSocket(d, logFile);
-      this.signal(holder, 'SIGKILL');
+      await this.kill(holder);
       holder = null;
       this.writeRecord(d);
       await this.set(d, config);
@@ -215,8 +215,8 @@ export class WireguardSupervisor {
       this.opts.log?.info({ lab: t.lab, object: t.object, pid: d.pid }, 'wireguard-go started');
       return d;
     } catch (e) {
-      if (daemon) this.signal(daemon, 'SIGKILL');
-      if (holder) this.signal(holder, 'SIGKILL');
+      // Nothing of a failed start may outlive it: wait until the killed processes are really gone.
+      for (const p of [daemon, holder]) if (p) await this.kill(p);
       this.removeRecord(t);
       throw e;
     }
@@ -368,6 +368,14 @@ export class WireguardSupervisor {
       }
       await sleep(POLL_MS);
     }
+  }
+
+  /** SIGKILL, and wait (at most 3 s) until the process is gone. */
+  private async kill(p: ProcInfo): Promise<void> {
+    if (!this.signal(p, 'SIGKILL')) return;
+    const deadline = Date.now() + 3000;
+    // A zombie's environment reads empty: it no longer counts as the same marked process.
+    while (Date.now() < deadline && isSameProcess(p.pid, p.start, p.env.NETLOOM_WG ?? '')) await sleep(POLL_MS);
   }
 
   /** Signals only a process that is still the one we know: same PID, start time and exact marker. */
