@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 
 # iproute2: ip/bridge/tc; util-linux: unshare/nsenter (sandbox); iputils-ping: reachability;
 # traceroute: path confirmation; chromium: browser tests and screenshots; tcpdump: packet capture;
-# nftables: NAT; procps: sysctl.
-DEB_PACKAGES=(iproute2 util-linux iputils-ping traceroute chromium tcpdump nftables procps ca-certificates)
+# nftables: NAT; procps: sysctl; wireguard-go + wireguard-tools: WireGuard interfaces where the kernel has no
+# wireguard module (userspace on a TUN device, configured over its UAPI socket; `wg` for the kernel module).
+DEB_PACKAGES=(iproute2 util-linux iputils-ping traceroute chromium tcpdump nftables procps ca-certificates
+  wireguard-go wireguard-tools)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -1,6 +1,6 @@
 /**
- * Structured logging (pino). Secrets never reach a log line: authorization/cookie headers and any `token`
- * field are redacted, and request URLs are logged with the `token` query parameter stripped.
+ * Structured logging (pino). Secrets never reach a log line: authorization/cookie headers, any `token`
+ * field and WireGuard private keys are redacted, and request URLs are logged with the `token` query parameter stripped.
  */
 import pino, { type Logger } from 'pino';
 
@@ -14,6 +14,12 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["sec-websocket-protocol"]',
+  // WireGuard private keys (server/wireguard): a PrivateKey prints "[redacted]" by itself; these catch raw text.
+  'privateKey',
+  '*.privateKey',
+  '*.*.privateKey',
+  'private_key',
+  '*.private_key',
 ];
 
 export interface LoggerOptions {

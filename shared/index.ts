@@ -12,3 +12,4 @@ export * from './plan';
 export * from './status';
 export * from './tools';
 export * from './validate';
+export * from './wireguard';

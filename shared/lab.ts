@@ -155,12 +155,74 @@ export const MacvlanInterface = z.strictObject({
 });
 export type MacvlanInterface = z.infer<typeof MacvlanInterface>;
 
+const Port = z
+  .number()
+  .int('a port is a whole number')
+  .min(1, 'a port is 1 to 65535')
+  .max(65535, 'a port is 1 to 65535');
+
+/**
+ * A WireGuard public key: 32 bytes in base64, as `wg pubkey` prints it (44 characters, the last one "=";
+ * 256 bits leave the last base64 digit's two low bits zero).
+ */
+export const WireguardKey = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/,
+    'a WireGuard public key is 44 characters of base64 ending in "=", as `wg pubkey` prints it',
+  );
+export type WireguardKey = z.infer<typeof WireguardKey>;
+
+/**
+ * One peer of a WireGuard interface: either another WireGuard interface of this lab (`node` + `interface`;
+ * its public key is derived from the key Netloom keeps for it, so a lab file never holds a key) or a
+ * `publicKey` of a peer outside the lab.
+ */
+export const WireguardPeer = z.strictObject({
+  /** Id of the namespace node holding the peer interface. */
+  node: Id.optional(),
+  /** Name of the peer's WireGuard interface in that node. */
+  interface: IfName.optional(),
+  publicKey: WireguardKey.optional(),
+  /**
+   * Where this end sends its handshakes (the peer's underlay address and UDP port; the port defaults to
+   * the peer interface's `listenPort`). Absent: this end waits until the peer reaches it first.
+   */
+  endpoint: z.strictObject({ address: IpAddress, port: Port.optional() }).optional(),
+  /**
+   * Cryptokey routing: the inner networks this peer may send from, and which this end sends to it.
+   * Networks, written canonically (10.2.0.0/24, not 10.2.0.1/24).
+   */
+  allowedIps: z.array(Cidr).max(64).default([]),
+  /** Seconds between keepalive packets (keeps a NAT mapping open); absent: none. */
+  persistentKeepalive: z.number().int().min(1).max(65535).optional(),
+});
+export type WireguardPeer = z.infer<typeof WireguardPeer>;
+
+/**
+ * A WireGuard interface (a layer-3 VPN tunnel over UDP). Realized with the kernel's wireguard module where
+ * it exists, else with userspace wireguard-go on a TUN device; its private key is generated per lab and
+ * kept by the server, never in the lab. Layer 3 (no Ethernet frames): `bridge` is refused by validate().
+ */
+export const WireguardInterface = z.strictObject({
+  kind: z.literal('wireguard'),
+  /** `mtu` defaults to 1420: 1500 minus WireGuard's 80 bytes of outer IPv6 + UDP + header. `bridge` is refused. */
+  ...AttachedBase,
+  /** UDP port this end listens on; absent: a random one (then peers cannot name it as an endpoint). */
+  listenPort: Port.optional(),
+  peers: z.array(WireguardPeer).max(256).default([]),
+  /** Add a route through this interface for each peer's allowed IPs (what `wg-quick` does). */
+  routeAllowedIps: z.boolean().optional(),
+});
+export type WireguardInterface = z.infer<typeof WireguardInterface>;
+
 /** Interfaces that belong to one namespace node (not links between nodes). */
 export const AttachedInterface = z.discriminatedUnion('kind', [
   VxlanInterface,
   TapInterface,
   VlanInterface,
   MacvlanInterface,
+  WireguardInterface,
 ]);
 export type AttachedInterface = z.infer<typeof AttachedInterface>;
 
@@ -180,7 +242,7 @@ export const NamespaceNode = z.strictObject({
   /** Proxy ARP (net.ipv4.conf.{all,default}.proxy_arp). Absent: left as the kernel has it. */
   proxyArp: z.boolean().optional(),
   routes: z.array(Route).max(1024).default([]),
-  /** VXLAN / TAP / VLAN / macvlan interfaces living in this namespace. */
+  /** VXLAN / TAP / VLAN / macvlan / WireGuard interfaces living in this namespace. */
   interfaces: z.array(AttachedInterface).max(256).optional(),
   description: Prose(2000).optional(),
 });

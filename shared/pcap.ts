@@ -2,7 +2,8 @@
  * Pure pcap reader/writer and packet summarizer (the capture panel decodes in the browser; capture tests read
  * the server's stream with it): the global header (both byte orders, µs and ns timestamps), records, and a
  * one-line decode (src, dst, protocol, info) of Ethernet / Linux cooked (v1, v2) frames carrying 802.1Q, ARP,
- * IPv4, IPv6, ICMP, ICMPv6, UDP (DNS names) and TCP. No DOM, no deps; address text comes from net.ts.
+ * IPv4, IPv6, ICMP, ICMPv6, UDP (DNS names), TCP, VXLAN (the inner frame, decoded in turn) and WireGuard
+ * (encrypted: its message type and indexes only). No DOM, no deps; address text comes from net.ts.
  * Never throws on packet bytes: a short or odd packet decodes as far as it goes.
  */
 import { formatIp } from './net';
@@ -48,6 +49,23 @@ export interface DecodedPacket {
   info: string;
   /** 802.1Q VLAN id(s), outermost first. */
   vlan?: number[];
+  /** The tunnel this packet travels in (src/dst/protocol are then the inner packet's), outermost first. */
+  tunnels?: TunnelLayer[];
+}
+
+/** One tunnel header around a packet: a VXLAN with its VNI, or WireGuard (whose payload stays encrypted). */
+export type TunnelLayer =
+  | { kind: 'vxlan'; vni: number; outerSrc: string; outerDst: string }
+  | { kind: 'wireguard'; message: WireguardMessage; outerSrc: string; outerDst: string };
+
+export type WireguardMessage = 'initiation' | 'response' | 'cookie' | 'transport' | 'keepalive';
+
+/** Which UDP ports carry what, besides the defaults (VXLAN 4789 and Linux's 8472; WireGuard 51820). */
+export interface DecodeOptions {
+  /** Destination ports of the lab's VXLAN interfaces (`dstPort`). */
+  vxlanPorts?: readonly number[];
+  /** Listen ports of the lab's WireGuard interfaces. */
+  wireguardPorts?: readonly number[];
 }
 
 export class PcapFormatError extends Error {}
@@ -168,11 +186,25 @@ interface Summary {
   protocol: string;
   info: string;
   vlan?: number[];
+  tunnels?: TunnelLayer[];
 }
 
+/** Options and nesting depth handed down the layers (a tunnel inside a tunnel is decoded a few levels deep). */
+interface Ctx {
+  vxlan: ReadonlySet<number>;
+  wireguard: ReadonlySet<number>;
+  depth: number;
+}
+const context = (opts: DecodeOptions = {}): Ctx => ({
+  vxlan: new Set([4789, 8472, ...(opts.vxlanPorts ?? [])]),
+  wireguard: new Set([51820, ...(opts.wireguardPorts ?? [])]),
+  depth: 0,
+});
+const DEFAULT_CTX = context();
+
 /** Decodes one record into a one-line summary. */
-export function decodeRecord(header: PcapHeader, record: PcapRecord): DecodedPacket {
-  const s = decodeFrame(header.linktype, record.data);
+export function decodeRecord(header: PcapHeader, record: PcapRecord, opts?: DecodeOptions): DecodedPacket {
+  const s = decodeFrame(header.linktype, record.data, opts);
   return {
     ts: record.tsSec + record.tsFrac / (header.nanos ? 1e9 : 1e6),
     len: record.origLen,
@@ -182,13 +214,14 @@ export function decodeRecord(header: PcapHeader, record: PcapRecord): DecodedPac
 }
 
 /** Decodes link-layer bytes of the given pcap link type. */
-export function decodeFrame(linktype: number, d: Uint8Array): Summary {
+export function decodeFrame(linktype: number, d: Uint8Array, opts?: DecodeOptions): Summary {
+  const ctx = opts === undefined ? DEFAULT_CTX : context(opts);
   switch (linktype) {
     case LINKTYPE_ETHERNET: {
       if (d.byteLength < 14) return { src: '', dst: '', protocol: 'ETH', info: '[truncated Ethernet header]' };
       const src = formatMac(d, 6);
       const dst = formatMac(d, 0);
-      return decodeEthertypeWithVlan(d, 12, src, dst);
+      return decodeEthertypeWithVlan(d, 12, src, dst, ctx);
     }
     case LINKTYPE_LINUX_SLL: {
       // packet type(2) ARPHRD(2) address length(2) address(8) protocol(2)
@@ -196,25 +229,25 @@ export function decodeFrame(linktype: number, d: Uint8Array): Summary {
       const v = view(d);
       const alen = v.getUint16(4);
       const src = alen === 6 ? formatMac(d, 6) : '';
-      return decodeEthertype(v.getUint16(14), d.subarray(16), src, '');
+      return decodeEthertype(v.getUint16(14), d.subarray(16), src, '', ctx);
     }
     case LINKTYPE_LINUX_SLL2: {
       // protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1) address length(1) address(8)
       if (d.byteLength < 20) return { src: '', dst: '', protocol: 'SLL2', info: '[truncated cooked header]' };
       const v = view(d);
       const src = d[11] === 6 ? formatMac(d, 12) : '';
-      return decodeEthertype(v.getUint16(0), d.subarray(20), src, '');
+      return decodeEthertype(v.getUint16(0), d.subarray(20), src, '', ctx);
     }
     case LINKTYPE_RAW: {
       const version = (d[0] ?? 0) >> 4;
-      return decodeEthertype(version === 6 ? 0x86dd : 0x0800, d, '', '');
+      return decodeEthertype(version === 6 ? 0x86dd : 0x0800, d, '', '', ctx);
     }
     default:
       return { src: '', dst: '', protocol: `LINKTYPE ${linktype}`, info: `${d.byteLength} bytes` };
   }
 }
 
-function decodeEthertypeWithVlan(d: Uint8Array, typeOffset: number, src: string, dst: string): Summary {
+function decodeEthertypeWithVlan(d: Uint8Array, typeOffset: number, src: string, dst: string, ctx: Ctx): Summary {
   const v = view(d);
   const vlan: number[] = [];
   let off = typeOffset;
@@ -225,19 +258,19 @@ function decodeEthertypeWithVlan(d: Uint8Array, typeOffset: number, src: string,
     off += 4;
     type = v.getUint16(off);
   }
-  const s = decodeEthertype(type, d.subarray(off + 2), src, dst);
+  const s = decodeEthertype(type, d.subarray(off + 2), src, dst, ctx);
   if (!vlan.length) return s;
   return { ...s, vlan, info: `${vlan.map((id) => `[VLAN ${id}] `).join('')}${s.info}` };
 }
 
-function decodeEthertype(type: number, p: Uint8Array, src: string, dst: string): Summary {
+function decodeEthertype(type: number, p: Uint8Array, src: string, dst: string, ctx: Ctx): Summary {
   switch (type) {
     case 0x0806:
       return decodeArp(p, src, dst);
     case 0x0800:
-      return decodeIpv4(p, src, dst);
+      return decodeIpv4(p, src, dst, ctx);
     case 0x86dd:
-      return decodeIpv6(p, src, dst);
+      return decodeIpv6(p, src, dst, ctx);
     default:
       if (type < 0x0600) return { src, dst, protocol: 'ETH', info: `802.3 frame, length ${type}` };
       return { src, dst, protocol: 'ETH', info: `Ethertype ${hex4(type)}` };
@@ -266,7 +299,7 @@ function decodeArp(p: Uint8Array, src: string, dst: string): Summary {
   return { src: sha, dst, protocol: 'ARP', info: `opcode ${op}` };
 }
 
-function decodeIpv4(p: Uint8Array, lsrc: string, ldst: string): Summary {
+function decodeIpv4(p: Uint8Array, lsrc: string, ldst: string, ctx: Ctx): Summary {
   if (p.byteLength < 20 || p[0]! >> 4 !== 4) return { src: lsrc, dst: ldst, protocol: 'IPv4', info: '[truncated]' };
   const v = view(p);
   const ihl = (p[0]! & 0x0f) * 4;
@@ -281,10 +314,10 @@ function decodeIpv4(p: Uint8Array, lsrc: string, ldst: string): Summary {
   const offset = (frag & 0x1fff) * 8;
   if (offset > 0)
     return { src, dst, protocol: 'IPv4', info: `Fragment of proto ${proto}, offset ${offset}, ttl ${ttl}` };
-  return decodeL4(proto, payload, src, dst, 4, `proto ${proto}, ttl ${ttl}`);
+  return decodeL4(proto, payload, src, dst, 4, `proto ${proto}, ttl ${ttl}`, ctx);
 }
 
-function decodeIpv6(p: Uint8Array, lsrc: string, ldst: string): Summary {
+function decodeIpv6(p: Uint8Array, lsrc: string, ldst: string, ctx: Ctx): Summary {
   if (p.byteLength < 40 || p[0]! >> 4 !== 6) return { src: lsrc, dst: ldst, protocol: 'IPv6', info: '[truncated]' };
   const v = view(p);
   const plen = v.getUint16(4);
@@ -307,10 +340,18 @@ function decodeIpv6(p: Uint8Array, lsrc: string, ldst: string): Summary {
     off += (p[off + 1]! + 1) * 8;
     next = n;
   }
-  return decodeL4(next, p.subarray(Math.min(off, end), end), src, dst, 6, `next header ${next}`);
+  return decodeL4(next, p.subarray(Math.min(off, end), end), src, dst, 6, `next header ${next}`, ctx);
 }
 
-function decodeL4(proto: number, p: Uint8Array, src: string, dst: string, family: 4 | 6, unknown: string): Summary {
+function decodeL4(
+  proto: number,
+  p: Uint8Array,
+  src: string,
+  dst: string,
+  family: 4 | 6,
+  unknown: string,
+  ctx: Ctx,
+): Summary {
   switch (proto) {
     case 1:
       return { src, dst, protocol: 'ICMP', info: icmpInfo(p) };
@@ -319,7 +360,7 @@ function decodeL4(proto: number, p: Uint8Array, src: string, dst: string, family
     case 6:
       return { src, dst, protocol: 'TCP', info: tcpInfo(p) };
     case 17:
-      return udp(p, src, dst);
+      return udp(p, src, dst, ctx);
     default:
       return { src, dst, protocol: family === 4 ? 'IPv4' : 'IPv6', info: unknown };
   }
@@ -481,7 +522,7 @@ function dnsInfo(p: Uint8Array): string | null {
   return `Standard query${response ? ' response' : ''} ${hex4(id)}${type ? ` ${type}` : ''}${name ? ` ${name}` : ''}`;
 }
 
-function udp(p: Uint8Array, src: string, dst: string): Summary {
+function udp(p: Uint8Array, src: string, dst: string, ctx: Ctx): Summary {
   if (p.byteLength < 8) return { src, dst, protocol: 'UDP', info: '[truncated]' };
   const v = view(p);
   const sport = v.getUint16(0);
@@ -491,5 +532,106 @@ function udp(p: Uint8Array, src: string, dst: string): Summary {
     const dns = dnsInfo(p.subarray(8));
     if (dns) return { src, dst, protocol: sport === 5353 || dport === 5353 ? 'MDNS' : 'DNS', info: dns };
   }
+  const tunnel = decodeUdpTunnel(p.subarray(8), Math.max(0, len - 8), sport, dport, src, dst, ctx);
+  if (tunnel) return tunnel;
   return { src, dst, protocol: 'UDP', info: `${sport} → ${dport} Len=${Math.max(0, len - 8)}` };
+}
+
+// ---- tunnels over UDP ----
+
+/** Tunnels nest (VXLAN over VXLAN over …); a few levels say enough, and bound the work per packet. */
+const MAX_TUNNEL_DEPTH = 4;
+
+/** VXLAN or WireGuard in a UDP payload, or null when it is neither. */
+function decodeUdpTunnel(
+  payload: Uint8Array,
+  /** The payload's length on the wire (the capture may hold fewer bytes). */
+  length: number,
+  sport: number,
+  dport: number,
+  src: string,
+  dst: string,
+  ctx: Ctx,
+): Summary | null {
+  if (ctx.depth >= MAX_TUNNEL_DEPTH) return null;
+  if (ctx.vxlan.has(dport)) return decodeVxlan(payload, src, dst, ctx);
+  const known = ctx.wireguard.has(dport) || ctx.wireguard.has(sport);
+  return decodeWireguard(payload, length, `${sport} → ${dport} `, src, dst, known);
+}
+
+/**
+ * RFC 7348: flags (0x08 = the VNI is valid), 3 reserved bytes, the 24-bit VNI, 1 reserved byte, then a whole
+ * Ethernet frame, decoded like any other. The summary is the inner frame's, tagged with the tunnel.
+ */
+function decodeVxlan(p: Uint8Array, outerSrc: string, outerDst: string, ctx: Ctx): Summary | null {
+  if (p.byteLength < 8 || (p[0]! & 0x08) === 0) return null;
+  const vni = (p[4]! << 16) | (p[5]! << 8) | p[6]!;
+  const layer: TunnelLayer = { kind: 'vxlan', vni, outerSrc, outerDst };
+  const tag = `[VXLAN ${vni} ${outerSrc} → ${outerDst}] `;
+  const frame = p.subarray(8);
+  if (frame.byteLength < 14)
+    return { src: outerSrc, dst: outerDst, protocol: 'VXLAN', info: `${tag}[truncated inner frame]`, tunnels: [layer] };
+  const inner = decodeEthertypeWithVlan(frame, 12, formatMac(frame, 6), formatMac(frame, 0), {
+    ...ctx,
+    depth: ctx.depth + 1,
+  });
+  return { ...inner, info: `${tag}${inner.info}`, tunnels: [layer, ...(inner.tunnels ?? [])] };
+}
+
+const WG_MESSAGES: Record<number, { message: WireguardMessage; len: number; text: string }> = {
+  1: { message: 'initiation', len: 148, text: 'Handshake initiation' },
+  2: { message: 'response', len: 92, text: 'Handshake response' },
+  3: { message: 'cookie', len: 64, text: 'Cookie reply' },
+};
+
+const index32 = (p: Uint8Array, off: number) => `0x${view(p).getUint32(off, true).toString(16).padStart(8, '0')}`;
+
+/**
+ * A WireGuard message (whitepaper §5.4): type byte, 3 zero bytes, then little-endian indexes; everything
+ * after them is encrypted and stays so here. On a port known to carry WireGuard any such message is taken;
+ * elsewhere only shapes that fit exactly: the handshake and cookie messages have fixed sizes, and transport
+ * data is 32 bytes plus a multiple of 16 (padded plaintext) with a counter below 2^32 (new sessions start at 0).
+ */
+function decodeWireguard(
+  p: Uint8Array,
+  length: number,
+  ports: string,
+  outerSrc: string,
+  outerDst: string,
+  known: boolean,
+): Summary | null {
+  if (p.byteLength < 12 || p[1] !== 0 || p[2] !== 0 || p[3] !== 0) return null;
+  const type = p[0]!;
+  const fixed = WG_MESSAGES[type];
+  let message: WireguardMessage;
+  let info: string;
+  if (fixed) {
+    if (length !== fixed.len && !known) return null;
+    message = fixed.message;
+    info =
+      type === 1
+        ? `${fixed.text}, sender ${index32(p, 4)}`
+        : type === 2
+          ? `${fixed.text}, sender ${index32(p, 4)}, receiver ${index32(p, 8)}`
+          : `${fixed.text}, receiver ${index32(p, 4)}`;
+  } else if (type === 4) {
+    if (length < 32 || p.byteLength < 16) return null;
+    const v = view(p);
+    const high = v.getUint32(12, true);
+    if (!known && ((length - 32) % 16 !== 0 || high !== 0)) return null;
+    const counter = high * 2 ** 32 + v.getUint32(8, true);
+    const data = length - 32;
+    message = data === 0 ? 'keepalive' : 'transport';
+    info =
+      data === 0
+        ? `Keepalive, receiver ${index32(p, 4)}, counter ${counter}`
+        : `Transport data, receiver ${index32(p, 4)}, counter ${counter}, ${data} bytes encrypted`;
+  } else return null;
+  return {
+    src: outerSrc,
+    dst: outerDst,
+    protocol: 'WireGuard',
+    info: `${ports}${info}`,
+    tunnels: [{ kind: 'wireguard', message, outerSrc, outerDst }],
+  };
 }

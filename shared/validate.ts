@@ -19,6 +19,7 @@
  *   VxlanGroupNeedsDev UnknownDevice DuplicateVni
  * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
  * - format version (migrate.ts): VersionTooNew VersionUnknown MigrationFailed
+ * - WireGuard: see wireguard.ts
  * - hints: Unreachable(w) · fallbacks: TooManyIssues Unreadable InvalidAddress          (w) = warning
  */
 import type { Issue } from './errors';
@@ -41,6 +42,7 @@ import {
   parseIp,
   subnetOf,
 } from './net';
+import { checkWireguard } from './wireguard';
 
 export type ValidationResult =
   | { ok: true; lab: Lab; issues: Issue[] /* warnings only */ }
@@ -537,6 +539,7 @@ function crossReferenceIssues(lab: Lab): Issue[] {
   checkImpairments(lab, report);
   checkNat(lab, report);
   checkAttached(lab, report);
+  checkWireguard(lab, report);
   checkBridgeVlans(lab, report);
   checkMacs(lab, segments, report);
   checkRoutes(lab, ifaces, report, nsLabel);
@@ -544,7 +547,7 @@ function crossReferenceIssues(lab: Lab): Issue[] {
   return issues;
 }
 
-type Report = (
+export type Report = (
   path: Path,
   code: string,
   message: string,

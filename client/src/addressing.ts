@@ -180,7 +180,8 @@ function nextHost(net: Net, used: ReadonlySet<number>): number | null {
 
 // ---------- node-attached interfaces ----------
 
-export type AttachedKind = AttachedInterface['kind'];
+/** Kinds the inspector can add; WireGuard is added once the engine realizes it (issue #15, phase 2). */
+export type AttachedKind = Exclude<AttachedInterface['kind'], 'wireguard'>;
 
 /** The first VXLAN id, as in the kernel's documentation (`ip link add vxlan0 type vxlan id 42 …`). */
 export const FIRST_VNI = 42;

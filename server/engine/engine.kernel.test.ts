@@ -5,6 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { type Lab, type LabInput, validate } from '../../shared';
+import { optionalFeatures } from '../testing/examples';
 import type { CommandRunner } from './contract';
 import { openEngine, SimulatedCrash } from './engine';
 import { observe } from './observe';
@@ -12,7 +13,9 @@ import { FaultyRunner } from './testing/faults';
 import { describeKernel, exampleLabs, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
 import { linkIdentity, snapshot } from './testing/snapshot';
 
-const labs = await exampleLabs().catch(() => []);
+// Examples needing an optional kernel feature run in server/examples.kernel.test.ts, against probed capabilities
+// (the engines here skip the probe).
+const labs = (await exampleLabs().catch(() => [])).filter((l) => optionalFeatures(l.lab).length === 0);
 const parse = (input: LabInput): Lab => {
   const v = validate(input);
   if (!v.ok) throw new Error(`example is invalid: ${JSON.stringify(v.issues)}`);

@@ -113,6 +113,11 @@ function build(lab: Lab, layout: Layout | undefined, forceOff: Set<string>): Exp
     const me = clabName.get(n.id)!;
     const ordered = [...(n.interfaces ?? [])].sort((a, b) => Number(a.kind === 'vlan') - Number(b.kind === 'vlan'));
     for (const x of ordered) {
+      if (x.kind === 'wireguard') {
+        // Its keys never leave the server, and a container would need wireguard-go supervised by someone.
+        notes.push(`WireGuard interface ${n.name}/${x.name} is not exported (its keys stay on the Netloom server)`);
+        continue;
+      }
       if (x.kind === 'macvlan') {
         links.push({ type: 'macvlan', 'host-interface': x.parent, endpoint: { node: me, interface: x.name } });
       } else run(me, createLine(x));
@@ -236,6 +241,7 @@ function createLine(x: AttachedInterface): string {
     case 'vlan':
       return `ip link add link ${x.parent} name ${x.name} type vlan id ${x.vlanId}`;
     case 'macvlan':
+    case 'wireguard':
       return '';
   }
 }

@@ -42,7 +42,13 @@ function Iface({ i }: { i: IfaceView }) {
   );
 }
 
-const KIND_TAG: Record<AttachedView['kind'], string> = { vxlan: 'VXLAN', tap: 'TAP', vlan: 'VLAN', macvlan: 'MACVLAN' };
+const KIND_TAG: Record<AttachedView['kind'], string> = {
+  vxlan: 'VXLAN',
+  tap: 'TAP',
+  vlan: 'VLAN',
+  macvlan: 'MACVLAN',
+  wireguard: 'WG',
+};
 
 /** One attached interface: kind tag, name, detail ("VNI 42"), bridge; its dot shows the live operstate. */
 function AttachedChip({ a }: { a: AttachedView }) {

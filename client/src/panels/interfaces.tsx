@@ -29,13 +29,15 @@ export const KIND_LABEL: Record<AttachedKind, string> = {
   macvlan: 'macvlan',
 };
 
-const KIND_HINT: Record<AttachedKind, string> = {
+const KIND_HINT: Record<AttachedInterface['kind'], string> = {
   vxlan:
     'Ethernet over UDP: frames sent into the tunnel leave as UDP packets to the remote end (port 4789). Both ends need the same VNI.',
   tap: 'Hands the frames to a program (a VM, a user-space switch). Its link stays down (no carrier) until a program opens it.',
   vlan: 'Frames sent here leave the parent interface with an 802.1Q tag carrying the VLAN id; tagged frames arriving on the parent come out here.',
   macvlan:
     'A second MAC address on an interface of the host (the parent), placed in this namespace: it sits on the parent’s network. Macvlans on the same parent reach each other (mode bridge); the host itself does not, through the parent.',
+  wireguard:
+    'An encrypted layer-3 tunnel: IP packets sent here leave as UDP packets to a peer, which accepts them only from the networks it allows for this end’s key.',
 };
 
 type Field = keyof AttachedPatch;

@@ -15,6 +15,7 @@ import {
   writePcap,
 } from '../../../shared/pcap';
 import { CAPTURE_FILTER_CHARS, CAPTURE_PATH, CaptureServerMessage } from '../../../shared/tools';
+import { tunnelPorts } from '../capture/ports';
 import { useEditorStore } from '../store/context';
 import { protocolClass } from './model';
 import { RingBuffer } from './ringBuffer';
@@ -78,6 +79,8 @@ export default function CaptureView({
     setStats({ packets: 0, dropped: 0 });
     header.current = null;
     const ws = openToolSocket(store, toolUrl(CAPTURE_PATH, { lab, link, end, filter }));
+    // The lab's own VXLAN/WireGuard ports, so their packets decode as tunnels too.
+    const ports = tunnelPorts(store.getState().lab);
     let failed = false;
     ws.onmessage = (e) => {
       if (typeof e.data !== 'string') {
@@ -90,7 +93,7 @@ export default function CaptureView({
           if (paused.current) return;
           const r = parseRecord(header.current, bytes, 0);
           if (!r) return;
-          const packet = decodeRecord(header.current, r.record);
+          const packet = decodeRecord(header.current, r.record, ports);
           firstTs.current ??= packet.ts;
           ring.current.push({ n: ++seq.current, record: r.record, packet });
           bump();
