@@ -2,6 +2,7 @@
 export * from './api';
 export * from './discovery';
 export * from './errors';
+export * from './exercise';
 export * from './lab';
 export * from './layout';
 export * from './names';
