@@ -623,8 +623,15 @@ export const ExerciseSummary = z.strictObject({
 export type ExerciseSummary = z.infer<typeof ExerciseSummary>;
 export const ListExercisesResponse = z.strictObject({ exercises: z.array(ExerciseSummary) });
 
-/** POST /api/exercises/:file/start and POST /api/labs/:name/exercise/reset → 202. */
-export const ExerciseStarted = z.strictObject({ lab: LabName, revision: z.number().int(), operationId: z.string() });
+/**
+ * POST /api/exercises/:file/start (202: created and being brought up; 200 with operationId null: this
+ * exercise's lab already exists, progress kept) and POST /api/labs/:name/exercise/reset (202).
+ */
+export const ExerciseStarted = z.strictObject({
+  lab: LabName,
+  revision: z.number().int(),
+  operationId: z.string().nullable(),
+});
 export type ExerciseStarted = z.infer<typeof ExerciseStarted>;
 
 /** GET /api/labs/:name/exercise: the exercise a lab belongs to (no solution) and its latest report. */
