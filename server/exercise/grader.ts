@@ -7,7 +7,6 @@
  * No module state: classroom mode makes one grader per student world. Never changes the host.
  */
 import {
-  type ExerciseBinding,
   type ExerciseView,
   type Goal,
   type GoalResult,
@@ -206,7 +205,8 @@ export class Grader {
 class Session {
   readonly listeners = new Set<ReportListener>();
   current: GradeReport | null = null;
-  private binding: ExerciseBinding | null = null;
+  /** Which exercise start the goal states belong to (`file@startedAt`; the doc object changes on every write). */
+  private bindingKey: string | null = null;
   private states: GoalState[] = [];
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -299,9 +299,10 @@ class Session {
   private async judge(): Promise<void> {
     const doc = await this.world.store!.getShared(this.lab);
     const binding = doc?.exercise ?? null;
-    if (binding?.startedAt !== this.binding?.startedAt || binding?.file !== this.binding?.file) {
+    const key = binding ? `${binding.file}@${binding.startedAt}` : null;
+    if (key !== this.bindingKey) {
       // A new exercise (or a restart): every goal starts over.
-      this.binding = binding;
+      this.bindingKey = key;
       const now = new Date().toISOString();
       this.states = (binding?.exercise.goals ?? []).map(() => ({
         verdict: null,
@@ -320,7 +321,7 @@ class Session {
     const ex = binding.exercise;
     const design = doc.lab;
     const observed = await this.world.engine.observe();
-    if (this.closed || this.binding !== binding) return;
+    if (this.closed || this.bindingKey !== key) return;
     const fp = fingerprint(observed);
     const now = Date.now();
     const force = this.forceProbes;
@@ -347,7 +348,7 @@ class Session {
       st.startedAt = now;
       void runProbe(g.check, this.context(observed, design)).then((v) => {
         st.inFlight--;
-        if (this.closed || this.binding !== binding || gen !== st.gen || (g.latch && st.verdict?.met)) return;
+        if (this.closed || this.bindingKey !== key || gen !== st.gen || (g.latch && st.verdict?.met)) return;
         this.settle(st, v);
         this.publish(ex, this.lastDesign ?? design);
       });
