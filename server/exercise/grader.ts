@@ -118,6 +118,8 @@ export class Grader {
   private readonly o: Required<GraderOptions>;
   private readonly sessions = new Map<string, Session>();
   private closed = false;
+  /** Tail of the chain of ICMP-error probes (see ProbeContext.oneAtATime): one at a time in this world. */
+  private icmpChain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly world: GraderWorld,
@@ -197,6 +199,11 @@ export class Grader {
       observed,
       lab: design,
       status: (lab) => engine.status(lab, { observed: 0, applied: null }),
+      oneAtATime: (fn) => {
+        const p = this.icmpChain.then(fn, fn);
+        this.icmpChain = p.catch(() => undefined);
+        return p;
+      },
     };
   }
 }

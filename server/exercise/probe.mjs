@@ -40,7 +40,11 @@ if (mode === 'connect' && proto === 'tcp') {
   });
   sock.connect(Number(b), a, () => sock.send('netloom probe\n'));
 } else if (mode === 'listen' && proto === 'tcp') {
-  const server = createServer((s) => s.end('netloom\n'));
+  // A probe resets the connection as soon as it is accepted: that is not a reason to stop serving.
+  const server = createServer((s) => {
+    s.on('error', () => {});
+    s.end('netloom\n');
+  });
   server.listen(Number(a), b, () => process.stdout.write('listening\n'));
 } else if (mode === 'listen' && proto === 'udp') {
   const sock = createSocket(b && isIPv6(b) ? 'udp6' : 'udp4');

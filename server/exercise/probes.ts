@@ -29,7 +29,15 @@ export interface ProbeContext {
   /** The student's design and its revisions (agree). */
   lab?: Lab;
   status?: (lab: Lab) => Promise<LabStatus>;
+  /**
+   * Runs probes that depend on ICMP errors (traceroute's "time exceeded"/"port unreachable", a UDP port's
+   * "unreachable") one at a time: the kernel rate-limits ICMP errors per destination (a burst of a few, then
+   * one a second), so two at once make each other lose answers.
+   */
+  oneAtATime?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
+
+const alone = <T>(ctx: ProbeContext, fn: () => Promise<T>): Promise<T> => (ctx.oneAtATime ? ctx.oneAtATime(fn) : fn());
 
 const PROBE_SCRIPT = fileURLToPath(new URL('./probe.mjs', import.meta.url));
 const netnsOf = (place: string): string | null => (place === HOST_PLACE ? null : place);
@@ -101,8 +109,10 @@ export function parseTraceroute(stdout: string): (string | null)[] {
 
 async function probePath(c: Extract<Check, { kind: 'path' }>, ctx: ProbeContext): Promise<Verdict> {
   if (!placeOf(ctx.observed, c.from)) return { met: false, reason: `there is no namespace ${c.from}` };
-  const argv = ['traceroute', fam(c.to), '-n', '-q', '1', '-w', '1', '-m', '12', '--', c.to];
-  const r = await ctx.runner.run(inNetns(netnsOf(c.from), argv), { timeoutMs: 20_000 });
+  // -N 4: a few probes at a time (the default 16 makes the far end answer a dozen probes at once, past the
+  // ICMP rate limit); -m 10 hops and -w 1 s bound a broken path to about 3 s.
+  const argv = ['traceroute', fam(c.to), '-n', '-q', '1', '-N', '4', '-w', '1', '-m', '10', '--', c.to];
+  const r = await alone(ctx, () => ctx.runner.run(inNetns(netnsOf(c.from), argv), { timeoutMs: 20_000 }));
   if (r.code !== 0 && !r.stdout.trim()) return { met: false, reason: `traceroute failed: ${firstLine(r.stderr)}` };
   const hops = parseTraceroute(r.stdout);
   const target = canonicalIp(c.to);
@@ -291,7 +301,8 @@ async function probeService(c: Extract<Check, { kind: 'service' }>, ctx: ProbeCo
     String(c.port),
     String(c.timeoutS * 1000),
   ]);
-  const r = await ctx.runner.run(argv, { timeoutMs: c.timeoutS * 1000 + 10_000 });
+  const connect = () => ctx.runner.run(argv, { timeoutMs: c.timeoutS * 1000 + 10_000 });
+  const r = await (c.protocol === 'udp' ? alone(ctx, connect) : connect());
   let res: { ok?: boolean; error?: string } = {};
   try {
     res = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
