@@ -4,7 +4,8 @@
  *     250-port bridges at 1000) through the engine on both drivers (ip-batch = batched `ip`, netlink), beside
  *     them the one-command-per-step shell script (star, N ≤ 200): create, no-op, one-link edit, status,
  *     teardown, peak RSS.
- *  2. Discovery of 200 namespaces (bench/discover.ts).
+ *  2. Discovery of 200 namespaces (bench/discover.ts), and the check latency of live exercise grading on both
+ *     drivers (bench/exercise.ts: a kernel change → the goal green).
  *  3. A summary: ratios and every target of the issues with PASS/MISS per driver.
  *  4. The canvas: a 500-node lab in Chromium (bench/canvas.ts): time to interactive, drag frame times.
  * Every figure is also one line `bench topology=… n=… driver=… phase=… ms=…` (`phase=rss mb=…`).
@@ -14,6 +15,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { benchDiscovery } from './discover';
+import { benchCheckLatency, checkLatencyTargets } from './exercise';
 import { type Row, runScale, type Topology, table } from './scale';
 
 type Drv = 'ip-batch' | 'netlink';
@@ -161,8 +163,10 @@ async function main() {
   const rows = await runScale({ sizes: o.quick ? [10, 100, 200] : [10, 100, 200, 1000] });
   const n = 200;
   const d = await benchDiscovery(n);
+  const latency = [await benchCheckLatency('netlink'), await benchCheckLatency('ip-batch')];
   table();
   summary(rows, { n, discoverMs: d.discoverMs });
+  checkLatencyTargets(latency);
   await benchCanvas();
   console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s${o.quick ? ' (--quick: N ≤ 200)' : ''}`);
 }

@@ -24,7 +24,7 @@ import { type ProbeContext, runProbe } from './probes';
 import { fingerprint, judgeState, type Verdict } from './state';
 
 export interface GraderWorld {
-  engine: Pick<Engine, 'observe' | 'status'>;
+  engine: Pick<Engine, 'observe' | 'status'> & Partial<Pick<Engine, 'driverName'>>;
   runner: CommandRunner;
   /** The student's labs (live grading reads the design and its exercise binding from here). */
   store?: Pick<LabStore, 'getShared'>;
@@ -32,23 +32,31 @@ export interface GraderWorld {
 }
 
 export interface GraderOptions {
-  /** Live grading period: one observation per watched lab per tick (ms). */
+  /**
+   * Live grading period: one observation per watched lab per tick (ms). Default 250 with the netlink driver
+   * (a quiet observation is one request to its notification-fed cache), 500 otherwise (one `ip` process per
+   * namespace each time).
+   */
   intervalMs?: number;
   /** A probe whose inputs did not change is still re-run this often (services, nft rules are not observed). */
   recheckMs?: number;
-  /** Probes in flight at once per watched lab. */
+  /**
+   * Probes in flight at once per watched lab, on the current observation (probes still running on an older
+   * one do not hold a place: their results will not count; at most as many again may still be finishing).
+   */
   maxProbes?: number;
 }
 
 export type ReportListener = (report: GradeReport | null) => void;
 
-const DEFAULTS: Required<GraderOptions> = { intervalMs: 500, recheckMs: 5000, maxProbes: 4 };
+const DEFAULTS: Omit<Required<GraderOptions>, 'intervalMs'> = { recheckMs: 5000, maxProbes: 6 };
 
 interface GoalState {
   verdict: Verdict | null;
   at: string;
-  /** Generation of the newest probe started; only its result counts. */
+  /** Generation of the newest probe started, and of the newest whose verdict was taken. */
   gen: number;
+  settledGen: number;
   inFlight: number;
   /** What the newest probe was started on, and when. */
   startedOn: string | null;
@@ -125,7 +133,8 @@ export class Grader {
     private readonly world: GraderWorld,
     opts: GraderOptions = {},
   ) {
-    this.o = { ...DEFAULTS, ...opts };
+    const intervalMs = world.engine.driverName?.() === 'netlink' ? 250 : 500;
+    this.o = { intervalMs, ...DEFAULTS, ...opts };
   }
 
   /**
@@ -220,7 +229,15 @@ class Session {
   private again = false;
   private forceProbes = false;
   private closed = false;
-  private lastDesign: Lab | null = null;
+  /** What the latest tick saw (probes started between ticks use it). */
+  private last: {
+    key: string;
+    ex: ExerciseView;
+    design: Lab;
+    revision: number;
+    observed: ObservedState;
+    fp: string;
+  } | null = null;
   private lastError: string | null = null;
 
   constructor(
@@ -315,6 +332,7 @@ class Session {
         verdict: null,
         at: now,
         gen: 0,
+        settledGen: 0,
         inFlight: 0,
         startedOn: null,
         startedAt: 0,
@@ -324,44 +342,68 @@ class Session {
         this.emit(null);
       }
     }
-    if (!binding || !doc || this.closed) return;
-    const ex = binding.exercise;
-    const design = doc.lab;
+    if (!binding || !doc || key === null || this.closed) return;
     const observed = await this.world.engine.observe();
     if (this.closed || this.bindingKey !== key) return;
-    const fp = fingerprint(observed);
-    const now = Date.now();
-    const force = this.forceProbes;
-    this.forceProbes = false;
-    let inFlight = this.states.reduce((n, s) => n + s.inFlight, 0);
+    const ex = binding.exercise;
+    this.last = { key, ex, design: doc.lab, revision: doc.revision, observed, fp: fingerprint(observed) };
     ex.goals.forEach((g, i) => {
       const st = this.states[i]!;
-      if (g.latch && st.verdict?.met) return;
-      if (!PROBE_KINDS.has(g.check.kind)) {
+      if (!PROBE_KINDS.has(g.check.kind) && !(g.latch && st.verdict?.met))
         this.settle(st, judgeState(g.check, observed));
-        return;
-      }
-      // `agree` also depends on the design: its revision is part of what it was judged on.
-      const on = g.check.kind === 'agree' ? `${doc.revision}:${fp}` : fp;
+    });
+    this.startProbes(this.forceProbes);
+    this.forceProbes = false;
+    this.publish(ex, doc.lab);
+  }
+
+  /**
+   * Starts the probes that are due on the latest observation: its inputs changed since the goal's last
+   * probe, or the re-check period passed. Called every tick and whenever a probe ends (a probe that waited
+   * for a place need not wait for the next tick).
+   */
+  private startProbes(force = false): void {
+    const last = this.last;
+    if (!last || this.closed || last.key !== this.bindingKey) return;
+    const { ex, design, observed, fp, key } = last;
+    const now = Date.now();
+    const inputOf = (kind: string) => (kind === 'agree' ? `${last.revision}:${fp}` : fp);
+    // Places are held by probes started on what the host is now; older ones only count towards a hard cap.
+    let current = 0;
+    let all = 0;
+    ex.goals.forEach((g, i) => {
+      const st = this.states[i]!;
+      all += st.inFlight;
+      if (st.inFlight && st.startedOn === inputOf(g.check.kind)) current++;
+    });
+    ex.goals.forEach((g, i) => {
+      const st = this.states[i]!;
+      if (!PROBE_KINDS.has(g.check.kind) || (g.latch && st.verdict?.met)) return;
+      const on = inputOf(g.check.kind);
       const due = force || on !== st.startedOn || now - st.startedAt >= this.o.recheckMs;
-      // A changed input starts a new probe even while an older one runs (its result will not count), so a
-      // fix shows as soon as a probe on the fixed host answers; two per goal at most.
-      if (!due || st.inFlight >= 2 || inFlight >= this.o.maxProbes) return;
+      // A changed input starts a new probe even while an older one runs, so a fix shows as soon as a probe
+      // on the fixed host answers; two per goal at most.
+      if (!due || st.inFlight >= 2 || current >= this.o.maxProbes || all >= 2 * this.o.maxProbes) return;
       if (st.inFlight > 0 && on === st.startedOn && !force) return;
       const gen = ++st.gen;
       st.inFlight++;
-      inFlight++;
+      current++;
+      all++;
       st.startedOn = on;
       st.startedAt = now;
       void runProbe(g.check, this.context(observed, design)).then((v) => {
         st.inFlight--;
-        if (this.closed || this.bindingKey !== key || gen !== st.gen || (g.latch && st.verdict?.met)) return;
-        this.settle(st, v);
-        this.publish(ex, this.lastDesign ?? design);
+        if (this.closed || this.bindingKey !== key) return;
+        // A newer probe's verdict wins; an older one still counts until a newer one has answered (a host
+        // that keeps changing must not starve a goal of any verdict).
+        if (gen > st.settledGen && !(g.latch && st.verdict?.met)) {
+          st.settledGen = gen;
+          this.settle(st, v);
+          this.publish(ex, this.last?.design ?? design);
+        }
+        this.startProbes();
       });
     });
-    this.lastDesign = design;
-    this.publish(ex, design);
   }
 
   private settle(st: GoalState, v: Verdict): void {
