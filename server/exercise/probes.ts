@@ -84,9 +84,13 @@ async function ping(
 async function probeReach(c: Extract<Check, { kind: 'reach' }>, ctx: ProbeContext): Promise<Verdict> {
   if (!placeOf(ctx.observed, c.from)) return { met: false, reason: `there is no namespace ${c.from}` };
   // One echo first (a reachable host answers it at once), the rest only when it got no reply.
-  let { summary, error } = await ping(ctx.runner, c.from, c.to, { ...c, count: 1 });
-  if (!summary?.received && c.count > 1)
+  const first = await ping(ctx.runner, c.from, c.to, { ...c, count: 1 });
+  let { summary, error } = first;
+  if (!summary?.received && c.count > 1) {
     ({ summary, error } = await ping(ctx.runner, c.from, c.to, { ...c, count: c.count - 1 }));
+    if (summary && first.summary)
+      summary = { ...summary, transmitted: summary.transmitted + first.summary.transmitted };
+  }
   const got = summary?.received ?? 0;
   const size = c.size !== undefined ? ` (${c.size}-byte pings, don't fragment)` : '';
   const head = `${where(c.from)} → ${c.to}${size}`;
