@@ -624,8 +624,9 @@ export type ExerciseSummary = z.infer<typeof ExerciseSummary>;
 export const ListExercisesResponse = z.strictObject({ exercises: z.array(ExerciseSummary) });
 
 /**
- * POST /api/exercises/:file/start (202: created and being brought up; 200 with operationId null: this
- * exercise's lab already exists, progress kept) and POST /api/labs/:name/exercise/reset (202).
+ * POST /api/exercises/:file/start (202: created — or found but not on the host — and being brought up; 200 with
+ * operationId null: this exercise's lab exists and is up, kept as the student left it) and
+ * POST /api/labs/:name/exercise/reset (202).
  */
 export const ExerciseStarted = z.strictObject({
   lab: LabName,

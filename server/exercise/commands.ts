@@ -4,7 +4,7 @@
  * through the world's runner, each re-checked by commandProblem() (only the exercise's own namespaces;
  * ip/bridge/tc/sysctl/nft; nothing that reads files). Stops at the first failure.
  */
-import { commandProblem, type Exercise, type ExerciseView } from '../../shared';
+import { commandProblem, type Exercise, type ExerciseView, type Lab } from '../../shared';
 import { AppError } from '../api/errors';
 import type { ApplyOutcome, CommandRunner, Engine, Progress } from '../engine/contract';
 
@@ -39,15 +39,19 @@ export async function runCommands(
   return i;
 }
 
-/** Applies the starting lab, then the setup commands (one outcome for both, as one operation). */
+/**
+ * Applies the starting lab (or `design`, a student's stored version of it), then the setup commands: one
+ * outcome for both, as one operation.
+ */
 export async function startExercise(
   engine: Engine,
   runner: CommandRunner,
   ex: ExerciseView | Exercise,
   onProgress?: (p: Progress) => void,
+  design: Lab = ex.lab,
 ): Promise<ApplyOutcome> {
   const t0 = performance.now();
-  const o = await engine.apply(ex.lab, onProgress);
+  const o = await engine.apply(design, onProgress);
   if (!o.ok || !ex.setup.length) return o;
   try {
     const total = ex.setup.length;

@@ -112,10 +112,16 @@ describe('exercises API', () => {
     expect(started.operationId).toEqual(expect.any(String));
     await waitUntil(() => s.engine.isApplied('ex-svc'), 5000, 'the starting lab applied');
     expect((await s.store.get('ex-svc'))?.exercise?.file).toBe('svc.yaml');
+    await waitUntil(async () => (await s.store.get('ex-svc'))?.appliedRevision === 1, 5000, 'the applied mark');
     const again = await s.api('POST', '/api/exercises/svc.yaml/start');
     expect(again.status).toBe(200);
     expect(again.json.operationId).toBeNull();
     expect(s.engine.callCount('apply')).toBe(1);
+    // Not on the host any more (e.g. a new sandbox): starting brings the stored design back up.
+    await s.store.setApplied('ex-svc', null);
+    const back = await s.api('POST', '/api/exercises/svc.yaml/start');
+    expect(back.status).toBe(202);
+    await waitUntil(() => s.engine.callCount('apply') === 2, 5000, 'the re-apply');
     expect((await s.api('POST', '/api/exercises/nope.yaml/start')).status).toBe(404);
   });
 

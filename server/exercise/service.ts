@@ -69,13 +69,13 @@ export class ExerciseService {
     return doc as StoredLab & { exercise: ExerciseBinding };
   }
 
-  /** Queues the starting lab + setup on the host; the lab is marked applied when it worked. */
+  /** Queues the stored design + the exercise's setup on the host; the lab is marked applied when it worked. */
   private bringUp(doc: StoredLab & { exercise: ExerciseBinding }): string {
     const { engine, runner, store } = this.deps;
     return this.deps.ops.start(
       doc.lab.name,
       'apply',
-      (onProgress) => startExercise(engine, runner!, doc.exercise.exercise, onProgress),
+      (onProgress) => startExercise(engine, runner!, doc.exercise.exercise, onProgress, doc.lab),
       async (outcome) => {
         if (outcome.ok) await store.setApplied(doc.lab.name, doc.revision);
       },
@@ -102,15 +102,20 @@ export class ExerciseService {
       res.json({ exercises });
     });
 
-    // Start = open: a lab already doing this exercise is handed back as it is (progress kept; reset is explicit).
+    // Start = open: a lab already doing this exercise is handed back as the student left it (reset is explicit).
     r.post('/exercises/:file/start', async (req, res) => {
       this.needGrader();
       const e = this.entry(String(req.params.file));
       const name = e.exercise.lab.name;
       const existing = await this.deps.store.get(name);
       if (existing?.exercise?.file === e.file) {
-        const body: ExerciseStarted = { lab: name, revision: existing.revision, operationId: null };
-        res.json(body);
+        // Not on the host (a new sandbox, or destroyed): the student's design comes back up, with the setup.
+        const operationId =
+          existing.appliedRevision === null && !this.deps.ops.busy(name)
+            ? this.bringUp(existing as StoredLab & { exercise: ExerciseBinding })
+            : null;
+        const body: ExerciseStarted = { lab: name, revision: existing.revision, operationId };
+        res.status(operationId ? 202 : 200).json(body);
         return;
       }
       if (existing)
