@@ -263,7 +263,9 @@ async function probeCapture(c: Extract<Check, { kind: 'capture' }>, ctx: ProbeCo
     await dump.listening;
     const windowMs = c.windowS * 1000;
     const trig = c.trigger
-      ? ping(ctx.runner, c.trigger.from, c.trigger.to, { count: 3, timeoutS: 1 })
+      ? // -W 2: a neighbour entry that failed before (the fault being fixed) is asked for again only after
+        // the kernel's 1 s ARP retry; the replies of this first exchange come late, not never.
+        ping(ctx.runner, c.trigger.from, c.trigger.to, { count: 3, timeoutS: 2 })
       : Promise.resolve(null);
     let seen: string | null | typeof TIMEOUT;
     if (c.expect) seen = await Promise.race([dump.packet, timeout(windowMs)]);
@@ -281,8 +283,8 @@ async function probeCapture(c: Extract<Check, { kind: 'capture' }>, ctx: ProbeCo
         ? { met: true, reason: `saw ${saw} ${on}: ${packetSummary(packetLine)}` }
         : { met: false, reason: `no ${what} ${on} within ${c.windowS} s${trigText}` };
     if (packetLine) return { met: false, reason: `saw ${saw} ${on}${trigText}: ${packetSummary(packetLine)}` };
-    // The pings run at most ~1.5 s (3 × 0.2 s + a 1 s wait); their outcome decides whether traffic flowed.
-    const t = await Promise.race([trig, timeout(3000)]);
+    // The pings run at most ~2.5 s (3 × 0.2 s + a 2 s wait); their outcome decides whether traffic flowed.
+    const t = await Promise.race([trig, timeout(4000)]);
     const replies = t === TIMEOUT || t === null ? null : (t.summary?.received ?? 0);
     if (c.trigger && !replies)
       return { met: false, reason: `${where(c.trigger.from)} got no reply from ${c.trigger.to}: no traffic to judge` };
