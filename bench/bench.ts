@@ -4,7 +4,8 @@
  *     250-port bridges at 1000) through the engine on both drivers (ip-batch = batched `ip`, netlink), beside
  *     them the one-command-per-step shell script (star, N ≤ 200): create, no-op, one-link edit, status,
  *     teardown, peak RSS.
- *  2. Discovery of 200 namespaces (bench/discover.ts).
+ *  2. Discovery of 200 namespaces (bench/discover.ts), and the check latency of live exercise grading on both
+ *     drivers (bench/exercise.ts: a kernel change → the goal green).
  *  3. The command itself (bench/startup.ts, issue 14): `netloom plan examples/router.yaml` spawn to exit, and
  *     `netloom serve` spawn to the first /healthz answer, both through bin/netloom.js (the compiled build).
  *  4. A summary: ratios and every target of the issues with PASS/MISS per driver.
@@ -16,6 +17,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { benchDiscovery } from './discover';
+import { benchCheckLatency, checkLatencyTargets } from './exercise';
 import { type Row, runScale, type Topology, table } from './scale';
 import { benchStartup, type StartupFigures } from './startup';
 
@@ -182,9 +184,11 @@ async function main() {
   const rows = await runScale({ sizes: o.quick ? [10, 100, 200] : [10, 100, 200, 1000] });
   const n = 200;
   const d = await benchDiscovery(n);
+  const latency = [await benchCheckLatency('netlink'), await benchCheckLatency('ip-batch')];
   const startup = await benchStartup();
   table();
   summary(rows, { n, discoverMs: d.discoverMs }, startup);
+  checkLatencyTargets(latency);
   await benchCanvas();
   console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s${o.quick ? ' (--quick: N ≤ 200)' : ''}`);
 }

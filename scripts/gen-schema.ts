@@ -1,23 +1,31 @@
 /**
- * Writes shared/lab.schema.json (JSON Schema of the lab file format, for users and editors) from the zod
- * schema. With --check, exits 1 if the committed file is stale instead of writing it.
+ * Writes shared/lab.schema.json and shared/exercise.schema.json (JSON Schemas of the lab and exercise file
+ * formats, for users and editors) from the zod schemas. With --check, exits 1 if a committed file is stale
+ * instead of writing it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { labJsonSchemaText } from '../shared/jsonSchema';
+import { exerciseJsonSchemaText, labJsonSchemaText } from '../shared/jsonSchema';
 
-const file = fileURLToPath(new URL('../shared/lab.schema.json', import.meta.url));
-const text = labJsonSchemaText();
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(file, 'utf8');
-  } catch {}
-  if (current !== text) {
-    console.error('shared/lab.schema.json is stale: run `npm run gen:schema` and commit it');
-    process.exit(1);
+const files: [string, string][] = [
+  ['lab.schema.json', labJsonSchemaText()],
+  ['exercise.schema.json', exerciseJsonSchemaText()],
+];
+let stale = false;
+for (const [name, text] of files) {
+  const file = fileURLToPath(new URL(`../shared/${name}`, import.meta.url));
+  if (process.argv.includes('--check')) {
+    let current = '';
+    try {
+      current = readFileSync(file, 'utf8');
+    } catch {}
+    if (current !== text) {
+      console.error(`shared/${name} is stale: run \`npm run gen:schema\` and commit it`);
+      stale = true;
+    }
+  } else {
+    writeFileSync(file, text);
+    console.log(`wrote ${file}`);
   }
-} else {
-  writeFileSync(file, text);
-  console.log(`wrote ${file}`);
 }
+if (stale) process.exit(1);

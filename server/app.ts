@@ -16,6 +16,8 @@ import { Security, stripTokenFromUrl } from './api/security';
 import { DiscoveryService } from './discovery/service';
 import type { CommandRunner, Engine } from './engine/contract';
 import { AppError } from './errors';
+import type { CatalogueEntry } from './exercise/files';
+import { ExerciseService } from './exercise/service';
 import { type Logger, redactUrl } from './log';
 import { OperationQueue } from './ops/queue';
 import { REPO_ROOT } from './paths';
@@ -45,6 +47,8 @@ export interface AppDeps {
   version?: string;
   /** Runner of the world labs live in (sandbox or host): enables the live tools (exec, terminal, capture). */
   runner?: CommandRunner;
+  /** Exercises offered (examples/exercises); graded live when a runner is given. */
+  exercises?: CatalogueEntry[];
 }
 
 export interface App {
@@ -54,6 +58,7 @@ export interface App {
   ops: OperationQueue;
   security: Security;
   tools: ToolsService;
+  exercises: ExerciseService;
   /** Stops accepting, drops sockets and connections. Does not close the engine. */
   close(): Promise<void>;
 }
@@ -91,6 +96,16 @@ export function createApp(deps: AppDeps): App {
     log,
     ...(deps.runner ? { runner: deps.runner } : {}),
   });
+
+  const exercises = new ExerciseService({
+    engine: deps.engine,
+    store: deps.store,
+    ops,
+    log,
+    catalogue: deps.exercises ?? [],
+    ...(deps.runner ? { runner: deps.runner } : {}),
+  });
+  hub.addChannel(exercises.channel());
 
   const app = express();
   app.disable('x-powered-by');
@@ -155,6 +170,7 @@ export function createApp(deps: AppDeps): App {
         log,
         ...(deps.runner ? { runner: deps.runner } : {}),
       }),
+      exercises,
     }),
   );
 
@@ -240,6 +256,7 @@ export function createApp(deps: AppDeps): App {
 
   const close = async (): Promise<void> => {
     hub.close();
+    exercises.close();
     tools.close();
     wss.close();
     await new Promise<void>((resolve) => {
@@ -248,7 +265,7 @@ export function createApp(deps: AppDeps): App {
     });
   };
 
-  return { app, server, hub, ops, security, tools, close };
+  return { app, server, hub, ops, security, tools, exercises, close };
 }
 
 function refuseUpgrade(socket: Duplex, status: number): void {

@@ -1,6 +1,6 @@
 /**
  * `netloom` command line: dispatches subcommands. Engine commands (plan/up/down/status/gc/recover) live in
- * `engine/commands.ts`; `serve` lives in `serve.ts`; `discover` in `discovery/report.ts`. Exit codes: 0 ok, 1 failure (rolled back), 2 invalid lab/usage.
+ * `engine/commands.ts`; `serve` lives in `serve.ts`; `discover` in `discovery/report.ts`; `check`/`exercise` in `exercise/cli.ts`. Exit codes: 0 ok, 1 failure (rolled back), 2 invalid lab/usage.
  */
 const USAGE = `netloom — visual designer for Linux virtual networks
 
@@ -15,6 +15,8 @@ Usage:
   netloom discover [--json] [--script] [--mac]
   netloom import FILE [--from containerlab|core] [-o OUT] [--name NAME] [--json]
   netloom export FILE --to containerlab [-o OUT]
+  netloom check EXERCISE [--json] [--lab FILE]
+  netloom exercise start|solve|show|list [EXERCISE]
 
 Lab files may be JSON or YAML. State directory: $NETLOOM_STATE_DIR.`;
 
@@ -43,6 +45,9 @@ export async function main(args: string[]): Promise<number> {
       const { runDiscover } = await import('./discovery/report');
       return runDiscover(rest);
     }
+    case 'check':
+    case 'exercise':
+      return (await import('./exercise/cli')).runExerciseCommand(cmd, rest);
     case undefined:
     case '-h':
     case '--help':

@@ -12,6 +12,7 @@ import { DEFAULT_PORT, formatPath, type Mode } from '../shared';
 import { createApp, packageVersion } from './app';
 import type { CommandRunner, Engine, Sandbox } from './engine/contract';
 import { AppError } from './errors';
+import { EXERCISES_DIR, loadCatalogue } from './exercise/files';
 import { createLogger, type Logger } from './log';
 import { REPO_ROOT } from './paths';
 import { type CheckedLab, loadExamples, readLabFile } from './store/labFiles';
@@ -283,6 +284,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     throw e;
   }
   const examples = await loadExamples(join(REPO_ROOT, 'examples'), log);
+  const exercises = await loadCatalogue(EXERCISES_DIR, log);
 
   let engine: Engine;
   let sandbox: Sandbox | null;
@@ -314,6 +316,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     listen: opts.listen,
     ...(opts.dev ? { extraPorts: [VITE_PORT], staticDir: null } : {}),
     examples,
+    exercises,
     ...(defaultLab ? { defaultLab } : {}),
     statusIntervalMs: opts.statusIntervalMs,
     version: packageVersion(),

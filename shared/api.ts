@@ -3,6 +3,7 @@
  * code) and parses responses with them; the server parses requests with them.
  */
 import { z } from 'zod';
+import { GradeReport } from './exercise';
 import { Lab } from './lab';
 import { Layout } from './layout';
 import { LabStatus, ObjectStatus } from './status';
@@ -135,5 +136,10 @@ export const ServerMessage = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('result'), result: OperationResult }),
   z.strictObject({ type: z.literal('error'), message: z.string() }),
+  /**
+   * Live grading of a lab that belongs to an exercise (issue #17), to the lab's subscribers: the whole report
+   * whenever a goal's verdict or reason changes; null when the lab no longer belongs to an exercise.
+   */
+  z.strictObject({ type: z.literal('exercise'), lab: z.string(), report: GradeReport.nullable() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -2,6 +2,7 @@
 export * from './api';
 export * from './discovery';
 export * from './errors';
+export * from './exercise';
 export * from './interop';
 export * from './lab';
 export * from './layout';

@@ -5,6 +5,7 @@ import { ActionsProvider, createActions } from './actions';
 import { type ApiClient, createApiClient } from './api/client';
 import Canvas from './canvas/Canvas';
 import { DiscoveryMount } from './discovery/Mount';
+import { ExerciseMount } from './exercise/Mount';
 import { ProgressBar, ResultBanner } from './panels/Activity';
 import { Inspector } from './panels/Inspector';
 import { Legend } from './panels/Legend';
@@ -99,6 +100,7 @@ function Stage() {
     <main className="nl-stage" data-testid="stage" data-tool-sockets={sockets}>
       <div className="nl-stage-canvas">
         <Canvas />
+        <ExerciseMount />
         <div className="nl-overlay">
           <ProgressBar />
           <ResultBanner />

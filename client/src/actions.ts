@@ -9,6 +9,7 @@ import { emptyLayout, type Layout } from '../../shared/layout';
 import { validate } from '../../shared/validate';
 import { type ApiClient, ApiError } from './api/client';
 import { StatusSocket } from './api/statusSocket';
+import { exerciseStore } from './exercise/store';
 import type { EditorStore } from './store/editorStore';
 import { netemUseOf, problemsOf, selectDirty } from './store/selectors';
 
@@ -52,6 +53,9 @@ export function createActions(store: EditorStore, api: ApiClient) {
         break;
       case 'error':
         st().notify(m.message, 'error');
+        break;
+      case 'exercise':
+        exerciseStore.getState().receive(m.lab, m.report);
         break;
     }
   };

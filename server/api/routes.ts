@@ -40,6 +40,8 @@ export interface ApiDeps {
   tools?: ToolsService;
   /** Host discovery, adopt and three-way diff (server/discovery); absent = those routes answer 404. */
   discovery?: { router(): Router };
+  /** Exercises and live grading (server/exercise); absent = those routes answer 404. */
+  exercises?: { router(): Router };
 }
 
 const documentOf = (d: StoredLab): LabDocument => ({ lab: d.lab, layout: d.layout, revision: d.revision });
@@ -218,6 +220,8 @@ export function apiRouter(deps: ApiDeps): Router {
 
   // ---- import/export of containerlab and CORE topologies (server/interop) ----
   r.use(interopRouter({ store }));
+  // ---- exercises (catalogue, start, reset, live grade) ----
+  if (deps.exercises) r.use(deps.exercises.router());
 
   r.use((_req: Request, _res: Response) => {
     throw new AppError('NotFound', 'no such API route');

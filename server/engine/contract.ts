@@ -4,6 +4,7 @@
  * Implemented in `server/engine/engine.ts` (`openEngine`).
  */
 import type { Lab, LabStatus, Mode, PlanResult } from '../../shared';
+import type { ObservedState } from './types';
 
 /** Runs one program with an argv array (never a shell). Sandboxed runners enter the sandbox first. */
 export interface CommandRunner {
@@ -84,6 +85,12 @@ export interface Engine {
    * `appliedRevision` is supplied by the caller (the store knows revisions; the engine knows the host).
    */
   status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus>;
+  /**
+   * One observation of the whole host (root + named namespaces, foreign objects included, by kernel name)
+   * through the engine's observer: with the netlink driver, the cache kept current by kernel notifications.
+   * Read-only. The result may be shared with other readers: never mutate it.
+   */
+  observe(): Promise<ObservedState>;
   /** The lab last applied successfully under this name (as recorded by the engine), if any. */
   appliedLab(labName: string): Promise<Lab | null>;
   /** Which driver runs operations (`ip-batch` or `netlink`). */

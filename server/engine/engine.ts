@@ -218,6 +218,10 @@ class NetloomEngine implements Engine {
     return labStatus(lab, await this.read({ counters: true }), revisions, new Date().toISOString());
   }
 
+  observe(): Promise<ObservedState> {
+    return this.read();
+  }
+
   appliedLab(labName: string): Promise<Lab | null> {
     return this.state.readApplied(labName);
   }

@@ -26,10 +26,21 @@ export interface HubOptions {
   maxSubscriptions?: number;
 }
 
+/**
+ * More live data for a lab's subscribers (e.g. exercise grading, server/exercise): told when a socket starts
+ * watching a lab, with a send function that obeys the hub's back-pressure rules; returns what to call when
+ * the socket stops watching it.
+ */
+export interface LabChannel {
+  watch(lab: string, send: (msg: ServerMessage) => void): () => void;
+}
+
 interface Client {
   ws: WebSocket;
   labs: Set<string>;
   alive: boolean;
+  /** Per watched lab: the channels' stop functions. */
+  stops: Map<string, (() => void)[]>;
 }
 
 interface Watch {
@@ -49,6 +60,7 @@ interface Watch {
 export class StatusHub {
   private readonly clients = new Set<Client>();
   private readonly watches = new Map<string, Watch>();
+  private readonly channels: LabChannel[] = [];
   private readonly o: Required<HubOptions>;
   private readonly tickTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
@@ -66,9 +78,14 @@ export class StatusHub {
     return this.clients.size;
   }
 
+  /** Registers a channel: every later subscription to a lab is handed to it too. */
+  addChannel(channel: LabChannel): void {
+    this.channels.push(channel);
+  }
+
   /** Takes over an accepted socket: hello, then subscribe/unsubscribe messages. */
   add(ws: WebSocket): void {
-    const client: Client = { ws, labs: new Set(), alive: true };
+    const client: Client = { ws, labs: new Set(), alive: true, stops: new Map() };
     this.clients.add(client);
     ws.on('pong', () => {
       client.alive = true;
@@ -111,7 +128,10 @@ export class StatusHub {
     this.closed = true;
     clearInterval(this.tickTimer);
     clearInterval(this.heartbeatTimer);
-    for (const c of this.clients) c.ws.terminate();
+    for (const c of this.clients) {
+      for (const stops of c.stops.values()) for (const stop of stops) stop();
+      c.ws.terminate();
+    }
     this.clients.clear();
     this.watches.clear();
   }
@@ -158,6 +178,11 @@ export class StatusHub {
       this.watches.set(lab, w);
     }
     w.subscribers.add(client);
+    if (this.channels.length)
+      client.stops.set(
+        lab,
+        this.channels.map((c) => c.watch(lab, (msg) => this.send(client, msg))),
+      );
     if (w.last) this.send(client, { type: 'snapshot', status: w.last });
     else {
       w.needSnapshot.add(client);
@@ -167,6 +192,8 @@ export class StatusHub {
 
   private unsubscribe(client: Client, lab: string): void {
     client.labs.delete(lab);
+    for (const stop of client.stops.get(lab) ?? []) stop();
+    client.stops.delete(lab);
     const w = this.watches.get(lab);
     if (!w) return;
     w.subscribers.delete(client);

@@ -9,7 +9,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:f
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { Lab, LabName, type LabSummary, Layout, migrateLab } from '../../shared';
+import { ExerciseBinding, Lab, LabName, type LabSummary, Layout, lockViolations, migrateLab } from '../../shared';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 
@@ -20,6 +20,8 @@ export const StoredLab = z.strictObject({
   updatedAt: z.string(),
   /** Revision whose lab is on the host (recorded after a successful apply), or null. */
   appliedRevision: z.number().int().nullable().default(null),
+  /** The exercise this lab belongs to (issue #17): its goals and locks travel with the lab. */
+  exercise: ExerciseBinding.optional(),
 });
 export type StoredLab = z.infer<typeof StoredLab>;
 
@@ -28,6 +30,8 @@ export interface UpdateInput {
   lab?: Lab;
   layout?: Layout;
   baseRevision: number;
+  /** Binds the lab to an exercise (null: unbinds it); omitted = keep. A new binding skips its lock check. */
+  exercise?: ExerciseBinding | null;
 }
 
 export class LabStore {
@@ -139,10 +143,17 @@ export class LabStore {
     return out;
   }
 
-  async create(lab: Lab, layout: Layout): Promise<StoredLab> {
+  async create(lab: Lab, layout: Layout, exercise?: ExerciseBinding): Promise<StoredLab> {
     return this.exclusive(async () => {
       if (await this.exists(lab.name)) throw new AppError('Conflict', `a lab named "${lab.name}" already exists`);
-      const doc: StoredLab = { lab, layout, revision: 1, updatedAt: new Date().toISOString(), appliedRevision: null };
+      const doc: StoredLab = {
+        lab,
+        layout,
+        revision: 1,
+        updatedAt: new Date().toISOString(),
+        appliedRevision: null,
+        ...(exercise ? { exercise } : {}),
+      };
       await this.write(lab.name, doc);
       return doc;
     });
@@ -163,6 +174,17 @@ export class LabStore {
           `the lab's name "${lab.name}" must stay "${name}" (renaming is not supported)`,
           [{ path: ['name'], message: 'a lab cannot be renamed', severity: 'error', code: 'Rename' }],
         );
+      // Every writer (the canvas, take-live, adopt, import) meets the exercise's locks here.
+      if (input.lab && input.exercise === undefined && cur.exercise) {
+        const locked = lockViolations(cur.exercise.exercise, lab);
+        if (locked.length)
+          throw new AppError(
+            'PermissionDenied',
+            `${locked[0]!.message}${locked.length > 1 ? ` (and ${locked.length - 1} more)` : ''}`,
+            locked,
+          );
+      }
+      const exercise = input.exercise === undefined ? cur.exercise : (input.exercise ?? undefined);
       const revision = cur.revision + 1;
       // A layout-only write leaves the lab on the host current: carry the applied mark to the new revision.
       const labUnchanged = isDeepStrictEqual(lab, cur.lab);
@@ -173,6 +195,7 @@ export class LabStore {
         revision,
         updatedAt: new Date().toISOString(),
         appliedRevision,
+        ...(exercise ? { exercise } : {}),
       };
       await this.write(name, doc);
       return doc;

@@ -6,6 +6,7 @@
 import type { Lab, LabStatus, Mode, ObjectState, ObjectStatus, PlanResult } from '../../shared';
 import { endpointKey } from '../../shared';
 import type { ApplyOutcome, Engine, Progress } from '../engine/contract';
+import type { ObservedState } from '../engine/types';
 
 export interface FakeCall {
   method: 'plan' | 'apply' | 'destroy' | 'recover' | 'status' | 'appliedLab';
@@ -154,6 +155,13 @@ export class FakeEngine implements Engine {
       at: new Date().toISOString(),
       objects,
     };
+  }
+
+  /** What observe() returns: an empty host unless a test sets one. */
+  observation: ObservedState = { root: { name: null, marker: null, links: [], routes: [] }, namespaces: {} };
+
+  async observe(): Promise<ObservedState> {
+    return this.observation;
   }
 
   async appliedLab(labName: string): Promise<Lab | null> {

@@ -18,6 +18,7 @@ import {
 } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeKind } from '../../../shared/lab';
+import { GoalBadges } from '../exercise/GoalBadges';
 import { useEditor, useEditorStore } from '../store/context';
 import {
   selectFailure,
@@ -304,6 +305,7 @@ export default function Canvas() {
         proOptions={{ hideAttribution: true }}
       >
         <PingBadge />
+        <GoalBadges />
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} />
         <Controls position="bottom-left" showInteractive={false} />
         {/* The minimap re-renders every node on every drag frame: above a few hundred nodes it costs more than it helps. */}

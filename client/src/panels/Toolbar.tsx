@@ -4,6 +4,7 @@ import { lazy, Suspense, useRef, useState } from 'react';
 import { useActions } from '../actions';
 import { PathIcon } from '../canvas/icons';
 import { DiscoveryButtons } from '../discovery/Mount';
+import { ExerciseButton } from '../exercise/Mount';
 import { useEditor, useEditorStore, useHistory } from '../store/context';
 import {
   selectApplyBlocker,
@@ -244,6 +245,7 @@ export function Toolbar() {
       </div>
 
       <DiscoveryButtons />
+      <ExerciseButton />
 
       <div className="nl-spacer" />
 
