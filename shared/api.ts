@@ -71,6 +71,8 @@ export const OperationResult = z.strictObject({
   /** Number of host operations executed (0 for a no-op apply). */
   ran: z.number().int(),
   durationMs: z.number(),
+  /** The shell text of every command this operation ran, in order (the equivalent `ip …` commands). */
+  commands: z.array(z.string()).optional(),
   error: z
     .strictObject({
       code: z.string(),

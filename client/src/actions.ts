@@ -46,7 +46,8 @@ export function createActions(store: EditorStore, api: ApiClient) {
         });
         break;
       case 'result':
-        if (m.result.lab !== name) break;
+        // A recovery concerns every lab (its result names lab "*").
+        if (m.result.lab !== name && m.result.action !== 'recover') break;
         st().setResult(m.result);
         if (st().panel === 'plan') void actions.loadPlan();
         break;
@@ -193,6 +194,16 @@ export function createActions(store: EditorStore, api: ApiClient) {
           st().startOperation(operationId, 'destroy');
       } catch (e) {
         fail(e, 'Destroy refused');
+      }
+    },
+    /** Rolls back what an interrupted or failed change left on the host (offered only when the engine needs it). */
+    async recover() {
+      try {
+        const { operationId } = await api.recover();
+        if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
+          st().startOperation(operationId, 'recover');
+      } catch (e) {
+        fail(e, 'Recover refused');
       }
     },
     async loadPlan() {

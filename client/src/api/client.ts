@@ -117,6 +117,8 @@ export function createApiClient(base = '', fetchImpl: Fetch = (...a) => fetch(..
         baseRevision === undefined ? {} : { baseRevision },
       ),
     destroy: (name: string) => call(OperationStarted, 'POST', `/api/labs/${enc(name)}/destroy`, {}),
+    /** Rolls back whatever an interrupted or failed change left (the engine's journal); result for lab "*". */
+    recover: () => call(OperationStarted, 'POST', '/api/recover', {}),
     // ---- live tools (shared/tools.ts) ----
     exec: (name: string, req: ExecRequestInput) => call(ExecResponse, 'POST', `/api/labs/${enc(name)}/exec`, req),
     /** The designed path from a node to a node id or an address, plus (by default) one ping along it. */

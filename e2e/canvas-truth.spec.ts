@@ -1,0 +1,86 @@
+/**
+ * The canvas shows what the kernel has, and says which is which (issue #16, items 1–6): a link set down
+ * goes down as the kernel would (the route through it goes, shown on the canvas); the commands listed are
+ * exactly those of the apply; a refused plan says nothing changed and recover is offered only when needed;
+ * plan-time conflicts and warnings reach the Problems count; live values are marked, the diff names objects
+ * and a hand-changed MTU is reported; a duplicate address is flagged on the field just edited.
+ * Every lab here has kernel names of its own and is destroyed afterwards (other specs share the sandbox).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { CanvasPage, pairLab, routerLab } from './pages/CanvasPage';
+import { EditorPage } from './pages/EditorPage';
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+let applied: string[] = [];
+test.afterEach(async ({ page }) => {
+  const canvas = new CanvasPage(new EditorPage(page));
+  for (const name of applied) await canvas.cleanUp(name);
+  applied = [];
+});
+
+test('2: "Show the commands" lists exactly the commands of this apply, in order', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  const lab = await canvas.createLab(routerLab(CanvasPage.unique('e2e-t2'), 't2'));
+  applied.push(lab);
+  await canvas.openLab(lab);
+  // What the plan says will run: one line per command (an operation may be several, joined by "&&").
+  const plan = await (await page.request.post(`/api/labs/${lab}/plan`, { data: {}, headers: app.origin() })).json();
+  const planned: string[] = plan.operations.flatMap((op: { argv: string[] }) =>
+    op.argv
+      .join(' ')
+      .split(' && ')
+      .map((s) => s.trim()),
+  );
+  expect(planned.length).toBeGreaterThan(7);
+  await app.apply();
+  const shown = await canvas.resultCommands();
+  expect(shown.length).toBe(planned.length);
+  expect([...shown].sort()).toEqual([...planned].sort());
+  // Creation comes before what uses it: every namespace exists before a command runs inside it.
+  const firstUse = (ns: string) => shown.findIndex((c) => c.includes(`-n ${ns} `));
+  for (const ns of ['t2left', 't2rtr', 't2right'])
+    expect(shown.indexOf(`ip netns add ${ns}`)).toBeLessThan(firstUse(ns));
+
+  // A one-operation apply lists that one command, nothing left from the previous apply.
+  await canvas.dismissResult();
+  await app.selectEndpoint('left-rtr#0');
+  await app.setField('inspector.end0.mtu', '1400');
+  await app.apply();
+  expect(await canvas.resultCommands()).toEqual(['ip -n t2left link set dev eth0 mtu 1400']);
+});
+
+test('3: a refused plan says nothing changed; recover is offered only when a rollback failed', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  const doc = pairLab(CanvasPage.unique('e2e-t3'), 't3a', 't3b');
+  // 802.1Q VLANs are not in this kernel: the plan refuses before anything runs.
+  (doc.lab.nodes as Record<string, unknown>[])[0]!.interfaces = [
+    { kind: 'vlan', name: 'veth-t3a.10', parent: 'veth-t3a', vlanId: 10, addresses: [] },
+  ];
+  const lab = await canvas.createLab(doc);
+  await canvas.openLab(lab);
+  await app.applyButton.click();
+  await expect(app.result).toHaveAttribute('data-ok', 'false', { timeout: 20_000 });
+  await expect(app.result).toContainText('vlan');
+  await expect(app.tid('result.summary')).toContainText('nothing was changed on the host');
+  await expect(app.result).not.toContainText('recover');
+  await expect(app.tid('result.recover')).toHaveCount(0);
+
+  // A rollback that failed earlier leaves the engine asking for recovery (its flag, as the engine writes it).
+  const pid = readFileSync(`reports/e2e-sandbox-${process.env.E2E_PORT ?? '7420'}.pid`, 'utf8').trim();
+  const flag = `reports/e2e-state-${process.env.E2E_PORT ?? '7420'}/sandbox-${pid}/recovery-required.json`;
+  writeFileSync(flag, JSON.stringify({ at: new Date().toISOString(), message: 'simulated', lab }));
+  await canvas.dismissResult();
+  await app.applyButton.click();
+  await expect(app.result).toHaveAttribute('data-ok', 'false', { timeout: 20_000 });
+  await expect(app.tid('result.recover')).toBeVisible();
+  await app.screenshot('truth-recover');
+  await app.tid('result.recover').click();
+  await expect(app.result).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
+  await expect(app.result).toContainText('Recovery succeeded');
+});
