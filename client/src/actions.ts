@@ -3,13 +3,14 @@
  * destroy, plan, import/export). UI components call these; they never call fetch themselves.
  */
 import { createContext, useContext } from 'react';
-import type { ServerMessage } from '../../shared/api';
+import type { OperationResult, ServerMessage } from '../../shared/api';
 import type { Lab } from '../../shared/lab';
 import { emptyLayout, type Layout } from '../../shared/layout';
 import { validate } from '../../shared/validate';
 import { type ApiClient, ApiError } from './api/client';
 import { StatusSocket } from './api/statusSocket';
 import type { EditorStore } from './store/editorStore';
+import { routeText, type SuspendedRoute, setLinkDown, setLinkUp } from './store/linkFault';
 import { netemUseOf, problemsOf, selectDirty } from './store/selectors';
 
 export type Actions = ReturnType<typeof createActions>;
@@ -49,6 +50,8 @@ export function createActions(store: EditorStore, api: ApiClient) {
         // A recovery concerns every lab (its result names lab "*").
         if (m.result.lab !== name && m.result.action !== 'recover') break;
         st().setResult(m.result);
+        onResult.get(m.result.operationId)?.(m.result);
+        onResult.delete(m.result.operationId);
         if (st().panel === 'plan') void actions.loadPlan();
         break;
       case 'error':
@@ -59,6 +62,14 @@ export function createActions(store: EditorStore, api: ApiClient) {
 
   const socket = new StatusSocket({ onMessage, onState: (s) => st().setConnection(s) });
 
+  /** What to do when an operation's result arrives (it may arrive before the POST that started it returns). */
+  const onResult = new Map<string, (r: OperationResult) => void>();
+  const whenDone = (operationId: string, fn: (r: OperationResult) => void) => {
+    const r = st().result;
+    if (r?.operationId === operationId) fn(r);
+    else onResult.set(operationId, fn);
+  };
+
   function load(lab: Lab, layout: Layout, revision: number | null) {
     // Re-opening the lab we already watch keeps its live status: the server sends a snapshot only on a new
     // subscription and then deltas of what changes, so clearing it here would leave stale greys.
@@ -67,6 +78,9 @@ export function createActions(store: EditorStore, api: ApiClient) {
     store.temporal.getState().clear();
     if (!sameLab) {
       st().resetStatus();
+      // Routes a link fault took away, and notes about them, belong to the lab that was open.
+      for (const id of Object.keys(st().suspended)) st().setSuspended(id, null);
+      st().setNotices({}, true);
       // Path highlight and matrix describe the previous lab's objects.
       st().setPing(null);
       if (st().matrix) st().closeTab('matrix');
@@ -161,31 +175,101 @@ export function createActions(store: EditorStore, api: ApiClient) {
     async saveIfDirty(): Promise<boolean> {
       return selectDirty(st()) ? actions.save() : true;
     },
-    async apply() {
+    /** Saves if needed and starts an apply; returns its operation id, or null when it did not start. */
+    async apply(): Promise<string | null> {
       if (problemsOf(st().lab).errors) {
         st().notify('Apply refused: fix the problems first', 'error');
-        return;
+        return null;
       }
       const netem = st().capabilities?.netem === false ? netemUseOf(st().lab) : null;
       if (netem) {
         st().notify(`Apply refused: ${netem} needs netem, which this kernel does not have`, 'error');
-        return;
+        return null;
       }
-      if (!(await actions.saveIfDirty())) return;
+      if (!(await actions.saveIfDirty())) return null;
       try {
         const { operationId } = await api.apply(st().lab.name, st().revision ?? undefined);
         if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
           st().startOperation(operationId, 'apply');
+        return operationId;
       } catch (e) {
         fail(e, 'Apply refused');
+        return null;
       }
     },
-    /** Teaching fault: sets a link down (or back up) on both ends and applies at once (only the setUp runs). */
+    /**
+     * Teaching fault: sets a link down (or back up) on both ends and applies at once. Down, as the kernel
+     * does it: the routes through the link go too (the design says so, the banner and the nodes name them);
+     * up, they come back. When the change cannot be applied, the design is put back and the banner says why,
+     * so the canvas never shows a link down that is up on the host.
+     */
     async toggleLinkUp(linkId: string) {
-      const up = st().toggleLinkUp(linkId);
-      if (up === null) return;
       st().closeMenu();
-      await actions.apply();
+      const before = st().lab;
+      const link = before.links.find((l) => l.id === linkId);
+      if (!link) return;
+      const name = `${link.endpoints[0].ifname} ⇄ ${link.endpoints[1].ifname}`;
+      const goingUp = !link.endpoints.every((e) => e.up);
+      if (problemsOf(before).errors) {
+        st().notify(`Link ${name} not changed: fix the lab's problems first`, 'error');
+        return;
+      }
+      const restore = st().suspended[linkId] ?? [];
+      const step = goingUp
+        ? { lab: setLinkUp(before, linkId, restore), removed: [] as SuspendedRoute[] }
+        : setLinkDown(before, linkId);
+      const refused = problemsOf(step.lab).issues.find((i) => i.severity === 'error');
+      if (refused) {
+        st().notify(`Link ${name} stays ${goingUp ? 'down' : 'up'}: ${refused.message}`, 'error');
+        return;
+      }
+      const labelOf = (id: string) => {
+        const n = before.nodes.find((x) => x.id === id);
+        return n?.kind === 'namespace' ? n.name : id;
+      };
+      const moved = goingUp ? restore : step.removed;
+      const list = moved.map((x) => `${labelOf(x.node)}: ${routeText(x.route)}`).join('; ');
+      store.setState({ lab: step.lab }); // one undo entry for the link and its routes
+      const put = () => {
+        // The change did not reach the host: the design goes back to what the host has, and is stored so.
+        const now = st().lab;
+        store.setState({
+          lab: goingUp ? setLinkDown(now, linkId).lab : setLinkUp(now, linkId, step.removed),
+        });
+        void actions.save();
+      };
+      const operationId = await actions.apply();
+      if (!operationId) {
+        put();
+        return;
+      }
+      whenDone(operationId, (r) => {
+        if (!r.ok) {
+          put();
+          st().setResult({
+            ...r,
+            notice: `The design was put back: link ${name} is still ${goingUp ? 'down' : 'up'}.`,
+          });
+          return;
+        }
+        const notes: Record<string, string | null> = {};
+        for (const x of moved) notes[x.node] = null;
+        if (goingUp) st().setSuspended(linkId, null);
+        else if (step.removed.length) {
+          st().setSuspended(linkId, step.removed);
+          for (const x of step.removed)
+            notes[x.node] =
+              `route ${routeText(x.route)} removed with ${name}: the kernel deletes routes through a down interface (back when the link goes up)`;
+        }
+        st().setNotices(notes);
+        if (moved.length)
+          st().setResult({
+            ...r,
+            notice: goingUp
+              ? `Link ${name} is up, and the routes it took away are back: ${list}.`
+              : `Link ${name} is down. The kernel deletes every route through a down interface, so these went too: ${list}. They come back when the link goes up.`,
+          });
+      });
     },
     async destroy() {
       try {

@@ -76,6 +76,7 @@ export default function Canvas() {
   const failure = useEditor(selectFailure);
   const pingResult = useEditor((s) => s.ping?.result ?? null);
   const matrixResult = useEditor((s) => s.matrix?.result ?? null);
+  const notices = useEditor((s) => s.notices);
   const path = useMemo(() => pathObjects(pingResult), [pingResult]);
   const pathFailed = pingResult !== null && !(pingResult.ping?.ok ?? pingResult.complete);
   const notes = useMemo(() => {
@@ -99,6 +100,7 @@ export default function Canvas() {
       busy: busyObject,
       path,
       notes,
+      notices,
     });
     const nextNodes = new Map<string, FlowNode>();
     const nodes = view.nodes.map((n) => {
@@ -149,7 +151,7 @@ export default function Canvas() {
     prevEdges.current = nextEdges;
     prevAttach.current = nextAttach;
     return { nodes, edges: attach.length ? [...edges, ...attach] : (edges as AnyEdge[]) };
-  }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, measureTick]);
+  }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, notices, measureTick]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {

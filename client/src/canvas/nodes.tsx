@@ -155,6 +155,11 @@ function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data
           {data.note}
         </div>
       )}
+      {data.notice && (
+        <div className="nl-node-notice" data-testid={`node.${id}.notice`}>
+          {data.notice}
+        </div>
+      )}
       <Handles />
     </div>
   );

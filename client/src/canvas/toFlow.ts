@@ -58,6 +58,8 @@ export interface NodeView extends Record<string, unknown> {
   path?: boolean;
   /** A live-tool finding about this object (reachability reason). */
   note?: string;
+  /** What the canvas just did to this object on the user's behalf (e.g. a route removed with a link). */
+  notice?: string;
 }
 
 export interface EndView {
@@ -103,6 +105,8 @@ export interface FlowActivity {
   /** Live tools: objects on the highlighted path, and findings per object id. */
   path?: ReadonlySet<string>;
   notes?: ReadonlyMap<string, string>;
+  /** Notices by object id (the ui slice's `notices`). */
+  notices?: Readonly<Record<string, string>>;
 }
 
 export type FlowNode = Node<NodeView, LabNode['kind']>;
@@ -298,6 +302,7 @@ export function toFlow(
         ...(busy === n.id ? { busy: true } : {}),
         ...(activity.path?.has(n.id) ? { path: true } : {}),
         ...(activity.notes?.get(n.id) ? { note: activity.notes.get(n.id)! } : {}),
+        ...(activity.notices?.[n.id] ? { notice: activity.notices[n.id]! } : {}),
       },
     };
   });
@@ -358,6 +363,7 @@ export function sameNodeView(a: NodeView, b: NodeView): boolean {
     a.busy === b.busy &&
     a.path === b.path &&
     a.note === b.note &&
+    a.notice === b.notice &&
     sameIfaces(a.ifaces, b.ifaces) &&
     sameAttached(a.attached, b.attached)
   );
