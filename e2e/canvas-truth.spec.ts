@@ -123,3 +123,31 @@ test('3: a refused plan says nothing changed; recover is offered only when a rol
     rmSync(flag, { force: true }); // never leave the engine blocked for the specs that follow
   }
 });
+
+test('4: plan-time conflicts and warnings reach the Problems count, the list and the object', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  // Lab A holds t4a/t4b on the host; lab B designs namespaces of the same names.
+  const a = await canvas.createLab(pairLab(CanvasPage.unique('e2e-t4a'), 't4a', 't4b'));
+  applied.push(a);
+  expect((await canvas.operate(a, 'apply')).ok).toBe(true);
+  const docB = pairLab(CanvasPage.unique('e2e-t4b'), 't4a', 't4c');
+  // …and a route through a namespace that does not forward: a warning of validate().
+  (docB.lab.nodes as Record<string, unknown>[])[0]!.routes = [{ to: '10.9.0.0/24', via: '10.0.0.2' }];
+  const b = await canvas.createLab(docB);
+  await canvas.openLab(b);
+  await expect(app.tid('problems.count')).toHaveText('1', { timeout: 15_000 });
+  await expect(app.tid('problems.warnings')).toHaveText('1');
+  await expect(app.node('ns1')).toHaveClass(/has-error/);
+  await expect(app.tid('node.ns1.error')).toContainText(a);
+  await app.tid('panel.problems').click();
+  const conflict = app.page.locator('[data-testid="problems.item"][data-object="ns1"].sev-error');
+  await expect(conflict).toContainText('t4a');
+  await expect(app.page.locator('[data-testid="problems.item"].sev-warning')).toHaveCount(1);
+  await app.screenshot('truth-problems');
+  // Once lab A is gone from the host, the conflict goes too.
+  await canvas.operate(a, 'destroy');
+  applied = [];
+  await expect(app.tid('problems.count')).toHaveText('0', { timeout: 15_000 });
+});

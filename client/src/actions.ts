@@ -11,7 +11,7 @@ import { type ApiClient, ApiError } from './api/client';
 import { StatusSocket } from './api/statusSocket';
 import type { EditorStore } from './store/editorStore';
 import { routeText, type SuspendedRoute, setLinkDown, setLinkUp } from './store/linkFault';
-import { netemUseOf, problemsOf, selectDirty } from './store/selectors';
+import { conflictsOf, netemUseOf, planIssuesOf, problemsOf, selectDirty } from './store/selectors';
 
 export type Actions = ReturnType<typeof createActions>;
 
@@ -52,6 +52,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
         st().setResult(m.result);
         onResult.get(m.result.operationId)?.(m.result);
         onResult.delete(m.result.operationId);
+        void checkPlan();
         if (st().panel === 'plan') void actions.loadPlan();
         break;
       case 'error':
@@ -61,6 +62,44 @@ export function createActions(store: EditorStore, api: ApiClient) {
   };
 
   const socket = new StatusSocket({ onMessage, onState: (s) => st().setConnection(s) });
+
+  /**
+   * Plan-time problems (a name another lab or something else holds, a feature the kernel lacks) reach the
+   * Problems tab without pressing Plan: the stored lab is planned after it is opened or saved, after every
+   * operation, and when the live conflicts change. One check at a time; a request meanwhile runs once after.
+   */
+  let planCheck: 'idle' | 'running' | 'again' = 'idle';
+  const checkPlan = async (): Promise<void> => {
+    if (planCheck !== 'idle') {
+      planCheck = 'again';
+      return;
+    }
+    planCheck = 'running';
+    try {
+      do {
+        planCheck = 'running';
+        const { lab, revision } = st();
+        if (revision === null || selectDirty(st()) || problemsOf(lab).errors) break;
+        try {
+          const r = await api.plan(lab.name, revision);
+          if (st().lab === lab) st().setPlanIssues({ lab, issues: planIssuesOf(lab, r.errors) });
+        } catch {
+          // A stale revision or a lost connection: the next save, result or reconnect checks again.
+        }
+      } while ((planCheck as string) === 'again');
+    } finally {
+      planCheck = 'idle';
+    }
+  };
+  let liveConflicts = conflictsOf(st().objects);
+  store.subscribe((s, prev) => {
+    if (s.objects === prev.objects) return;
+    const now = conflictsOf(s.objects);
+    if (now !== liveConflicts) {
+      liveConflicts = now;
+      void checkPlan();
+    }
+  });
 
   /** What to do when an operation's result arrives (it may arrive before the POST that started it returns). */
   const onResult = new Map<string, (r: OperationResult) => void>();
@@ -96,7 +135,10 @@ export function createActions(store: EditorStore, api: ApiClient) {
         .catch(() => undefined);
     }
     // A lab the server has never stored has no status to watch yet: subscribe after the first save.
-    if (revision !== null) socket.subscribe(lab.name);
+    if (revision !== null) {
+      socket.subscribe(lab.name);
+      void checkPlan();
+    }
     try {
       history.replaceState(null, '', `${location.pathname}#${encodeURIComponent(lab.name)}`);
     } catch {
@@ -164,6 +206,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
         // Keep the user's objects (undo history stays valid); adopt the server's revision.
         st().markSaved(doc.revision);
         if (revision === null) socket.subscribe(lab.name);
+        void checkPlan();
         return true;
       } catch (e) {
         if (e instanceof ApiError && e.status === 409)
@@ -302,7 +345,10 @@ export function createActions(store: EditorStore, api: ApiClient) {
         return;
       }
       try {
-        st().setPlan({ state: 'ready', result: await api.plan(st().lab.name, st().revision ?? undefined) });
+        const lab = st().lab;
+        const result = await api.plan(lab.name, st().revision ?? undefined);
+        st().setPlan({ state: 'ready', result });
+        if (st().lab === lab) st().setPlanIssues({ lab, issues: planIssuesOf(lab, result.errors) });
       } catch (e) {
         st().setPlan({ state: 'error', result: null, error: e instanceof Error ? e.message : String(e) });
       }

@@ -147,7 +147,7 @@ function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data
           <code>{data.failure}</code>
         </div>
       )}
-      {(data.state === 'failed' || data.state === 'conflict') && data.message && (
+      {(data.state === 'failed' || (data.state === 'conflict' && !data.error)) && data.message && (
         <div className="nl-node-error">{data.message}</div>
       )}
       {data.note && (

@@ -41,6 +41,23 @@ function mtuCheck(v: string): string | null {
   return v.trim() === '' ? null : fieldError(Mtu, Number(v));
 }
 
+/** Problems of the object as a whole: errors in red, warnings (advice; they do not block Apply) in amber. */
+function GeneralIssues({ issues }: { issues: Issue[] }) {
+  return (
+    <>
+      {issues.map((i) => (
+        <div
+          key={i.message}
+          className={`nl-callout ${i.severity === 'warning' ? 'warn' : 'error'}`}
+          data-testid={i.severity === 'warning' ? 'inspector.warning' : 'inspector.error'}
+        >
+          {i.message}
+        </div>
+      ))}
+    </>
+  );
+}
+
 function StatusDetails({ st }: { st: ObjectStatus | undefined }) {
   if (!st) return null;
   return (
@@ -113,11 +130,7 @@ function NodeForm({ node }: { node: LabNode }) {
           </div>
         </div>
       </div>
-      {general.map((i) => (
-        <div key={i.message} className="nl-callout error" data-testid="inspector.error">
-          {i.message}
-        </div>
-      ))}
+      <GeneralIssues issues={general} />
       <StatusDetails st={st} />
       {node.kind !== 'bridge' && <NodeTools id={node.id} />}
       {node.kind === 'namespace' && (
@@ -424,11 +437,7 @@ function LinkForm({ linkId, only }: { linkId: string; only?: 0 | 1 }) {
           </div>
         </div>
       </div>
-      {general.map((i) => (
-        <div key={i.message} className="nl-callout error" data-testid="inspector.error">
-          {i.message}
-        </div>
-      ))}
+      <GeneralIssues issues={general} />
       <LinkUpToggle linkId={linkId} down={!link.endpoints.every((e) => e.up)} />
       {(only === undefined || only === 0) && <EndpointForm linkId={linkId} end={0} e={link.endpoints[0]} />}
       {(only === undefined || only === 1) && <EndpointForm linkId={linkId} end={1} e={link.endpoints[1]} />}

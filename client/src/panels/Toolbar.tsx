@@ -9,8 +9,8 @@ import {
   selectApplyBlocker,
   selectBusy,
   selectConnection,
+  selectDesignErrorCount,
   selectDirty,
-  selectErrorCount,
   selectLabName,
   selectLabTitle,
   selectMode,
@@ -43,7 +43,7 @@ export function Toolbar() {
   const title = useEditor(selectLabTitle);
   const dirty = useEditor(selectDirty);
   const blocker = useEditor(selectApplyBlocker);
-  const errors = useEditor(selectErrorCount);
+  const errors = useEditor(selectDesignErrorCount);
   const busy = useEditor(selectBusy);
   const mode = useEditor(selectMode);
   const conn = useEditor(selectConnection);

@@ -1,6 +1,8 @@
 /** Status slice: live data from the server (connection, mode, object status, operation progress, plan). Not undoable. */
 import type { StateCreator } from 'zustand';
 import type { Mode, OperationResult } from '../../../shared/api';
+import type { Issue } from '../../../shared/errors';
+import type { Lab } from '../../../shared/lab';
 import type { PlanResult } from '../../../shared/plan';
 import type { LabStatus, ObjectStatus } from '../../../shared/status';
 import type { EditorState } from './editorStore';
@@ -28,6 +30,9 @@ export interface StatusSlice {
   progress: Progress | null;
   result: ShownResult | null;
   plan: { state: 'idle' | 'loading' | 'ready' | 'error'; result: PlanResult | null; error?: string };
+  /** Plan-time problems of the stored lab, and the lab object they were computed for (see allProblems). */
+  planIssues: { lab: Lab; issues: Issue[] } | null;
+  setPlanIssues(p: StatusSlice['planIssues']): void;
   /** What the server's kernel can do (GET /api/info): e.g. `netem: false`. Null until known. */
   capabilities: Record<string, boolean> | null;
   setCapabilities(c: Record<string, boolean>): void;
@@ -56,7 +61,11 @@ export const createStatusSlice: StateCreator<EditorState, [], [], StatusSlice> =
   progress: null,
   result: null,
   plan: { state: 'idle', result: null },
+  planIssues: null,
   capabilities: null,
+  setPlanIssues(planIssues) {
+    set({ planIssues });
+  },
   setCapabilities(capabilities) {
     set({ capabilities });
   },
@@ -91,6 +100,13 @@ export const createStatusSlice: StateCreator<EditorState, [], [], StatusSlice> =
     set({ plan });
   },
   resetStatus() {
-    set({ objects: {}, appliedRevision: null, observedRevision: null, progress: null, result: null });
+    set({
+      objects: {},
+      appliedRevision: null,
+      observedRevision: null,
+      progress: null,
+      result: null,
+      planIssues: null,
+    });
   },
 });
