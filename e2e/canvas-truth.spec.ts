@@ -10,6 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { CanvasPage, pairLab, routerLab } from './pages/CanvasPage';
 import { EditorPage } from './pages/EditorPage';
+import { inSandbox } from './support/hostShell';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -150,4 +151,55 @@ test('4: plan-time conflicts and warnings reach the Problems count, the list and
   await canvas.operate(a, 'destroy');
   applied = [];
   await expect(app.tid('problems.count')).toHaveText('0', { timeout: 15_000 });
+});
+
+test('5: live values are marked; the diff names objects, one line per value; a hand-changed MTU is reported', async ({
+  page,
+}) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  const lab = await canvas.createLab(pairLab(CanvasPage.unique('e2e-t5'), 't5a', 't5b'));
+  applied.push(lab);
+  await canvas.openLab(lab);
+  await app.apply();
+  await app.expectAllStates('ready');
+  await expect(app.tid('endpoint.link1#0.live')).toHaveCount(0);
+
+  // Someone adds an address and changes the MTU by hand; the design sets neither.
+  await inSandbox(
+    ['ip', '-n', 't5a', 'addr', 'add', '10.0.0.9/24', 'dev', 'veth-t5a'],
+    ['ip', '-n', 't5a', 'link', 'set', 'dev', 'veth-t5a', 'mtu', '1400'],
+  );
+  // The edge label keeps the design value and marks what the host has besides.
+  const live = app.tid('endpoint.link1#0.live');
+  await expect(live).toContainText('10.0.0.9/24', { timeout: 10_000 });
+  await expect(live).toContainText('host');
+  await expect(app.endpoint('link1#0').locator('.nl-end-addr')).toHaveText('10.0.0.1/24');
+  // The MTU is reported although the design leaves it unset (the kernel's default is 1500).
+  await expect(app.endpoint('link1#0')).toHaveClass(/state-drifted/);
+  await app.selectEndpoint('link1#0');
+  await expect(app.tid('inspector.status')).toContainText('MTU');
+  await expect(app.tid('inspector.status')).toContainText('1500');
+
+  // The diff panel names objects (not ids) and keeps each value on one line.
+  await app.tid('toolbar.diff').click();
+  const end = app.tid('diff.object.link1#0');
+  await expect(end).toHaveAttribute('data-badge', 'drifted');
+  await expect(end.locator('.hv-diff-obj')).toContainText('veth-t5a');
+  await expect(end.locator('.hv-diff-obj')).not.toContainText('link1');
+  await expect(app.tid('diff.object.ns1').locator('.hv-diff-obj')).toContainText('t5a');
+  await expect(app.tid('diff.field.link1#0.mtu')).toContainText('1400');
+  const wrapped = await app.tid('diff').evaluate(
+    (root) =>
+      [...root.querySelectorAll('.hv-fields td, .hv-fields th')].filter((cell) => {
+        const r = document.createRange();
+        r.selectNodeContents(cell);
+        // Lines, not inline boxes: a smaller inline box on the same line starts a few pixels lower.
+        const tops = [...r.getClientRects()].map((x) => x.top).sort((a, b) => a - b);
+        return tops.some((t) => t - tops[0]! > 8);
+      }).length,
+  );
+  expect(wrapped).toBe(0);
+  await app.screenshot('truth-live-values');
 });

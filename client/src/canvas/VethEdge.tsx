@@ -72,7 +72,7 @@ function EndLabel({
       data-edge={edgeId}
       title={
         end.error ??
-        `${end.ifname} ${end.addresses.join(' ')}${end.operstate ? ` (${end.operstate})` : ''} — click to edit`
+        `${end.ifname} ${end.addresses.join(' ')}${end.operstate ? ` (${end.operstate})` : ''}${end.live ? ` — on the host: ${end.live.join(' ') || 'no address'}` : ''} — click to edit`
       }
       onClick={(e) => {
         e.stopPropagation();
@@ -89,6 +89,15 @@ function EndLabel({
         {end.ifname}
       </span>
       {!compact && end.addresses.length > 0 && <span className="nl-end-addr">{end.addresses.join(' ')}</span>}
+      {end.live && (
+        <span
+          className="nl-end-live"
+          data-testid={`endpoint.${end.key}.live`}
+          title="Live: what the host has on this interface (the design's addresses are above)"
+        >
+          {compact ? '≠ host' : `host: ${end.live.join(' ') || 'no address'}`}
+        </span>
+      )}
       {end.error && <span className="nl-end-error">⚠ invalid</span>}
     </div>
   );

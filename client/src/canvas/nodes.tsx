@@ -38,6 +38,11 @@ function Iface({ i }: { i: IfaceView }) {
       />
       <span className="nl-ifname">{i.ifname}</span>
       <span className="nl-addrs">{i.addresses.length ? i.addresses.join(' ') : <em>no address</em>}</span>
+      {i.live && (
+        <span className="nl-live-mark" title={`Live: the host has ${i.live.join(' ') || 'no address'} here`}>
+          ≠ host
+        </span>
+      )}
     </li>
   );
 }

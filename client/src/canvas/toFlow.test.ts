@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ObjectStatus } from '../../../shared/status';
 import { problemsOf } from '../store/selectors';
 import { makeBridge, makeVethPair } from '../testing/factories';
-import { sameAttachEdge, sameEdgeView, sameNodeView, toFlow } from './toFlow';
+import { liveAddresses, sameAttachEdge, sameEdgeView, sameNodeView, toFlow } from './toFlow';
 
 const layout = { version: 1 as const, positions: { red: { x: 1, y: 2 } }, notes: [] };
 const st = (id: string, state: ObjectStatus['state'], extra: Partial<ObjectStatus> = {}): ObjectStatus => ({
@@ -10,6 +10,26 @@ const st = (id: string, state: ObjectStatus['state'], extra: Partial<ObjectStatu
   state,
   conditions: [],
   ...extra,
+});
+
+describe('design vs live addresses', () => {
+  it('labels keep the design; the host is marked live only where it differs (link-local aside)', () => {
+    expect(liveAddresses(['10.0.0.1/30'], st('x', 'ready', { addresses: ['10.0.0.1/30', 'fe80::1/64'] }))).toBe(
+      undefined,
+    );
+    expect(liveAddresses(['10.0.0.1/30'], st('x', 'drifted', { addresses: ['10.0.0.1/30', '10.0.0.9/30'] }))).toEqual([
+      '10.0.0.1/30',
+      '10.0.0.9/30',
+    ]);
+    expect(liveAddresses(['10.0.0.1/30'], st('x', 'drifted', { addresses: [] }))).toEqual([]);
+    expect(liveAddresses(['10.0.0.1/30'], st('x', 'conflict', { addresses: ['1.2.3.4/8'] }))).toBe(undefined);
+    expect(liveAddresses(['10.0.0.1/30'], undefined)).toBe(undefined);
+    const status = { 'l1#0': st('l1#0', 'drifted', { addresses: ['10.0.0.7/30'] }) };
+    const { edges, nodes } = toFlow(makeVethPair(), layout, status, new Map());
+    expect(edges[0]!.data!.ends[0]).toMatchObject({ addresses: ['10.0.0.1/30'], live: ['10.0.0.7/30'] });
+    expect(edges[0]!.data!.ends[1]!.live).toBeUndefined();
+    expect(nodes[0]!.data.ifaces[0]).toMatchObject({ addresses: ['10.0.0.1/30'], live: ['10.0.0.7/30'] });
+  });
 });
 
 describe('toFlow', () => {

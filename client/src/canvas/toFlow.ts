@@ -14,7 +14,10 @@ export type ViewState = ObjectState;
 export interface IfaceView {
   key: string; // endpoint key
   ifname: string;
+  /** The design's addresses (what the user edits). */
   addresses: string[];
+  /** What the host has instead, when it differs (see `liveAddresses`). */
+  live?: string[];
   operstate?: string;
   state: ViewState;
   up: boolean;
@@ -65,7 +68,10 @@ export interface NodeView extends Record<string, unknown> {
 export interface EndView {
   key: string;
   ifname: string;
+  /** The design's addresses. */
   addresses: string[];
+  /** The host's addresses, when they differ from the design's (marked as live on the label). */
+  live?: string[];
   operstate?: string;
   state: ViewState;
   up: boolean;
@@ -137,6 +143,22 @@ function messageOf(st: ObjectStatus | undefined): string | undefined {
   return c?.message;
 }
 
+/** IPv6 link-local addresses: every interface gets one by itself; never part of a design. */
+const isLinkLocal = (a: string) => /^fe[89ab][0-9a-f]:/i.test(a);
+
+/**
+ * The addresses the host has on an interface, when they differ from the design's: the canvas shows the
+ * design and marks these as live. Undefined while the object is not on the host as ours (absent, a
+ * conflict) or when both agree (link-local addresses aside, in any order).
+ */
+export function liveAddresses(design: readonly string[], st: ObjectStatus | undefined): string[] | undefined {
+  if (!st?.addresses || st.state === 'absent' || st.state === 'conflict') return undefined;
+  const host = st.addresses.filter((a) => !isLinkLocal(a));
+  const want = new Set(design.map((a) => a.toLowerCase()));
+  if (host.length === want.size && host.every((a) => want.has(a.toLowerCase()))) return undefined;
+  return host;
+}
+
 /** The chip text after the name: what tells this interface apart on a diagram. */
 export function attachedDetail(x: AttachedInterface): string | undefined {
   if (x.kind === 'vxlan') return `VNI ${x.vni}`;
@@ -196,10 +218,12 @@ export function toFlow(
       const key = `${l.id}#${i}`;
       const st = status[key];
       const impairment = impairmentLabel(e.impairment);
+      const live = liveAddresses(e.addresses, st);
       const view: EndView = {
         key,
         ifname: e.ifname,
-        addresses: st?.addresses?.length ? st.addresses : e.addresses,
+        addresses: e.addresses,
+        ...(live ? { live } : {}),
         state: stateOf(st),
         up: e.up,
         selected: selection.endpoint === key,
@@ -212,6 +236,7 @@ export function toFlow(
         key,
         ifname: e.ifname,
         addresses: e.addresses,
+        ...(live ? { live } : {}),
         state: view.state,
         up: e.up,
         ...(view.operstate ? { operstate: view.operstate } : {}),
@@ -323,7 +348,8 @@ function sameIfaces(a: IfaceView[], b: IfaceView[]): boolean {
       x.up !== y.up ||
       x.operstate !== y.operstate ||
       x.error !== y.error ||
-      x.addresses.join() !== y.addresses.join()
+      x.addresses.join() !== y.addresses.join() ||
+      x.live?.join() !== y.live?.join()
     )
       return false;
   }
@@ -388,7 +414,8 @@ function sameEnd(a: EndView, b: EndView): boolean {
     a.error === b.error &&
     a.selected === b.selected &&
     a.impairment === b.impairment &&
-    a.addresses.join() === b.addresses.join()
+    a.addresses.join() === b.addresses.join() &&
+    a.live?.join() === b.live?.join()
   );
 }
 

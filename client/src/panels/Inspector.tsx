@@ -58,6 +58,9 @@ function GeneralIssues({ issues }: { issues: Issue[] }) {
   );
 }
 
+/** Drift a re-apply does not repair: the design leaves the value to the kernel (server/engine/status.ts). */
+const KEPT_BY_REAPPLY = new Set(['MtuNotDefault']);
+
 function StatusDetails({ st }: { st: ObjectStatus | undefined }) {
   if (!st) return null;
   return (
@@ -88,7 +91,11 @@ function StatusDetails({ st }: { st: ObjectStatus | undefined }) {
           </div>
         ))}
       {st.state === 'drifted' && (
-        <div className="nl-drift inline">The host differs from the lab — re-apply to repair.</div>
+        <div className="nl-drift inline">
+          {st.conditions.every((c) => c.type !== 'Drifted' || KEPT_BY_REAPPLY.has(c.reason))
+            ? 'The host differs from what the lab implies; re-apply leaves it: the design does not set it.'
+            : 'The host differs from the lab — re-apply to repair.'}
+        </div>
       )}
     </div>
   );
