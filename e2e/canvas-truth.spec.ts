@@ -203,3 +203,22 @@ test('5: live values are marked; the diff names objects, one line per value; a h
   expect(wrapped).toBe(0);
   await app.screenshot('truth-live-values');
 });
+
+test('6: a duplicate address is flagged on the field just edited, not on the untouched interface', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  const lab = await canvas.createLab(pairLab(CanvasPage.unique('e2e-t6'), 't6a', 't6b'));
+  await canvas.openLab(lab);
+  await app.selectEndpoint('link1#0');
+  await app.setField('inspector.end0.addresses', '10.0.0.2/24');
+  await expect(app.tid('inspector.end0.addresses.error')).toContainText('also the address');
+  await expect(app.endpoint('link1#0')).toHaveClass(/has-error/);
+  await expect(app.endpoint('link1#1')).not.toHaveClass(/has-error/);
+  // And the other way round: editing the second end flags the second end.
+  await app.press('Control+z');
+  await app.selectEndpoint('link1#1');
+  await app.setField('inspector.end1.addresses', '10.0.0.1/24');
+  await expect(app.tid('inspector.end1.addresses.error')).toContainText('also the address');
+  await expect(app.endpoint('link1#0')).not.toHaveClass(/has-error/);
+});

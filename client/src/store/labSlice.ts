@@ -145,6 +145,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
         saved: { lab, layout },
         docSeq: s.docSeq + 1,
         selection: { nodes: [], links: [], endpoint: null },
+        edited: null,
       }));
     },
     adoptPositions(positions) {
@@ -192,6 +193,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
 
     updateNode(id, patch) {
       set((s) => ({
+        edited: id,
         lab: {
           ...s.lab,
           nodes: s.lab.nodes.map((n) => (n.id === id ? ({ ...n, ...patch, id: n.id, kind: n.kind } as LabNode) : n)),
@@ -203,6 +205,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
     },
     updateEndpoint(linkId, end, patch) {
       set((s) => ({
+        edited: `${linkId}#${end}`,
         lab: {
           ...s.lab,
           links: s.lab.links.map((l) => {

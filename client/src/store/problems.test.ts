@@ -76,6 +76,23 @@ describe('allProblems: design, plan and host', () => {
     expect(p.warnings).toBe(1);
   });
 
+  it('a duplicate address lands on the end just edited, whichever end that is', () => {
+    s().updateEndpoint('l1', 0, { addresses: ['10.0.0.2/30'] });
+    expect(
+      allProblems(s())
+        .byObject.get('l1#0')
+        ?.map((i) => i.code),
+    ).toEqual(['DuplicateAddress']);
+    expect(allProblems(s()).byObject.get('l1#1')).toBeUndefined();
+    store.temporal.getState().undo();
+    s().updateEndpoint('l1', 1, { addresses: ['10.0.0.1/30'] });
+    expect(
+      allProblems(s())
+        .byObject.get('l1#1')
+        ?.map((i) => i.code),
+    ).toEqual(['DuplicateAddress']);
+  });
+
   it('objectLabel names objects as people do', () => {
     const lab = s().lab;
     expect(objectLabel(lab, 'red')).toBe('red');

@@ -91,12 +91,18 @@ export function objectLabel(lab: Lab, id: string): string {
   return nodeName(id);
 }
 
-let lastLab: Lab | null = null;
-let lastProblems: Problems = { issues: [], errors: 0, warnings: 0, byObject: new Map() };
+/** validate()'s problems per lab object (labs are values: an edit makes a new object). */
+const designProblems = new WeakMap<Lab, { prefer: string | null; problems: Problems }>();
 
-export function problemsOf(lab: Lab): Problems {
-  if (lab === lastLab) return lastProblems;
-  const res = validate(lab);
+/**
+ * validate()'s problems of a lab, by object. `prefer` is the object just edited (the store's `edited`): a
+ * clash between two interfaces is reported on it. Without `prefer`, whatever was computed for this lab is
+ * reused (the counts do not depend on where a clash is reported), so a lab is validated once per edit.
+ */
+export function problemsOf(lab: Lab, prefer?: string | null): Problems {
+  const hit = designProblems.get(lab);
+  if (hit && (prefer === undefined || hit.prefer === prefer)) return hit.problems;
+  const res = validate(lab, prefer ? { prefer } : {});
   const issues = res.issues.map((i) => ({ ...i, object: i.object ?? objectOfPath(lab, i.path) }));
   const byObject = new Map<string, Issue[]>();
   for (const i of issues) {
@@ -112,14 +118,14 @@ export function problemsOf(lab: Lab): Problems {
       byObject.set(link, l2);
     }
   }
-  lastLab = lab;
-  lastProblems = {
+  const problems: Problems = {
     issues,
     byObject,
     errors: issues.filter((i) => i.severity === 'error').length,
     warnings: issues.filter((i) => i.severity === 'warning').length,
   };
-  return lastProblems;
+  designProblems.set(lab, { prefer: prefer ?? null, problems });
+  return problems;
 }
 
 // ---- problems of the host: plan-time errors and live conflicts, merged with validate()'s ----
@@ -181,7 +187,7 @@ let merged: Problems | null = null;
  * (an edit hides them until the next save checks again); a live conflict the plan also names is shown once.
  */
 export function allProblems(s: EditorState): Problems {
-  const base = problemsOf(s.lab);
+  const base = problemsOf(s.lab, s.edited);
   const plan = s.planIssues?.lab === s.lab ? s.planIssues.issues : NO_ISSUES;
   const live = s.saved?.lab === s.lab ? conflictsOf(s.objects) : NO_ISSUES;
   if (mergedKey && mergedKey[0] === base && mergedKey[1] === plan && mergedKey[2] === live) return merged!;

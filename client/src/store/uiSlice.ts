@@ -24,6 +24,8 @@ export interface UiSlice {
   toast: { text: string; kind: 'info' | 'error'; seq: number } | null;
   /** Routes a link set down took out of the design (the kernel deletes them), by link id: back when it goes up. */
   suspended: Record<string, SuspendedRoute[]>;
+  /** The object whose fields were edited last (an endpoint key, a node id): problems of a clash go there. */
+  edited: string | null;
   /** A short note on an object about what the canvas just did to it (e.g. a route removed with a link). */
   notices: Record<string, string>;
   setSuspended(linkId: string, routes: SuspendedRoute[] | null): void;
@@ -50,6 +52,7 @@ export const createUiSlice: StateCreator<EditorState, [], [], UiSlice> = (set, g
   dialog: null,
   toast: null,
   suspended: {},
+  edited: null,
   notices: {},
   setSuspended(linkId, routes) {
     set((s) => {
