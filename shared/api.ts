@@ -3,7 +3,7 @@
  * code) and parses responses with them; the server parses requests with them.
  */
 import { z } from 'zod';
-import { Lab } from './lab';
+import { Lab, LabName } from './lab';
 import { Layout } from './layout';
 import { LabStatus, ObjectStatus } from './status';
 
@@ -47,6 +47,23 @@ export const ImportLabRequest = z.strictObject({
  */
 export const OperationRequest = z.strictObject({ baseRevision: z.number().int().optional() });
 export type OperationRequest = z.infer<typeof OperationRequest>;
+
+/** POST /api/labs/:name/rename | duplicate — the new lab name (and, optionally, its title). */
+export const LabTransferRequest = z.strictObject({
+  to: LabName,
+  title: z.string().max(120).optional(),
+});
+export type LabTransferRequest = z.infer<typeof LabTransferRequest>;
+
+/**
+ * GET /api/names?lab=NAME — kernel names already taken where every lab shares them: namespace names and
+ * interfaces of the root namespace, from every other stored lab and from the host (minus what NAME made).
+ */
+export const NamesInUse = z.strictObject({
+  namespaces: z.array(z.string()),
+  rootInterfaces: z.array(z.string()),
+});
+export type NamesInUse = z.infer<typeof NamesInUse>;
 
 /** GET /api/labs/:name/export?format=json|yaml */
 export const ExportFormat = z.enum(['json', 'yaml']).default('json');

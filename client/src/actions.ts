@@ -53,6 +53,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
         onResult.get(m.result.operationId)?.(m.result);
         onResult.delete(m.result.operationId);
         void checkPlan();
+        void refreshNames();
         if (st().panel === 'plan') void actions.loadPlan();
         break;
       case 'error':
@@ -101,6 +102,18 @@ export function createActions(store: EditorStore, api: ApiClient) {
     }
   });
 
+  /** Names other labs and the host use (proposals avoid them): on opening a lab and after every operation. */
+  const refreshNames = async (): Promise<void> => {
+    const name = st().lab.name;
+    try {
+      const r = await api.namesInUse(name);
+      if (st().lab.name === name)
+        st().setReserved({ namespaces: new Set(r.namespaces), rootInterfaces: new Set(r.rootInterfaces) });
+    } catch {
+      // Not fatal: proposals are still free within the lab, and the plan reports a clash.
+    }
+  };
+
   /** What to do when an operation's result arrives (it may arrive before the POST that started it returns). */
   const onResult = new Map<string, (r: OperationResult) => void>();
   const whenDone = (operationId: string, fn: (r: OperationResult) => void) => {
@@ -125,6 +138,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
       if (st().matrix) st().closeTab('matrix');
     }
     st().setPlan({ state: 'idle', result: null });
+    void refreshNames();
     // A lab file without positions (hand-written, imported): arrange it once with ELK so nothing overlaps.
     if (lab.nodes.length > 0 && lab.nodes.every((n) => !layout.positions[n.id])) {
       void import('./canvas/autoLayout')

@@ -39,6 +39,8 @@ export interface ApiDeps {
   tools?: ToolsService;
   /** Host discovery, adopt and three-way diff (server/discovery); absent = those routes answer 404. */
   discovery?: { router(): Router };
+  /** Names in use, rename and duplicate (api/labManagement.ts); absent = those routes answer 404. */
+  labManagement?: Router;
 }
 
 const documentOf = (d: StoredLab): LabDocument => ({ lab: d.lab, layout: d.layout, revision: d.revision });
@@ -214,6 +216,9 @@ export function apiRouter(deps: ApiDeps): Router {
 
   // ---- discovery (host view, adopt, diff) ----
   if (deps.discovery) r.use(deps.discovery.router());
+
+  // ---- lab management (names in use, rename, duplicate) ----
+  if (deps.labManagement) r.use(deps.labManagement);
 
   r.use((_req: Request, _res: Response) => {
     throw new AppError('NotFound', 'no such API route');

