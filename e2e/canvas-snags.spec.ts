@@ -14,8 +14,8 @@ import { inSandbox } from './support/hostShell';
 test.use({ viewport: { width: 1440, height: 900 } });
 
 type Box = { x: number; y: number; width: number; height: number };
-const _centre = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
-const _overlap = (a: Box, b: Box) =>
+const centre = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+const overlap = (a: Box, b: Box) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 const _inside = (inner: Box, outer: Box) =>
   inner.x >= outer.x - 0.5 &&
@@ -68,6 +68,29 @@ test('7: proposed names are free on the host and in every lab', async ({ page })
     await inSandbox(['ip', 'netns', 'del', 'green']).catch(() => {});
     await inSandbox(['ip', 'link', 'del', 'br0']).catch(() => {});
   }
+});
+
+test('8: the first node dropped on an empty lab stays under the cursor; the next one does not overlap it', async ({
+  page,
+}) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await emptyLab(canvas, 'e2e-t8');
+  const pane = (await app.tid('canvas').boundingBox())!;
+  const a = await app.dragFromPalette('namespace', 200, 200);
+  // Wait for any view change to settle before measuring (a fit would animate).
+  await expect
+    .poll(async () => JSON.stringify(await app.node(a).boundingBox()))
+    .toBe(JSON.stringify(await app.node(a).boundingBox()));
+  const boxA = (await app.node(a).boundingBox())!;
+  const c = centre(boxA);
+  expect(Math.abs(c.x - (pane.x + 200))).toBeLessThan(60);
+  expect(Math.abs(c.y - (pane.y + 200))).toBeLessThan(60);
+  expect(await canvas.zoom()).toBe(1);
+  const b = await app.dragFromPalette('namespace', 520, 200);
+  const boxB = (await app.node(b).boundingBox())!;
+  expect(overlap(boxA, (await app.node(a).boundingBox())!)).toBe(true); // a did not move
+  expect(overlap(boxA, boxB)).toBe(false);
 });
 
 /** End labels whose centre is farther from their own edge line than from another one, or off the line. */

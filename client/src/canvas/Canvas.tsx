@@ -253,15 +253,24 @@ export default function Canvas() {
     void rf.fitView({ nodes: ids.map((id) => ({ id })), duration: 400, maxZoom: 1.4, padding: 0.4 });
   }, [focus, rf, store]);
 
-  // A newly opened lab: fit it once React Flow has measured its nodes.
+  // A newly opened lab: fit it once React Flow has measured its nodes. An empty lab gets the plain view
+  // (zoom 1) instead: a fit queued with no nodes would fire on the first node dropped and move it away from
+  // the cursor (React Flow keeps a requested fit until there are nodes to fit).
   const docSeq = useEditor((s) => s.docSeq);
   useEffect(() => {
-    if (docSeq <= 1) return; // the first document is fitted by the `fitView` prop
+    if (docSeq === 0) return;
+    if (store.getState().lab.nodes.length === 0) {
+      void rf.setViewport({ x: 0, y: 0, zoom: 1 });
+      return;
+    }
     let raf = requestAnimationFrame(() => {
-      raf = requestAnimationFrame(() => void rf.fitView({ padding: 0.25, maxZoom: 1.4, duration: 300 }));
+      // The first document appears fitted (no animation); later ones glide there.
+      raf = requestAnimationFrame(
+        () => void rf.fitView({ padding: 0.25, maxZoom: 1.4, ...(docSeq > 1 ? { duration: 300 } : {}) }),
+      );
     });
     return () => cancelAnimationFrame(raf);
-  }, [docSeq, rf]);
+  }, [docSeq, rf, store]);
 
   const big = nodes.length > 200;
   const lowZoom = useFlowStore(selectLowZoom);
@@ -299,8 +308,6 @@ export default function Canvas() {
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         colorMode={theme}
         onlyRenderVisibleElements={big}
-        fitView
-        fitViewOptions={{ padding: 0.25, maxZoom: 1.4 }}
         minZoom={0.05}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}
