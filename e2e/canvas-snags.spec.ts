@@ -17,7 +17,7 @@ type Box = { x: number; y: number; width: number; height: number };
 const centre = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
 const overlap = (a: Box, b: Box) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-const _inside = (inner: Box, outer: Box) =>
+const inside = (inner: Box, outer: Box) =>
   inner.x >= outer.x - 0.5 &&
   inner.y >= outer.y - 0.5 &&
   inner.x + inner.width <= outer.x + outer.width + 0.5 &&
@@ -93,8 +93,65 @@ test('8: the first node dropped on an empty lab stays under the cursor; the next
   expect(overlap(boxA, boxB)).toBe(false);
 });
 
+test('9: a bridge inside a namespace is drawn inside it; port labels sit on their own edge', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  // A switch namespace holding a bridge with six ports (a star), as in examples/bridge-in-namespace.yaml.
+  const hosts = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+  const positions: Record<string, { x: number; y: number }> = { sw: { x: 500, y: 330 }, br: { x: 530, y: 420 } };
+  hosts.forEach((h, i) => {
+    const a = (i / hosts.length) * Math.PI * 2;
+    positions[h] = { x: 520 + Math.cos(a) * 480, y: 420 + Math.sin(a) * 330 };
+  });
+  const name = await canvas.createLab({
+    lab: {
+      version: 1,
+      name: CanvasPage.unique('e2e-t9'),
+      nodes: [
+        { id: 'sw', kind: 'namespace', name: 't9sw', routes: [] },
+        { id: 'br', kind: 'bridge', name: 'sw0', namespace: 'sw', addresses: [] },
+        ...hosts.map((h) => ({ id: h, kind: 'namespace', name: `t9${h}`, routes: [] })),
+      ],
+      links: hosts.map((h, i) => ({
+        id: `l-${h}`,
+        kind: 'veth',
+        endpoints: [
+          { node: h, ifname: 'eth0', addresses: [`172.16.0.${i + 1}/24`], up: true },
+          { node: 'br', ifname: `sw0-p${i + 1}`, addresses: [], up: true },
+        ],
+      })),
+    },
+    layout: { version: 1, positions, notes: [] },
+  });
+  await canvas.openLab(name);
+  await expect(app.allNodes()).toHaveCount(8);
+
+  // The bridge is drawn inside its namespace, and moves with it.
+  const sw = (await app.node('sw').boundingBox())!;
+  const br = (await app.node('br').boundingBox())!;
+  expect(inside(br, sw)).toBe(true);
+  const head = app.node('sw').locator('.nl-node-head');
+  const h = (await head.boundingBox())!;
+  await page.mouse.move(h.x + 20, h.y + h.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(h.x + 20 + 60, h.y + h.height / 2 + 40, { steps: 8 });
+  await page.mouse.up();
+  const sw2 = (await app.node('sw').boundingBox())!;
+  const br2 = (await app.node('br').boundingBox())!;
+  expect(sw2.x - sw.x).toBeGreaterThan(20);
+  expect(Math.round(br2.x - br.x)).toBe(Math.round(sw2.x - sw.x));
+  expect(Math.round(br2.y - br.y)).toBe(Math.round(sw2.y - sw.y));
+  expect(inside(br2, sw2)).toBe(true);
+
+  // Every end label sits on its own edge: closer to it than to any other edge, and touching the line.
+  const far = await labelsOffTheirEdge(page);
+  expect(far).toEqual([]);
+  await app.screenshot('snags-bridge-in-namespace');
+});
+
 /** End labels whose centre is farther from their own edge line than from another one, or off the line. */
-async function _labelsOffTheirEdge(page: Page): Promise<string[]> {
+async function labelsOffTheirEdge(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const segs = new Map<string, [number, number, number, number]>();
     for (const g of document.querySelectorAll<SVGGElement>('g[data-testid^="edge."][data-state]')) {

@@ -35,6 +35,7 @@ import { nodeTypes } from './nodes';
 import {
   ATTACH_EDGE,
   type AttachFlowEdge,
+  absolutePositions,
   type FlowEdge,
   type FlowNode,
   sameAttachEdge,
@@ -95,13 +96,15 @@ export default function Canvas() {
 
   const { nodes, edges } = useMemo(() => {
     void measureTick;
-    const view = toFlow(lab, layout, objects, problems.byObject, selection, {
-      failure,
-      busy: busyObject,
-      path,
-      notes,
-      notices,
-    });
+    const view = toFlow(
+      lab,
+      layout,
+      objects,
+      problems.byObject,
+      selection,
+      { failure, busy: busyObject, path, notes, notices },
+      measured.current,
+    );
     const nextNodes = new Map<string, FlowNode>();
     const nodes = view.nodes.map((n) => {
       const prev = prevNodes.current.get(n.id);
@@ -113,6 +116,9 @@ export default function Canvas() {
         prev.selected === n.selected &&
         prev.position.x === n.position.x &&
         prev.position.y === n.position.y &&
+        prev.parentId === n.parentId &&
+        prev.style?.width === n.style?.width &&
+        prev.style?.height === n.style?.height &&
         prev.measured === m &&
         sameNodeView(prev.data, n.data)
       )
@@ -160,7 +166,11 @@ export default function Canvas() {
         measured.current,
         () => store.getState().selection.nodes,
       );
-      if (positions) store.getState().moveNodes(positions);
+      // A bridge inside a namespace moves relative to it (and with it): the layout keeps absolute positions.
+      if (positions) {
+        const { lab: l, layout: lay } = store.getState();
+        store.getState().moveNodes(absolutePositions(l, lay, positions));
+      }
       if (selection) {
         const s = store.getState().selection;
         store.getState().select({ nodes: [...selection], links: s.links });
@@ -308,6 +318,9 @@ export default function Canvas() {
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         colorMode={theme}
         onlyRenderVisibleElements={big}
+        // A selected node stays in its layer: lifted (z 1000) a namespace would cover the labels of the
+        // links of the bridges drawn inside it.
+        elevateNodesOnSelect={false}
         minZoom={0.05}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}

@@ -1,6 +1,6 @@
 /**
- * Custom veth edge: a floating straight line between node borders, both interface names + addresses near
- * their ends (click one to edit that endpoint) and the live rx/tx rate in the middle; egress impairment
+ * Custom veth edge: a floating straight line between node borders, both interface names + addresses on the
+ * line near their ends (click one to edit that endpoint) and the live rx/tx rate in the middle; egress impairment
  * badges near the end they apply to; a link set down is dashed grey with a "down" badge. Memoized; reads only
  * the two nodes it joins.
  */
@@ -113,28 +113,34 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
   const q = borderPoint(b, a);
   const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
   const len = Math.hypot(q.x - p.x, q.y - p.y);
-  // Labels sit near their own end, pushed to opposite sides of the line so short links stay readable:
-  // end 0 above/left, end 1 below/right (the push is larger across a vertical line: labels are wide).
-  const f = len > 0 ? Math.min(0.3, 52 / len) : 0.5;
   const ux = len > 0 ? (q.x - p.x) / len : 1;
   const uy = len > 0 ? (q.y - p.y) / len : 0;
   // On a short link the addresses are left to the nodes (they list them too): names only.
   const compact = len < 200;
-  const push = Math.abs(uy) * 62 + Math.abs(ux) * (compact ? 20 : 30);
-  const nx = -uy * push;
-  const ny = ux * push;
   const at = (k: number) => ({ x: p.x + (q.x - p.x) * k, y: p.y + (q.y - p.y) * k });
-  const a0 = at(f);
-  const a1 = at(1 - f);
+  // Each end's label sits ON its own line, just clear of its node: a tag on the cable, so it can never be
+  // read as another link's (the labels of a bridge's ports used to be pushed sideways onto their neighbours).
+  // Clear of the node = half the label's extent along the line, from its estimated size, plus a gap.
+  const along = (e: EndView) => {
+    const chars = Math.max(e.ifname.length + 2, compact ? 0 : e.addresses.join(' ').length, e.live ? 12 : 0);
+    const halfW = (chars * 6.6 + 16) / 2;
+    const halfH = compact ? 11 : e.live ? 24 : 18;
+    return Math.abs(ux) * halfW + Math.abs(uy) * halfH + 6;
+  };
+  const k0 = len > 0 ? Math.min(0.42, along(data.ends[0]) / len) : 0.5;
+  const k1 = len > 0 ? Math.min(0.42, along(data.ends[1]) / len) : 0.5;
+  const l0 = at(k0);
+  const l1 = at(1 - k1);
   const flip = ux < 0 || (ux === 0 && uy < 0) ? -1 : 1;
-  const l0 = { x: a0.x - nx * flip, y: a0.y - ny * flip };
-  const l1 = { x: a1.x + nx * flip, y: a1.y + ny * flip };
-  const mid = at(0.5);
-  // Impairment badges sit beside their end, across the line from its label (clear of the middle pill).
-  const off = Math.abs(uy) * 58 + Math.abs(ux) * 17;
+  // The middle pill (rate, problem) sits on the line; on a short link the end labels reach the middle, so
+  // it moves beside the line instead.
+  const centre = at(0.5);
+  const mid = compact ? { x: centre.x + uy * 24 * flip, y: centre.y - ux * 24 * flip } : centre;
+  // Impairment badges sit beside their end's label, off the line (clear of the label and the middle pill).
+  const off = Math.abs(uy) * 74 + Math.abs(ux) * 32;
   const imp = [
-    { x: a0.x - uy * off * flip, y: a0.y + ux * off * flip },
-    { x: a1.x + uy * off * flip, y: a1.y - ux * off * flip },
+    { x: l0.x - uy * off * flip, y: l0.y + ux * off * flip },
+    { x: l1.x + uy * off * flip, y: l1.y - ux * off * flip },
   ] as const;
   const state = data.error ? 'invalid' : data.state;
   const down = data.down === true;
@@ -229,10 +235,16 @@ export const AttachEdge = memo(function AttachEdge({ id, source, target, data }:
   const s = useInternalNode(source);
   const t = useInternalNode(target);
   if (!s || !t || !data) return null;
-  const a = center(s);
   const b = center(t);
-  const p = borderPoint(a, b);
-  const q = borderPoint(b, a);
+  // A bridge drawn inside the namespace: from below the namespace's chips (on its left, where they are)
+  // down to the bridge's top.
+  const inside = data.inside;
+  const q = inside === undefined ? borderPoint(b, center(s)) : { x: b.x, y: b.y - b.h / 2 };
+  const chipX = s.internals.positionAbsolute.x + 70;
+  const p =
+    inside === undefined
+      ? borderPoint(center(s), b)
+      : { x: Math.abs(chipX - q.x) < 24 ? q.x - 40 : chipX, y: s.internals.positionAbsolute.y + inside };
   const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
   const state = data.error ? 'invalid' : data.state;
   return (

@@ -79,6 +79,7 @@ function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data
     data.busy ? 'is-busy' : '',
     data.failure ? 'has-failure' : '',
     data.path ? 'on-path' : '',
+    data.container ? 'is-container' : '',
   ].join(' ');
   return (
     <div

@@ -192,13 +192,21 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
     },
 
     updateNode(id, patch) {
-      set((s) => ({
-        edited: id,
-        lab: {
+      set((s) => {
+        const lab = {
           ...s.lab,
           nodes: s.lab.nodes.map((n) => (n.id === id ? ({ ...n, ...patch, id: n.id, kind: n.kind } as LabNode) : n)),
-        },
-      }));
+        };
+        const before = s.lab.nodes.find((n) => n.id === id);
+        if (before?.kind !== 'bridge' || !('namespace' in patch) || patch.namespace === before.namespace)
+          return { edited: id, lab };
+        // A bridge moving into a namespace is drawn inside it, out of one beside it: place it there.
+        const ns = patch.namespace ?? before.namespace;
+        const at = ns ? s.layout.positions[ns] : undefined;
+        if (!at) return { edited: id, lab };
+        const pos = patch.namespace ? { x: at.x + 20, y: at.y + 120 } : { x: at.x + 340, y: at.y };
+        return { edited: id, lab, layout: { ...s.layout, positions: { ...s.layout.positions, [id]: pos } } };
+      });
     },
     updateLink(id, patch) {
       set((s) => ({ lab: { ...s.lab, links: s.lab.links.map((l) => (l.id === id ? { ...l, ...patch } : l)) } }));
