@@ -7,7 +7,7 @@
  * Nothing here is applied, so nothing is left on the host (the hand-made namespace is removed again).
  */
 import { expect, type Page, test } from '@playwright/test';
-import { CanvasPage } from './pages/CanvasPage';
+import { CanvasPage, pairLab } from './pages/CanvasPage';
 import { EditorPage } from './pages/EditorPage';
 import { inSandbox } from './support/hostShell';
 
@@ -182,6 +182,30 @@ async function labelsOffTheirEdge(page: Page): Promise<string[]> {
     return bad;
   });
 }
+
+test('10: renaming a node offers to rename the interfaces named after it', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  const doc = pairLab(CanvasPage.unique('e2e-t10'), 't10a', 't10b');
+  (doc.lab.nodes as Record<string, unknown>[])[0]!.routes = [{ to: '10.7.0.0/24', dev: 'veth-t10a' }];
+  const name = await canvas.createLab(doc);
+  await canvas.openLab(name);
+  await app.node('ns1').click();
+  await app.setField('inspector.name', 'pc1');
+  const offer = app.tid('inspector.rename-ifaces');
+  await expect(offer).toContainText('veth-t10a');
+  await expect(offer).toContainText('veth-pc1');
+  await app.tid('inspector.rename-ifaces.apply').click();
+  await expect(offer).toHaveCount(0);
+  await expect(app.endpoint('link1#0')).toContainText('veth-pc1');
+  // A route through the interface follows its new name; one undo step puts both back.
+  await expect(app.tid('inspector.route.0.dev')).toHaveValue('veth-pc1');
+  await expect(app.tid('problems.count')).toHaveText('0');
+  await app.press('Control+z');
+  await expect(app.endpoint('link1#0')).toContainText('veth-t10a');
+  await expect(app.tid('inspector.route.0.dev')).toHaveValue('veth-t10a');
+});
 
 /** Pairs of edges that cross, and edges that pass through a node they do not join (screen geometry). */
 async function _crossings(page: Page): Promise<string[]> {
