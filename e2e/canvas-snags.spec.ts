@@ -207,6 +207,26 @@ test('10: renaming a node offers to rename the interfaces named after it', async
   await expect(app.tid('inspector.route.0.dev')).toHaveValue('veth-t10a');
 });
 
+test('11: a rate keeps its number when the unit changes', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  const name = await canvas.createLab(pairLab(CanvasPage.unique('e2e-t11'), 't11a', 't11b'));
+  await canvas.openLab(name);
+  await app.selectEndpoint('link1#0');
+  await app.tid('inspector.end0.impairment-toggle').click();
+  const badge = page.locator('[data-testid="edge.link1.impairment"][data-end="0"]');
+  await app.setField('inspector.end0.rate', '1');
+  const unit = await app.tid('inspector.end0.rate-unit').inputValue();
+  await expect(badge).toHaveText(unit === 'Mbit' ? '1 Mbit/s' : '1 kbit/s');
+  await app.tid('inspector.end0.rate-unit').selectOption(unit === 'Mbit' ? 'kbit' : 'Mbit');
+  await expect(app.tid('inspector.end0.rate')).toHaveValue('1');
+  await expect(badge).toHaveText(unit === 'Mbit' ? '1 kbit/s' : '1 Mbit/s');
+  await app.tid('inspector.end0.rate-unit').selectOption('Mbit');
+  await expect(app.tid('inspector.end0.rate')).toHaveValue('1');
+  await expect(badge).toHaveText('1 Mbit/s');
+});
+
 /** Pairs of edges that cross, and edges that pass through a node they do not join (screen geometry). */
 async function _crossings(page: Page): Promise<string[]> {
   return page.evaluate(() => {

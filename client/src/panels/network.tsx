@@ -67,9 +67,18 @@ export function ImpairmentSection({
   const imp = e.impairment;
   const p = `inspector.end${end}`;
   const [open, setOpen] = useState(imp !== undefined);
+  // Mbit/s unless the rate set is a kbit/s value: "1" typed into a fresh field means 1 Mbit/s, a useful
+  // rate (1 kbit/s hardly lets a ping through).
   const [unit, setUnit] = useState<RateUnit>(() =>
-    imp?.rateKbit !== undefined && imp.rateKbit >= 1000 && imp.rateKbit % 100 === 0 ? 'Mbit' : 'kbit',
+    imp?.rateKbit === undefined || (imp.rateKbit >= 1000 && imp.rateKbit % 100 === 0) ? 'Mbit' : 'kbit',
   );
+  /** Another unit keeps the number shown: 1 kbit/s becomes 1 Mbit/s (not 0.001 Mbit/s). */
+  const changeUnit = (next: RateUnit) => {
+    const rate = imp?.rateKbit;
+    setUnit(next);
+    if (rate !== undefined && next !== unit)
+      set({ rateKbit: Math.max(1, Math.round((rate / RATE_UNITS[unit]) * RATE_UNITS[next])) });
+  };
   const set = (patch: Partial<Impairment> | null) => store.getState().setImpairment(linkId, end, patch);
   const num =
     (field: ImpField, factor = 1) =>
@@ -82,7 +91,8 @@ export function ImpairmentSection({
   const field = (f: ImpField, label: string, testid: string, placeholder: string, isNetem = false) => {
     const v = imp?.[f];
     const off = isNetem && !netem;
-    const errs = issuesFor(issues, f);
+    // Without netem the field says so itself; the plan's Unsupported error about it would say it twice.
+    const errs = issuesFor(off && v !== undefined ? issues?.filter((i) => i.code !== 'Unsupported') : issues, f);
     if (off && v !== undefined) errs.unshift(`${label.replace(/ \(.*/, '')} ${NETEM_UNAVAILABLE}`);
     return (
       <TextField
@@ -132,7 +142,7 @@ export function ImpairmentSection({
           aria-label="rate unit"
           data-testid={`${p}.rate-unit`}
           value={unit}
-          onChange={(ev) => setUnit(ev.target.value as RateUnit)}
+          onChange={(ev) => changeUnit(ev.target.value as RateUnit)}
         >
           <option value="kbit">kbit/s</option>
           <option value="Mbit">Mbit/s</option>
