@@ -15,6 +15,9 @@ import { conflictsOf, netemUseOf, planIssuesOf, problemsOf, selectDirty } from '
 
 export type Actions = ReturnType<typeof createActions>;
 
+/** localStorage key of the last lab opened in this browser (the bare URL reopens it). */
+const LAST_LAB_KEY = 'netloom.lastLab';
+
 export function createActions(store: EditorStore, api: ApiClient) {
   const st = () => store.getState();
   const fail = (e: unknown, what: string) => {
@@ -155,10 +158,22 @@ export function createActions(store: EditorStore, api: ApiClient) {
     }
     try {
       history.replaceState(null, '', `${location.pathname}#${encodeURIComponent(lab.name)}`);
+      // The bare URL reopens it next time (a lab never saved has nothing to reopen).
+      if (revision !== null) localStorage.setItem(LAST_LAB_KEY, lab.name);
     } catch {
-      /* not in a browser */
+      /* not in a browser, or private mode */
     }
   }
+
+  /** After the open lab was renamed or deleted elsewhere (the Open dialog): show what is there now. */
+  const reopen = async (name: string | null) => {
+    if (name) return actions.openLab(name, true);
+    const { labs } = await api.listLabs();
+    const info = await api.info();
+    const pick = labs.find((l) => l.name === info.defaultLab)?.name ?? labs[0]?.name;
+    if (pick) await actions.openLab(pick, true);
+    else actions.newLab();
+  };
 
   const actions = {
     socket,
@@ -168,7 +183,14 @@ export function createActions(store: EditorStore, api: ApiClient) {
         const info = await api.info();
         st().setMode(info.mode);
         st().setCapabilities(info.capabilities);
-        const wanted = decodeURIComponent(location.hash.slice(1));
+        let last = '';
+        try {
+          last = localStorage.getItem(LAST_LAB_KEY) ?? '';
+        } catch {
+          /* private mode */
+        }
+        // The URL names the lab; a bare URL reopens the last lab used in this browser.
+        const wanted = decodeURIComponent(location.hash.slice(1)) || last;
         const { labs } = await api.listLabs();
         const pick =
           labs.find((l) => l.name === wanted)?.name ??
@@ -180,11 +202,12 @@ export function createActions(store: EditorStore, api: ApiClient) {
         fail(e, 'Cannot load');
       }
     },
-    async openLab(name: string) {
+    /** Opens a stored lab; the dialog it was picked in closes (unless `keepDialog`: a rename in the list). */
+    async openLab(name: string, keepDialog = false) {
       try {
         const doc = await api.getLab(name);
         load(doc.lab, doc.layout, doc.revision);
-        st().setDialog(null);
+        if (!keepDialog) st().setDialog(null);
       } catch (e) {
         fail(e, `Cannot open ${name}`);
       }
@@ -203,6 +226,40 @@ export function createActions(store: EditorStore, api: ApiClient) {
     },
     async listExamples() {
       return (await api.listExamples()).examples;
+    },
+    /** Creates an empty lab named (and titled) by the user, stored at once, and opens it. */
+    async createLab(name: string, title?: string) {
+      try {
+        const doc = await api.createLab(
+          { version: 1, name, ...(title ? { title } : {}), nodes: [], links: [] },
+          emptyLayout(),
+        );
+        load(doc.lab, doc.layout, doc.revision);
+        st().setDialog(null);
+      } catch (e) {
+        fail(e, 'Cannot create the lab');
+      }
+    },
+    /** Renames a stored lab (refused while it is applied); the open lab follows. Throws the server's refusal. */
+    async renameLab(name: string, to: string) {
+      const open = st().lab.name === name;
+      if (open && !(await actions.saveIfDirty())) throw new Error('save the lab first');
+      await api.renameLab(name, to);
+      if (open) await reopen(to);
+    },
+    async duplicateLab(name: string, to: string) {
+      if (st().lab.name === name && !(await actions.saveIfDirty())) throw new Error('save the lab first');
+      await api.duplicateLab(name, to);
+    },
+    /** Deletes a stored lab (refused while it is applied); if it was open, another one is opened. */
+    async deleteLab(name: string) {
+      await api.deleteLab(name);
+      try {
+        if (localStorage.getItem(LAST_LAB_KEY) === name) localStorage.removeItem(LAST_LAB_KEY);
+      } catch {
+        /* private mode */
+      }
+      if (st().lab.name === name) await reopen(null);
     },
     newLab(name?: string) {
       const n = name ?? `lab-${Date.now().toString(36).slice(-5)}`;

@@ -114,10 +114,10 @@ export function Toolbar() {
                 data-testid="toolbar.new"
                 onClick={() => {
                   setLabOpen(false);
-                  actions.newLab();
+                  store.getState().setDialog('new');
                 }}
               >
-                New lab
+                New lab…
               </button>
               <button
                 type="button"

@@ -20,7 +20,7 @@ export interface UiSlice {
   clipboard: Clip | null;
   /** Bumped to ask the canvas to center an object (problems list click). */
   focus: { id: string; seq: number } | null;
-  dialog: 'open' | 'examples' | null;
+  dialog: 'open' | 'examples' | 'new' | null;
   toast: { text: string; kind: 'info' | 'error'; seq: number } | null;
   /** Routes a link set down took out of the design (the kernel deletes them), by link id: back when it goes up. */
   suspended: Record<string, SuspendedRoute[]>;
