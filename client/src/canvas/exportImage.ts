@@ -1,6 +1,7 @@
 /**
- * PNG/SVG export of the whole diagram (React Flow "download image" pattern: getNodesBounds +
- * getViewportForBounds, render the viewport element with html-to-image, loaded on demand).
+ * PNG export of the whole diagram (React Flow "download image" pattern: getNodesBounds +
+ * getViewportForBounds, render the viewport element with html-to-image, loaded on demand), and downloads.
+ * The editor's SVG is vector (exportSvg.ts); html-to-image's SVG (HTML in a foreignObject) is the host view's.
  */
 import { getNodesBounds, getViewportForBounds, type Node } from '@xyflow/react';
 
