@@ -227,8 +227,77 @@ test('11: a rate keeps its number when the unit changes', async ({ page }) => {
   await expect(badge).toHaveText('1 Mbit/s');
 });
 
+test('14: auto-layout fits at a readable zoom, and a star has no crossings', async ({ page }) => {
+  const app = new EditorPage(page);
+  const canvas = new CanvasPage(app);
+  await canvas.start();
+  const chain = ['a', 'b', 'c'];
+  const name = await canvas.createLab({
+    lab: {
+      version: 1,
+      name: CanvasPage.unique('e2e-t14'),
+      nodes: chain.map((n) => ({ id: n, kind: 'namespace', name: `t14${n}`, routes: [] })),
+      links: [
+        {
+          id: 'ab',
+          kind: 'veth',
+          endpoints: [
+            { node: 'a', ifname: 'a-eth0', addresses: ['10.0.0.1/30'], up: true },
+            { node: 'b', ifname: 'b-eth0', addresses: ['10.0.0.2/30'], up: true },
+          ],
+        },
+        {
+          id: 'bc',
+          kind: 'veth',
+          endpoints: [
+            { node: 'b', ifname: 'b-eth1', addresses: ['10.0.0.5/30'], up: true },
+            { node: 'c', ifname: 'c-eth0', addresses: ['10.0.0.6/30'], up: true },
+          ],
+        },
+      ],
+    },
+    layout: { version: 1, positions: { a: { x: 0, y: 0 }, b: { x: 3000, y: 2000 }, c: { x: 0, y: 4000 } }, notes: [] },
+  });
+  await canvas.openLab(name);
+  await app.tid('toolbar.layout').click();
+  await expect.poll(() => canvas.zoom(), { message: 'readable zoom after auto-layout' }).toBeGreaterThanOrEqual(0.75);
+  for (const n of chain) await expect(app.node(n)).toBeInViewport();
+
+  // A star: a bridge and eight namespaces (one link drawn the other way round).
+  const star = ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8'];
+  const starLab = await canvas.createLab({
+    lab: {
+      version: 1,
+      name: CanvasPage.unique('e2e-t14s'),
+      nodes: [
+        { id: 'hub', kind: 'bridge', name: 't14br', addresses: [] },
+        ...star.map((n) => ({ id: n, kind: 'namespace', name: `t14${n}`, routes: [] })),
+      ],
+      links: star.map((n, i) => ({
+        id: `l${n}`,
+        kind: 'veth',
+        endpoints:
+          i === 5
+            ? [
+                { node: n, ifname: 'eth0', addresses: [`10.3.0.${i + 1}/24`], up: true },
+                { node: 'hub', ifname: `t14br-p${i}`, addresses: [], up: true },
+              ]
+            : [
+                { node: 'hub', ifname: `t14br-p${i}`, addresses: [], up: true },
+                { node: n, ifname: 'eth0', addresses: [`10.3.0.${i + 1}/24`], up: true },
+              ],
+      })),
+    },
+  });
+  await canvas.openLab(starLab);
+  await app.tid('toolbar.layout').click();
+  await expect.poll(() => crossings(page), { message: 'edges crossing edges or nodes' }).toEqual([]);
+  expect(await canvas.zoom()).toBeGreaterThanOrEqual(0.5);
+  await app.screenshot('snags-auto-layout-star');
+});
+
 /** Pairs of edges that cross, and edges that pass through a node they do not join (screen geometry). */
-async function _crossings(page: Page): Promise<string[]> {
+async function crossings(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     type Seg = { id: string; a: DOMPoint; b: DOMPoint };
     const segs: Seg[] = [];

@@ -101,15 +101,21 @@ export function Toolbar() {
   };
 
   const autoLayout = async () => {
-    const { autoLayout: run } = await import('../canvas/autoLayout');
+    const { autoLayout: run, READABLE_ZOOM } = await import('../canvas/autoLayout');
     const sizes = new Map(
       rf.getNodes().map((n) => [n.id, { width: n.measured?.width ?? 230, height: n.measured?.height ?? 100 }]),
     );
-    const positions = await run(store.getState().lab, sizes);
+    const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    const view = pane ? { width: pane.width, height: pane.height } : undefined;
+    const { lab, layout } = store.getState();
+    const positions = await run(lab, sizes, view, layout.positions);
     store.getState().setPositions(positions);
-    // Fit once React Flow has the new positions (two frames: store → render → internals).
+    // Fit once React Flow has the new positions (two frames: store → render → internals), never below a
+    // zoom where the text can be read (a big lab is then centred, not shrunk to dots).
     requestAnimationFrame(() =>
-      requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 400, maxZoom: 1.4 })),
+      requestAnimationFrame(
+        () => void rf.fitView({ padding: 0.15, duration: 400, maxZoom: 1.4, minZoom: READABLE_ZOOM }),
+      ),
     );
   };
 
