@@ -18,7 +18,7 @@ test('12: name a new lab, rename, duplicate and delete from the Open dialog; the
 }) => {
   const app = new EditorPage(page);
   const canvas = new CanvasPage(app);
-  await canvas.start();
+  await canvas.openApp();
   const name = CanvasPage.unique('e2e-class');
 
   // New lab: named (and titled) at creation, stored at once.

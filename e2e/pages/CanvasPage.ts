@@ -78,6 +78,10 @@ export class CanvasPage {
   get page(): Page {
     return this.app.page;
   }
+  /** Same-origin header for the test's own API writes (works before the page has loaded anything). */
+  origin(): Record<string, string> {
+    return { origin: `http://127.0.0.1:${process.env.E2E_PORT ?? '7420'}` };
+  }
   tid(id: string): Locator {
     return this.app.tid(id);
   }
@@ -89,13 +93,22 @@ export class CanvasPage {
 
   /** Stores a lab through the API (the browser must have the session: call `app.open()` or `start()` first). */
   async createLab(doc: { lab: Json; layout?: Json }): Promise<string> {
-    const res = await this.page.request.post('/api/labs', { data: doc, headers: this.app.origin() });
+    const res = await this.page.request.post('/api/labs', { data: doc, headers: this.origin() });
     expect(res.status(), await res.text()).toBe(201);
     return doc.lab.name as string;
   }
 
-  /** Opens the app once (the session cookie) without needing a non-empty lab on screen. */
+  /**
+   * Takes the session (the cookie a `?token=` link sets) with one HTTP request, without loading the app: the
+   * browser context shares its cookies with `page.request`. Then labs can be made and opened by URL.
+   */
   async start(): Promise<void> {
+    const res = await this.page.request.get(`/?token=${E2E_TOKEN}`, { maxRedirects: 0 });
+    expect(res.status(), 'the token link answers with a redirect that sets the session').toBe(302);
+  }
+
+  /** Opens the app itself (the default lab or the last one used), live. */
+  async openApp(): Promise<void> {
     await this.page.goto(`/?token=${E2E_TOKEN}`);
     await expect(this.tid('status.connection')).toHaveAttribute('data-state', 'connected');
   }
@@ -109,7 +122,7 @@ export class CanvasPage {
 
   /** Runs apply or destroy through the API and waits for its result. */
   async operate(name: string, action: 'apply' | 'destroy'): Promise<Json> {
-    const res = await this.page.request.post(`/api/labs/${name}/${action}`, { data: {}, headers: this.app.origin() });
+    const res = await this.page.request.post(`/api/labs/${name}/${action}`, { data: {}, headers: this.origin() });
     expect(res.status(), await res.text()).toBe(202);
     const { operationId } = (await res.json()) as { operationId: string };
     let result: Json = {};
@@ -134,7 +147,7 @@ export class CanvasPage {
   async pingReceived(lab: string, node: string, target: string): Promise<number> {
     const res = await this.page.request.post(`/api/labs/${lab}/exec`, {
       data: { node, tool: 'ping', args: { target, count: 1, timeoutS: 1 } },
-      headers: this.app.origin(),
+      headers: this.origin(),
     });
     expect(res.status(), await res.text()).toBe(200);
     return ((await res.json()) as { parsed?: { received?: number } }).parsed?.received ?? 0;

@@ -7,23 +7,21 @@
 import { EdgeLabelRenderer, type EdgeProps, type InternalNode, useInternalNode } from '@xyflow/react';
 import { memo } from 'react';
 import { useEditorStore } from '../store/context';
+import { borderPoint, edgeGeometry, type Rect } from './edgeGeometry';
 import type { AttachFlowEdge, EndView, FlowEdge } from './toFlow';
 
-function center(n: InternalNode) {
-  const w = n.measured.width ?? 0;
-  const h = n.measured.height ?? 0;
-  return { x: n.internals.positionAbsolute.x + w / 2, y: n.internals.positionAbsolute.y + h / 2, w, h };
+/** The node's rectangle on the canvas (React Flow's absolute position and measured size). */
+function rectOf(n: InternalNode): Rect {
+  return {
+    x: n.internals.positionAbsolute.x,
+    y: n.internals.positionAbsolute.y,
+    width: n.measured.width ?? 0,
+    height: n.measured.height ?? 0,
+  };
 }
-
-/** Where the segment from the centre of `a` towards `b` leaves a's rectangle. */
-function borderPoint(a: ReturnType<typeof center>, b: { x: number; y: number }) {
-  const dx = b.x - a.x;
-  const dy = b.y - a.y;
-  if (dx === 0 && dy === 0) return { x: a.x, y: a.y };
-  const sx = a.w / 2 / Math.abs(dx || 1e-9);
-  const sy = a.h / 2 / Math.abs(dy || 1e-9);
-  const s = Math.min(sx, sy);
-  return { x: a.x + dx * s, y: a.y + dy * s };
+function center(n: InternalNode) {
+  const r = rectOf(n);
+  return { x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height };
 }
 
 export function formatRate(bps: number): string {
@@ -107,41 +105,9 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
   const s = useInternalNode(source);
   const t = useInternalNode(target);
   if (!s || !t || !data) return null;
-  const a = center(s);
-  const b = center(t);
-  const p = borderPoint(a, b);
-  const q = borderPoint(b, a);
+  const { p, q, compact, labels, mid, badges: imp } = edgeGeometry(rectOf(s), rectOf(t), data.ends);
   const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
-  const len = Math.hypot(q.x - p.x, q.y - p.y);
-  const ux = len > 0 ? (q.x - p.x) / len : 1;
-  const uy = len > 0 ? (q.y - p.y) / len : 0;
-  // On a short link the addresses are left to the nodes (they list them too): names only.
-  const compact = len < 200;
-  const at = (k: number) => ({ x: p.x + (q.x - p.x) * k, y: p.y + (q.y - p.y) * k });
-  // Each end's label sits ON its own line, just clear of its node: a tag on the cable, so it can never be
-  // read as another link's (the labels of a bridge's ports used to be pushed sideways onto their neighbours).
-  // Clear of the node = half the label's extent along the line, from its estimated size, plus a gap.
-  const along = (e: EndView) => {
-    const chars = Math.max(e.ifname.length + 2, compact ? 0 : e.addresses.join(' ').length, e.live ? 12 : 0);
-    const halfW = (chars * 6.6 + 16) / 2;
-    const halfH = compact ? 11 : e.live ? 24 : 18;
-    return Math.abs(ux) * halfW + Math.abs(uy) * halfH + 6;
-  };
-  const k0 = len > 0 ? Math.min(0.42, along(data.ends[0]) / len) : 0.5;
-  const k1 = len > 0 ? Math.min(0.42, along(data.ends[1]) / len) : 0.5;
-  const l0 = at(k0);
-  const l1 = at(1 - k1);
-  const flip = ux < 0 || (ux === 0 && uy < 0) ? -1 : 1;
-  // The middle pill (rate, problem) sits on the line; on a short link the end labels reach the middle, so
-  // it moves beside the line instead.
-  const centre = at(0.5);
-  const mid = compact ? { x: centre.x + uy * 24 * flip, y: centre.y - ux * 24 * flip } : centre;
-  // Impairment badges sit beside their end's label, off the line (clear of the label and the middle pill).
-  const off = Math.abs(uy) * 74 + Math.abs(ux) * 32;
-  const imp = [
-    { x: l0.x - uy * off * flip, y: l0.y + ux * off * flip },
-    { x: l1.x + uy * off * flip, y: l1.y - ux * off * flip },
-  ] as const;
+  const [l0, l1] = labels;
   const state = data.error ? 'invalid' : data.state;
   const down = data.down === true;
   // Rates only when something flows: a row of "0 b/s" pills is noise on a projector.
@@ -236,14 +202,15 @@ export const AttachEdge = memo(function AttachEdge({ id, source, target, data }:
   const t = useInternalNode(target);
   if (!s || !t || !data) return null;
   const b = center(t);
+  const [rs, rt] = [rectOf(s), rectOf(t)];
   // A bridge drawn inside the namespace: from below the namespace's chips (on its left, where they are)
   // down to the bridge's top.
   const inside = data.inside;
-  const q = inside === undefined ? borderPoint(b, center(s)) : { x: b.x, y: b.y - b.h / 2 };
+  const q = inside === undefined ? borderPoint(rt, center(s)) : { x: b.x, y: b.y - b.h / 2 };
   const chipX = s.internals.positionAbsolute.x + 70;
   const p =
     inside === undefined
-      ? borderPoint(center(s), b)
+      ? borderPoint(rs, b)
       : { x: Math.abs(chipX - q.x) < 24 ? q.x - 40 : chipX, y: s.internals.positionAbsolute.y + inside };
   const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
   const state = data.error ? 'invalid' : data.state;

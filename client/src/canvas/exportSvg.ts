@@ -1,8 +1,9 @@
 /**
- * Vector SVG of the diagram, built from the canvas's own view (toFlow's nodes and veth edges) and where React
- * Flow drew each node: rectangles, lines and text only — a standalone XML document an editor such as Inkscape
+ * Vector SVG of the diagram, built from the canvas's own view (toFlow's nodes and veth edges), where React
+ * Flow drew each node and where the canvas puts the labels (edgeGeometry): rectangles, lines and text only — a standalone XML document an editor such as Inkscape
  * opens (no HTML, no foreignObject). Pure: colours and geometry come in; `svgPalette()` reads the theme.
  */
+import { edgeGeometry } from './edgeGeometry';
 import type { EdgeView, EndView, NodeView } from './toFlow';
 
 export interface Box {
@@ -67,20 +68,6 @@ const STATE_LABEL: Record<string, string> = {
   failed: 'failed',
   conflict: 'conflict',
 };
-
-function centre(b: Box) {
-  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
-}
-
-/** Where the segment from the centre of `b` towards `to` leaves b's rectangle (as the canvas draws it). */
-function border(b: Box, to: { x: number; y: number }) {
-  const c = centre(b);
-  const dx = to.x - c.x;
-  const dy = to.y - c.y;
-  if (dx === 0 && dy === 0) return c;
-  const s = Math.min(b.width / 2 / Math.abs(dx || 1e-9), b.height / 2 / Math.abs(dy || 1e-9));
-  return { x: c.x + dx * s, y: c.y + dy * s };
-}
 
 function text(x: number, y: number, s: string, attrs: string): string {
   return `<text x="${n(x)}" y="${n(y)}" ${attrs}>${esc(s)}</text>`;
@@ -155,30 +142,17 @@ function endLabel(e: EndView, at: { x: number; y: number }, compact: boolean, p:
 }
 
 function edgeSvg(id: string, a: Box, b: Box, v: EdgeView, p: Palette): string {
-  const s = border(a, centre(b));
-  const t = border(b, centre(a));
-  const len = Math.hypot(t.x - s.x, t.y - s.y);
-  const compact = len < 200;
-  const ux = len ? (t.x - s.x) / len : 1;
-  const uy = len ? (t.y - s.y) / len : 0;
+  const g = edgeGeometry(a, b, v.ends);
   const colour = v.down ? p.states.absent! : v.state === 'absent' ? p.edge : (p.states[v.state] ?? p.edge);
-  // The end labels sit on the line just clear of their node, as on the canvas.
-  const along = (e: EndView) => {
-    const chars = Math.max(e.ifname.length + 2, compact ? 0 : e.addresses.join(' ').length);
-    return Math.abs(ux) * ((chars * 6.6 + 16) / 2) + Math.abs(uy) * (compact ? 11 : 18) + 6;
-  };
-  const k0 = len ? Math.min(0.42, along(v.ends[0]) / len) : 0.5;
-  const k1 = len ? Math.min(0.42, along(v.ends[1]) / len) : 0.5;
-  const at = (k: number) => ({ x: s.x + (t.x - s.x) * k, y: s.y + (t.y - s.y) * k });
   return [
     `<g id="${esc(`link-${id}`)}">`,
-    `<line x1="${n(s.x)}" y1="${n(s.y)}" x2="${n(t.x)}" y2="${n(t.y)}" stroke="${colour}" stroke-width="2"${v.down ? ' stroke-dasharray="6 5"' : ''}/>`,
-    endLabel(v.ends[0], at(k0), compact, p),
-    endLabel(v.ends[1], at(1 - k1), compact, p),
+    `<line x1="${n(g.p.x)}" y1="${n(g.p.y)}" x2="${n(g.q.x)}" y2="${n(g.q.y)}" stroke="${colour}" stroke-width="2"${v.down ? ' stroke-dasharray="6 5"' : ''}/>`,
+    endLabel(v.ends[0], g.labels[0], g.compact, p),
+    endLabel(v.ends[1], g.labels[1], g.compact, p),
     v.down
       ? text(
-          at(0.5).x,
-          at(0.5).y - 6,
+          g.mid.x,
+          g.mid.y - 6,
           'down',
           `font-family="${FONT}" font-size="10" text-anchor="middle" fill="${p.muted}"`,
         )

@@ -19,6 +19,7 @@ import {
 } from '../../../shared/lab';
 import { impairmentLabel } from '../canvas/impairment';
 import { ImpairmentText } from '../canvas/VethEdge';
+import { natNeeds } from '../natRoutes';
 import { useEditor, useEditorStore } from '../store/context';
 import { fieldError, splitList, TextField, Toggle } from './fields';
 
@@ -490,6 +491,66 @@ export function NamespaceSysctls({ node }: { node: NamespaceNode }) {
 
 // ---------- host NAT ----------
 
+/**
+ * NAT works only for namespaces that send their traffic to the host: says which need a default route via
+ * the host (and adds them, one undo step), as the router hint does for routes via a router.
+ */
+function NatRoutesHint() {
+  const store = useEditorStore();
+  // Joined strings keep the selector output stable between renders (useShallow compares the items).
+  const needs = useEditor(useShallow((s) => natNeeds(s.lab).map((n) => `${n.node}\t${n.name}\t${n.route?.via ?? ''}`)));
+  if (!needs.length) return null;
+  const rows = needs.map((line) => {
+    const [node, name, via] = line.split('\t') as [string, string, string];
+    return { node, name, via };
+  });
+  const direct = rows.filter((r) => r.via);
+  const behind = rows.filter((r) => !r.via);
+  const add = () => {
+    const byNode = new Map(direct.map((r) => [r.node, r.via] as const));
+    const { lab } = store.getState();
+    // One history entry for every namespace's new default route.
+    store.setState({
+      lab: {
+        ...lab,
+        nodes: lab.nodes.map((n) =>
+          n.kind === 'namespace' && byNode.has(n.id)
+            ? { ...n, routes: [...n.routes, { to: 'default' as const, via: byNode.get(n.id)! }] }
+            : n,
+        ),
+      },
+    });
+  };
+  return (
+    <div className="nl-router-hint" data-testid="inspector.nat-routes">
+      <span>
+        NAT only helps namespaces that send their traffic to the host: each needs a <b>default route via the host</b>{' '}
+        (its address on their link).
+      </span>
+      {direct.length > 0 && (
+        <ul className="mono small">
+          {direct.map((r) => (
+            <li key={r.node}>
+              {r.name}: ip route add default via {r.via}
+            </li>
+          ))}
+        </ul>
+      )}
+      {behind.length > 0 && (
+        <span className="small">
+          {behind.map((r) => r.name).join(', ')}: not linked to the host. They reach it through a router namespace that
+          is (forwarding, with this default route), and a default route via that router.
+        </span>
+      )}
+      {direct.length > 0 && (
+        <button type="button" className="nl-btn small" onClick={add} data-testid="inspector.add-nat-routes">
+          Add {direct.length === 1 ? 'this route' : 'these routes'}
+        </button>
+      )}
+    </div>
+  );
+}
+
 const natSourcesCheck = (v: string): string | null => {
   for (const a of splitList(v)) {
     const r = RouteSchema.shape.to.safeParse(a);
@@ -541,6 +602,7 @@ export function HostNat({ node, issues }: { node: HostNode; issues: Issue[] | un
               {i.message}
             </div>
           ))}
+          <NatRoutesHint />
           <div className="nl-field-hint" data-testid="inspector.nat-note">
             Netloom writes only its own nftables table (<span className="mono">netloom_&lt;lab&gt;</span>) and never
             touches your other rules. It turns on the host’s IP forwarding if it was off, and restores it when the lab
