@@ -179,9 +179,10 @@ function HostBar({
 
   const exportImage = async (format: 'png' | 'svg') => {
     setExportOpen(false);
-    const { saveDiagram } = await import('../canvas/exportImage');
+    const { saveDiagram, saveVectorSvg } = await import('../canvas/exportImage');
     try {
-      await saveDiagram(rf.getNodes(), format, `host.${format}`, rootRef.current ?? document);
+      if (format === 'svg') await saveVectorSvg(rf, 'host.svg', 'host');
+      else await saveDiagram(rf.getNodes(), format, `host.${format}`, rootRef.current ?? document);
     } catch (e) {
       notify(`Export failed: ${(e as Error).message}`, 'error');
     }

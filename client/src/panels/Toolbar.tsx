@@ -3,7 +3,6 @@ import { useReactFlow } from '@xyflow/react';
 import { useRef, useState } from 'react';
 import { useActions } from '../actions';
 import { PathIcon } from '../canvas/icons';
-import type { FlowEdge, FlowNode } from '../canvas/toFlow';
 import { DiscoveryButtons } from '../discovery/Mount';
 import { useEditor, useEditorStore, useHistory } from '../store/context';
 import {
@@ -60,25 +59,8 @@ export function Toolbar() {
     try {
       if (format === 'svg') {
         // Vector: drawn from the canvas's view and React Flow's geometry (rects, lines, text; no HTML inside).
-        const [{ diagramSvg, svgPalette }, { downloadText }] = await Promise.all([
-          import('../canvas/exportSvg'),
-          import('../canvas/exportImage'),
-        ]);
-        const nodes = (rf.getNodes() as FlowNode[]).flatMap((n) => {
-          const i = rf.getInternalNode(n.id);
-          if (!i) return [];
-          const box = {
-            ...i.internals.positionAbsolute,
-            width: i.measured.width ?? 0,
-            height: i.measured.height ?? 0,
-          };
-          return [{ id: n.id, box, view: n.data, ...(n.parentId ? { parentId: n.parentId } : {}) }];
-        });
-        const edges = (rf.getEdges() as FlowEdge[])
-          .filter((e) => e.type === 'veth' && e.data)
-          .map((e) => ({ id: e.id, source: e.source, target: e.target, view: e.data! }));
-        const svg = diagramSvg({ nodes, edges, palette: svgPalette(), title: title || name });
-        downloadText(svg, `${name}.svg`, 'image/svg+xml');
+        const { saveVectorSvg } = await import('../canvas/exportImage');
+        await saveVectorSvg(rf, `${name}.svg`, title || name);
         return;
       }
       // The picture shows the lab, not what is selected on screen: drop the selection while it is taken,
