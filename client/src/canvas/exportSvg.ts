@@ -4,7 +4,7 @@
  * opens (no HTML, no foreignObject). Pure: colours and geometry come in; `svgPalette()` reads the theme.
  */
 import { edgeGeometry } from './edgeGeometry';
-import type { EdgeView, EndView, NodeView } from './toFlow';
+import { type EdgeView, type EndView, type NodeView, STATE_LABEL } from './toFlow';
 
 export interface Box {
   x: number;
@@ -59,15 +59,6 @@ const ROW = 18;
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 const n = (v: number) => (Math.round(v * 10) / 10).toString();
-
-const STATE_LABEL: Record<string, string> = {
-  absent: 'not applied',
-  pending: 'pending',
-  ready: 'ready',
-  drifted: 'drifted',
-  failed: 'failed',
-  conflict: 'conflict',
-};
 
 function text(x: number, y: number, s: string, attrs: string): string {
   return `<text x="${n(x)}" y="${n(y)}" ${attrs}>${esc(s)}</text>`;

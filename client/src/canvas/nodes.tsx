@@ -5,16 +5,7 @@
 import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
 import { KindIcon } from './icons';
-import type { AttachedView, FlowNode, IfaceView } from './toFlow';
-
-const STATE_LABEL: Record<string, string> = {
-  absent: 'not applied',
-  pending: 'pending',
-  ready: 'ready',
-  drifted: 'drifted',
-  failed: 'failed',
-  conflict: 'conflict',
-};
+import { type AttachedView, type FlowNode, type IfaceView, STATE_LABEL } from './toFlow';
 
 function Handles() {
   // Four handles, all sources: with ConnectionMode.Loose any handle connects to any other; edges float.

@@ -11,6 +11,16 @@ import { impairmentLabel } from './impairment';
 
 export type ViewState = ObjectState;
 
+/** What a state is called on a node's pill (and in exports). */
+export const STATE_LABEL: Record<ViewState, string> = {
+  absent: 'not applied',
+  pending: 'pending',
+  ready: 'ready',
+  drifted: 'drifted',
+  failed: 'failed',
+  conflict: 'conflict',
+};
+
 export interface IfaceView {
   key: string; // endpoint key
   ifname: string;
