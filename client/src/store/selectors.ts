@@ -132,12 +132,19 @@ export function problemsOf(lab: Lab, prefer?: string | null): Problems {
 
 const NO_ISSUES: Issue[] = [];
 
-/** Plan-time errors (POST /plan) as issues, each on its object (from the server, else from its JSON path). */
-export function planIssuesOf(lab: Lab, errors: readonly PlanResult['errors'][number][]): Issue[] {
-  return errors.map((e) => {
+/**
+ * Plan-time problems (POST /plan `errors`; plan warnings too, with `severity`) as issues, each on its
+ * object (as the server names it, else from its JSON path).
+ */
+export function planIssuesOf(
+  lab: Lab,
+  found: readonly PlanResult['errors'][number][],
+  severity: Issue['severity'] = 'error',
+): Issue[] {
+  return found.map((e) => {
     const path = e.path ? e.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
     const object = e.object ?? objectOfPath(lab, path);
-    return { path, message: e.message, severity: 'error' as const, code: e.code, ...(object ? { object } : {}) };
+    return { path, message: e.message, severity, code: e.code, ...(object ? { object } : {}) };
   });
 }
 
