@@ -172,7 +172,11 @@ export function createActions(store: EditorStore, api: ApiClient) {
     const info = await api.info();
     const pick = labs.find((l) => l.name === info.defaultLab)?.name ?? labs[0]?.name;
     if (pick) await actions.openLab(pick, true);
-    else actions.newLab();
+    else {
+      // The last lab is gone: an empty one, and the dialog that names it.
+      actions.newLab();
+      st().setDialog('new');
+    }
   };
 
   const actions = {
