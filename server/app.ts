@@ -11,6 +11,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { WebSocketServer } from 'ws';
 import type { Mode } from '../shared';
 import { toErrorResponse } from './api/errors';
+import { labManagementRouter } from './api/labManagement';
 import { apiRouter } from './api/routes';
 import { Security, stripTokenFromUrl } from './api/security';
 import { DiscoveryService } from './discovery/service';
@@ -62,6 +63,9 @@ export interface App {
   /** Stops accepting, drops sockets and connections. Does not close the engine. */
   close(): Promise<void>;
 }
+
+/** Reads the world labs live in, loading the engine's observer on first use (as discovery does). */
+const observeWith = (runner: CommandRunner) => async () => (await import('./engine/observe')).observe(runner);
 
 export function packageVersion(): string {
   try {
@@ -163,6 +167,12 @@ export function createApp(deps: AppDeps): App {
       examples: deps.examples ?? [],
       ...(deps.defaultLab ? { defaultLab: deps.defaultLab } : {}),
       tools,
+      labManagement: labManagementRouter({
+        store: deps.store,
+        engine: deps.engine,
+        ops,
+        ...(deps.runner ? { observe: observeWith(deps.runner) } : {}),
+      }),
       discovery: new DiscoveryService({
         engine: deps.engine,
         store: deps.store,

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { GradeReport } from './exercise';
-import { Lab } from './lab';
+import { Lab, LabName } from './lab';
 import { Layout } from './layout';
 import { LabStatus, ObjectStatus } from './status';
 
@@ -49,6 +49,23 @@ export const ImportLabRequest = z.strictObject({
 export const OperationRequest = z.strictObject({ baseRevision: z.number().int().optional() });
 export type OperationRequest = z.infer<typeof OperationRequest>;
 
+/** POST /api/labs/:name/rename | duplicate — the new lab name (and, optionally, its title). */
+export const LabTransferRequest = z.strictObject({
+  to: LabName,
+  title: z.string().max(120).optional(),
+});
+export type LabTransferRequest = z.infer<typeof LabTransferRequest>;
+
+/**
+ * GET /api/names?lab=NAME — kernel names already taken where every lab shares them: namespace names and
+ * interfaces of the root namespace, from every other stored lab and from the host (minus what NAME made).
+ */
+export const NamesInUse = z.strictObject({
+  namespaces: z.array(z.string()),
+  rootInterfaces: z.array(z.string()),
+});
+export type NamesInUse = z.infer<typeof NamesInUse>;
+
 /** GET /api/labs/:name/export?format=json|yaml */
 export const ExportFormat = z.enum(['json', 'yaml']).default('json');
 
@@ -72,6 +89,8 @@ export const OperationResult = z.strictObject({
   /** Number of host operations executed (0 for a no-op apply). */
   ran: z.number().int(),
   durationMs: z.number(),
+  /** The shell text of every command this operation ran, in order (the equivalent `ip …` commands). */
+  commands: z.array(z.string()).optional(),
   error: z
     .strictObject({
       code: z.string(),

@@ -29,6 +29,14 @@ export const PlanResult = z.strictObject({
   /** A POSIX shell script equivalent to the plan (for teaching; never executed by Netloom). */
   script: z.string(),
   /** Plan-time errors (e.g. a name held by a foreign object); when non-empty nothing may run. */
-  errors: z.array(z.strictObject({ code: z.string(), message: z.string(), path: z.string().optional() })),
+  errors: z.array(
+    z.strictObject({
+      code: z.string(),
+      message: z.string(),
+      path: z.string().optional(),
+      /** Id of the lab object it concerns (node, link, endpoint key), so the canvas can show it there. */
+      object: z.string().optional(),
+    }),
+  ),
 });
 export type PlanResult = z.infer<typeof PlanResult>;

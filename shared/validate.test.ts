@@ -509,6 +509,22 @@ describe('interface addresses', () => {
     expectIssue(lab, { code: 'DuplicateAddress', path: ['links', 1, 'endpoints', 0, 'addresses', 0], object: 'lb#0' });
   });
 
+  it('a clash is reported on the object just edited (validate(lab, { prefer }))', () => {
+    const lab = makeLab({
+      nodes: [ns('a'), ns('b'), makeBridge({ id: 'br0', addresses: ['10.0.0.1/24'] })],
+      links: [
+        makeVeth(ep('a', 'eth0', ['10.0.0.2/24']), ep('br0', 'p-a'), { id: 'la' }),
+        makeVeth(ep('b', 'eth0', ['10.0.0.1/24']), ep('br0', 'p-b'), { id: 'lb' }),
+      ],
+    });
+    const clash = (prefer?: string) =>
+      validate(lab, prefer ? { prefer } : {}).issues.filter((i) => i.code === 'DuplicateAddress');
+    expect(clash().map((i) => i.object)).toEqual(['lb#0']);
+    expect(clash('br0').map((i) => [i.object, i.path.join('.')])).toEqual([['br0', 'nodes.2.addresses.0']]);
+    expect(clash('lb#0').map((i) => i.object)).toEqual(['lb#0']);
+    expect(clash('la#0').map((i) => i.object)).toEqual(['lb#0']); // not part of the clash: nothing moves
+  });
+
   it('the same addresses on separate segments are fine', () => {
     const lab = makeLab({ nodes: [ns('a'), ns('b'), ns('c'), ns('d')] });
     lab.links = [

@@ -55,9 +55,17 @@ export const MAX_ISSUES = 1000;
 
 type Path = Issue['path'];
 
-export function validate(input: unknown): ValidationResult {
+export interface ValidateOptions {
+  /**
+   * Id of the object the user just edited (an endpoint key, a bridge node id). When two interfaces clash on
+   * an address, the problem is reported on this one: it is the field that changed, not its untouched twin.
+   */
+  prefer?: string;
+}
+
+export function validate(input: unknown, opts: ValidateOptions = {}): ValidationResult {
   try {
-    return validateOrThrow(input);
+    return validateOrThrow(input, opts);
   } catch {
     // Only reachable with exotic input (a Proxy, a throwing getter): report it, never crash the caller.
     return {
@@ -74,7 +82,7 @@ export function validate(input: unknown): ValidationResult {
   }
 }
 
-function validateOrThrow(raw: unknown): ValidationResult {
+function validateOrThrow(raw: unknown, opts: ValidateOptions): ValidationResult {
   // A file of an older format is read as today's (migrate.ts); one from a newer Netloom is refused on `version`.
   const migrated = migrateLab(raw);
   if (!migrated.ok) return { ok: false, issues: [migrated.issue] };
@@ -82,7 +90,7 @@ function validateOrThrow(raw: unknown): ValidationResult {
   // reportInput: tells a missing field (input undefined) from a wrong type, and names what was found.
   const parsed = Lab.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, issues: cap(parsed.error.issues.flatMap((i) => schemaIssue(input, i))) };
-  const issues = cap(crossReferenceIssues(parsed.data));
+  const issues = cap(crossReferenceIssues(parsed.data, opts));
   return issues.some((i) => i.severity === 'error') ? { ok: false, issues } : { ok: true, lab: parsed.data, issues };
 }
 
@@ -259,7 +267,7 @@ class UnionFind {
   }
 }
 
-function crossReferenceIssues(lab: Lab): Issue[] {
+function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
   const issues: Issue[] = [];
   const report = (
     path: Path,
@@ -535,7 +543,15 @@ function crossReferenceIssues(lab: Lab): Issue[] {
       );
   }
 
-  checkAddresses(ifaces, report, nsLabel);
+  // The later of two clashing interfaces gets the problem: the preferred (just edited) one goes last.
+  const prefer = opts.prefer;
+  checkAddresses(
+    prefer === undefined
+      ? ifaces
+      : [...ifaces.filter((x) => x.object !== prefer), ...ifaces.filter((x) => x.object === prefer)],
+    report,
+    nsLabel,
+  );
   checkImpairments(lab, report);
   checkNat(lab, report);
   checkAttached(lab, report);

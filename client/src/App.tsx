@@ -13,7 +13,7 @@ import { Palette } from './panels/Palette';
 import { Toolbar } from './panels/Toolbar';
 import { EditorProvider, useEditor, useEditorStore } from './store/context';
 import { createEditorStore, type EditorStore } from './store/editorStore';
-import { selectErrorCount, selectPanel, selectTheme } from './store/selectors';
+import { selectErrorCount, selectPanel, selectTheme, selectWarningCount } from './store/selectors';
 import type { Theme } from './store/uiSlice';
 import { ContextMenu, PingPrompt } from './tools/ContextMenu';
 import { Dock } from './tools/Dock';
@@ -39,6 +39,7 @@ function SidePanel() {
   const store = useEditorStore();
   const panel = useEditor(selectPanel);
   const errors = useEditor(selectErrorCount);
+  const warnings = useEditor(selectWarningCount);
   const tab = (id: typeof panel, label: React.ReactNode) => (
     <button
       type="button"
@@ -59,9 +60,22 @@ function SidePanel() {
           'problems',
           <>
             Problems{' '}
-            <span className={`nl-count${errors ? ' bad' : ''}`} data-testid="problems.count">
+            <span
+              className={`nl-count${errors ? ' bad' : ''}`}
+              data-testid="problems.count"
+              title={`${errors} error${errors === 1 ? '' : 's'} (the design, the plan, the host)`}
+            >
               {errors}
             </span>
+            {warnings > 0 && (
+              <span
+                className="nl-count warn"
+                data-testid="problems.warnings"
+                title={`${warnings} warning${warnings === 1 ? '' : 's'}: worth a look, they do not block Apply`}
+              >
+                {warnings}
+              </span>
+            )}
           </>,
         )}
         {tab('plan', 'Plan')}

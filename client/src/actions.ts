@@ -3,7 +3,7 @@
  * destroy, plan, import/export). UI components call these; they never call fetch themselves.
  */
 import { createContext, useContext } from 'react';
-import type { ServerMessage } from '../../shared/api';
+import type { OperationResult, ServerMessage } from '../../shared/api';
 import type { Lab } from '../../shared/lab';
 import { emptyLayout, type Layout } from '../../shared/layout';
 import { validate } from '../../shared/validate';
@@ -11,9 +11,13 @@ import { type ApiClient, ApiError } from './api/client';
 import { StatusSocket } from './api/statusSocket';
 import { exerciseStore } from './exercise/store';
 import type { EditorStore } from './store/editorStore';
-import { netemUseOf, problemsOf, selectDirty } from './store/selectors';
+import { routeText, type SuspendedRoute, setLinkDown, setLinkUp } from './store/linkFault';
+import { conflictsOf, netemUseOf, planIssuesOf, problemsOf, selectDirty } from './store/selectors';
 
 export type Actions = ReturnType<typeof createActions>;
+
+/** localStorage key of the last lab opened in this browser (the bare URL reopens it). */
+const LAST_LAB_KEY = 'netloom.lastLab';
 
 export function createActions(store: EditorStore, api: ApiClient) {
   const st = () => store.getState();
@@ -47,8 +51,13 @@ export function createActions(store: EditorStore, api: ApiClient) {
         });
         break;
       case 'result':
-        if (m.result.lab !== name) break;
+        // A recovery concerns every lab (its result names lab "*").
+        if (m.result.lab !== name && m.result.action !== 'recover') break;
         st().setResult(m.result);
+        onResult.get(m.result.operationId)?.(m.result);
+        onResult.delete(m.result.operationId);
+        void checkPlan();
+        void refreshNames();
         if (st().panel === 'plan') void actions.loadPlan();
         break;
       case 'error':
@@ -62,6 +71,64 @@ export function createActions(store: EditorStore, api: ApiClient) {
 
   const socket = new StatusSocket({ onMessage, onState: (s) => st().setConnection(s) });
 
+  /**
+   * Plan-time problems (a name another lab or something else holds, a feature the kernel lacks) reach the
+   * Problems tab without pressing Plan: the stored lab is planned after it is opened or saved, after every
+   * operation, and when the live conflicts change. One check at a time; a request meanwhile runs once after.
+   */
+  let planCheck: 'idle' | 'running' | 'again' = 'idle';
+  const checkPlan = async (): Promise<void> => {
+    if (planCheck !== 'idle') {
+      planCheck = 'again';
+      return;
+    }
+    planCheck = 'running';
+    try {
+      do {
+        planCheck = 'running';
+        const { lab, revision } = st();
+        if (revision === null || selectDirty(st()) || problemsOf(lab).errors) break;
+        try {
+          const r = await api.plan(lab.name, revision);
+          if (st().lab === lab) st().setPlanIssues({ lab, issues: planIssuesOf(lab, r.errors) });
+        } catch {
+          // A stale revision or a lost connection: the next save, result or reconnect checks again.
+        }
+      } while ((planCheck as string) === 'again');
+    } finally {
+      planCheck = 'idle';
+    }
+  };
+  let liveConflicts = conflictsOf(st().objects);
+  store.subscribe((s, prev) => {
+    if (s.objects === prev.objects) return;
+    const now = conflictsOf(s.objects);
+    if (now !== liveConflicts) {
+      liveConflicts = now;
+      void checkPlan();
+    }
+  });
+
+  /** Names other labs and the host use (proposals avoid them): on opening a lab and after every operation. */
+  const refreshNames = async (): Promise<void> => {
+    const name = st().lab.name;
+    try {
+      const r = await api.namesInUse(name);
+      if (st().lab.name === name)
+        st().setReserved({ namespaces: new Set(r.namespaces), rootInterfaces: new Set(r.rootInterfaces) });
+    } catch {
+      // Not fatal: proposals are still free within the lab, and the plan reports a clash.
+    }
+  };
+
+  /** What to do when an operation's result arrives (it may arrive before the POST that started it returns). */
+  const onResult = new Map<string, (r: OperationResult) => void>();
+  const whenDone = (operationId: string, fn: (r: OperationResult) => void) => {
+    const r = st().result;
+    if (r?.operationId === operationId) fn(r);
+    else onResult.set(operationId, fn);
+  };
+
   function load(lab: Lab, layout: Layout, revision: number | null) {
     // Re-opening the lab we already watch keeps its live status: the server sends a snapshot only on a new
     // subscription and then deltas of what changes, so clearing it here would leave stale greys.
@@ -70,11 +137,15 @@ export function createActions(store: EditorStore, api: ApiClient) {
     store.temporal.getState().clear();
     if (!sameLab) {
       st().resetStatus();
+      // Routes a link fault took away, and notes about them, belong to the lab that was open.
+      for (const id of Object.keys(st().suspended)) st().setSuspended(id, null);
+      st().setNotices({}, true);
       // Path highlight and matrix describe the previous lab's objects.
       st().setPing(null);
       if (st().matrix) st().closeTab('matrix');
     }
     st().setPlan({ state: 'idle', result: null });
+    void refreshNames();
     // A lab file without positions (hand-written, imported): arrange it once with ELK so nothing overlaps.
     if (lab.nodes.length > 0 && lab.nodes.every((n) => !layout.positions[n.id])) {
       void import('./canvas/autoLayout')
@@ -85,13 +156,32 @@ export function createActions(store: EditorStore, api: ApiClient) {
         .catch(() => undefined);
     }
     // A lab the server has never stored has no status to watch yet: subscribe after the first save.
-    if (revision !== null) socket.subscribe(lab.name);
+    if (revision !== null) {
+      socket.subscribe(lab.name);
+      void checkPlan();
+    }
     try {
       history.replaceState(null, '', `${location.pathname}#${encodeURIComponent(lab.name)}`);
+      // The bare URL reopens it next time (a lab never saved has nothing to reopen).
+      if (revision !== null) localStorage.setItem(LAST_LAB_KEY, lab.name);
     } catch {
-      /* not in a browser */
+      /* not in a browser, or private mode */
     }
   }
+
+  /** After the open lab was renamed or deleted elsewhere (the Open dialog): show what is there now. */
+  const reopen = async (name: string | null) => {
+    if (name) return actions.openLab(name, true);
+    const { labs } = await api.listLabs();
+    const info = await api.info();
+    const pick = labs.find((l) => l.name === info.defaultLab)?.name ?? labs[0]?.name;
+    if (pick) await actions.openLab(pick, true);
+    else {
+      // The last lab is gone: an empty one, and the dialog that names it.
+      actions.newLab();
+      st().setDialog('new');
+    }
+  };
 
   const actions = {
     socket,
@@ -101,7 +191,14 @@ export function createActions(store: EditorStore, api: ApiClient) {
         const info = await api.info();
         st().setMode(info.mode);
         st().setCapabilities(info.capabilities);
-        const wanted = decodeURIComponent(location.hash.slice(1));
+        let last = '';
+        try {
+          last = localStorage.getItem(LAST_LAB_KEY) ?? '';
+        } catch {
+          /* private mode */
+        }
+        // The URL names the lab; a bare URL reopens the last lab used in this browser.
+        const wanted = decodeURIComponent(location.hash.slice(1)) || last;
         const { labs } = await api.listLabs();
         const pick =
           labs.find((l) => l.name === wanted)?.name ??
@@ -113,11 +210,12 @@ export function createActions(store: EditorStore, api: ApiClient) {
         fail(e, 'Cannot load');
       }
     },
-    async openLab(name: string) {
+    /** Opens a stored lab; the dialog it was picked in closes (unless `keepDialog`: a rename in the list). */
+    async openLab(name: string, keepDialog = false) {
       try {
         const doc = await api.getLab(name);
         load(doc.lab, doc.layout, doc.revision);
-        st().setDialog(null);
+        if (!keepDialog) st().setDialog(null);
       } catch (e) {
         fail(e, `Cannot open ${name}`);
       }
@@ -137,6 +235,40 @@ export function createActions(store: EditorStore, api: ApiClient) {
     async listExamples() {
       return (await api.listExamples()).examples;
     },
+    /** Creates an empty lab named (and titled) by the user, stored at once, and opens it. */
+    async createLab(name: string, title?: string) {
+      try {
+        const doc = await api.createLab(
+          { version: 1, name, ...(title ? { title } : {}), nodes: [], links: [] },
+          emptyLayout(),
+        );
+        load(doc.lab, doc.layout, doc.revision);
+        st().setDialog(null);
+      } catch (e) {
+        fail(e, 'Cannot create the lab');
+      }
+    },
+    /** Renames a stored lab (refused while it is applied); the open lab follows. Throws the server's refusal. */
+    async renameLab(name: string, to: string) {
+      const open = st().lab.name === name;
+      if (open && !(await actions.saveIfDirty())) throw new Error('save the lab first');
+      await api.renameLab(name, to);
+      if (open) await reopen(to);
+    },
+    async duplicateLab(name: string, to: string) {
+      if (st().lab.name === name && !(await actions.saveIfDirty())) throw new Error('save the lab first');
+      await api.duplicateLab(name, to);
+    },
+    /** Deletes a stored lab (refused while it is applied); if it was open, another one is opened. */
+    async deleteLab(name: string) {
+      await api.deleteLab(name);
+      try {
+        if (localStorage.getItem(LAST_LAB_KEY) === name) localStorage.removeItem(LAST_LAB_KEY);
+      } catch {
+        /* private mode */
+      }
+      if (st().lab.name === name) await reopen(null);
+    },
     newLab(name?: string) {
       const n = name ?? `lab-${Date.now().toString(36).slice(-5)}`;
       load({ version: 1, name: n, title: 'New lab', nodes: [], links: [] }, emptyLayout(), null);
@@ -153,6 +285,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
         // Keep the user's objects (undo history stays valid); adopt the server's revision.
         st().markSaved(doc.revision);
         if (revision === null) socket.subscribe(lab.name);
+        void checkPlan();
         return true;
       } catch (e) {
         if (e instanceof ApiError && e.status === 409)
@@ -164,31 +297,101 @@ export function createActions(store: EditorStore, api: ApiClient) {
     async saveIfDirty(): Promise<boolean> {
       return selectDirty(st()) ? actions.save() : true;
     },
-    async apply() {
+    /** Saves if needed and starts an apply; returns its operation id, or null when it did not start. */
+    async apply(): Promise<string | null> {
       if (problemsOf(st().lab).errors) {
         st().notify('Apply refused: fix the problems first', 'error');
-        return;
+        return null;
       }
       const netem = st().capabilities?.netem === false ? netemUseOf(st().lab) : null;
       if (netem) {
         st().notify(`Apply refused: ${netem} needs netem, which this kernel does not have`, 'error');
-        return;
+        return null;
       }
-      if (!(await actions.saveIfDirty())) return;
+      if (!(await actions.saveIfDirty())) return null;
       try {
         const { operationId } = await api.apply(st().lab.name, st().revision ?? undefined);
         if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
           st().startOperation(operationId, 'apply');
+        return operationId;
       } catch (e) {
         fail(e, 'Apply refused');
+        return null;
       }
     },
-    /** Teaching fault: sets a link down (or back up) on both ends and applies at once (only the setUp runs). */
+    /**
+     * Teaching fault: sets a link down (or back up) on both ends and applies at once. Down, as the kernel
+     * does it: the routes through the link go too (the design says so, the banner and the nodes name them);
+     * up, they come back. When the change cannot be applied, the design is put back and the banner says why,
+     * so the canvas never shows a link down that is up on the host.
+     */
     async toggleLinkUp(linkId: string) {
-      const up = st().toggleLinkUp(linkId);
-      if (up === null) return;
       st().closeMenu();
-      await actions.apply();
+      const before = st().lab;
+      const link = before.links.find((l) => l.id === linkId);
+      if (!link) return;
+      const name = `${link.endpoints[0].ifname} ⇄ ${link.endpoints[1].ifname}`;
+      const goingUp = !link.endpoints.every((e) => e.up);
+      if (problemsOf(before).errors) {
+        st().notify(`Link ${name} not changed: fix the lab's problems first`, 'error');
+        return;
+      }
+      const restore = st().suspended[linkId] ?? [];
+      const step = goingUp
+        ? { lab: setLinkUp(before, linkId, restore), removed: [] as SuspendedRoute[] }
+        : setLinkDown(before, linkId);
+      const refused = problemsOf(step.lab).issues.find((i) => i.severity === 'error');
+      if (refused) {
+        st().notify(`Link ${name} stays ${goingUp ? 'down' : 'up'}: ${refused.message}`, 'error');
+        return;
+      }
+      const labelOf = (id: string) => {
+        const n = before.nodes.find((x) => x.id === id);
+        return n?.kind === 'namespace' ? n.name : id;
+      };
+      const moved = goingUp ? restore : step.removed;
+      const list = moved.map((x) => `${labelOf(x.node)}: ${routeText(x.route)}`).join('; ');
+      store.setState({ lab: step.lab }); // one undo entry for the link and its routes
+      const put = () => {
+        // The change did not reach the host: the design goes back to what the host has, and is stored so.
+        const now = st().lab;
+        store.setState({
+          lab: goingUp ? setLinkDown(now, linkId).lab : setLinkUp(now, linkId, step.removed),
+        });
+        void actions.save();
+      };
+      const operationId = await actions.apply();
+      if (!operationId) {
+        put();
+        return;
+      }
+      whenDone(operationId, (r) => {
+        if (!r.ok) {
+          put();
+          st().setResult({
+            ...r,
+            notice: `The design was put back: link ${name} is still ${goingUp ? 'down' : 'up'}.`,
+          });
+          return;
+        }
+        const notes: Record<string, string | null> = {};
+        for (const x of moved) notes[x.node] = null;
+        if (goingUp) st().setSuspended(linkId, null);
+        else if (step.removed.length) {
+          st().setSuspended(linkId, step.removed);
+          for (const x of step.removed)
+            notes[x.node] =
+              `route ${routeText(x.route)} removed with ${name}: the kernel deletes routes through a down interface (back when the link goes up)`;
+        }
+        st().setNotices(notes);
+        if (moved.length)
+          st().setResult({
+            ...r,
+            notice: goingUp
+              ? `Link ${name} is up, and the routes it took away are back: ${list}.`
+              : `Link ${name} is down. The kernel deletes every route through a down interface, so these went too: ${list}. They come back when the link goes up.`,
+          });
+      });
     },
     async destroy() {
       try {
@@ -197,6 +400,16 @@ export function createActions(store: EditorStore, api: ApiClient) {
           st().startOperation(operationId, 'destroy');
       } catch (e) {
         fail(e, 'Destroy refused');
+      }
+    },
+    /** Rolls back what an interrupted or failed change left on the host (offered only when the engine needs it). */
+    async recover() {
+      try {
+        const { operationId } = await api.recover();
+        if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
+          st().startOperation(operationId, 'recover');
+      } catch (e) {
+        fail(e, 'Recover refused');
       }
     },
     async loadPlan() {
@@ -211,7 +424,10 @@ export function createActions(store: EditorStore, api: ApiClient) {
         return;
       }
       try {
-        st().setPlan({ state: 'ready', result: await api.plan(st().lab.name, st().revision ?? undefined) });
+        const lab = st().lab;
+        const result = await api.plan(lab.name, st().revision ?? undefined);
+        st().setPlan({ state: 'ready', result });
+        if (st().lab === lab) st().setPlanIssues({ lab, issues: planIssuesOf(lab, result.errors) });
       } catch (e) {
         st().setPlan({ state: 'error', result: null, error: e instanceof Error ? e.message : String(e) });
       }

@@ -89,6 +89,20 @@ describe('addressing', () => {
     expect(proposeNode(lab, 'bridge')).toMatchObject({ kind: 'bridge', name: 'br0' });
   });
 
+  it('avoids names other labs and the host use (namespaces; interfaces of the root namespace)', () => {
+    const lab = makeVethPair();
+    const reserved = { namespaces: new Set(['green', 'yellow']), rootInterfaces: new Set(['br0', 'host-eth0']) };
+    expect(proposeNode(lab, 'namespace', undefined, reserved)).toMatchObject({ name: 'purple' });
+    expect(proposeNode(lab, 'bridge', undefined, reserved)).toMatchObject({ name: 'br1' });
+    const withHost = makeLab({ nodes: [makeNamespace('red'), { id: 'h', kind: 'host' }] });
+    const link = proposeLink(withHost, 'h', 'red', undefined, reserved);
+    expect(link.endpoints.map((e) => e.ifname)).toEqual(['host-eth1', 'red-eth0']);
+    // Inside a namespace the names are that namespace's own: nothing to avoid there.
+    expect(
+      proposeIfname(withHost, withHost.nodes[0]!, new Set(), { ...reserved, rootInterfaces: new Set(['red-eth0']) }),
+    ).toBe('red-eth0');
+  });
+
   it('knows which names share a network namespace', () => {
     const lab = makeLab({
       nodes: [makeNamespace('a'), makeBridge('b', 'br0', { namespace: 'a' } as never)],

@@ -36,17 +36,33 @@ export function nodeName(n: LabNode): string {
   return n.kind === 'host' ? 'host' : n.name;
 }
 
-/** A fresh node of `kind` with a friendly unique name (red, blue, … for namespaces; br0, br1 … for bridges). */
-export function proposeNode(lab: Lab, kind: NodeKind, used = usedIds(lab)): LabNode {
+/**
+ * Kernel names taken outside this lab where every lab shares them (GET /api/names): namespace names, and
+ * interface names of the root namespace (root bridges, host ends of veths).
+ */
+export interface Reserved {
+  namespaces: ReadonlySet<string>;
+  rootInterfaces: ReadonlySet<string>;
+}
+export const NO_RESERVED: Reserved = { namespaces: new Set(), rootInterfaces: new Set() };
+
+/**
+ * A fresh node of `kind` with a friendly unique name (red, blue, … for namespaces; br0, br1 … for bridges),
+ * free in this lab and not `reserved` elsewhere (another lab, the host).
+ */
+export function proposeNode(lab: Lab, kind: NodeKind, used = usedIds(lab), reserved = NO_RESERVED): LabNode {
   const names = new Set(lab.nodes.map(nodeName));
   if (kind === 'namespace') {
     const id = nextId('ns', used);
-    const name = NAMESPACE_NAMES.find((n) => !names.has(n)) ?? nextName('ns', names, 1);
+    const taken = new Set([...names, ...reserved.namespaces]);
+    const name = NAMESPACE_NAMES.find((n) => !taken.has(n)) ?? nextName('ns', taken, 1);
     return { id, kind, name, forwarding: false, routes: [] };
   }
   if (kind === 'bridge') {
     const id = nextId('br', used);
-    return { id, kind, name: nextName('br', names, 0), addresses: [] };
+    // A new bridge lives in the root namespace, beside the host's own interfaces.
+    const taken = new Set([...names, ...ifnamesNear(lab, '@root'), ...reserved.rootInterfaces]);
+    return { id, kind, name: nextName('br', taken, 0), addresses: [] };
   }
   return { id: nextId('host', used), kind: 'host' };
 }
@@ -76,9 +92,18 @@ export function ifnamesNear(lab: Lab, nodeId: string): Set<string> {
   return names;
 }
 
-/** `red-eth0`, `red-eth1` for namespaces; `br0-p1` for bridge ports; `host-eth0` for the host. */
-export function proposeIfname(lab: Lab, node: LabNode, taken: ReadonlySet<string> = new Set()): string {
-  const used = new Set([...ifnamesNear(lab, node.id), ...taken]);
+/**
+ * `red-eth0`, `red-eth1` for namespaces; `br0-p1` for bridge ports; `host-eth0` for the host. In the root
+ * namespace (the host, a bridge there) the names `reserved` elsewhere are avoided too.
+ */
+export function proposeIfname(
+  lab: Lab,
+  node: LabNode,
+  taken: ReadonlySet<string> = new Set(),
+  reserved = NO_RESERVED,
+): string {
+  const inRoot = node.kind === 'host' || (node.kind === 'bridge' && node.namespace === undefined);
+  const used = new Set([...ifnamesNear(lab, node.id), ...taken, ...(inRoot ? reserved.rootInterfaces : [])]);
   const base = nodeName(node);
   const [stem, from] = node.kind === 'bridge' ? [`${base}-p`, 1] : [`${base}-eth`, 0];
   for (let i = from; ; i++) {
@@ -282,18 +307,25 @@ export function proposeAttached(lab: Lab, nodeId: string, kind: AttachedKind): A
 
 // ---------- links ----------
 
+/** Do the interfaces of these two nodes live in the same network namespace? */
+function sameSpace(a: LabNode, b: LabNode): boolean {
+  const space = (n: LabNode) => (n.kind === 'bridge' ? (n.namespace ?? '@root') : n.kind === 'host' ? '@root' : n.id);
+  return space(a) === space(b);
+}
+
 /**
  * The veth a user gets when dragging from node `a` to node `b`: names on both ends, and addresses:
  * host–bridge → the next free host of the bridge's LAN (a fresh /24 if it has none);
  * point-to-point → both ends of a fresh /30; bridge–bridge → no addresses.
  */
-export function proposeLink(lab: Lab, aId: string, bId: string, used = usedIds(lab)): VethLink {
+export function proposeLink(lab: Lab, aId: string, bId: string, used = usedIds(lab), reserved = NO_RESERVED): VethLink {
   const a = lab.nodes.find((n) => n.id === aId);
   const b = lab.nodes.find((n) => n.id === bId);
   if (!a || !b) throw new Error(`unknown node ${a ? bId : aId}`);
   const id = nextId('link', used);
-  const ifA = proposeIfname(lab, a);
-  const ifB = proposeIfname(lab, b, a.id === b.id ? new Set([ifA]) : new Set());
+  const ifA = proposeIfname(lab, a, new Set(), reserved);
+  // Both ends in the same namespace (the same node, or two nodes of the root): the second avoids the first.
+  const ifB = proposeIfname(lab, b, sameSpace(a, b) ? new Set([ifA]) : new Set(), reserved);
   const ends: [Endpoint, Endpoint] = [
     { node: a.id, ifname: ifA, addresses: [], up: true },
     { node: b.id, ifname: ifB, addresses: [], up: true },

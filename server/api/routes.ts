@@ -42,6 +42,8 @@ export interface ApiDeps {
   discovery?: { router(): Router };
   /** Exercises and live grading (server/exercise); absent = those routes answer 404. */
   exercises?: { router(): Router };
+  /** Names in use, rename and duplicate (api/labManagement.ts); absent = those routes answer 404. */
+  labManagement?: Router;
 }
 
 const documentOf = (d: StoredLab): LabDocument => ({ lab: d.lab, layout: d.layout, revision: d.revision });
@@ -222,6 +224,8 @@ export function apiRouter(deps: ApiDeps): Router {
   r.use(interopRouter({ store }));
   // ---- exercises (catalogue, start, reset, live grade) ----
   if (deps.exercises) r.use(deps.exercises.router());
+  // ---- lab management (names in use, rename, duplicate) ----
+  if (deps.labManagement) r.use(deps.labManagement);
 
   r.use((_req: Request, _res: Response) => {
     throw new AppError('NotFound', 'no such API route');

@@ -15,6 +15,7 @@ import {
   type Route,
 } from '../../shared';
 import { canonicalCidr, isManagedRoute, routeMatches } from '../engine/desired';
+import { defaultMtu } from '../engine/status';
 import type { Marker, NetnsRef, ObservedLink, ObservedNetns, ObservedState } from '../engine/types';
 import { labRoute } from './toLab';
 
@@ -158,6 +159,9 @@ export function diff(design: Lab, applied: Lab | null, live: ObservedState): Lab
       if (l && isOwned) {
         field(fields, 'addresses', canon(e.ep.addresses), l.addresses, a && canon(a.addresses), [...base, 'addresses']);
         if (e.ep.mtu !== undefined) field(fields, 'mtu', e.ep.mtu, l.mtu, a?.mtu, [...base, 'mtu']);
+        // Unset in the design means the kernel's default: an MTU changed by hand away from it is reported.
+        else if (l.mtu !== defaultMtu({ kind: 'veth' }))
+          field(fields, 'mtu', `default ${defaultMtu({ kind: 'veth' })}`, l.mtu, a?.mtu, [...base, 'mtu']);
         if (e.ep.mac !== undefined && l.mac !== undefined)
           field(fields, 'mac', e.ep.mac.toLowerCase(), l.mac.toLowerCase(), a?.mac?.toLowerCase(), [...base, 'mac']);
         field(fields, 'up', e.ep.up, l.adminUp, a?.up, [...base, 'up']);

@@ -305,6 +305,26 @@ describe('diff (three-way)', () => {
     expect(lab.links[0]!.endpoints[1]!.mtu).toBe(1400); // takeLive is pure
   });
 
+  it('an MTU changed by hand is reported where the design leaves it unset (the kernel default is 1500)', () => {
+    const { lab, live } = adopted();
+    const unset = structuredClone(lab);
+    delete unset.links[0]!.endpoints[1]!.mtu;
+    const eth0 = live.namespaces.blue!.links.find((l) => l.ifname === 'eth0')!;
+    eth0.mtu = 1500;
+    expect(diff(unset, null, live).objects.find((o) => o.id === 'veth-hblue-eth0#1')!.badge).toBe('in-sync');
+    eth0.mtu = 1450;
+    const end = diff(unset, null, live).objects.find((o) => o.id === 'veth-hblue-eth0#1')!;
+    expect(end.fields).toEqual([
+      {
+        field: 'mtu',
+        design: 'default 1500',
+        live: 1450,
+        changedBy: 'unknown',
+        patch: { path: ['links', 0, 'endpoints', 1, 'mtu'], value: 1450 },
+      },
+    ]);
+  });
+
   it('an edit of the design is attributed to the design; routes and forwarding are compared', () => {
     const { lab, live } = adopted();
     const edited = structuredClone(lab);

@@ -75,6 +75,7 @@ describeKernel('bridge VLAN filtering on the kernel', () => {
             code: 'Unsupported',
             message: expect.stringContaining('VLAN filtering'),
             path: 'nodes.0.vlanFiltering',
+            object: 'sw', // the canvas shows it on that bridge
           },
         ]);
         expect(await engine.apply(apart)).toMatchObject({ ok: false, ran: 0, error: { code: 'Unsupported' } });

@@ -38,6 +38,8 @@ export interface ApplyOutcome {
   /** Operations executed (0 for a no-op). */
   ran: number;
   durationMs: number;
+  /** Shell text of every command run, in the order the waves started them (absent when none ran). */
+  commands?: string[];
   error?: {
     code:
       | 'HostCommandFailed'

@@ -9,6 +9,7 @@ import { optionalFeatures } from '../testing/examples';
 import type { CommandRunner } from './contract';
 import { openEngine, SimulatedCrash } from './engine';
 import { observe } from './observe';
+import { shellText } from './render';
 import { FaultyRunner } from './testing/faults';
 import { describeKernel, exampleLabs, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
 import { linkIdentity, snapshot } from './testing/snapshot';
@@ -71,10 +72,18 @@ describeKernel('engine on the kernel: example labs', () => {
         const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
         const before = await snapshot(sb.runner);
 
+        const planned = await engine.plan(lab);
         const up = await engine.apply(lab);
         expect(up.error).toBeUndefined();
         expect(up.ok).toBe(true);
         expect(up.ran).toBeGreaterThan(0);
+        // The outcome lists every command that ran, exactly those of the plan (its waves may reorder them).
+        const lines = (argv: string[]) =>
+          argv
+            .join('\0')
+            .split('\0&&\0')
+            .map((a) => shellText(a.split('\0')));
+        expect([...(up.commands ?? [])].sort()).toEqual(planned.operations.flatMap((o) => lines(o.argv)).sort());
 
         // Every object exists with its marker.
         const obs = await observe(sb.runner);
@@ -101,7 +110,9 @@ describeKernel('engine on the kernel: example labs', () => {
         const plan = await engine.plan(edited);
         expect(plan.errors).toEqual([]);
         expect(plan.operations.map((o) => o.kind)).toEqual(['addr.add']);
-        expect((await engine.apply(edited)).ran).toBe(1);
+        const edit = await engine.apply(edited);
+        expect(edit.ran).toBe(1);
+        expect(edit.commands).toEqual(lines(plan.operations[0]!.argv));
         const obs2 = await observe(sb.runner);
         for (const l of [obs2.root, ...Object.values(obs2.namespaces)].flatMap((n) => n.links))
           if (l.marker?.lab === lab.name) expect(l.ifindex).toBe(idsBefore.get(`${l.netns}/${l.ifname}`));

@@ -228,10 +228,12 @@ class NetloomEngine implements Engine {
 
   apply(lab: Lab, onProgress?: (p: Progress) => void): Promise<Outcome> {
     const t0 = performance.now();
+    const commands: string[] = [];
     const done = (ran: number, error?: Err): Outcome => ({
       ok: !error,
       ran,
       durationMs: performance.now() - t0,
+      ...(commands.length > 0 && { commands }),
       ...(error && { error }),
     });
     const v = validate(lab);
@@ -269,7 +271,7 @@ class NetloomEngine implements Engine {
         onProgress?.({ phase: 'done', step: 0, total: 0 });
         return done(0);
       }
-      const ran = await this.run('apply', desired.name, p.ops, onProgress, observed);
+      const ran = await this.run('apply', desired.name, p.ops, onProgress, observed, commands);
       if (ran.error) {
         const failure = ran;
         const rb = await this.rollbackAndReport(failure.record, onProgress);
@@ -311,11 +313,13 @@ class NetloomEngine implements Engine {
 
   destroy(labName: string, onProgress?: (p: Progress) => void): Promise<Outcome> {
     const t0 = performance.now();
+    const commands: string[] = [];
     return this.serial(async () => {
       const done = (ran: number, error?: Err): Outcome => ({
         ok: !error,
         ran,
         durationMs: performance.now() - t0,
+        ...(commands.length > 0 && { commands }),
         ...(error && { error }),
       });
       const blocked = await this.preflight();
@@ -341,7 +345,7 @@ class NetloomEngine implements Engine {
           onProgress?.({ phase: 'done', step: ran, total: ran });
           return done(ran);
         }
-        const failure = await this.run('destroy', labName, p.ops, onProgress, observed);
+        const failure = await this.run('destroy', labName, p.ops, onProgress, observed, commands);
         ran += p.ops.length;
         if (failure.error) {
           await this.state.clearJournal();
@@ -442,19 +446,24 @@ class NetloomEngine implements Engine {
     return null;
   }
 
-  /** Journals and executes; returns null on success, else the failure (journal left for rollback). */
+  /**
+   * Journals and executes; returns null on success, else the failure (journal left for rollback). The shell
+   * text of every command a wave starts is appended to `commands`, wave by wave (what "Show the commands" lists).
+   */
   private async run(
     kind: 'apply' | 'destroy',
     lab: string,
     ops: Operation[],
     onProgress?: (p: Progress) => void,
     observed?: ObservedState,
+    commands?: string[],
   ): Promise<{ error: Err; record: JournalRecord } | { error: null; observed: Map<string, string> | undefined }> {
     // Journaled before each wave's side effects (the first write creates the record). Recovery undoes
     // completed ∪ attempted, so a wave's end needs no write of its own: the next wave's start (or the
     // journal's removal after verify) records it.
     const record: JournalRecord = { kind, lab, startedAt: new Date().toISOString(), ops, completed: [], attempted: [] };
     let completed = 0;
+    const listed = new Set<number>();
     if (ops.length >= LARGE_CHANGE_OPS) await this.opts.beforeLargeChange?.();
     const res = await this.driverFor(ops).execute(ops, {
       ...(observed && {
@@ -467,6 +476,13 @@ class NetloomEngine implements Engine {
       onWaveStart: async (idx, _w, _n, first) => {
         record.attempted = [...new Set([...record.attempted, ...idx])];
         await this.state.writeJournal(record);
+        // An operation may span waves (a driver pipelines its parts): its commands are listed once, at its start.
+        if (commands)
+          for (const i of [...idx].sort((a, b) => a - b))
+            if (!listed.has(i)) {
+              listed.add(i);
+              commands.push(...opArgvs(ops[i]!).map(shellText));
+            }
         const op = ops[idx[0]!]!;
         onProgress?.({
           phase: 'execute',

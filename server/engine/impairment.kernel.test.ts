@@ -122,6 +122,7 @@ describeKernel('impairments on the kernel', () => {
             "delay on 'red-eth0' needs the netem qdisc, which this kernel does not have",
           ),
           path: 'links.0.endpoints.0.impairment.delayMs',
+          object: 'l1#0', // the canvas shows it on that end
         },
         expect.objectContaining({ code: 'Unsupported', path: 'links.0.endpoints.0.impairment.lossPct' }),
       ]);

@@ -432,7 +432,12 @@ export function planResult(labName: string, ops: readonly Operation[], errors: r
     lab: labName,
     operations,
     script: script(labName, ops),
-    errors: errors.map((e) => ({ code: e.code, message: e.message, ...(e.path !== undefined && { path: e.path }) })),
+    errors: errors.map((e) => ({
+      code: e.code,
+      message: e.message,
+      ...(e.path !== undefined && { path: e.path }),
+      ...(e.object !== undefined && { object: e.object }),
+    })),
   };
 }
 

@@ -99,6 +99,18 @@ describe('status', () => {
     expect(s.objects['l1#1']!.state).toBe('ready');
   });
 
+  it('an MTU changed by hand is drift even where the design leaves MTU unset (against the kernel default)', () => {
+    const o = structuredClone(applied());
+    expect(link(o, null, 'lan-p1').mtu).toBe(1500); // simulate() gives the kernel's default
+    link(o, null, 'lan-p1').mtu = 9000;
+    link(o, null, 'br-lan').mtu = 9000; // a bridge follows its ports: never judged when unset
+    const s = status(lab, o, { observed: 1, applied: 1 }, AT);
+    expect(reasons(s, 'l2#1')).toEqual(['MtuNotDefault']);
+    expect(s.objects['l2#1']!.conditions[0]!.message).toContain("is 9000, not the kernel's default 1500");
+    expect(s.objects.lan!.state).toBe('ready');
+    expect(s.objects['l2#0']!.state).toBe('ready');
+  });
+
   it('one veth end missing: that end is drifted with VethMissing even before any apply', () => {
     const o = structuredClone(applied());
     o.namespaces.blue!.links = o.namespaces.blue!.links.filter((l) => l.ifname !== 'blue-eth0');

@@ -244,6 +244,13 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
     }
     if (d.mtu !== undefined && l.mtu !== d.mtu)
       c.push(drift('MtuDiffers', `MTU of '${d.ifname}' is ${l.mtu}; the design says ${d.mtu}`));
+    else if (d.mtu === undefined && defaultMtu(d) !== undefined && l.mtu !== defaultMtu(d))
+      c.push(
+        drift(
+          'MtuNotDefault',
+          `MTU of '${d.ifname}' is ${l.mtu}, not the kernel's default ${defaultMtu(d)}; the design leaves MTU unset, so re-apply keeps it (set MTU in the design to choose one)`,
+        ),
+      );
     if (d.mac !== undefined && l.mac !== undefined && l.mac.toLowerCase() !== d.mac)
       c.push(drift('MacDiffers', `MAC of '${d.ifname}' is ${l.mac}; the design says ${d.mac}`));
     if (d.kind === 'bridge' && d.stp !== undefined && (l.stp ?? false) !== d.stp)
@@ -299,6 +306,15 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
     out.conditions = c.length ? c : [READY];
     return out;
   }
+}
+
+/**
+ * The MTU the kernel gives a new interface of this kind when none is asked for: Ethernet's 1500 for a veth
+ * end and a tap. Undefined where it follows something else (a bridge takes its ports' smallest; vlan and
+ * macvlan their parent's; a vxlan its underlay's minus 50), so an unset MTU there is never judged.
+ */
+export function defaultMtu(d: Pick<DesiredIface, 'kind'>): number | undefined {
+  return d.kind === 'veth' || d.kind === 'tap' ? 1500 : undefined;
 }
 
 /** Items by key, the first one winning (as find() would). */

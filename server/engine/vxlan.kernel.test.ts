@@ -143,6 +143,7 @@ describeKernel('vxlan / tap / vlan on the kernel', () => {
           code: 'Unsupported',
           message: expect.stringContaining('needs 802.1Q (vlan) support'),
           path: 'nodes.0.interfaces.1.vlanId',
+          object: 'ha/u0.10', // the canvas shows it on that interface
         },
       ]);
       expect(await engine.apply(vlan)).toMatchObject({ ok: false, ran: 0, error: { code: 'Unsupported' } });

@@ -71,6 +71,7 @@ export class OperationQueue {
           ok: outcome.ok,
           ran: outcome.ran,
           durationMs: outcome.durationMs,
+          ...(outcome.commands ? { commands: outcome.commands } : {}),
           ...(outcome.error ? { error: outcome.error } : {}),
         };
       } catch (e) {

@@ -8,6 +8,7 @@ import {
   LabDocument,
   ListExamplesResponse,
   ListLabsResponse,
+  NamesInUse,
   OperationStarted,
 } from '../../../shared/api';
 import { ErrorBody } from '../../../shared/errors';
@@ -124,6 +125,18 @@ export function createApiClient(base = '', fetchImpl: Fetch = (...a) => fetch(..
         baseRevision === undefined ? {} : { baseRevision },
       ),
     destroy: (name: string) => call(OperationStarted, 'POST', `/api/labs/${enc(name)}/destroy`, {}),
+    /** Rolls back whatever an interrupted or failed change left (the engine's journal); result for lab "*". */
+    recover: () => call(OperationStarted, 'POST', '/api/recover', {}),
+    // ---- lab management (server/api/labManagement.ts) ----
+    /** Kernel names every other lab and the host use, minus what lab `name` made itself. */
+    namesInUse: (name: string) => call(NamesInUse, 'GET', `/api/names?lab=${enc(name)}`),
+    renameLab: (name: string, to: string, title?: string) =>
+      call(LabDocument, 'POST', `/api/labs/${enc(name)}/rename`, title === undefined ? { to } : { to, title }),
+    duplicateLab: (name: string, to: string) => call(LabDocument, 'POST', `/api/labs/${enc(name)}/duplicate`, { to }),
+    /** Refused (409) while the lab is applied. */
+    deleteLab: async (name: string): Promise<void> => {
+      await request(fetchImpl, 'DELETE', `${base}/api/labs/${enc(name)}`);
+    },
     // ---- live tools (shared/tools.ts) ----
     exec: (name: string, req: ExecRequestInput) => call(ExecResponse, 'POST', `/api/labs/${enc(name)}/exec`, req),
     /** The designed path from a node to a node id or an address, plus (by default) one ping along it. */

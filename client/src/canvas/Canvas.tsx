@@ -36,6 +36,7 @@ import { nodeTypes } from './nodes';
 import {
   ATTACH_EDGE,
   type AttachFlowEdge,
+  absolutePositions,
   type FlowEdge,
   type FlowNode,
   sameAttachEdge,
@@ -77,6 +78,7 @@ export default function Canvas() {
   const failure = useEditor(selectFailure);
   const pingResult = useEditor((s) => s.ping?.result ?? null);
   const matrixResult = useEditor((s) => s.matrix?.result ?? null);
+  const notices = useEditor((s) => s.notices);
   const path = useMemo(() => pathObjects(pingResult), [pingResult]);
   const pathFailed = pingResult !== null && !(pingResult.ping?.ok ?? pingResult.complete);
   const notes = useMemo(() => {
@@ -95,12 +97,15 @@ export default function Canvas() {
 
   const { nodes, edges } = useMemo(() => {
     void measureTick;
-    const view = toFlow(lab, layout, objects, problems.byObject, selection, {
-      failure,
-      busy: busyObject,
-      path,
-      notes,
-    });
+    const view = toFlow(
+      lab,
+      layout,
+      objects,
+      problems.byObject,
+      selection,
+      { failure, busy: busyObject, path, notes, notices },
+      measured.current,
+    );
     const nextNodes = new Map<string, FlowNode>();
     const nodes = view.nodes.map((n) => {
       const prev = prevNodes.current.get(n.id);
@@ -112,6 +117,9 @@ export default function Canvas() {
         prev.selected === n.selected &&
         prev.position.x === n.position.x &&
         prev.position.y === n.position.y &&
+        prev.parentId === n.parentId &&
+        prev.style?.width === n.style?.width &&
+        prev.style?.height === n.style?.height &&
         prev.measured === m &&
         sameNodeView(prev.data, n.data)
       )
@@ -150,7 +158,7 @@ export default function Canvas() {
     prevEdges.current = nextEdges;
     prevAttach.current = nextAttach;
     return { nodes, edges: attach.length ? [...edges, ...attach] : (edges as AnyEdge[]) };
-  }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, measureTick]);
+  }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, notices, measureTick]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -159,7 +167,11 @@ export default function Canvas() {
         measured.current,
         () => store.getState().selection.nodes,
       );
-      if (positions) store.getState().moveNodes(positions);
+      // A bridge inside a namespace moves relative to it (and with it): the layout keeps absolute positions.
+      if (positions) {
+        const { lab: l, layout: lay } = store.getState();
+        store.getState().moveNodes(absolutePositions(l, lay, positions));
+      }
       if (selection) {
         const s = store.getState().selection;
         store.getState().select({ nodes: [...selection], links: s.links });
@@ -252,15 +264,24 @@ export default function Canvas() {
     void rf.fitView({ nodes: ids.map((id) => ({ id })), duration: 400, maxZoom: 1.4, padding: 0.4 });
   }, [focus, rf, store]);
 
-  // A newly opened lab: fit it once React Flow has measured its nodes.
+  // A newly opened lab: fit it once React Flow has measured its nodes. An empty lab gets the plain view
+  // (zoom 1) instead: a fit queued with no nodes would fire on the first node dropped and move it away from
+  // the cursor (React Flow keeps a requested fit until there are nodes to fit).
   const docSeq = useEditor((s) => s.docSeq);
   useEffect(() => {
-    if (docSeq <= 1) return; // the first document is fitted by the `fitView` prop
+    if (docSeq === 0) return;
+    if (store.getState().lab.nodes.length === 0) {
+      void rf.setViewport({ x: 0, y: 0, zoom: 1 });
+      return;
+    }
     let raf = requestAnimationFrame(() => {
-      raf = requestAnimationFrame(() => void rf.fitView({ padding: 0.25, maxZoom: 1.4, duration: 300 }));
+      // The first document appears fitted (no animation); later ones glide there.
+      raf = requestAnimationFrame(
+        () => void rf.fitView({ padding: 0.25, maxZoom: 1.4, ...(docSeq > 1 ? { duration: 300 } : {}) }),
+      );
     });
     return () => cancelAnimationFrame(raf);
-  }, [docSeq, rf]);
+  }, [docSeq, rf, store]);
 
   const big = nodes.length > 200;
   const lowZoom = useFlowStore(selectLowZoom);
@@ -298,8 +319,9 @@ export default function Canvas() {
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         colorMode={theme}
         onlyRenderVisibleElements={big}
-        fitView
-        fitViewOptions={{ padding: 0.25, maxZoom: 1.4 }}
+        // A selected node stays in its layer: lifted (z 1000) a namespace would cover the labels of the
+        // links of the bridges drawn inside it.
+        elevateNodesOnSelect={false}
         minZoom={0.05}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}

@@ -1,29 +1,27 @@
 /**
- * Custom veth edge: a floating straight line between node borders, both interface names + addresses near
- * their ends (click one to edit that endpoint) and the live rx/tx rate in the middle; egress impairment
+ * Custom veth edge: a floating straight line between node borders, both interface names + addresses on the
+ * line near their ends (click one to edit that endpoint) and the live rx/tx rate in the middle; egress impairment
  * badges near the end they apply to; a link set down is dashed grey with a "down" badge. Memoized; reads only
  * the two nodes it joins.
  */
 import { EdgeLabelRenderer, type EdgeProps, type InternalNode, useInternalNode } from '@xyflow/react';
 import { memo } from 'react';
 import { useEditorStore } from '../store/context';
+import { borderPoint, edgeGeometry, type Rect } from './edgeGeometry';
 import type { AttachFlowEdge, EndView, FlowEdge } from './toFlow';
 
-function center(n: InternalNode) {
-  const w = n.measured.width ?? 0;
-  const h = n.measured.height ?? 0;
-  return { x: n.internals.positionAbsolute.x + w / 2, y: n.internals.positionAbsolute.y + h / 2, w, h };
+/** The node's rectangle on the canvas (React Flow's absolute position and measured size). */
+function rectOf(n: InternalNode): Rect {
+  return {
+    x: n.internals.positionAbsolute.x,
+    y: n.internals.positionAbsolute.y,
+    width: n.measured.width ?? 0,
+    height: n.measured.height ?? 0,
+  };
 }
-
-/** Where the segment from the centre of `a` towards `b` leaves a's rectangle. */
-function borderPoint(a: ReturnType<typeof center>, b: { x: number; y: number }) {
-  const dx = b.x - a.x;
-  const dy = b.y - a.y;
-  if (dx === 0 && dy === 0) return { x: a.x, y: a.y };
-  const sx = a.w / 2 / Math.abs(dx || 1e-9);
-  const sy = a.h / 2 / Math.abs(dy || 1e-9);
-  const s = Math.min(sx, sy);
-  return { x: a.x + dx * s, y: a.y + dy * s };
+function center(n: InternalNode) {
+  const r = rectOf(n);
+  return { x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height };
 }
 
 export function formatRate(bps: number): string {
@@ -72,7 +70,7 @@ function EndLabel({
       data-edge={edgeId}
       title={
         end.error ??
-        `${end.ifname} ${end.addresses.join(' ')}${end.operstate ? ` (${end.operstate})` : ''} — click to edit`
+        `${end.ifname} ${end.addresses.join(' ')}${end.operstate ? ` (${end.operstate})` : ''}${end.live ? ` — on the host: ${end.live.join(' ') || 'no address'}` : ''} — click to edit`
       }
       onClick={(e) => {
         e.stopPropagation();
@@ -89,6 +87,15 @@ function EndLabel({
         {end.ifname}
       </span>
       {!compact && end.addresses.length > 0 && <span className="nl-end-addr">{end.addresses.join(' ')}</span>}
+      {end.live && (
+        <span
+          className="nl-end-live"
+          data-testid={`endpoint.${end.key}.live`}
+          title="Live: what the host has on this interface (the design's addresses are above)"
+        >
+          {compact ? '≠ host' : `host: ${end.live.join(' ') || 'no address'}`}
+        </span>
+      )}
       {end.error && <span className="nl-end-error">⚠ invalid</span>}
     </div>
   );
@@ -98,35 +105,9 @@ export const VethEdge = memo(function VethEdge({ id, source, target, data, selec
   const s = useInternalNode(source);
   const t = useInternalNode(target);
   if (!s || !t || !data) return null;
-  const a = center(s);
-  const b = center(t);
-  const p = borderPoint(a, b);
-  const q = borderPoint(b, a);
+  const { p, q, compact, labels, mid, badges: imp } = edgeGeometry(rectOf(s), rectOf(t), data.ends);
   const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
-  const len = Math.hypot(q.x - p.x, q.y - p.y);
-  // Labels sit near their own end, pushed to opposite sides of the line so short links stay readable:
-  // end 0 above/left, end 1 below/right (the push is larger across a vertical line: labels are wide).
-  const f = len > 0 ? Math.min(0.3, 52 / len) : 0.5;
-  const ux = len > 0 ? (q.x - p.x) / len : 1;
-  const uy = len > 0 ? (q.y - p.y) / len : 0;
-  // On a short link the addresses are left to the nodes (they list them too): names only.
-  const compact = len < 200;
-  const push = Math.abs(uy) * 62 + Math.abs(ux) * (compact ? 20 : 30);
-  const nx = -uy * push;
-  const ny = ux * push;
-  const at = (k: number) => ({ x: p.x + (q.x - p.x) * k, y: p.y + (q.y - p.y) * k });
-  const a0 = at(f);
-  const a1 = at(1 - f);
-  const flip = ux < 0 || (ux === 0 && uy < 0) ? -1 : 1;
-  const l0 = { x: a0.x - nx * flip, y: a0.y - ny * flip };
-  const l1 = { x: a1.x + nx * flip, y: a1.y + ny * flip };
-  const mid = at(0.5);
-  // Impairment badges sit beside their end, across the line from its label (clear of the middle pill).
-  const off = Math.abs(uy) * 58 + Math.abs(ux) * 17;
-  const imp = [
-    { x: a0.x - uy * off * flip, y: a0.y + ux * off * flip },
-    { x: a1.x + uy * off * flip, y: a1.y - ux * off * flip },
-  ] as const;
+  const [l0, l1] = labels;
   const state = data.error ? 'invalid' : data.state;
   const down = data.down === true;
   // Rates only when something flows: a row of "0 b/s" pills is noise on a projector.
@@ -220,10 +201,17 @@ export const AttachEdge = memo(function AttachEdge({ id, source, target, data }:
   const s = useInternalNode(source);
   const t = useInternalNode(target);
   if (!s || !t || !data) return null;
-  const a = center(s);
   const b = center(t);
-  const p = borderPoint(a, b);
-  const q = borderPoint(b, a);
+  const [rs, rt] = [rectOf(s), rectOf(t)];
+  // A bridge drawn inside the namespace: from below the namespace's chips (on its left, where they are)
+  // down to the bridge's top.
+  const inside = data.inside;
+  const q = inside === undefined ? borderPoint(rt, center(s)) : { x: b.x, y: b.y - b.h / 2 };
+  const chipX = s.internals.positionAbsolute.x + 70;
+  const p =
+    inside === undefined
+      ? borderPoint(rs, b)
+      : { x: Math.abs(chipX - q.x) < 24 ? q.x - 40 : chipX, y: s.internals.positionAbsolute.y + inside };
   const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
   const state = data.error ? 'invalid' : data.state;
   return (

@@ -1,19 +1,21 @@
 /**
- * PNG/SVG export of the whole diagram (React Flow "download image" pattern: getNodesBounds +
- * getViewportForBounds, render the viewport element with html-to-image, loaded on demand), and the lab as a
- * JSON/YAML file.
+ * PNG export of the whole diagram (React Flow "download image" pattern: getNodesBounds +
+ * getViewportForBounds, render the viewport element with html-to-image, loaded on demand), and downloads
+ * (the lab as JSON/YAML). SVG is vector (exportSvg.ts: drawn from the canvas's view, never html-to-image's
+ * HTML in a foreignObject).
  */
-import { getNodesBounds, getViewportForBounds, type Node } from '@xyflow/react';
+import { type Edge, getNodesBounds, getViewportForBounds, type Node, type ReactFlowInstance } from '@xyflow/react';
 import type { Lab } from '../../../shared/lab';
+import type { EdgeView, NodeView } from './toFlow';
 
 export async function renderDiagram(
   nodes: Node[],
-  format: 'png' | 'svg',
+  format: 'png',
   background: string,
   /** Where to find the React Flow viewport (the host view has its own). */
   root: ParentNode = document,
 ): Promise<string> {
-  const { toPng, toSvg } = await import('html-to-image');
+  const { toPng } = await import('html-to-image');
   const bounds = getNodesBounds(nodes);
   const pad = 48;
   const width = Math.max(320, Math.min(4096, Math.ceil(bounds.width + pad * 2)));
@@ -32,13 +34,14 @@ export async function renderDiagram(
       transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})`,
     },
   };
-  return format === 'png' ? toPng(el, opts) : toSvg(el, opts);
+  if (format !== 'png') throw new Error('an SVG is drawn by saveVectorSvg');
+  return toPng(el, opts);
 }
 
 /** Renders the diagram on the theme's canvas background and downloads it as `filename` (throws on failure). */
 export async function saveDiagram(
   nodes: Node[],
-  format: 'png' | 'svg',
+  format: 'png',
   filename: string,
   root: ParentNode = document,
 ): Promise<void> {
@@ -65,4 +68,30 @@ export function downloadText(text: string, filename: string, mime: string): void
 export async function downloadLab(lab: Lab, basename: string, format: 'json' | 'yaml'): Promise<void> {
   if (format === 'json') downloadText(`${JSON.stringify(lab, null, 2)}\n`, `${basename}.json`, 'application/json');
   else downloadText((await import('yaml')).stringify(lab), `${basename}.yaml`, 'application/yaml');
+}
+
+/**
+ * Downloads the diagram of a React Flow canvas (the editor's, or the host view's: both draw NodeViews and
+ * veth EdgeViews) as vector SVG, in the theme's colours.
+ */
+export async function saveVectorSvg(
+  rf: Pick<ReactFlowInstance, 'getNodes' | 'getEdges' | 'getInternalNode'>,
+  filename: string,
+  title?: string,
+): Promise<void> {
+  const { diagramSvg, svgPalette } = await import('./exportSvg');
+  const nodes = (rf.getNodes() as Node<NodeView>[]).flatMap((n) => {
+    const i = rf.getInternalNode(n.id);
+    if (!i || !n.data?.ifaces) return [];
+    const box = { ...i.internals.positionAbsolute, width: i.measured.width ?? 0, height: i.measured.height ?? 0 };
+    return [{ id: n.id, box, view: n.data, ...(n.parentId ? { parentId: n.parentId } : {}) }];
+  });
+  const edges = (rf.getEdges() as Edge<EdgeView>[])
+    .filter((e) => e.type === 'veth' && e.data)
+    .map((e) => ({ id: e.id, source: e.source, target: e.target, view: e.data! }));
+  downloadText(
+    diagramSvg({ nodes, edges, palette: svgPalette(), ...(title ? { title } : {}) }),
+    filename,
+    'image/svg+xml',
+  );
 }

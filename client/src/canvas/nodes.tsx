@@ -5,16 +5,7 @@
 import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
 import { KindIcon } from './icons';
-import type { AttachedView, FlowNode, IfaceView } from './toFlow';
-
-const STATE_LABEL: Record<string, string> = {
-  absent: 'not applied',
-  pending: 'pending',
-  ready: 'ready',
-  drifted: 'drifted',
-  failed: 'failed',
-  conflict: 'conflict',
-};
+import { type AttachedView, type FlowNode, type IfaceView, STATE_LABEL } from './toFlow';
 
 function Handles() {
   // Four handles, all sources: with ConnectionMode.Loose any handle connects to any other; edges float.
@@ -38,6 +29,11 @@ function Iface({ i }: { i: IfaceView }) {
       />
       <span className="nl-ifname">{i.ifname}</span>
       <span className="nl-addrs">{i.addresses.length ? i.addresses.join(' ') : <em>no address</em>}</span>
+      {i.live && (
+        <span className="nl-live-mark" title={`Live: the host has ${i.live.join(' ') || 'no address'} here`}>
+          ≠ host
+        </span>
+      )}
     </li>
   );
 }
@@ -80,6 +76,7 @@ function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data
     data.busy ? 'is-busy' : '',
     data.failure ? 'has-failure' : '',
     data.path ? 'on-path' : '',
+    data.container ? 'is-container' : '',
   ].join(' ');
   return (
     <div
@@ -153,12 +150,17 @@ function NodeBody({ id, data, selected }: Pick<NodeProps<FlowNode>, 'id' | 'data
           <code>{data.failure}</code>
         </div>
       )}
-      {(data.state === 'failed' || data.state === 'conflict') && data.message && (
+      {(data.state === 'failed' || (data.state === 'conflict' && !data.error)) && data.message && (
         <div className="nl-node-error">{data.message}</div>
       )}
       {data.note && (
         <div className="nl-tool-note" data-testid={`node.${id}.note`}>
           {data.note}
+        </div>
+      )}
+      {data.notice && (
+        <div className="nl-node-notice" data-testid={`node.${id}.notice`}>
+          {data.notice}
         </div>
       )}
       <Handles />

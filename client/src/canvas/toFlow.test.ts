@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { ObjectStatus } from '../../../shared/status';
 import { problemsOf } from '../store/selectors';
 import { makeBridge, makeVethPair } from '../testing/factories';
-import { sameAttachEdge, sameEdgeView, sameNodeView, toFlow } from './toFlow';
+import {
+  absolutePositions,
+  liveAddresses,
+  NEST_PAD,
+  nestTop,
+  sameAttachEdge,
+  sameEdgeView,
+  sameNodeView,
+  toFlow,
+} from './toFlow';
 
 const layout = { version: 1 as const, positions: { red: { x: 1, y: 2 } }, notes: [] };
 const st = (id: string, state: ObjectStatus['state'], extra: Partial<ObjectStatus> = {}): ObjectStatus => ({
@@ -10,6 +19,59 @@ const st = (id: string, state: ObjectStatus['state'], extra: Partial<ObjectStatu
   state,
   conditions: [],
   ...extra,
+});
+
+describe('design vs live addresses', () => {
+  it('labels keep the design; the host is marked live only where it differs (link-local aside)', () => {
+    expect(liveAddresses(['10.0.0.1/30'], st('x', 'ready', { addresses: ['10.0.0.1/30', 'fe80::1/64'] }))).toBe(
+      undefined,
+    );
+    expect(liveAddresses(['10.0.0.1/30'], st('x', 'drifted', { addresses: ['10.0.0.1/30', '10.0.0.9/30'] }))).toEqual([
+      '10.0.0.1/30',
+      '10.0.0.9/30',
+    ]);
+    expect(liveAddresses(['10.0.0.1/30'], st('x', 'drifted', { addresses: [] }))).toEqual([]);
+    expect(liveAddresses(['10.0.0.1/30'], st('x', 'conflict', { addresses: ['1.2.3.4/8'] }))).toBe(undefined);
+    expect(liveAddresses(['10.0.0.1/30'], undefined)).toBe(undefined);
+    const status = { 'l1#0': st('l1#0', 'drifted', { addresses: ['10.0.0.7/30'] }) };
+    const { edges, nodes } = toFlow(makeVethPair(), layout, status, new Map());
+    expect(edges[0]!.data!.ends[0]).toMatchObject({ addresses: ['10.0.0.1/30'], live: ['10.0.0.7/30'] });
+    expect(edges[0]!.data!.ends[1]!.live).toBeUndefined();
+    expect(nodes[0]!.data.ifaces[0]).toMatchObject({ addresses: ['10.0.0.1/30'], live: ['10.0.0.7/30'] });
+  });
+});
+
+describe('a bridge inside a namespace (sub flow)', () => {
+  const lab = () => {
+    const l = makeVethPair();
+    l.nodes.push(makeBridge('br', 'br0', { namespace: 'red' } as never));
+    return l;
+  };
+  const lay = { version: 1 as const, positions: { red: { x: 100, y: 100 }, br: { x: 130, y: 400 } }, notes: [] };
+
+  it('is a child of its namespace, placed relative to it and below its rows; the namespace grows around it', () => {
+    const { nodes } = toFlow(lab(), lay, {}, new Map(), undefined, {}, new Map([['br', { width: 180, height: 60 }]]));
+    const br = nodes.find((n) => n.id === 'br')!;
+    const red = nodes.find((n) => n.id === 'red')!;
+    expect(br).toMatchObject({ parentId: 'red', position: { x: 30, y: 300 } });
+    expect(nodes.indexOf(red)).toBeLessThan(nodes.indexOf(br)); // parents first
+    expect(red.data.container).toBe(true);
+    expect(red.style).toEqual({ width: 260, height: 300 + 60 + NEST_PAD });
+    // Never above the namespace's own rows, nor left of its edge.
+    const high = { ...lay, positions: { ...lay.positions, br: { x: 0, y: 90 } } };
+    const b2 = toFlow(lab(), high, {}, new Map()).nodes.find((n) => n.id === 'br')!;
+    expect(b2.position).toEqual({ x: NEST_PAD, y: nestTop(red.data) });
+  });
+
+  it('moves: a dragged child is stored absolute; a dragged namespace takes its bridges along', () => {
+    expect(absolutePositions(lab(), lay, { br: { x: 40, y: 310 } })).toEqual({ br: { x: 140, y: 410 } });
+    expect(absolutePositions(lab(), lay, { red: { x: 150, y: 90 } })).toEqual({
+      red: { x: 150, y: 90 },
+      br: { x: 180, y: 390 },
+    });
+    // A bridge in the root, or in a namespace that is not there: nothing to do.
+    expect(absolutePositions(makeVethPair(), lay, { red: { x: 0, y: 0 } })).toEqual({ red: { x: 0, y: 0 } });
+  });
 });
 
 describe('toFlow', () => {
@@ -121,7 +183,8 @@ describe('toFlow', () => {
       { key: 'red/v10', kind: 'vlan', name: 'v10', detail: 'VLAN 10 on red-eth0', state: 'absent' },
     ]);
     expect(view.nodes[1]!.data.attached).toBeUndefined();
-    // The vxlan is a port of br: a dashed, unselectable edge from red to the bridge.
+    // The vxlan is a port of br: a dashed, unselectable edge from red to the bridge, which is drawn inside
+    // red (the line runs up from it to red's rows).
     expect(view.attachEdges).toEqual([
       expect.objectContaining({
         id: 'attach:red/vxlan0',
@@ -129,7 +192,7 @@ describe('toFlow', () => {
         source: 'red',
         target: 'br',
         selectable: false,
-        data: { key: 'red/vxlan0', ifname: 'vxlan0', state: 'ready' },
+        data: { key: 'red/vxlan0', ifname: 'vxlan0', state: 'ready', inside: nestTop(view.nodes[0]!.data) - NEST_PAD },
       }),
     ]);
     // A problem of interface #1 marks that chip only; a status change changes the view's identity.

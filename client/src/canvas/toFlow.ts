@@ -11,10 +11,23 @@ import { impairmentLabel } from './impairment';
 
 export type ViewState = ObjectState;
 
+/** What a state is called on a node's pill (and in exports). */
+export const STATE_LABEL: Record<ViewState, string> = {
+  absent: 'not applied',
+  pending: 'pending',
+  ready: 'ready',
+  drifted: 'drifted',
+  failed: 'failed',
+  conflict: 'conflict',
+};
+
 export interface IfaceView {
   key: string; // endpoint key
   ifname: string;
+  /** The design's addresses (what the user edits). */
   addresses: string[];
+  /** What the host has instead, when it differs (see `liveAddresses`). */
+  live?: string[];
   operstate?: string;
   state: ViewState;
   up: boolean;
@@ -58,12 +71,19 @@ export interface NodeView extends Record<string, unknown> {
   path?: boolean;
   /** A live-tool finding about this object (reachability reason). */
   note?: string;
+  /** What the canvas just did to this object on the user's behalf (e.g. a route removed with a link). */
+  notice?: string;
+  /** A namespace drawn around the bridges that live in it (React Flow parent node). */
+  container?: boolean;
 }
 
 export interface EndView {
   key: string;
   ifname: string;
+  /** The design's addresses. */
   addresses: string[];
+  /** The host's addresses, when they differ from the design's (marked as live on the label). */
+  live?: string[];
   operstate?: string;
   state: ViewState;
   up: boolean;
@@ -94,6 +114,8 @@ export interface AttachEdgeView extends Record<string, unknown> {
   ifname: string;
   state: ViewState;
   error?: string;
+  /** The bridge is drawn inside this namespace: the line runs up from it to here (y relative to the namespace). */
+  inside?: number;
 }
 
 /** What the last/current operation says about particular objects. */
@@ -103,6 +125,8 @@ export interface FlowActivity {
   /** Live tools: objects on the highlighted path, and findings per object id. */
   path?: ReadonlySet<string>;
   notes?: ReadonlyMap<string, string>;
+  /** Notices by object id (the ui slice's `notices`). */
+  notices?: Readonly<Record<string, string>>;
 }
 
 export type FlowNode = Node<NodeView, LabNode['kind']>;
@@ -131,6 +155,22 @@ function messageOf(st: ObjectStatus | undefined): string | undefined {
   if (!st || st.state === 'ready' || st.state === 'absent') return undefined;
   const c = st.conditions.find((x) => x.status && x.type !== 'Ready') ?? st.conditions.find((x) => !x.status);
   return c?.message;
+}
+
+/** IPv6 link-local addresses: every interface gets one by itself; never part of a design. */
+const isLinkLocal = (a: string) => /^fe[89ab][0-9a-f]:/i.test(a);
+
+/**
+ * The addresses the host has on an interface, when they differ from the design's: the canvas shows the
+ * design and marks these as live. Undefined while the object is not on the host as ours (absent, a
+ * conflict) or when both agree (link-local addresses aside, in any order).
+ */
+export function liveAddresses(design: readonly string[], st: ObjectStatus | undefined): string[] | undefined {
+  if (!st?.addresses || st.state === 'absent' || st.state === 'conflict') return undefined;
+  const host = st.addresses.filter((a) => !isLinkLocal(a));
+  const want = new Set(design.map((a) => a.toLowerCase()));
+  if (host.length === want.size && host.every((a) => want.has(a.toLowerCase()))) return undefined;
+  return host;
 }
 
 /** The chip text after the name: what tells this interface apart on a diagram. */
@@ -167,6 +207,59 @@ function attachedViews(
   });
 }
 
+/** Inner padding of a namespace drawn around the bridges that live in it. */
+export const NEST_PAD = 14;
+/** Smallest size a size-less node is taken to have (before React Flow has measured it). */
+const UNMEASURED = { width: 200, height: 70 };
+
+/**
+ * Where a namespace's bridges start: below its own rows (header, interfaces, chips, an error), estimated
+ * from what the node shows (React Flow positions children from the parent's top-left corner).
+ */
+export function nestTop(view: Pick<NodeView, 'ifaces' | 'attached' | 'error'>): number {
+  const n = view.ifaces.length;
+  const rows = Math.min(n, 6) + (n > 6 ? 1 : 0);
+  return 56 + (rows ? 15 + rows * 21 : 0) + (view.attached?.length ? 34 : 0) + (view.error ? 44 : 0) + NEST_PAD;
+}
+
+/** Bridge node id → id of the namespace node it lives in (only where that node is a namespace). */
+export function nestedBridges(lab: Lab): Map<string, string> {
+  const out = new Map<string, string>();
+  let kinds: Map<string, LabNode['kind']> | undefined;
+  for (const n of lab.nodes)
+    if (n.kind === 'bridge' && n.namespace !== undefined) {
+      kinds ??= new Map(lab.nodes.map((x) => [x.id, x.kind]));
+      if (kinds.get(n.namespace) === 'namespace') out.set(n.id, n.namespace);
+    }
+  return out;
+}
+
+/**
+ * Layout positions (absolute, as stored) from React Flow's moved positions, where a bridge inside a
+ * namespace moves relative to it: a moved child becomes parent + its position; a moved parent takes the
+ * children it did not move along by the same step.
+ */
+export function absolutePositions(
+  lab: Lab,
+  layout: Layout,
+  moved: Record<string, { x: number; y: number }>,
+): Record<string, { x: number; y: number }> {
+  const parents = nestedBridges(lab);
+  if (!parents.size) return moved;
+  const out = { ...moved };
+  for (const [child, parent] of parents) {
+    const rel = moved[child];
+    const was = layout.positions[parent];
+    const now = moved[parent] ?? was;
+    if (rel && now) out[child] = { x: rel.x + now.x, y: rel.y + now.y };
+    else if (moved[parent] && was && layout.positions[child]) {
+      const c = layout.positions[child]!;
+      out[child] = { x: c.x + moved[parent].x - was.x, y: c.y + moved[parent].y - was.y };
+    }
+  }
+  return out;
+}
+
 export function defaultPosition(index: number): { x: number; y: number } {
   // Nodes are about 240×100: leave room for the link labels between them.
   return { x: 80 + (index % 6) * 340, y: 80 + Math.floor(index / 6) * 240 };
@@ -179,6 +272,8 @@ export function toFlow(
   issues: ReadonlyMap<string, Issue[]>,
   selection: FlowSelection = NO_SELECTION,
   activity: FlowActivity = {},
+  /** Measured node sizes (React Flow's), for drawing a namespace around its bridges. */
+  sizes: ReadonlyMap<string, { width: number; height: number }> = new Map(),
 ): { nodes: FlowNode[]; edges: FlowEdge[]; attachEdges: AttachFlowEdge[] } {
   const failed = activity.failure?.object.split('#')[0];
   const busy = activity.busy?.split('#')[0];
@@ -192,10 +287,12 @@ export function toFlow(
       const key = `${l.id}#${i}`;
       const st = status[key];
       const impairment = impairmentLabel(e.impairment);
+      const live = liveAddresses(e.addresses, st);
       const view: EndView = {
         key,
         ifname: e.ifname,
-        addresses: st?.addresses?.length ? st.addresses : e.addresses,
+        addresses: e.addresses,
+        ...(live ? { live } : {}),
         state: stateOf(st),
         up: e.up,
         selected: selection.endpoint === key,
@@ -208,6 +305,7 @@ export function toFlow(
         key,
         ifname: e.ifname,
         addresses: e.addresses,
+        ...(live ? { live } : {}),
         state: view.state,
         up: e.up,
         ...(view.operstate ? { operstate: view.operstate } : {}),
@@ -298,10 +396,78 @@ export function toFlow(
         ...(busy === n.id ? { busy: true } : {}),
         ...(activity.path?.has(n.id) ? { path: true } : {}),
         ...(activity.notes?.get(n.id) ? { note: activity.notes.get(n.id)! } : {}),
+        ...(activity.notices?.[n.id] ? { notice: activity.notices[n.id]! } : {}),
       },
     };
   });
-  return { nodes, edges, attachEdges };
+  const parents = nestedBridges(lab);
+  if (!parents.size) return { nodes, edges, attachEdges };
+  // A bridge an attached interface of its own namespace is a port of leaves room above it for that line.
+  const ported = new Set(attachEdges.filter((e) => parents.get(e.target) === e.source).map((e) => e.target));
+  return { ...nest(nodes, parents, sizes, ported), edges, attachEdges: nestAttach(attachEdges, nodes, parents) };
+}
+
+/** Room above a bridge inside a namespace for the line from the namespace's interface chips down to it. */
+const PORT_LINE = 36;
+
+/**
+ * Draws each namespace around the bridges living in it (React Flow sub flow): a bridge becomes a child
+ * (position relative to its namespace, kept below the namespace's own rows), the namespace grows to hold
+ * it, and parents come before children in the array (React Flow needs that order).
+ */
+function nest(
+  nodes: FlowNode[],
+  parents: ReadonlyMap<string, string>,
+  sizes: ReadonlyMap<string, { width: number; height: number }>,
+  ported: ReadonlySet<string>,
+): { nodes: FlowNode[] } {
+  const byId = new Map(nodes.map((n) => [n.id, n] as const));
+  const extent = new Map<string, { w: number; h: number }>();
+  for (const [child, parent] of parents) {
+    const c = byId.get(child);
+    const p = byId.get(parent);
+    if (!c || !p) continue;
+    const top = nestTop(p.data) + (ported.has(child) ? PORT_LINE : 0);
+    const size = sizes.get(child) ?? UNMEASURED;
+    const x = Math.max(NEST_PAD, c.position.x - p.position.x);
+    const y = Math.max(top, c.position.y - p.position.y);
+    byId.set(child, {
+      ...c,
+      position: { x, y },
+      parentId: parent,
+      extent: [
+        [NEST_PAD, top],
+        [Infinity, Infinity],
+      ],
+    });
+    const e = extent.get(parent) ?? { w: 0, h: 0 };
+    extent.set(parent, { w: Math.max(e.w, x + size.width + NEST_PAD), h: Math.max(e.h, y + size.height + NEST_PAD) });
+  }
+  for (const [parent, e] of extent) {
+    const p = byId.get(parent)!;
+    byId.set(parent, {
+      ...p,
+      style: { width: Math.max(260, Math.ceil(e.w)), height: Math.ceil(e.h) },
+      data: { ...p.data, container: true },
+    });
+  }
+  const out = nodes.map((n) => byId.get(n.id)!);
+  return { nodes: [...out.filter((n) => !n.parentId), ...out.filter((n) => n.parentId)] };
+}
+
+/** An attach line to a bridge inside the namespace runs up from the bridge to the namespace's own rows. */
+function nestAttach(
+  attach: AttachFlowEdge[],
+  nodes: FlowNode[],
+  parents: ReadonlyMap<string, string>,
+): AttachFlowEdge[] {
+  if (!attach.length) return attach;
+  const byId = new Map(nodes.map((n) => [n.id, n] as const));
+  return attach.map((e) =>
+    parents.get(e.target) === e.source && byId.get(e.source)
+      ? { ...e, data: { ...e.data!, inside: nestTop(byId.get(e.source)!.data) - NEST_PAD } }
+      : e,
+  );
 }
 
 // ---------- structural sharing: keep unchanged view objects identical so memoized components skip ----------
@@ -318,7 +484,8 @@ function sameIfaces(a: IfaceView[], b: IfaceView[]): boolean {
       x.up !== y.up ||
       x.operstate !== y.operstate ||
       x.error !== y.error ||
-      x.addresses.join() !== y.addresses.join()
+      x.addresses.join() !== y.addresses.join() ||
+      x.live?.join() !== y.live?.join()
     )
       return false;
   }
@@ -358,6 +525,8 @@ export function sameNodeView(a: NodeView, b: NodeView): boolean {
     a.busy === b.busy &&
     a.path === b.path &&
     a.note === b.note &&
+    a.notice === b.notice &&
+    a.container === b.container &&
     sameIfaces(a.ifaces, b.ifaces) &&
     sameAttached(a.attached, b.attached)
   );
@@ -369,7 +538,8 @@ export function sameAttachEdge(a: AttachFlowEdge, b: AttachFlowEdge): boolean {
     a.target === b.target &&
     a.data!.ifname === b.data!.ifname &&
     a.data!.state === b.data!.state &&
-    a.data!.error === b.data!.error
+    a.data!.error === b.data!.error &&
+    a.data!.inside === b.data!.inside
   );
 }
 
@@ -382,7 +552,8 @@ function sameEnd(a: EndView, b: EndView): boolean {
     a.error === b.error &&
     a.selected === b.selected &&
     a.impairment === b.impairment &&
-    a.addresses.join() === b.addresses.join()
+    a.addresses.join() === b.addresses.join() &&
+    a.live?.join() === b.live?.join()
   );
 }
 

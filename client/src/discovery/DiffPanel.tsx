@@ -24,6 +24,9 @@ const BADGE_TEXT: Record<Badge, string> = {
   foreign: 'foreign',
 };
 
+/** A field the design leaves unset, compared with the kernel's default (design `default 1500`): Apply keeps it. */
+const leftToKernel = (f: FieldDiff) => typeof f.design === 'string' && f.design.startsWith('default ');
+
 /** Puts each object's badge on the editor canvas (node or veth end); removed when the panel closes. */
 function useCanvasBadges(result: LabDiff | null) {
   const lab = useEditor(selectLab);
@@ -166,9 +169,9 @@ export default function DiffPanel({ store = discoveryStore }: { store?: Discover
                 }}
               >
                 <span className={`hv-dbadge b-${o.badge}`}>{BADGE_TEXT[o.badge]}</span>
-                <code>{o.id}</code>
+                <code title={`object ${o.id}`}>{o.kind === 'namespace' ? (o.netns ?? o.id) : (o.ifname ?? o.id)}</code>
                 <span className="hv-muted">
-                  {o.kind === 'veth-end' ? o.ifname : o.kind}
+                  {o.kind === 'veth-end' ? 'veth end' : o.kind}
                   {o.kind === 'namespace' ? '' : o.netns ? ` in ${o.netns}` : ' in root'}
                 </span>
               </button>
@@ -179,32 +182,34 @@ export default function DiffPanel({ store = discoveryStore }: { store?: Discover
               )}
               {o.badge === 'missing' && <div className="hv-muted hv-note">not on the host: Apply creates it</div>}
               {o.fields.length > 0 && (
-                <table className="hv-fields">
-                  <thead>
-                    <tr>
-                      <th>{''}</th>
-                      <th>design</th>
-                      <th>applied</th>
-                      <th>live</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {o.fields.map((f) => {
-                      const taken = isTaken(lab, f);
-                      return (
-                        <tr key={f.field} data-testid={`diff.field.${o.id}.${f.field}`} data-taken={taken}>
-                          <th title={`changed by: ${f.changedBy}`}>
-                            {f.field}
-                            {f.changedBy !== 'unknown' && <small className="hv-muted"> ({f.changedBy})</small>}
-                          </th>
-                          <td>{formatValue(f.design)}</td>
-                          <td>{formatValue(f.applied)}</td>
-                          <td>{formatValue(f.live)}</td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
+                <div className="hv-fields-wrap">
+                  <table className="hv-fields">
+                    <thead>
+                      <tr>
+                        <th>{''}</th>
+                        <th>design</th>
+                        <th>applied</th>
+                        <th>live</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {o.fields.map((f) => {
+                        const taken = isTaken(lab, f);
+                        return (
+                          <tr key={f.field} data-testid={`diff.field.${o.id}.${f.field}`} data-taken={taken}>
+                            <th title={`changed by: ${f.changedBy}`}>
+                              {f.field}
+                              {f.changedBy !== 'unknown' && <small className="hv-muted"> ({f.changedBy})</small>}
+                            </th>
+                            <td>{formatValue(f.design)}</td>
+                            <td>{formatValue(f.applied)}</td>
+                            <td>{formatValue(f.live)}</td>
+                          </tr>
+                        );
+                      })}
+                    </tbody>
+                  </table>
+                </div>
               )}
               {o.fields.length > 0 && (
                 <div className="hv-field-actions">
@@ -229,7 +234,12 @@ export default function DiffPanel({ store = discoveryStore }: { store?: Discover
                           type="button"
                           className="nl-btn small ghost"
                           data-testid={`diff.revert.${o.id}.${f.field}`}
-                          title="Re-apply the design (Apply)"
+                          disabled={leftToKernel(f)}
+                          title={
+                            leftToKernel(f)
+                              ? 'The design leaves this to the kernel: Apply does not change it (set it in the design)'
+                              : 'Re-apply the design (Apply)'
+                          }
                           onClick={() => void actions.apply()}
                         >
                           Revert to design

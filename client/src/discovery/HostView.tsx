@@ -275,7 +275,7 @@ function HostBar({
         disabled={!data}
         basename={() => 'host'}
         lab={() => store.getState().data?.lab}
-        nodes={() => rf.getNodes()}
+        rf={() => rf}
         root={() => rootRef.current}
         onError={(m) => notify(m, 'error')}
         extra={(close) => (

@@ -1,6 +1,8 @@
 /** Progress (step k of n + current command) while an operation runs, then the result / failure banner. */
+import { useMaybeActions } from '../actions';
 import { useEditor, useEditorStore } from '../store/context';
-import { selectProgress, selectResult } from '../store/selectors';
+import { selectBusy, selectProgress, selectResult } from '../store/selectors';
+import { resultSummary } from './resultText';
 
 export function ProgressBar() {
   const p = useEditor(selectProgress);
@@ -17,7 +19,7 @@ export function ProgressBar() {
     >
       <div className="nl-progress-head">
         <span className="nl-spinner" aria-hidden />
-        <b>{p.action === 'destroy' ? 'Destroying' : 'Applying'}</b>
+        <b>{p.action === 'destroy' ? 'Destroying' : p.action === 'recover' ? 'Recovering' : 'Applying'}</b>
         <span className="nl-phase">{p.phase}</span>
         {p.total > 0 && (
           <span data-testid="progress.step">
@@ -39,10 +41,12 @@ export function ProgressBar() {
 
 export function ResultBanner() {
   const r = useEditor(selectResult);
-  const commands = useEditor((s) => s.commands);
   const store = useEditorStore();
+  const actions = useMaybeActions();
+  const busy = useEditor(selectBusy);
   if (!r) return null;
   const verb = r.action === 'destroy' ? 'Destroy' : r.action === 'recover' ? 'Recovery' : 'Apply';
+  const sum = resultSummary(r);
   return (
     <div
       className={`nl-result ${r.ok ? 'ok' : 'fail'}`}
@@ -53,19 +57,16 @@ export function ResultBanner() {
     >
       <div className="nl-result-head">
         <b>{r.ok ? `${verb} succeeded` : `${verb} failed`}</b>
-        <span>
-          {r.ok
-            ? r.ran === 0
-              ? 'nothing to do — the host already matched'
-              : `${r.ran} operation${r.ran > 1 ? 's' : ''} in ${(r.durationMs / 1000).toFixed(1)} s`
-            : r.error?.rolledBack
-              ? 'everything was rolled back'
-              : 'not rolled back — run recover'}
-        </span>
+        <span data-testid="result.summary">{sum.text}</span>
         <button type="button" className="nl-x" aria-label="Dismiss" onClick={() => store.getState().setResult(null)}>
           ×
         </button>
       </div>
+      {r.notice && (
+        <div className="nl-result-notice" data-testid="result.notice">
+          {r.notice}
+        </div>
+      )}
       {!r.ok && r.error && (
         <div className="nl-result-body">
           <div>{r.error.message}</div>
@@ -90,12 +91,35 @@ export function ResultBanner() {
             </button>
           )}
           {r.error.rolledBack && <span className="nl-chip">rolled back</span>}
+          {sum.recover && actions && (
+            <button
+              type="button"
+              className="nl-btn small primary"
+              data-testid="result.recover"
+              disabled={busy}
+              title="Undo what an interrupted or failed change left on the host (as `netloom recover`)"
+              onClick={() => void actions.recover()}
+            >
+              Recover
+            </button>
+          )}
+          {sum.destroyAgain && actions && (
+            <button
+              type="button"
+              className="nl-btn small"
+              data-testid="result.destroy-again"
+              disabled={busy}
+              onClick={() => void actions.destroy()}
+            >
+              Destroy again
+            </button>
+          )}
         </div>
       )}
-      {r.ok && commands.length > 0 && (
+      {r.commands && r.commands.length > 0 && (
         <details className="nl-result-log">
-          <summary>Show the commands</summary>
-          <pre data-testid="result.commands">{commands.join('\n')}</pre>
+          <summary>Show the commands ({r.commands.length})</summary>
+          <pre data-testid="result.commands">{r.commands.join('\n')}</pre>
         </details>
       )}
     </div>

@@ -3,7 +3,7 @@
  * any items the caller adds. Test ids `<testid>.export` and `<testid>.export-<png|svg|json|yaml>`.
  * Does the downloads through canvas/exportImage.ts (loaded on demand); owns no lab state.
  */
-import type { Node } from '@xyflow/react';
+import type { ReactFlowInstance } from '@xyflow/react';
 import { type ReactNode, useState } from 'react';
 import type { Lab } from '../../../shared/lab';
 
@@ -19,9 +19,17 @@ export interface ExportMenuProps {
   basename: () => string;
   /** The lab exported as a file (undefined: nothing to export). */
   lab: () => Lab | undefined;
-  /** The React Flow nodes drawn, and where their viewport lives (the host view has its own). */
-  nodes: () => Node[];
+  /** The React Flow canvas drawn (PNG: its nodes; SVG: its nodes, edges and their measured boxes). */
+  rf: () => Pick<ReactFlowInstance, 'getNodes' | 'getEdges' | 'getInternalNode'>;
+  /** Where its viewport lives (the host view has its own). */
   root?: () => ParentNode | null;
+  /** Title written into the SVG (default: the basename). */
+  title?: () => string;
+  /**
+   * Wraps taking the PNG (e.g. the editor drops the selection meanwhile, so the picture shows the lab, not
+   * what is selected on screen).
+   */
+  whilePng?: (take: () => Promise<void>) => Promise<void>;
   onError: (message: string) => void;
   /** Extra items after the standard four; `close` closes the menu. */
   extra?: (close: () => void) => ReactNode;
@@ -36,8 +44,11 @@ export function ExportMenu(p: ExportMenuProps) {
   };
   const image = (format: 'png' | 'svg') =>
     run(async () => {
-      const { saveDiagram } = await import('../canvas/exportImage');
-      await saveDiagram(p.nodes(), format, `${p.basename()}.${format}`, p.root?.() ?? document);
+      const { saveDiagram, saveVectorSvg } = await import('../canvas/exportImage');
+      // Vector: drawn from the canvas's view and React Flow's geometry (rects, lines, text; no HTML inside).
+      if (format === 'svg') return saveVectorSvg(p.rf(), `${p.basename()}.svg`, p.title?.() ?? p.basename());
+      const take = () => saveDiagram(p.rf().getNodes(), 'png', `${p.basename()}.png`, p.root?.() ?? document);
+      await (p.whilePng ? p.whilePng(take) : take());
     });
   const labFile = (format: 'json' | 'yaml') =>
     run(async () => {

@@ -2,6 +2,7 @@
  * Inspector: schema-driven forms for the selected node, link or endpoint; inline errors from validate();
  * live status details (operstate, observed addresses, counters, conditions).
  */
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Issue } from '../../../shared/errors';
 import { type Endpoint, IfName, type LabNode, Mac, Mtu, NetnsName, type Route } from '../../../shared/lab';
@@ -11,6 +12,7 @@ import { suggestRoutes } from '../addressing';
 import { KindIcon } from '../canvas/icons';
 import { formatRate } from '../canvas/VethEdge';
 import { useEditor, useEditorStore } from '../store/context';
+import { applyRenames, derivedRenames } from '../store/renameIfaces';
 import {
   problemsOf,
   selectBusy,
@@ -32,6 +34,26 @@ function issuesFor(issues: Issue[] | undefined, field: string): string[] {
 function mtuCheck(v: string): string | null {
   return v.trim() === '' ? null : fieldError(Mtu, Number(v));
 }
+
+/** Problems of the object as a whole: errors in red, warnings (advice; they do not block Apply) in amber. */
+function GeneralIssues({ issues }: { issues: Issue[] }) {
+  return (
+    <>
+      {issues.map((i) => (
+        <div
+          key={i.message}
+          className={`nl-callout ${i.severity === 'warning' ? 'warn' : 'error'}`}
+          data-testid={i.severity === 'warning' ? 'inspector.warning' : 'inspector.error'}
+        >
+          {i.message}
+        </div>
+      ))}
+    </>
+  );
+}
+
+/** Drift a re-apply does not repair: the design leaves the value to the kernel (server/engine/status.ts). */
+const KEPT_BY_REAPPLY = new Set(['MtuNotDefault']);
 
 function StatusDetails({ st }: { st: ObjectStatus | undefined }) {
   if (!st) return null;
@@ -63,7 +85,11 @@ function StatusDetails({ st }: { st: ObjectStatus | undefined }) {
           </div>
         ))}
       {st.state === 'drifted' && (
-        <div className="nl-drift inline">The host differs from the lab — re-apply to repair.</div>
+        <div className="nl-drift inline">
+          {st.conditions.every((c) => c.type !== 'Drifted' || KEPT_BY_REAPPLY.has(c.reason))
+            ? 'The host differs from what the lab implies; re-apply leaves it: the design does not set it.'
+            : 'The host differs from the lab — re-apply to repair.'}
+        </div>
       )}
     </div>
   );
@@ -82,6 +108,12 @@ function NodeForm({ node }: { node: LabNode }) {
     ),
   );
   const update = (patch: Partial<LabNode>) => store.getState().updateNode(node.id, patch);
+  // The name the node had before the user renamed it here: its interfaces may still be named after it.
+  const [renamedFrom, setRenamedFrom] = useState<string | null>(null);
+  const rename = (name: string) => {
+    if (node.kind !== 'host' && name !== node.name) setRenamedFrom(renamedFrom ?? node.name);
+    update({ name } as Partial<LabNode>);
+  };
   const general = (issues ?? []).filter(
     (i) => !['name', 'routes', 'addresses', 'mtu', 'namespace', 'description', 'nat'].some((f) => i.path.includes(f)),
   );
@@ -105,11 +137,7 @@ function NodeForm({ node }: { node: LabNode }) {
           </div>
         </div>
       </div>
-      {general.map((i) => (
-        <div key={i.message} className="nl-callout error" data-testid="inspector.error">
-          {i.message}
-        </div>
-      ))}
+      <GeneralIssues issues={general} />
       <StatusDetails st={st} />
       {node.kind !== 'bridge' && <NodeTools id={node.id} />}
       {node.kind === 'namespace' && (
@@ -121,8 +149,9 @@ function NodeForm({ node }: { node: LabNode }) {
             mono
             check={(v) => fieldError(NetnsName, v)}
             errors={issuesFor(issues, 'name')}
-            onCommit={(name) => update({ name })}
+            onCommit={rename}
           />
+          {renamedFrom && <RenameOffer node={node} from={renamedFrom} onDone={() => setRenamedFrom(null)} />}
           <Toggle
             label="Router (IP forwarding)"
             checked={node.forwarding}
@@ -150,8 +179,9 @@ function NodeForm({ node }: { node: LabNode }) {
             mono
             check={(v) => fieldError(IfName, v)}
             errors={issuesFor(issues, 'name')}
-            onCommit={(name) => update({ name })}
+            onCommit={rename}
           />
+          {renamedFrom && <RenameOffer node={node} from={renamedFrom} onDone={() => setRenamedFrom(null)} />}
           <div className="nl-field">
             <label htmlFor={`ns-${node.id}`}>Lives in</label>
             <select
@@ -217,6 +247,53 @@ function NodeForm({ node }: { node: LabNode }) {
         onCommit={(t) => update({ description: t || undefined })}
       />
     </>
+  );
+}
+
+/** After a rename: offers to rename the node's interfaces still named after its old name (one undo step). */
+function RenameOffer({ node, from, onDone }: { node: LabNode; from: string; onDone(): void }) {
+  const store = useEditorStore();
+  const to = node.kind === 'host' ? '' : node.name;
+  // Joined strings keep the selector output stable (useShallow compares the items).
+  const offer = useEditor(
+    useShallow((s) => derivedRenames(s.lab, node.id, from, to).map((r) => `${r.key}\t${r.from}\t${r.to}`)),
+  );
+  if (!offer.length) return null;
+  const renames = offer.map((line) => {
+    const [key, a, b] = line.split('\t') as [string, string, string];
+    return { key, from: a, to: b };
+  });
+  return (
+    <div className="nl-router-hint" data-testid="inspector.rename-ifaces">
+      <span>
+        {renames.length === 1 ? 'An interface is' : `${renames.length} interfaces are`} still named after{' '}
+        <b className="mono">{from}</b>:
+      </span>
+      <ul className="mono small">
+        {renames.map((r) => (
+          <li key={r.key}>
+            {r.from} → {r.to}
+          </li>
+        ))}
+      </ul>
+      <div className="nl-row">
+        <button
+          type="button"
+          className="nl-btn small"
+          data-testid="inspector.rename-ifaces.apply"
+          onClick={() => {
+            const s = store.getState();
+            store.setState({ lab: applyRenames(s.lab, node.id, renames), edited: node.id }); // one undo step
+            onDone();
+          }}
+        >
+          Rename {renames.length === 1 ? 'it' : 'them'}
+        </button>
+        <button type="button" className="nl-btn small ghost" onClick={onDone}>
+          Keep the names
+        </button>
+      </div>
+    </div>
   );
 }
 
@@ -416,11 +493,7 @@ function LinkForm({ linkId, only }: { linkId: string; only?: 0 | 1 }) {
           </div>
         </div>
       </div>
-      {general.map((i) => (
-        <div key={i.message} className="nl-callout error" data-testid="inspector.error">
-          {i.message}
-        </div>
-      ))}
+      <GeneralIssues issues={general} />
       <LinkUpToggle linkId={linkId} down={!link.endpoints.every((e) => e.up)} />
       {(only === undefined || only === 0) && <EndpointForm linkId={linkId} end={0} e={link.endpoints[0]} />}
       {(only === undefined || only === 1) && <EndpointForm linkId={linkId} end={1} e={link.endpoints[1]} />}

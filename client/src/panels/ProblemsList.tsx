@@ -1,11 +1,15 @@
-/** Problems from `validate` (and plan-time errors): click one to select and centre the object. */
+/**
+ * Problems of the design (validate), of the plan (names held by others, features the kernel lacks) and of the
+ * host (live conflicts), errors and warnings: click one to select and centre the object.
+ */
 import { formatPath } from '../../../shared/errors';
 import { useEditor, useEditorStore } from '../store/context';
-import { selectProblems } from '../store/selectors';
+import { objectLabel, selectLab, selectProblems } from '../store/selectors';
 
 export default function ProblemsList() {
   const store = useEditorStore();
   const { issues } = useEditor(selectProblems);
+  const lab = useEditor(selectLab);
   if (!issues.length)
     return (
       <div className="nl-empty" data-testid="problems.empty">
@@ -31,7 +35,7 @@ export default function ProblemsList() {
             <span className="nl-problem-text">
               <span className="nl-problem-msg">{i.message}</span>
               <span className="nl-problem-path">
-                {i.object ? `${i.object} · ` : ''}
+                {i.object ? `${objectLabel(lab, i.object)} · ` : ''}
                 {formatPath(i.path)}
               </span>
             </span>

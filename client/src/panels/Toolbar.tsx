@@ -10,8 +10,8 @@ import {
   selectApplyBlocker,
   selectBusy,
   selectConnection,
+  selectDesignErrorCount,
   selectDirty,
-  selectErrorCount,
   selectLabName,
   selectLabTitle,
   selectMode,
@@ -47,7 +47,7 @@ export function Toolbar() {
   const title = useEditor(selectLabTitle);
   const dirty = useEditor(selectDirty);
   const blocker = useEditor(selectApplyBlocker);
-  const errors = useEditor(selectErrorCount);
+  const errors = useEditor(selectDesignErrorCount);
   const busy = useEditor(selectBusy);
   const mode = useEditor(selectMode);
   const conn = useEditor(selectConnection);
@@ -59,15 +59,21 @@ export function Toolbar() {
   const fileInput = useRef<HTMLInputElement>(null);
 
   const autoLayout = async () => {
-    const { autoLayout: run } = await import('../canvas/autoLayout');
+    const { autoLayout: run, READABLE_ZOOM } = await import('../canvas/autoLayout');
     const sizes = new Map(
       rf.getNodes().map((n) => [n.id, { width: n.measured?.width ?? 230, height: n.measured?.height ?? 100 }]),
     );
-    const positions = await run(store.getState().lab, sizes);
+    const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    const view = pane ? { width: pane.width, height: pane.height } : undefined;
+    const { lab, layout } = store.getState();
+    const positions = await run(lab, sizes, view, layout.positions);
     store.getState().setPositions(positions);
-    // Fit once React Flow has the new positions (two frames: store → render → internals).
+    // Fit once React Flow has the new positions (two frames: store → render → internals), never below a
+    // zoom where the text can be read (a big lab is then centred, not shrunk to dots).
     requestAnimationFrame(() =>
-      requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 400, maxZoom: 1.4 })),
+      requestAnimationFrame(
+        () => void rf.fitView({ padding: 0.15, duration: 400, maxZoom: 1.4, minZoom: READABLE_ZOOM }),
+      ),
     );
   };
 
@@ -108,10 +114,10 @@ export function Toolbar() {
                 data-testid="toolbar.new"
                 onClick={() => {
                   setLabOpen(false);
-                  actions.newLab();
+                  store.getState().setDialog('new');
                 }}
               >
-                New lab
+                New lab…
               </button>
               <button
                 type="button"
@@ -193,7 +199,23 @@ export function Toolbar() {
           }
           basename={() => store.getState().lab.name}
           lab={() => store.getState().lab}
-          nodes={() => rf.getNodes()}
+          rf={() => rf}
+          title={() => store.getState().lab.title || store.getState().lab.name}
+          whilePng={async (take) => {
+            // Drop the selection while the picture is taken, with transitions off (a fading selection ring
+            // would be caught half-way).
+            const selection = store.getState().selection;
+            const canvas = document.querySelector('[data-testid="canvas"]');
+            canvas?.classList.add('nl-exporting');
+            store.getState().clearSelection();
+            await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+            try {
+              await take();
+            } finally {
+              canvas?.classList.remove('nl-exporting');
+              store.getState().select(selection);
+            }
+          }}
           onError={(m) => store.getState().notify(m, 'error')}
           extra={(close) => (
             <button

@@ -45,6 +45,20 @@ describe('network inspector sections', () => {
     expect(s().lab.links[0]!.endpoints[0].impairment).toBeUndefined();
   });
 
+  it('a rate keeps its number when the unit changes (Mbit/s first: 1 means 1 Mbit/s)', () => {
+    ui();
+    act(() => s().select({ endpoint: 'l1#0' }));
+    expect(input('inspector.end0.rate-unit').value).toBe('Mbit');
+    commit('inspector.end0.rate', '1');
+    expect(s().lab.links[0]!.endpoints[0].impairment).toEqual({ rateKbit: 1000 });
+    fireEvent.change(screen.getByTestId('inspector.end0.rate-unit'), { target: { value: 'kbit' } });
+    expect(input('inspector.end0.rate').value).toBe('1');
+    expect(s().lab.links[0]!.endpoints[0].impairment).toEqual({ rateKbit: 1 });
+    fireEvent.change(screen.getByTestId('inspector.end0.rate-unit'), { target: { value: 'Mbit' } });
+    expect(input('inspector.end0.rate').value).toBe('1');
+    expect(s().lab.links[0]!.endpoints[0].impairment).toEqual({ rateKbit: 1000 });
+  });
+
   it('netem fields are disabled with a note when the kernel has no netem', () => {
     act(() => s().setCapabilities({ netem: false, tbf: true }));
     ui();

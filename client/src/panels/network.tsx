@@ -19,6 +19,7 @@ import {
 } from '../../../shared/lab';
 import { impairmentLabel } from '../canvas/impairment';
 import { ImpairmentText } from '../canvas/VethEdge';
+import { natNeeds } from '../natRoutes';
 import { useEditor, useEditorStore } from '../store/context';
 import { fieldError, splitList, TextField, Toggle } from './fields';
 
@@ -67,9 +68,18 @@ export function ImpairmentSection({
   const imp = e.impairment;
   const p = `inspector.end${end}`;
   const [open, setOpen] = useState(imp !== undefined);
+  // Mbit/s unless the rate set is a kbit/s value: "1" typed into a fresh field means 1 Mbit/s, a useful
+  // rate (1 kbit/s hardly lets a ping through).
   const [unit, setUnit] = useState<RateUnit>(() =>
-    imp?.rateKbit !== undefined && imp.rateKbit >= 1000 && imp.rateKbit % 100 === 0 ? 'Mbit' : 'kbit',
+    imp?.rateKbit === undefined || (imp.rateKbit >= 1000 && imp.rateKbit % 100 === 0) ? 'Mbit' : 'kbit',
   );
+  /** Another unit keeps the number shown: 1 kbit/s becomes 1 Mbit/s (not 0.001 Mbit/s). */
+  const changeUnit = (next: RateUnit) => {
+    const rate = imp?.rateKbit;
+    setUnit(next);
+    if (rate !== undefined && next !== unit)
+      set({ rateKbit: Math.max(1, Math.round((rate / RATE_UNITS[unit]) * RATE_UNITS[next])) });
+  };
   const set = (patch: Partial<Impairment> | null) => store.getState().setImpairment(linkId, end, patch);
   const num =
     (field: ImpField, factor = 1) =>
@@ -82,7 +92,8 @@ export function ImpairmentSection({
   const field = (f: ImpField, label: string, testid: string, placeholder: string, isNetem = false) => {
     const v = imp?.[f];
     const off = isNetem && !netem;
-    const errs = issuesFor(issues, f);
+    // Without netem the field says so itself; the plan's Unsupported error about it would say it twice.
+    const errs = issuesFor(off && v !== undefined ? issues?.filter((i) => i.code !== 'Unsupported') : issues, f);
     if (off && v !== undefined) errs.unshift(`${label.replace(/ \(.*/, '')} ${NETEM_UNAVAILABLE}`);
     return (
       <TextField
@@ -132,7 +143,7 @@ export function ImpairmentSection({
           aria-label="rate unit"
           data-testid={`${p}.rate-unit`}
           value={unit}
-          onChange={(ev) => setUnit(ev.target.value as RateUnit)}
+          onChange={(ev) => changeUnit(ev.target.value as RateUnit)}
         >
           <option value="kbit">kbit/s</option>
           <option value="Mbit">Mbit/s</option>
@@ -480,6 +491,66 @@ export function NamespaceSysctls({ node }: { node: NamespaceNode }) {
 
 // ---------- host NAT ----------
 
+/**
+ * NAT works only for namespaces that send their traffic to the host: says which need a default route via
+ * the host (and adds them, one undo step), as the router hint does for routes via a router.
+ */
+function NatRoutesHint() {
+  const store = useEditorStore();
+  // Joined strings keep the selector output stable between renders (useShallow compares the items).
+  const needs = useEditor(useShallow((s) => natNeeds(s.lab).map((n) => `${n.node}\t${n.name}\t${n.route?.via ?? ''}`)));
+  if (!needs.length) return null;
+  const rows = needs.map((line) => {
+    const [node, name, via] = line.split('\t') as [string, string, string];
+    return { node, name, via };
+  });
+  const direct = rows.filter((r) => r.via);
+  const behind = rows.filter((r) => !r.via);
+  const add = () => {
+    const byNode = new Map(direct.map((r) => [r.node, r.via] as const));
+    const { lab } = store.getState();
+    // One history entry for every namespace's new default route.
+    store.setState({
+      lab: {
+        ...lab,
+        nodes: lab.nodes.map((n) =>
+          n.kind === 'namespace' && byNode.has(n.id)
+            ? { ...n, routes: [...n.routes, { to: 'default' as const, via: byNode.get(n.id)! }] }
+            : n,
+        ),
+      },
+    });
+  };
+  return (
+    <div className="nl-router-hint" data-testid="inspector.nat-routes">
+      <span>
+        NAT only helps namespaces that send their traffic to the host: each needs a <b>default route via the host</b>{' '}
+        (its address on their link).
+      </span>
+      {direct.length > 0 && (
+        <ul className="mono small">
+          {direct.map((r) => (
+            <li key={r.node}>
+              {r.name}: ip route add default via {r.via}
+            </li>
+          ))}
+        </ul>
+      )}
+      {behind.length > 0 && (
+        <span className="small">
+          {behind.map((r) => r.name).join(', ')}: not linked to the host. They reach it through a router namespace that
+          is (forwarding, with this default route), and a default route via that router.
+        </span>
+      )}
+      {direct.length > 0 && (
+        <button type="button" className="nl-btn small" onClick={add} data-testid="inspector.add-nat-routes">
+          Add {direct.length === 1 ? 'this route' : 'these routes'}
+        </button>
+      )}
+    </div>
+  );
+}
+
 const natSourcesCheck = (v: string): string | null => {
   for (const a of splitList(v)) {
     const r = RouteSchema.shape.to.safeParse(a);
@@ -531,6 +602,7 @@ export function HostNat({ node, issues }: { node: HostNode; issues: Issue[] | un
               {i.message}
             </div>
           ))}
+          <NatRoutesHint />
           <div className="nl-field-hint" data-testid="inspector.nat-note">
             Netloom writes only its own nftables table (<span className="mono">netloom_&lt;lab&gt;</span>) and never
             touches your other rules. It turns on the host’s IP forwarding if it was off, and restores it when the lab

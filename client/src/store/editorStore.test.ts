@@ -118,7 +118,7 @@ describe('editor store', () => {
     s().startOperation('op1', 'apply');
     s().setProgress({ operationId: 'op1', step: 1, total: 3, phase: 'execute', command: 'ip netns add red' });
     expect(s().progress).toMatchObject({ action: 'apply', step: 1, total: 3 });
-    expect(s().commands).toEqual(['ip netns add red']);
+    expect(s().progress?.command).toBe('ip netns add red');
     s().setResult({ operationId: 'op1', lab: 'veth-pair', action: 'apply', ok: true, ran: 3, durationMs: 10 });
     expect(s().progress).toBeNull();
   });

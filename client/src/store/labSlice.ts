@@ -145,6 +145,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
         saved: { lab, layout },
         docSeq: s.docSeq + 1,
         selection: { nodes: [], links: [], endpoint: null },
+        edited: null,
       }));
     },
     adoptPositions(positions) {
@@ -170,7 +171,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
         set({ selection: { nodes: [host.id], links: [], endpoint: null } });
         return host.id;
       }
-      const node = proposeNode(lab, kind);
+      const node = proposeNode(lab, kind, usedIds(lab), get().reserved);
       set({
         lab: { ...lab, nodes: [...lab.nodes, node] },
         layout: { ...layout, positions: { ...layout.positions, [node.id]: pos } },
@@ -182,7 +183,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
     connect(a, b) {
       const { lab } = get();
       if (a === b || !lab.nodes.some((n) => n.id === a) || !lab.nodes.some((n) => n.id === b)) return null;
-      const link = proposeLink(lab, a, b);
+      const link = proposeLink(lab, a, b, usedIds(lab), get().reserved);
       set({
         lab: { ...lab, links: [...lab.links, link] },
         selection: { nodes: [], links: [link.id], endpoint: null },
@@ -191,18 +192,28 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
     },
 
     updateNode(id, patch) {
-      set((s) => ({
-        lab: {
+      set((s) => {
+        const lab = {
           ...s.lab,
           nodes: s.lab.nodes.map((n) => (n.id === id ? ({ ...n, ...patch, id: n.id, kind: n.kind } as LabNode) : n)),
-        },
-      }));
+        };
+        const before = s.lab.nodes.find((n) => n.id === id);
+        if (before?.kind !== 'bridge' || !('namespace' in patch) || patch.namespace === before.namespace)
+          return { edited: id, lab };
+        // A bridge moving into a namespace is drawn inside it, out of one beside it: place it there.
+        const ns = patch.namespace ?? before.namespace;
+        const at = ns ? s.layout.positions[ns] : undefined;
+        if (!at) return { edited: id, lab };
+        const pos = patch.namespace ? { x: at.x + 20, y: at.y + 120 } : { x: at.x + 340, y: at.y };
+        return { edited: id, lab, layout: { ...s.layout, positions: { ...s.layout.positions, [id]: pos } } };
+      });
     },
     updateLink(id, patch) {
       set((s) => ({ lab: { ...s.lab, links: s.lab.links.map((l) => (l.id === id ? { ...l, ...patch } : l)) } }));
     },
     updateEndpoint(linkId, end, patch) {
       set((s) => ({
+        edited: `${linkId}#${end}`,
         lab: {
           ...s.lab,
           links: s.lab.links.map((l) => {
@@ -337,7 +348,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
       const positions = { ...layout.positions };
       for (const n of clip.nodes) {
         if (n.kind === 'host' && work.nodes.some((x) => x.kind === 'host')) continue;
-        const fresh = proposeNode(work, n.kind, used);
+        const fresh = proposeNode(work, n.kind, used, get().reserved);
         used.add(fresh.id);
         idMap.set(n.id, fresh.id);
         const copy = {
@@ -365,7 +376,7 @@ export const createLabSlice: StateCreator<EditorState, [], [], LabSlice> = (set,
         const b = idMap.get(l.endpoints[1].node);
         if (!a || !b) continue;
         // Fresh names and addresses (a copy must not collide with the original), same MTU/up/description.
-        const proposed = proposeLink(work, a, b, used);
+        const proposed = proposeLink(work, a, b, used, get().reserved);
         used.add(proposed.id);
         const link: VethLink = {
           ...proposed,

@@ -1,20 +1,26 @@
 /** Status slice: live data from the server (connection, mode, object status, operation progress, plan). Not undoable. */
 import type { StateCreator } from 'zustand';
 import type { Mode, OperationResult } from '../../../shared/api';
+import type { Issue } from '../../../shared/errors';
+import type { Lab } from '../../../shared/lab';
 import type { PlanResult } from '../../../shared/plan';
 import type { LabStatus, ObjectStatus } from '../../../shared/status';
+import { NO_RESERVED, type Reserved } from '../addressing';
 import type { EditorState } from './editorStore';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 export interface Progress {
   operationId: string;
-  action: 'apply' | 'destroy';
+  action: 'apply' | 'destroy' | 'recover';
   step: number;
   total: number;
   phase: string;
   command?: string;
   object?: string;
 }
+
+/** An operation's result as the banner shows it: plus what the canvas did around it (e.g. routes it removed). */
+export type ShownResult = OperationResult & { notice?: string };
 
 export interface StatusSlice {
   connection: Connection;
@@ -23,10 +29,14 @@ export interface StatusSlice {
   appliedRevision: number | null;
   observedRevision: number | null;
   progress: Progress | null;
-  /** Commands seen during the current/last operation, in order (what the progress drawer lists). */
-  commands: string[];
-  result: OperationResult | null;
+  result: ShownResult | null;
   plan: { state: 'idle' | 'loading' | 'ready' | 'error'; result: PlanResult | null; error?: string };
+  /** Kernel names other labs and the host already use (GET /api/names): proposals avoid them. */
+  reserved: Reserved;
+  setReserved(r: Reserved): void;
+  /** Plan-time problems of the stored lab, and the lab object they were computed for (see allProblems). */
+  planIssues: { lab: Lab; issues: Issue[] } | null;
+  setPlanIssues(p: StatusSlice['planIssues']): void;
   /** What the server's kernel can do (GET /api/info): e.g. `netem: false`. Null until known. */
   capabilities: Record<string, boolean> | null;
   setCapabilities(c: Record<string, boolean>): void;
@@ -39,9 +49,9 @@ export interface StatusSlice {
     appliedRevision: number | null;
     observedRevision: number;
   }): void;
-  startOperation(operationId: string, action: 'apply' | 'destroy'): void;
+  startOperation(operationId: string, action: Progress['action']): void;
   setProgress(p: Omit<Progress, 'action'>): void;
-  setResult(r: OperationResult | null): void;
+  setResult(r: ShownResult | null): void;
   setPlan(p: StatusSlice['plan']): void;
   resetStatus(): void;
 }
@@ -53,10 +63,17 @@ export const createStatusSlice: StateCreator<EditorState, [], [], StatusSlice> =
   appliedRevision: null,
   observedRevision: null,
   progress: null,
-  commands: [],
   result: null,
   plan: { state: 'idle', result: null },
+  planIssues: null,
+  reserved: NO_RESERVED,
+  setReserved(reserved) {
+    set({ reserved });
+  },
   capabilities: null,
+  setPlanIssues(planIssues) {
+    set({ planIssues });
+  },
   setCapabilities(capabilities) {
     set({ capabilities });
   },
@@ -77,15 +94,12 @@ export const createStatusSlice: StateCreator<EditorState, [], [], StatusSlice> =
     });
   },
   startOperation(operationId, action) {
-    set({ progress: { operationId, action, step: 0, total: 0, phase: 'observe' }, commands: [], result: null });
+    set({ progress: { operationId, action, step: 0, total: 0, phase: 'observe' }, result: null });
   },
   setProgress(p) {
-    set((s) => {
-      const action = s.progress?.action ?? 'apply';
-      const commands =
-        p.command && s.commands[s.commands.length - 1] !== p.command ? [...s.commands, p.command] : s.commands;
-      return { progress: { ...p, action }, commands };
-    });
+    // The commands an operation ran come with its result (OperationResult.commands), not from progress:
+    // progress names one command per wave.
+    set((s) => ({ progress: { ...p, action: s.progress?.action ?? 'apply' } }));
   },
   setResult(result) {
     set({ result, progress: null });
@@ -94,6 +108,13 @@ export const createStatusSlice: StateCreator<EditorState, [], [], StatusSlice> =
     set({ plan });
   },
   resetStatus() {
-    set({ objects: {}, appliedRevision: null, observedRevision: null, progress: null, result: null, commands: [] });
+    set({
+      objects: {},
+      appliedRevision: null,
+      observedRevision: null,
+      progress: null,
+      result: null,
+      planIssues: null,
+    });
   },
 });

@@ -2,6 +2,7 @@
 import type { StateCreator } from 'zustand';
 import type { EditorState } from './editorStore';
 import type { Clip } from './labSlice';
+import type { SuspendedRoute } from './linkFault';
 
 export type Theme = 'light' | 'dark';
 export interface Selection {
@@ -19,8 +20,17 @@ export interface UiSlice {
   clipboard: Clip | null;
   /** Bumped to ask the canvas to center an object (problems list click). */
   focus: { id: string; seq: number } | null;
-  dialog: 'open' | 'examples' | null;
+  dialog: 'open' | 'examples' | 'new' | null;
   toast: { text: string; kind: 'info' | 'error'; seq: number } | null;
+  /** Routes a link set down took out of the design (the kernel deletes them), by link id: back when it goes up. */
+  suspended: Record<string, SuspendedRoute[]>;
+  /** The object whose fields were edited last (an endpoint key, a node id): problems of a clash go there. */
+  edited: string | null;
+  /** A short note on an object about what the canvas just did to it (e.g. a route removed with a link). */
+  notices: Record<string, string>;
+  setSuspended(linkId: string, routes: SuspendedRoute[] | null): void;
+  /** Sets (string) or clears (null) the notices of some objects; `{}` with `clear` drops them all. */
+  setNotices(patch: Record<string, string | null>, clear?: boolean): void;
   select(sel: Partial<Selection>): void;
   selectObject(id: string): void;
   clearSelection(): void;
@@ -41,6 +51,25 @@ export const createUiSlice: StateCreator<EditorState, [], [], UiSlice> = (set, g
   focus: null,
   dialog: null,
   toast: null,
+  suspended: {},
+  edited: null,
+  notices: {},
+  setSuspended(linkId, routes) {
+    set((s) => {
+      const { [linkId]: _old, ...rest } = s.suspended;
+      return { suspended: routes?.length ? { ...rest, [linkId]: routes } : rest };
+    });
+  },
+  setNotices(patch, clear = false) {
+    set((s) => {
+      const notices: Record<string, string> = clear ? {} : { ...s.notices };
+      for (const [id, text] of Object.entries(patch)) {
+        if (text === null) delete notices[id];
+        else notices[id] = text;
+      }
+      return { notices };
+    });
+  },
   select(sel) {
     set({ selection: { ...EMPTY, ...sel } });
   },
