@@ -9,6 +9,7 @@ import { expect, test } from '@playwright/test';
 import { parse } from 'yaml';
 import { CORPUS_DIR } from '../server/interop/testing';
 import { EditorPage } from './pages/EditorPage';
+import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -52,7 +53,7 @@ test('import a containerlab file by dropping it, see the report, the lab opens; 
   // It comes up in the sandbox, and host1 reaches host2 through the router.
   await app.apply();
   await app.expectAllStates('ready');
-  const exec = await page.request.post(`/api/labs/${labName}/exec`, {
+  const exec = await pageApi(page).post(`/api/labs/${labName}/exec`, {
     data: { node: 'host1', tool: 'ping', args: { target: '10.0.3.20', count: 2, timeoutS: 3 } },
     headers: app.origin(),
   });

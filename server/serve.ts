@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, formatPath, type Mode } from '../shared';
+import { NETLOOM_HOST } from './api/security';
 import { createApp, packageVersion } from './app';
 import type { CommandRunner, Engine, Sandbox } from './engine/contract';
 import { AppError } from './errors';
@@ -348,15 +349,20 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
 
   const port = (app.server.address() as { port: number }).port;
   const host = bannerHost(opts.listen);
+  // Loopback: the dedicated name netloom.localhost (Chromium and Firefox resolve *.localhost to loopback), so
+  // the session cookie reaches no other local service; the address itself keeps working.
+  const onLoopback = ['127.0.0.1', 'localhost', '::1', '[::1]', '0.0.0.0', '::', '[::]'].includes(opts.listen);
   const url = opts.dev
-    ? `http://localhost:${VITE_PORT}/?token=${opts.token}`
-    : `http://${host}:${port}/?token=${opts.token}`;
+    ? `http://localhost:${VITE_PORT}/api/login?token=${opts.token}`
+    : `http://${onLoopback ? NETLOOM_HOST : host}:${port}/?token=${opts.token}`;
+  const alt = !opts.dev && onLoopback ? [`    (or http://${host}:${port}/?token=${opts.token})`] : [];
   (hooks.print ?? ((t: string) => process.stdout.write(t)))(
     [
       `Netloom ${packageVersion()} — ${opts.mode} mode${opts.mode === 'sandbox' ? ' (labs live in a private namespace; the host is untouched)' : ' (labs change this host)'}`,
       `  listening on http://${host}:${port}  state: ${opts.stateDir}  driver: ${engine.driverName()}${opts.dev ? '  (dev: canvas served by vite)' : ''}`,
       '  Open this URL (it carries the access token):',
       `    ${url}`,
+      ...alt,
       '',
     ].join('\n'),
   );

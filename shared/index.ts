@@ -10,6 +10,7 @@ export * from './migrate';
 export * from './migrations';
 export * from './names';
 export * from './plan';
+export * from './session';
 export * from './status';
 export * from './tools';
 export * from './validate';

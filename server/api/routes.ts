@@ -64,12 +64,6 @@ export function apiRouter(deps: ApiDeps): Router {
     res.json(info);
   });
 
-  /** For clients served elsewhere (vite dev server): trade a Bearer token for the HttpOnly cookie. */
-  r.post('/session', (req, res) => {
-    res.setHeader('Set-Cookie', deps.security.cookie(deps.security.presentedToken(req) ?? ''));
-    res.status(204).end();
-  });
-
   // ---- labs ----
   r.get('/labs', async (_req, res) => {
     res.json({ labs: await store.list() });

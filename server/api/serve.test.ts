@@ -114,7 +114,9 @@ describe('serve', () => {
     expect(code).toBe(0);
     const text = banner.join('');
     expect(text).toMatch(/sandbox mode/);
-    expect(text).toMatch(/http:\/\/127\.0\.0\.1:\d+\/\?token=serve-test-token/);
+    // The dedicated host name first (its cookie reaches no other local service), the address as a fallback.
+    expect(text).toMatch(/Open this URL.*\n {4}http:\/\/netloom\.localhost:\d+\/\?token=serve-test-token\n/);
+    expect(text).toMatch(/\(or http:\/\/127\.0\.0\.1:\d+\/\?token=serve-test-token\)/);
   });
 
   it('--lab FILE imports and opens that lab; an invalid file exits 2', async () => {

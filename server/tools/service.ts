@@ -24,7 +24,9 @@ import {
 } from '../../shared';
 import { canonicalIp, formatIp, parseIp } from '../../shared/net';
 import { toErrorResponse } from '../api/errors';
+import { Quotas } from '../api/quotas';
 import { parse } from '../api/request';
+import { type Principal, principalOf } from '../api/sessions';
 import type { CommandRunner, Engine } from '../engine/contract';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
@@ -49,6 +51,8 @@ export interface ToolsDeps {
   log: Logger;
   /** Runner of the world labs live in (sandbox or host); without it every tool answers Unsupported. */
   runner?: CommandRunner;
+  /** Per-principal quotas (exec, terminals, captures); app.ts shares its instance with the /ws cap. */
+  quotas?: Quotas;
 }
 
 /** `ip -j route get` output → the first hop the kernel picked. */
@@ -74,23 +78,30 @@ export class ToolsService {
   private readonly termWss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly capWss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 });
   private execInFlight = 0;
+  readonly quotas: Quotas;
   /** Labs whose reachability matrix is being measured (one at a time per lab). */
   private readonly matrixBusy = new Set<string>();
 
   constructor(private readonly deps: ToolsDeps) {
     this.terminals = deps.runner ? new Terminals(deps.runner, deps.log) : null;
     this.captures = deps.runner ? new Captures(deps.runner, deps.log) : null;
+    this.quotas = deps.quotas ?? new Quotas();
   }
 
-  /** Runs `fn` as one of at most MAX_EXEC_IN_FLIGHT commands; refuses (409) beyond that. */
-  private async limited<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.execInFlight >= MAX_EXEC_IN_FLIGHT)
+  /**
+   * Runs `fn` holding `n` of the exec slots: at most MAX_EXEC_IN_FLIGHT on the server (409 beyond) and the
+   * principal's `exec` quota (429 beyond). The reachability matrix holds its parallelism here too.
+   */
+  private async limited<T>(who: Principal, fn: () => Promise<T>, n = 1): Promise<T> {
+    if (this.execInFlight + n > MAX_EXEC_IN_FLIGHT)
       throw new AppError('Conflict', `too many tool commands running (at most ${MAX_EXEC_IN_FLIGHT}); try again`);
-    this.execInFlight++;
+    const release = this.quotas.acquire(who, 'exec', n);
+    this.execInFlight += n;
     try {
       return await fn();
     } finally {
-      this.execInFlight--;
+      this.execInFlight -= n;
+      release();
     }
   }
 
@@ -131,7 +142,7 @@ export class ToolsService {
       const runner = this.runner();
       const { lab } = await this.lab(name(req));
       const netns = nodeNetns(lab, body.node);
-      res.json(await this.limited(() => runExec(runner, netns, body)));
+      res.json(await this.limited(principalOf(req), () => runExec(runner, netns, body)));
     });
 
     r.post('/labs/:name/path', async (req, res) => {
@@ -154,7 +165,7 @@ export class ToolsService {
       }
       const target = canonicalIp(body.to) ?? formatIp(dst);
       const ex = explain(t, from, dst, toNode);
-      const rg = await this.limited(() =>
+      const rg = await this.limited(principalOf(req), () =>
         runner.run(inNetns(netns, ['ip', '-j', 'route', 'get', 'to', target]), { timeoutMs: 10_000 }),
       );
       const got = rg.code === 0 ? parseRouteGet(rg.stdout) : { ok: false, error: rg.stderr.trim().slice(0, 300) };
@@ -165,7 +176,7 @@ export class ToolsService {
           ? got.type === 'local'
           : got.dev === firstHop.out && (got.via ?? undefined) === (firstHop.via ?? undefined));
       const ping = body.ping
-        ? await this.limited(() =>
+        ? await this.limited(principalOf(req), () =>
             runExec(runner, netns, { node: body.from, tool: 'ping', args: { target, count: 1, timeoutS: 1 } }),
           )
         : undefined;
@@ -199,26 +210,37 @@ export class ToolsService {
       const netnsOf = new Map(nodes.map((id) => [id, nodeNetns(l.lab, id)]));
       if (this.matrixBusy.has(l.lab.name))
         throw new AppError('Conflict', `a reachability matrix of lab "${l.lab.name}" is already being measured`);
+      // The matrix's pings hold exec slots like any command: as many as are free, up to its parallelism.
+      const who = principalOf(req);
+      const parallel = Math.max(
+        1,
+        Math.min(REACHABILITY_PARALLEL, this.quotas.free(who, 'exec'), MAX_EXEC_IN_FLIGHT - this.execInFlight),
+      );
       this.matrixBusy.add(l.lab.name);
-      const cells = await mapLimit(pairs, REACHABILITY_PARALLEL, async (p) => {
-        const target = formatIp(p.target);
-        const r = await runExec(runner, netnsOf.get(p.from) ?? null, {
-          node: p.from,
-          tool: 'ping',
-          args: { target, count: 1, timeoutS: body.timeoutS },
-        });
-        const reachable = (r.parsed?.received ?? 0) > 0;
-        const problem = cellProblem(p, reachable);
-        return {
-          from: p.from,
-          to: p.to,
-          target,
-          reachable,
-          rttMs: r.parsed?.rttAvgMs ?? null,
-          expected: p.explanation.expected,
-          ...(problem ? { problem } : {}),
-        };
-      }).finally(() => this.matrixBusy.delete(l.lab.name));
+      const cells = await this.limited(
+        who,
+        () =>
+          mapLimit(pairs, parallel, async (p) => {
+            const target = formatIp(p.target);
+            const r = await runExec(runner, netnsOf.get(p.from) ?? null, {
+              node: p.from,
+              tool: 'ping',
+              args: { target, count: 1, timeoutS: body.timeoutS },
+            });
+            const reachable = (r.parsed?.received ?? 0) > 0;
+            const problem = cellProblem(p, reachable);
+            return {
+              from: p.from,
+              to: p.to,
+              target,
+              reachable,
+              rttMs: r.parsed?.rttAvgMs ?? null,
+              expected: p.explanation.expected,
+              ...(problem ? { problem } : {}),
+            };
+          }),
+        parallel,
+      ).finally(() => this.matrixBusy.delete(l.lab.name));
       const out: ReachabilityResponse = {
         lab: l.lab.name,
         nodes,
@@ -239,24 +261,33 @@ export class ToolsService {
   upgrade(path: string, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const query = Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
     const wss = path === '/ws/term' ? this.termWss : this.capWss;
+    const who = principalOf(req);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const work = path === '/ws/term' ? this.openTerminal(ws, query) : this.openCapture(ws, query);
+      const work = path === '/ws/term' ? this.openTerminal(ws, query, who) : this.openCapture(ws, query, who);
       work.catch((err: unknown) => refuse(ws, err, this.deps.log));
     });
   }
 
-  private async openTerminal(ws: WebSocket, query: Record<string, string>): Promise<void> {
+  /** One slot of `kind` for `who` while `ws` lives (429 naming the quota when used up). */
+  private hold(ws: WebSocket, who: Principal, kind: 'terminals' | 'captures'): void {
+    const release = this.quotas.acquire(who, kind);
+    ws.once('close', release);
+  }
+
+  private async openTerminal(ws: WebSocket, query: Record<string, string>, who: Principal): Promise<void> {
     const q = parse(TerminalQuery, query);
     if (!this.terminals) throw new AppError('Unsupported', 'terminals are not available in this server');
+    this.hold(ws, who, 'terminals');
     const { lab } = await this.lab(q.lab);
     const netns = nodeNetns(lab, q.node);
     if (ws.readyState !== ws.OPEN) return;
     await this.terminals.open(ws, { node: q.node, netns, cols: q.cols, rows: q.rows });
   }
 
-  private async openCapture(ws: WebSocket, query: Record<string, string>): Promise<void> {
+  private async openCapture(ws: WebSocket, query: Record<string, string>, who: Principal): Promise<void> {
     const q = parse(CaptureQuery, query);
     if (!this.captures) throw new AppError('Unsupported', 'capture is not available in this server');
+    this.hold(ws, who, 'captures');
     const { lab } = await this.lab(q.lab);
     const end = q.end as 0 | 1;
     const { ifname, netns } = linkEnd(lab, q.link, end);
@@ -279,6 +310,7 @@ const CLOSE_FOR: Record<number, number> = {
   400: ToolCloseCode.BadRequest,
   404: ToolCloseCode.NotFound,
   409: ToolCloseCode.Conflict,
+  429: ToolCloseCode.TooMany,
 };
 
 /** A refused tool socket gets the usual error body as one JSON frame, then a 44xx close code. */
