@@ -206,7 +206,7 @@ function nextHost(net: Net, used: ReadonlySet<number>): number | null {
 // ---------- node-attached interfaces ----------
 
 /** Kinds the inspector can add; WireGuard is added once the engine realizes it (issue #15, phase 2). */
-export type AttachedKind = Exclude<AttachedInterface['kind'], 'wireguard'>;
+export type AttachedKind = Extract<AttachedInterface['kind'], 'vxlan' | 'tap' | 'vlan' | 'macvlan'>;
 
 /** The first VXLAN id, as in the kernel's documentation (`ip link add vxlan0 type vxlan id 42 …`). */
 export const FIRST_VNI = 42;

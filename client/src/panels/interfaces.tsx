@@ -38,6 +38,10 @@ const KIND_HINT: Record<AttachedInterface['kind'], string> = {
     'A second MAC address on an interface of the host (the parent), placed in this namespace: it sits on the parent’s network. Macvlans on the same parent reach each other (mode bridge); the host itself does not, through the parent.',
   wireguard:
     'An encrypted layer-3 tunnel: IP packets sent here leave as UDP packets to a peer, which accepts them only from the networks it allows for this end’s key.',
+  gre: 'IP in GRE: IPv4 packets sent here travel inside GRE packets to the remote underlay address (layer 3, no encryption).',
+  ipip: 'IPv4 in IPv4: the simplest tunnel, an outer IPv4 header around each packet (layer 3, no encryption).',
+  ip6tnl: 'An IPv6 tunnel: IPv6 and/or IPv4 packets inside IPv6 packets to the remote (layer 3).',
+  geneve: 'Ethernet over UDP (port 6081), like VXLAN with extensible options: both ends need the same VNI.',
 };
 
 type Field = keyof AttachedPatch;
