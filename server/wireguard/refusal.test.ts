@@ -61,7 +61,12 @@ const tunnelLab = (x: object): LabInput => ({
   version: 1,
   name: 'tun',
   nodes: [
-    { id: 'a', kind: 'namespace', name: 'tun-a', interfaces: [{ name: 't0', addresses: ['10.9.0.1/30'], ...x }] },
+    {
+      id: 'a',
+      kind: 'namespace',
+      name: 'tun-a',
+      interfaces: [{ name: 't0', addresses: ['10.9.0.1/30'], ...x } as never],
+    },
   ],
   links: [],
 });
