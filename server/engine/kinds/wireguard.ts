@@ -13,6 +13,8 @@
  * the journal's rollback and stops every marked daemon whose lab's applied record does not hold its object,
  * so a kill -9 anywhere in an apply leaves no process behind (and the rollback removed the TUN devices).
  */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Lab } from '../../../shared';
 import { detectWireguard, type WireguardCapability, type WireguardMode } from '../../wireguard/capability';
@@ -59,6 +61,11 @@ export class WireguardRuntime {
   readonly supervisor: WireguardSupervisor;
   private cap: WireguardCapability | null = null;
   private restarting = new Set<string>();
+  /**
+   * Written before the first daemon of this state dir starts: without it no daemon of ours can exist, and
+   * the /proc scans (tens of ms on a busy host) are skipped at open and around applies of other labs.
+   */
+  private readonly usedFile: string;
 
   constructor(
     stateDir: string,
@@ -67,6 +74,11 @@ export class WireguardRuntime {
   ) {
     this.keys = WireguardKeys.open(stateDir);
     this.supervisor = WireguardSupervisor.open({ stateDir, runner, ...(log && { log }) });
+    this.usedFile = join(stateDir, 'wireguard', 'used');
+  }
+
+  private used(): boolean {
+    return existsSync(this.usedFile);
   }
 
   async detect(): Promise<WireguardCapability> {
@@ -104,6 +116,7 @@ export class WireguardRuntime {
 
   /** Before an apply's kernel ops: daemons of this lab that the new design no longer has are stopped. */
   async prepare(lab: Lab): Promise<void> {
+    if (!this.used()) return;
     const want = new Set(this.specs(lab).map((s) => s.object));
     for (const d of this.supervisor.list())
       if (d.lab === lab.name && !want.has(d.object)) await this.supervisor.stop(d);
@@ -112,7 +125,9 @@ export class WireguardRuntime {
   /** After the kernel ops: every WireGuard interface of `lab` configured (daemons started where missing). */
   async realize(lab: Lab): Promise<WireguardRealizeError | null> {
     const mode = this.mode;
-    for (const s of this.specs(lab)) {
+    const specs = this.specs(lab);
+    if (specs.length && mode === 'userspace' && !this.used()) writeFileSync(this.usedFile, '', { mode: 0o600 });
+    for (const s of specs) {
       try {
         if (mode === 'kernel') {
           const err = await this.syncKernel(s);
@@ -133,6 +148,7 @@ export class WireguardRuntime {
 
   /** Stops every daemon of `lab` (before a destroy deletes its devices). */
   async stopLab(lab: string): Promise<void> {
+    if (!this.used()) return;
     await this.supervisor.stopLab(lab);
   }
 
@@ -141,6 +157,7 @@ export class WireguardRuntime {
    * interrupted apply, a destroy that crashed, a lab applied by a server whose state was lost).
    */
   async reconcile(appliedLab: (name: string) => Promise<Lab | null>): Promise<string[]> {
+    if (!this.used()) return [];
     const labs = new Set(this.supervisor.list().map((d) => d.lab));
     const keep = new Set<string>();
     for (const name of labs) {
