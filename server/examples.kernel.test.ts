@@ -156,6 +156,24 @@ const TEACHES: Record<string, Teaching> = {
       await reaches(c, 'site-a', '172.16.2.1');
     },
   },
+  'wireguard-vpn.yaml': {
+    needs: 'wireguard',
+    refusal: /WireGuard interface 'wg0' cannot be created here/,
+    teach: async (c) => {
+      await reaches(c, 'host-a', '10.2.0.10');
+      await reaches(c, 'host-b', '10.1.0.10');
+      await reaches(c, 'router-a', '10.99.0.2');
+      // The internet routes only its public networks: the private LANs are reached only through the tunnel.
+      await silent(c, 'internet', '10.2.0.10');
+      // router-a no longer routes site B's LAN into the tunnel (nor accepts it from router-b).
+      await c.reapply((lab) => {
+        const wg = node(lab, 'router-a').interfaces![0]!;
+        if (wg.kind === 'wireguard') wg.peers[0]!.allowedIps = ['10.99.0.2/32'];
+      });
+      await silent(c, 'host-a', '10.2.0.10');
+      await reaches(c, 'router-a', '10.99.0.2');
+    },
+  },
   'nat-outside.yaml': {
     // The outside: namespace isp (203.0.113.2) behind the host's uplink (203.0.113.1), the host's default
     // route through it. isp has no route back to 10.77.0.0/24: only NAT brings the replies home.

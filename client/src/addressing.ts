@@ -206,7 +206,7 @@ function nextHost(net: Net, used: ReadonlySet<number>): number | null {
 // ---------- node-attached interfaces ----------
 
 /** Kinds the inspector can add; WireGuard is added once the engine realizes it (issue #15, phase 2). */
-export type AttachedKind = Exclude<AttachedInterface['kind'], 'wireguard'>;
+export type AttachedKind = Extract<AttachedInterface['kind'], 'vxlan' | 'tap' | 'vlan' | 'macvlan' | 'wireguard'>;
 
 /** The first VXLAN id, as in the kernel's documentation (`ip link add vxlan0 type vxlan id 42 …`). */
 export const FIRST_VNI = 42;
@@ -243,6 +243,7 @@ export function proposeAttached(lab: Lab, nodeId: string, kind: AttachedKind): A
     return k < 0 ? [] : [{ mine: l.endpoints[k]!, peer: l.endpoints[1 - k]! }];
   });
   if (kind === 'tap') return { kind, name: freeName('tap', taken), addresses: [] };
+  if (kind === 'wireguard') return proposeWireguard(lab, nodeId, taken);
   if (kind === 'macvlan') return { kind, name: freeName('mv', taken), addresses: [], parent: 'eth0', mode: 'bridge' };
   if (kind === 'vlan') {
     const parent = veths[0]?.mine.ifname ?? 'eth0';
@@ -378,4 +379,27 @@ export function suggestRoutes(lab: Lab, routerId: string): { node: string; route
     }
   }
   return out;
+}
+
+/**
+ * A new WireGuard interface: `wg0` (or the next free name), UDP port 51820 (or the next one free in the
+ * namespace), a tunnel address in 10.99.0.0/24 no other WireGuard interface uses, no peers yet (the
+ * inspector adds them: both ends must list each other).
+ */
+function proposeWireguard(lab: Lab, nodeId: string, taken: ReadonlySet<string>): AttachedInterface {
+  const used = new Set<string>();
+  const ports = new Set<number>();
+  for (const n of lab.nodes) {
+    if (n.kind !== 'namespace') continue;
+    for (const x of n.interfaces ?? []) {
+      if (x.kind !== 'wireguard') continue;
+      for (const a of x.addresses) used.add(a.split('/')[0]!);
+      if (n.id === nodeId && x.listenPort !== undefined) ports.add(x.listenPort);
+    }
+  }
+  let host = 1;
+  while (used.has(`10.99.0.${host}`) && host < 254) host++;
+  let listenPort = 51820;
+  while (ports.has(listenPort)) listenPort++;
+  return { kind: 'wireguard', name: freeName('wg', taken), addresses: [`10.99.0.${host}/24`], listenPort, peers: [] };
 }

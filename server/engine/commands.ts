@@ -172,6 +172,11 @@ async function engineCommand(cmd: string, args: string[], open: (probe?: boolean
           const extra = [o.operstate, o.addresses?.join(',')].filter(Boolean).join(' ');
           out(`  ${id.padEnd(24)} ${o.state.padEnd(9)} ${extra}`);
           for (const c of o.conditions.filter((c) => c.type !== 'Ready')) out(`      ${c.reason}: ${c.message}`);
+          const w = o.wireguard;
+          if (w)
+            out(
+              `      wireguard (${w.mode}) ${w.running ? 'running' : 'down'}, public key ${w.publicKey ?? '-'}, port ${w.listenPort ?? '-'}${w.peers.map((p) => `; peer ${p.publicKey.slice(0, 8)}… ${p.lastHandshakeMs ? `handshake ${new Date(p.lastHandshakeMs).toISOString()}` : 'no handshake'} rx ${p.rxBytes} tx ${p.txBytes}`).join('')}`,
+            );
         }
       }
       return 0;

@@ -3,7 +3,16 @@
  * netns an interface lives in, which bridge it is enslaved to, its marker. Pure; shared by plan and status.
  * Also the canonical forms (CIDR, IP, route key) both sides compare with.
  */
-import { endpointKey, type Impairment, type Lab, NETEM_FIELDS, type PortVlan, type Route } from '../../shared';
+import {
+  type AttachedInterface,
+  endpointKey,
+  type Impairment,
+  type Lab,
+  type NamespaceNode,
+  NETEM_FIELDS,
+  type PortVlan,
+  type Route,
+} from '../../shared';
 import {
   formatCidr,
   canonicalCidr as netCanonicalCidr,
@@ -11,6 +20,7 @@ import {
   parseCidr,
   subnetOf,
 } from '../../shared/net';
+import { DEFAULT_WIREGUARD_MTU } from '../../shared/wireguard';
 import { formatMarker } from './marker';
 import type {
   AttachedSpec,
@@ -74,6 +84,73 @@ export interface DesiredIface {
 
 /** The kind `ip -d link` reports for a designed interface (a tap is a `tun` device). */
 export const kernelKind = (d: { kind: DesiredIface['kind'] }): string => (d.kind === 'tap' ? 'tun' : d.kind);
+
+/**
+ * Is an observed link of the designed kind? WireGuard is the kernel's `wireguard` link or, for wireguard-go,
+ * a TUN device (layer 3, `tun` mode).
+ */
+export const kindMatches = (d: { kind: DesiredIface['kind'] }, l: ObservedLink): boolean =>
+  d.kind === 'wireguard'
+    ? l.kind === 'wireguard' || (l.kind === 'tun' && (l.tunType === undefined || l.tunType === 'tun'))
+    : l.kind === kernelKind(d);
+
+/** A namespace interface of the lab → what to create (WireGuard's mode is decided at plan time). */
+function attachedSpec(x: AttachedInterface): AttachedSpec {
+  switch (x.kind) {
+    case 'vxlan':
+      return {
+        kind: 'vxlan',
+        vni: x.vni,
+        ...(x.remote !== undefined && { remote: x.remote }),
+        ...(x.group !== undefined && { group: x.group }),
+        ...(x.local !== undefined && { local: x.local }),
+        dstPort: x.dstPort ?? 4789,
+        ...(x.dev !== undefined && { dev: x.dev }),
+      };
+    case 'vlan':
+      return { kind: 'vlan', parent: x.parent, vlanId: x.vlanId };
+    case 'macvlan':
+      return { kind: 'macvlan', parent: x.parent, mode: x.mode ?? 'bridge' };
+    case 'wireguard':
+      return { kind: 'wireguard' };
+    case 'gre':
+    case 'ipip':
+      return {
+        kind: x.kind,
+        remote: x.remote,
+        ...(x.local !== undefined && { local: x.local }),
+        ...(x.ttl !== undefined && { ttl: x.ttl }),
+      };
+    case 'ip6tnl':
+      return {
+        kind: 'ip6tnl',
+        remote: canonicalIp(x.remote),
+        ...(x.local !== undefined && { local: canonicalIp(x.local) }),
+        mode: x.mode ?? 'any',
+      };
+    case 'geneve':
+      return { kind: 'geneve', vni: x.vni, remote: x.remote, dstPort: x.dstPort ?? 6081 };
+    default:
+      return { kind: 'tap' };
+  }
+}
+
+/** `routeAllowedIps`: one route per allowed network of the node's WireGuard interfaces, through the interface. */
+function wireguardRoutes(node: NamespaceNode): Route[] {
+  const out: Route[] = [];
+  const seen = new Set<string>();
+  for (const x of node.interfaces ?? []) {
+    if (x.kind !== 'wireguard' || !x.routeAllowedIps) continue;
+    for (const p of x.peers)
+      for (const to of p.allowedIps) {
+        const key = canonicalCidr(to);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ to: key, dev: x.name });
+      }
+  }
+  return out;
+}
 
 /** Does an observed link have the designed tunnel/VLAN/macvlan parameters? (Other kinds: nothing to compare.) */
 export function specMatches(spec: AttachedSpec | undefined, l: ObservedLink): boolean {
@@ -197,7 +274,7 @@ function computeDesired(lab: Lab): DesiredLab {
         marker: formatMarker(lab.name, node.id),
         forwarding: node.forwarding ?? false,
         sysctls: namespaceSysctls(node.rpFilter, node.proxyArp),
-        routes: (node.routes ?? []).map(canonicalRoute),
+        routes: [...(node.routes ?? []), ...wireguardRoutes(node)].map(canonicalRoute),
       });
     } else if (node.kind === 'bridge') {
       const netns = nsOfNamespaceNode(node.namespace, () => `nodes.${i}.namespace`);
@@ -270,39 +347,13 @@ function computeDesired(lab: Lab): DesiredLab {
     }
   });
 
-  // Interfaces attached to namespace nodes (vxlan/tap/vlan/macvlan), after the veths (an underlay may be one).
+  // Interfaces attached to namespace nodes (vxlan/tap/vlan/macvlan/wireguard/tunnels), after the veths (an underlay may be one).
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'namespace') return;
     (node.interfaces ?? []).forEach((x, k) => {
       const object = `${node.id}/${x.name}`;
-      // WireGuard is in the schema (issue #15); it is realized once its kind module joins the engine's
-      // registry. Until then every plan with one is refused and nothing runs.
-      if (x.kind === 'wireguard') {
-        errors.push({
-          code: 'Unsupported',
-          message: `WireGuard interface '${x.name}' cannot be created by this version of Netloom yet: the lab is valid, applying it is refused`,
-          path: `nodes.${i}.interfaces.${k}.kind`,
-          object,
-        });
-        return;
-      }
       const bridge = x.bridge !== undefined ? nodes.get(x.bridge) : undefined;
-      const spec: AttachedSpec =
-        x.kind === 'vxlan'
-          ? {
-              kind: 'vxlan',
-              vni: x.vni,
-              ...(x.remote !== undefined && { remote: x.remote }),
-              ...(x.group !== undefined && { group: x.group }),
-              ...(x.local !== undefined && { local: x.local }),
-              dstPort: x.dstPort ?? 4789,
-              ...(x.dev !== undefined && { dev: x.dev }),
-            }
-          : x.kind === 'vlan'
-            ? { kind: 'vlan', parent: x.parent, vlanId: x.vlanId }
-            : x.kind === 'macvlan'
-              ? { kind: 'macvlan', parent: x.parent, mode: x.mode ?? 'bridge' }
-              : { kind: 'tap' };
+      const spec = attachedSpec(x);
       ifaces.push({
         object,
         kind: x.kind,
@@ -310,7 +361,7 @@ function computeDesired(lab: Lab): DesiredLab {
         ifname: x.name,
         marker: formatMarker(lab.name, object),
         addresses: canonicalList(x.addresses ?? []),
-        ...(x.mtu !== undefined && { mtu: x.mtu }),
+        ...(x.mtu !== undefined ? { mtu: x.mtu } : x.kind === 'wireguard' && { mtu: DEFAULT_WIREGUARD_MTU }),
         up: true,
         ...(bridge?.kind === 'bridge' && { master: bridge.name, masterObject: bridge.id }),
         spec,

@@ -457,7 +457,24 @@ describeKernel('engine on the kernel: real processes', () => {
       const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
       expect(engine.capabilities()).toMatchObject({ netns: true, veth: true, bridge: true });
       expect(Object.keys(engine.capabilities()).sort()).toEqual(
-        ['bridge', 'bridgeVlan', 'htb', 'macvlan', 'netem', 'netns', 'nftables', 'tbf', 'veth', 'vlan', 'vxlan'].sort(),
+        [
+          'bridge',
+          'bridgeVlan',
+          'htb',
+          'macvlan',
+          'netem',
+          'netns',
+          'nftables',
+          'tbf',
+          'veth',
+          'vlan',
+          'vxlan',
+          'gre',
+          'ipip',
+          'ip6tnl',
+          'geneve',
+          'wireguard',
+        ].sort(),
       );
       expect(engine.versions().iproute2).toMatch(/\d/);
     }));

@@ -11,9 +11,10 @@ import type { ApplyOutcome, CommandRunner, Engine, EngineOptions, Progress } fro
 import { isManagedQdisc, routeMatches } from './desired';
 import { type Driver, type ExecFailure, IpBatchDriver } from './driver';
 import { type JournalRecord, StateDir } from './journal';
+import { WireguardRuntime } from './kinds/wireguard';
 import { acquireLock } from './lock';
 import { observe } from './observe';
-import { plan as planOps } from './plan';
+import { type PlanOptions, plan as planOps } from './plan';
 import { planDestroy, planDestroyNat } from './planDestroy';
 import { cmdArgv, opArgvs, planResult, render, shellText } from './render';
 import { status as labStatus } from './status';
@@ -110,6 +111,8 @@ class NetloomEngine implements Engine {
   private vers: Record<string, string> = {};
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** WireGuard beyond its kernel device: keys, capability, the configured device / wireguard-go daemons. */
+  private readonly wg: WireguardRuntime;
 
   constructor(
     private readonly opts: OpenEngineOptions,
@@ -124,26 +127,40 @@ class NetloomEngine implements Engine {
         ...(opts.commandTimeoutMs !== undefined && { commandTimeoutMs: opts.commandTimeoutMs }),
       });
     this.state = new StateDir(opts.stateDir);
+    this.wg = new WireguardRuntime(opts.stateDir, opts.runner);
   }
 
   async open(): Promise<void> {
     await this.state.init();
     if (!this.opts.skipProbe) {
-      [this.caps, this.vers] = await Promise.all([detectCapabilities(this.runner), detectVersions(this.runner)]);
+      const [caps, vers, wg] = await Promise.all([
+        detectCapabilities(this.runner),
+        detectVersions(this.runner),
+        this.wg.detect(),
+      ]);
+      this.caps = { ...caps, wireguard: wg.mode !== null };
+      this.vers = vers;
     }
-    // Crash recovery at open: an interrupted apply is rolled back now.
+    // Crash recovery at open: an interrupted apply is rolled back now, then WireGuard daemons of labs (or
+    // interfaces) not applied are stopped.
     await this.serial(async () => {
       await this.recoverJournal();
+      await this.wg.reconcile((name) => this.state.readApplied(name));
     });
   }
 
   /** What the planner needs to know of the kernel (a feature it lacks is refused at plan time). */
-  private planOptions(): { netem: boolean; vlan: boolean; macvlan: boolean; bridgeVlan: boolean } {
+  private planOptions(): PlanOptions {
     return {
       netem: this.caps.netem === true,
       vlan: this.caps.vlan === true,
       macvlan: this.caps.macvlan === true,
       bridgeVlan: this.caps.bridgeVlan === true,
+      gre: this.caps.gre === true,
+      ipip: this.caps.ipip === true,
+      ip6tnl: this.caps.ip6tnl === true,
+      geneve: this.caps.geneve === true,
+      ...this.wg.planOptions(),
     };
   }
 
@@ -209,13 +226,63 @@ class NetloomEngine implements Engine {
           .map((i) => ({ code: 'InvalidLab', message: i.message, path: i.path.join('.') })),
       };
     }
+    await this.wg.ready(v.lab);
     const observed = await this.read();
     const p = planOps(v.lab, observed, this.planOptions());
-    return planResult(v.lab.name, p.errors.length ? [] : p.ops, p.errors);
+    const r = planResult(v.lab.name, p.errors.length ? [] : p.ops, p.errors);
+    // The WireGuard configuration is no kernel op: its `wg` lines (key files, never keys) close the script.
+    const wgLines = p.errors.length ? [] : this.wg.scriptLines(v.lab);
+    return wgLines.length ? { ...r, script: `${r.script.replace(/\n?$/, '\n')}${wgLines.join('\n')}\n` } : r;
   }
 
   async status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus> {
-    return labStatus(lab, await this.read({ counters: true }), revisions, new Date().toISOString());
+    const st = labStatus(lab, await this.read({ counters: true }), revisions, new Date().toISOString());
+    return this.wireguardStatus(lab, st, revisions.applied !== null);
+  }
+
+  /**
+   * WireGuard interfaces in a status sample: the daemon's / device's state from UAPI, and a condition when
+   * it is not running. A daemon of an applied lab that died is restarted in the background (the next sample
+   * shows it back).
+   */
+  private async wireguardStatus(lab: Lab, st: LabStatus, applied: boolean): Promise<LabStatus> {
+    await this.wg.ready(lab);
+    const { byObject, dead } = await this.wg.observe(lab);
+    if (!byObject.size) return st;
+    const objects = { ...st.objects };
+    for (const [id, w] of byObject) {
+      const o = objects[id];
+      if (!o) continue;
+      const down = !w.running && o.state !== 'absent';
+      objects[id] = {
+        ...o,
+        wireguard: w,
+        ...(down && {
+          state: o.state === 'ready' ? 'drifted' : o.state,
+          conditions: [
+            ...o.conditions,
+            {
+              type: 'Drifted',
+              status: true,
+              reason: 'WireguardDown',
+              message:
+                w.mode === 'userspace'
+                  ? `wireguard-go for '${id.slice(id.indexOf('/') + 1)}' is not running${applied ? '; Netloom restarts it' : '; apply to start it'}`
+                  : `WireGuard device '${id.slice(id.indexOf('/') + 1)}' is not configured; re-apply to repair`,
+            },
+          ],
+        }),
+      };
+    }
+    if (applied && dead.some((id) => objects[id]?.state !== 'absent') && this.wg.beginRestart(lab.name)) {
+      void this.serial(async () => {
+        const rec = await this.state.readApplied(lab.name);
+        if (rec) await this.wg.realize(rec);
+      })
+        .catch(() => {})
+        .finally(() => this.wg.endRestart(lab.name));
+    }
+    return { ...st, objects };
   }
 
   observe(): Promise<ObservedState> {
@@ -252,6 +319,7 @@ class NetloomEngine implements Engine {
       const blocked = await this.preflight();
       if (blocked) return done(0, blocked);
       onProgress?.({ phase: 'observe', step: 0, total: 0 });
+      await this.wg.ready(desired);
       const observed = await this.read();
       onProgress?.({ phase: 'plan', step: 0, total: 0 });
       const p = planOps(desired, observed, this.planOptions());
@@ -266,7 +334,11 @@ class NetloomEngine implements Engine {
       }
       const unsupported = this.unsupported(p.ops);
       if (unsupported) return done(0, unsupported);
+      // Daemons of WireGuard interfaces this design dropped go before their devices do.
+      await this.wg.prepare(desired);
       if (p.ops.length === 0) {
+        const wgErr = await this.wg.realize(desired);
+        if (wgErr) return done(0, { code: 'HostCommandFailed', ...wgErr, rolledBack: false });
         await this.state.writeApplied(desired);
         onProgress?.({ phase: 'done', step: 0, total: 0 });
         return done(0);
@@ -275,7 +347,16 @@ class NetloomEngine implements Engine {
       if (ran.error) {
         const failure = ran;
         const rb = await this.rollbackAndReport(failure.record, onProgress);
+        await this.wg.reconcile((name) => this.state.readApplied(name));
         return done(p.ops.length, { ...failure.error, ...rb } as Err);
+      }
+      // WireGuard: configure the devices the ops made (wireguard-go started on its TUN, keys over UAPI).
+      const wgErr = await this.wg.realize(desired);
+      if (wgErr) {
+        const record = (await this.state.readJournal()) as { state: 'ok'; record: JournalRecord };
+        const rb = await this.rollbackAndReport(record.record, onProgress);
+        await this.wg.reconcile((name) => this.state.readApplied(name));
+        return done(p.ops.length, { code: 'HostCommandFailed', ...wgErr, ...rb } as Err);
       }
       // Verify: the host must now plan nothing (bounded retries: the kernel settles asynchronously).
       onProgress?.({ phase: 'verify', step: p.ops.length, total: p.ops.length });
@@ -293,6 +374,7 @@ class NetloomEngine implements Engine {
       if (left.length) {
         const record = (await this.state.readJournal()) as { state: 'ok'; record: JournalRecord };
         const rb = await this.rollbackAndReport(record.record, onProgress);
+        await this.wg.reconcile((name) => this.state.readApplied(name));
         return done(p.ops.length, {
           code: 'VerificationFailed',
           message: `after applying, the host still differs from the design: ${left
@@ -324,6 +406,8 @@ class NetloomEngine implements Engine {
       });
       const blocked = await this.preflight();
       if (blocked) return done(0, blocked);
+      // wireguard-go daemons first: their TUN devices are then plain owned links.
+      await this.wg.stopLab(labName);
       let ran = 0;
       let prev: ObservedState | null = null;
       let touched = new Set<string>();

@@ -31,7 +31,7 @@ import {
   isLinkLocal,
   isManagedQdisc,
   isManagedRoute,
-  kernelKind,
+  kindMatches,
   natComment,
   natTableName,
   portVlans,
@@ -131,6 +131,17 @@ export interface PlanOptions {
    * `vlanFiltering: true` is refused.
    */
   bridgeVlan?: boolean;
+  /**
+   * How this world realizes WireGuard (server/wireguard/capability.ts): the kernel module, wireguard-go on a
+   * TUN device, or null/absent = it cannot (every WireGuard interface is refused with `wireguardMessage`).
+   */
+  wireguard?: 'kernel' | 'userspace' | null;
+  wireguardMessage?: string;
+  /** Point-to-point tunnel kinds the kernel has (capabilities().gre / ipip / ip6tnl / geneve). */
+  gre?: boolean;
+  ipip?: boolean;
+  ip6tnl?: boolean;
+  geneve?: boolean;
 }
 
 export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions = {}): Plan {
@@ -150,6 +161,8 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
         })),
       };
   }
+  const refused = refusedKinds(desired.ifaces, opts);
+  if (refused.length) return { ops: [], errors: refused };
   if (!opts.macvlan) {
     const macvlans = desired.ifaces.filter((d) => d.spec?.kind === 'macvlan');
     if (macvlans.length)
@@ -585,7 +598,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       netns: d.netns,
       ifname: d.ifname,
       marker: d.marker,
-      spec: d.spec,
+      spec: d.spec.kind === 'wireguard' ? { kind: 'wireguard', mode: opts.wireguard ?? 'userspace' } : d.spec,
       ...(d.master !== undefined && { master: d.master }),
       ...(d.mtu !== undefined && { mtu: d.mtu }),
       object: d.object,
@@ -792,7 +805,7 @@ function matchInterfaces(
   }
   const find = (d: DesiredIface) =>
     (byObject.get(d.object) ?? []).find(
-      (s) => s.link.kind === kernelKind(d) && specMatches(d.spec, s.link) && s.netns === d.netns && !doomed.has(s.key),
+      (s) => kindMatches(d, s.link) && specMatches(d.spec, s.link) && s.netns === d.netns && !doomed.has(s.key),
     );
   for (const d of ifaces) {
     if (d.kind === 'veth') continue;
@@ -1129,4 +1142,34 @@ export function describe(op: AnyOpBody): string {
     case 'bridge.vlanDel':
       return `take ${op.ifname} out of VLAN ${op.vid}${inNs(op.netns)}`;
   }
+}
+
+const TUNNEL_NEEDS: Record<string, string> = {
+  gre: "the kernel's GRE tunnels (ip_gre, CONFIG_NET_IPGRE)",
+  ipip: "the kernel's IPIP tunnels (ipip, CONFIG_NET_IPIP)",
+  ip6tnl: "the kernel's IPv6 tunnels (ip6_tunnel, CONFIG_IPV6_TUNNEL)",
+  geneve: "the kernel's GENEVE tunnels (geneve, CONFIG_GENEVE)",
+};
+
+/** WireGuard without a way to run it, and tunnel kinds this kernel lacks: Unsupported, naming the field. */
+function refusedKinds(ifaces: readonly DesiredIface[], opts: PlanOptions): PlanError[] {
+  const out: PlanError[] = [];
+  for (const d of ifaces) {
+    const k = d.spec?.kind;
+    if (k === 'wireguard' && !opts.wireguard)
+      out.push({
+        code: 'Unsupported',
+        message: `WireGuard interface '${d.ifname}' cannot be created here: ${opts.wireguardMessage ?? "WireGuard needs the kernel's wireguard module or wireguard-go on a TUN device, and this host has neither"}`,
+        path: `${d.path}.kind`,
+        object: d.object,
+      });
+    else if ((k === 'gre' || k === 'ipip' || k === 'ip6tnl' || k === 'geneve') && !opts[k])
+      out.push({
+        code: 'Unsupported',
+        message: `${k === 'ip6tnl' ? 'ip6tnl' : k.toUpperCase()} interface '${d.ifname}' needs ${TUNNEL_NEEDS[k]}, which this kernel does not have`,
+        path: `${d.path}.kind`,
+        object: d.object,
+      });
+  }
+  return out;
 }

@@ -292,11 +292,63 @@ export function render(op: AnyOpBody): Segment[] {
                 'id',
                 String(x.vlanId),
               )
-            : ipIn(op.netns, 'tuntap', 'add', 'dev', op.ifname, 'mode', 'tap');
+            : x.kind === 'wireguard' && x.mode === 'kernel'
+              ? ipIn(op.netns, 'link', 'add', 'name', op.ifname, ...mtu, 'type', 'wireguard')
+              : x.kind === 'gre' || x.kind === 'ipip'
+                ? ipIn(
+                    op.netns,
+                    'link',
+                    'add',
+                    'name',
+                    op.ifname,
+                    ...mtu,
+                    'type',
+                    x.kind,
+                    'remote',
+                    x.remote,
+                    ...(x.local !== undefined ? ['local', x.local] : []),
+                    ...(x.ttl !== undefined ? ['ttl', String(x.ttl)] : []),
+                  )
+                : x.kind === 'ip6tnl'
+                  ? ipIn(
+                      op.netns,
+                      'link',
+                      'add',
+                      'name',
+                      op.ifname,
+                      ...mtu,
+                      'type',
+                      'ip6tnl',
+                      'mode',
+                      x.mode,
+                      'remote',
+                      x.remote,
+                      ...(x.local !== undefined ? ['local', x.local] : []),
+                    )
+                  : x.kind === 'geneve'
+                    ? ipIn(
+                        op.netns,
+                        'link',
+                        'add',
+                        'name',
+                        op.ifname,
+                        ...mtu,
+                        'type',
+                        'geneve',
+                        'id',
+                        String(x.vni),
+                        'remote',
+                        x.remote,
+                        'dstport',
+                        String(x.dstPort),
+                      )
+                    : // A tap, or wireguard-go's TUN device (persistent: it outlives the daemon).
+                      ipIn(op.netns, 'tuntap', 'add', 'dev', op.ifname, 'mode', x.kind === 'wireguard' ? 'tun' : 'tap');
+      const setMtu = x.kind === 'tap' || (x.kind === 'wireguard' && x.mode !== 'kernel');
       const cmds = [
         add,
         ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'alias', markerToAlias(op.marker)),
-        ...(x.kind === 'tap' && op.mtu !== undefined ? [ipIn(op.netns, 'link', 'set', 'dev', op.ifname, ...mtu)] : []),
+        ...(setMtu && op.mtu !== undefined ? [ipIn(op.netns, 'link', 'set', 'dev', op.ifname, ...mtu)] : []),
         ...(op.master !== undefined ? [ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'master', op.master)] : []),
       ];
       const under = x.kind === 'vxlan' ? x.dev : x.kind === 'vlan' ? x.parent : undefined;

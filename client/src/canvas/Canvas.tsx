@@ -44,7 +44,11 @@ import {
   sameNodeView,
   toFlow,
 } from './toFlow';
-import { edgeTypes } from './VethEdge';
+import { TUNNEL_EDGE, type TunnelFlowEdge, tunnelEdgeTypes, wireguardTunnels } from './tunnelEdge';
+import { edgeTypes as vethEdgeTypes } from './VethEdge';
+
+/** Veth and attach edges, and the WireGuard tunnels' dashed links (tunnelEdge.tsx). */
+const edgeTypes = { ...vethEdgeTypes, ...tunnelEdgeTypes };
 
 export const DRAG_MIME = 'application/x-netloom-kind';
 
@@ -59,7 +63,7 @@ const STATE_COLOURS: Record<string, string> = {
 
 type Measured = { width: number; height: number };
 /** Veth links, and the dashed lines from attached interfaces to their bridges. */
-type AnyEdge = FlowEdge | AttachFlowEdge;
+type AnyEdge = FlowEdge | AttachFlowEdge | TunnelFlowEdge;
 
 /** Below this zoom labels are unreadable: hide them and drop shadows (cheaper to paint 500 nodes). */
 const LOW_ZOOM = 0.45;
@@ -157,7 +161,9 @@ export default function Canvas() {
     prevNodes.current = nextNodes;
     prevEdges.current = nextEdges;
     prevAttach.current = nextAttach;
-    return { nodes, edges: attach.length ? [...edges, ...attach] : (edges as AnyEdge[]) };
+    const tunnels = wireguardTunnels(lab, objects);
+    const all: AnyEdge[] = attach.length || tunnels.length ? [...edges, ...attach, ...tunnels] : edges;
+    return { nodes, edges: all };
   }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, notices, measureTick]);
 
   const onNodesChange = useCallback(
@@ -185,7 +191,7 @@ export default function Canvas() {
     (changes: EdgeChange<AnyEdge>[]) => {
       let sel: Set<string> | null = null;
       for (const c of changes) {
-        if (c.type === 'select' && !c.id.startsWith(ATTACH_EDGE)) {
+        if (c.type === 'select' && !c.id.startsWith(ATTACH_EDGE) && !c.id.startsWith(TUNNEL_EDGE)) {
           sel ??= new Set(store.getState().selection.links);
           if (c.selected) sel.add(c.id);
           else sel.delete(c.id);
