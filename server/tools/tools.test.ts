@@ -249,11 +249,12 @@ describe('tools API (fake engine)', () => {
   let runner: RecordingRunner;
   afterEach(async () => s?.stop());
 
-  const start = async (withRunner = true) => {
+  const start = async (withRunner = true, apply = true) => {
     runner = new RecordingRunner();
     s = await startTestServer(withRunner ? { runner } : {});
     const lab: LabInput = makeVethPairLab();
     expect((await s.api('POST', '/api/labs', { lab })).status).toBe(201);
+    if (apply) expect((await s.engine.apply((await s.store.require('veth-pair')).lab)).ok).toBe(true);
   };
 
   it('exec runs the template inside the node’s namespace and parses ping', async () => {
@@ -280,7 +281,10 @@ describe('tools API (fake engine)', () => {
       expect(r.status).toBe(400);
       expect(r.json.code).toBe('InvalidRequest');
     }
-    expect((await s.api('POST', '/api/labs/veth-pair/exec', { node: 'ghost', tool: 'ipAddr' })).status).toBe(404);
+    // A node the applied lab does not have: 409 naming it, nothing run.
+    const ghost = await s.api('POST', '/api/labs/veth-pair/exec', { node: 'ghost', tool: 'ipAddr' });
+    expect(ghost.status).toBe(409);
+    expect(ghost.json.message).toMatch(/node "ghost" is not part of what lab "veth-pair" applied/);
     expect((await s.api('POST', '/api/labs/nope/exec', { node: 'red', tool: 'ipAddr' })).status).toBe(404);
     expect(runner.calls).toEqual([]);
   });
@@ -372,14 +376,77 @@ describe('tools API (fake engine)', () => {
     expect(runner.calls).toEqual([]);
   });
 
-  it('terminal for an unknown node is refused (4404)', async () => {
+  it('terminal for a node the lab did not apply is refused (4409)', async () => {
     await start();
     const { ws, first } = await wsOpen(`ws://127.0.0.1:${s.port}/ws/term?lab=veth-pair&node=ghost`, {
       authorization: `Bearer ${TEST_TOKEN}`,
     });
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
-    expect(JSON.parse(await first)).toMatchObject({ type: 'error', code: 'NotFound' });
-    expect(await closed).toBe(4404);
+    expect(JSON.parse(await first)).toMatchObject({ type: 'error', code: 'Conflict' });
+    expect(await closed).toBe(4409);
     expect(s.tools.terminals?.count).toBe(0);
+  });
+
+  // Issue #13 item 4: targets come from what the lab applied and owns, never from names in a stored lab.
+  it('a stored, never-applied lab gets no tool at all (409 naming the lab), nothing run', async () => {
+    await start(true, false);
+    for (const [path, body] of [
+      ['exec', { node: 'red', tool: 'ipAddr' }],
+      ['path', { from: 'red', to: 'blue' }],
+      ['reachability', {}],
+    ] as const) {
+      const r = await s.api('POST', `/api/labs/veth-pair/${path}`, body);
+      expect(r.status, path).toBe(409);
+      expect(r.json.message).toMatch(/lab "veth-pair" is not applied/);
+    }
+    for (const q of ['/ws/term?lab=veth-pair&node=red', '/ws/capture?lab=veth-pair&link=cable&end=0']) {
+      const { ws, first } = await wsOpen(`ws://127.0.0.1:${s.port}${q}`, { authorization: `Bearer ${TEST_TOKEN}` });
+      const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+      expect(JSON.parse(await first)).toMatchObject({ type: 'error', code: 'Conflict' });
+      expect(await closed).toBe(4409);
+    }
+    expect(runner.calls).toEqual([]);
+  });
+
+  it('an applied lab whose namespace is owned by another lab, or by nobody, is refused (403 naming it)', async () => {
+    await start();
+    const lab = (await s.store.require('veth-pair')).lab;
+    const obs = await s.engine.observe();
+    const red = obs.namespaces['veth-pair-red']!;
+    // Another lab's marker on the namespace, and no marker at all on the interface of the capture.
+    s.engine.observation = {
+      ...obs,
+      namespaces: {
+        ...obs.namespaces,
+        'veth-pair-red': {
+          ...red,
+          marker: { lab: 'other', object: 'red' },
+          links: red.links.map((l) => ({ ...l, marker: null, alias: undefined })),
+        },
+      },
+    };
+    const r = await s.api('POST', '/api/labs/veth-pair/exec', { node: 'red', tool: 'ipAddr' });
+    expect(r.status).toBe(403);
+    expect(r.json.message).toMatch(/namespace "veth-pair-red" of node "red" is owned by lab "other"/);
+    const ok = await s.api('POST', '/api/labs/veth-pair/exec', { node: 'blue', tool: 'ipAddr' });
+    expect(ok.status).toBe(200);
+    // The namespace is ours again, but its interface carries no marker: no capture there.
+    s.engine.observation = {
+      ...obs,
+      namespaces: {
+        ...obs.namespaces,
+        'veth-pair-red': { ...red, links: red.links.map((l) => ({ ...l, marker: null, alias: undefined })) },
+      },
+    };
+    const { ws, first } = await wsOpen(`ws://127.0.0.1:${s.port}/ws/capture?lab=veth-pair&link=cable&end=0`, {
+      authorization: `Bearer ${TEST_TOKEN}`,
+    });
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    const msg = JSON.parse(await first);
+    expect(msg).toMatchObject({ type: 'error', code: 'PermissionDenied' });
+    expect(msg.message).toMatch(/interface "veth-red" \(cable#0\) in namespace "veth-pair-red" is not owned/);
+    expect(await closed).toBe(4403);
+    expect(lab.name).toBe('veth-pair');
+    expect(runner.calls.filter((c) => c.includes('tcpdump'))).toEqual([]);
   });
 });
