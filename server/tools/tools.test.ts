@@ -10,6 +10,7 @@ import type { CommandRunner, RunOptions, RunResult } from '../engine/contract';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../testing/harness';
 import { makeVethPairLab } from '../testing/labs';
 import { CAPTURE_HIGH_WATER, captureArgv, compileArgv, linkEnd } from './capture';
+import { confineArgv } from './confine';
 import { execArgv, inNetns, nodeNetns, parsePing } from './exec';
 import { PcapSplitter } from './pcapStream';
 import { parseRouteGet } from './service';
@@ -129,10 +130,43 @@ describe('parsePing', () => {
   });
 });
 
+/** The confined program: what follows setpriv's `--`. */
+const program = (argv: string[]): string[] => argv.slice(argv.indexOf('--', argv.indexOf('setpriv')) + 1);
+
+describe('confinement (issue #13 items 6, 10)', () => {
+  it('own PID + mount namespace with a fresh /proc, killed with unshare; only NET_ADMIN/NET_RAW; nobody as root', () => {
+    const caps = '-all,+net_admin,+net_raw';
+    expect(confineArgv(['ping'], true)).toEqual([
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount-proc',
+      '--',
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      `--inh-caps=${caps}`,
+      `--ambient-caps=${caps}`,
+      `--bounding-set=${caps}`,
+      '--',
+      'ping',
+    ]);
+    // In a user-namespace sandbox only uid 0 is mapped: stay uid 0, same caps (+ setuid/setgid for tcpdump -Z).
+    const inUserns = confineArgv(['ping'], false);
+    expect(inUserns.some((a) => a.startsWith('--reuid'))).toBe(false);
+    expect(inUserns).toContain('--bounding-set=-all,+net_admin,+net_raw,+setuid,+setgid');
+    expect(inUserns.join(' ')).not.toMatch(/sys_admin|sys_ptrace|dac_override/);
+  });
+});
+
 describe('terminal and capture argv', () => {
   it('terminal: bash without rc files, interactive, inside the namespace; clean env with the prompt', () => {
-    expect(terminalArgv('red')).toEqual(['ip', 'netns', 'exec', 'red', '/bin/bash', '--norc', '--noprofile', '-i']);
-    expect(terminalArgv(null)).toEqual(['/bin/bash', '--norc', '--noprofile', '-i']);
+    const bash = ['/bin/bash', '--norc', '--noprofile', '-i'];
+    expect(terminalArgv('red', true)).toEqual(['ip', 'netns', 'exec', 'red', ...confineArgv(bash, true)]);
+    expect(terminalArgv(null, true)).toEqual(confineArgv(bash, true));
+    expect(program(terminalArgv('red'))).toEqual(bash);
     const env = terminalEnv('red');
     expect(env.PS1).toBe('[red] \\w# ');
     expect(env.TERM).toBe('xterm-256color');
@@ -141,9 +175,10 @@ describe('terminal and capture argv', () => {
 
   it('capture: tcpdump on the end, filter as one argument after --', () => {
     const a = captureArgv({ ifname: 'veth-red', netns: 'red', filter: ' icmp or arp ' });
-    expect(a.slice(0, 8)).toEqual(['ip', 'netns', 'exec', 'red', 'tcpdump', '-i', 'veth-red', '-U']);
+    expect(a.slice(0, 5)).toEqual(['ip', 'netns', 'exec', 'red', 'unshare']);
+    expect(program(a).slice(0, 4)).toEqual(['tcpdump', '-i', 'veth-red', '-U']);
     expect(a.slice(-2)).toEqual(['--', 'icmp or arp']);
-    expect(captureArgv({ ifname: 'veth-red', netns: null, filter: '' })).not.toContain('--');
+    expect(program(captureArgv({ ifname: 'veth-red', netns: null, filter: '' }))).not.toContain('--');
     expect(compileArgv({ ifname: 'veth-red', netns: 'red', filter: 'icmp' })).toContain('-d');
     expect(CAPTURE_HIGH_WATER).toBe(4 * 1024 * 1024);
   });
@@ -266,7 +301,8 @@ describe('tools API (fake engine)', () => {
     });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ ok: true, exitCode: 0, parsed: { transmitted: 1, received: 1, lossPct: 0 } });
-    expect(runner.calls[0]!.slice(0, 5)).toEqual(['ip', 'netns', 'exec', 'veth-pair-red', 'ping']);
+    expect(runner.calls[0]!.slice(0, 5)).toEqual(['ip', 'netns', 'exec', 'veth-pair-red', 'unshare']);
+    expect(program(runner.calls[0]!)[0]).toBe('ping');
   });
 
   it('bad input: 400 with a path, nothing spawned', async () => {
