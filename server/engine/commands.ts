@@ -12,16 +12,19 @@ import type { ApplyOutcome, CommandRunner, Engine, Progress } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
 import { hostRunner, prefixedRunner } from './runner';
+import { requireSandboxHolder } from './sandboxAttach';
 
 export function defaultStateDir(): string {
   if (process.env.NETLOOM_STATE_DIR) return process.env.NETLOOM_STATE_DIR;
   return process.getuid?.() === 0 ? '/var/lib/netloom' : join(homedir(), '.local', 'state', 'netloom');
 }
 
+/** The host, or the sandbox of NETLOOM_SANDBOX_PID — only when that PID is a sandbox holder (else throws). */
 export function cliRunner(): CommandRunner {
-  const pid = process.env.NETLOOM_SANDBOX_PID;
-  if (pid && /^\d+$/.test(pid)) return prefixedRunner(['nsenter', '-t', pid, '-n', '-m', '--'], 'sandbox');
-  return hostRunner();
+  const text = process.env.NETLOOM_SANDBOX_PID;
+  if (text === undefined || text === '') return hostRunner();
+  const pid = requireSandboxHolder(text, 'NETLOOM_SANDBOX_PID');
+  return prefixedRunner(['nsenter', '-t', String(pid), '-n', '-m', '--'], 'sandbox');
 }
 
 interface Args {
