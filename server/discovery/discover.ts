@@ -200,16 +200,23 @@ async function processHolders(
   }
   const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number);
   const byInode = new Map<number, number>();
+  // One mountinfo read per mount namespace (the host has few, each shared by many processes).
+  const worldOfMnt = new Map<number, Promise<boolean>>();
+  const inWorld = (pid: number, mnt: number | undefined): Promise<boolean> => {
+    if (mnt === undefined) return Promise.resolve(false);
+    if (mnt === sameMnt) return Promise.resolve(true);
+    let p = worldOfMnt.get(mnt);
+    if (!p) {
+      p = sameWorld(pid, netnsDev);
+      worldOfMnt.set(mnt, p);
+    }
+    return p;
+  };
   await mapLimit(pids, 64, async (pid) => {
     try {
       const ino = inodeOf(await readlink(`/proc/${pid}/ns/net`));
       if (ino === undefined || skip(ino)) return;
-      if (
-        sameMnt !== undefined &&
-        inodeOf(await readlink(`/proc/${pid}/ns/mnt`)) !== sameMnt &&
-        !(await sameWorld(pid, netnsDev))
-      )
-        return;
+      if (sameMnt !== undefined && !(await inWorld(pid, inodeOf(await readlink(`/proc/${pid}/ns/mnt`))))) return;
       const cur = byInode.get(ino);
       if (cur === undefined || pid < cur) byInode.set(ino, pid);
     } catch {
