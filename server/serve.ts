@@ -12,6 +12,7 @@ import { DEFAULT_PORT, formatPath, type Mode } from '../shared';
 import { NETLOOM_HOST } from './api/security';
 import { createApp, packageVersion } from './app';
 import type { CommandRunner, Engine, Sandbox } from './engine/contract';
+import { sandboxHolderProblem } from './engine/sandboxAttach';
 import { AppError } from './errors';
 import { EXERCISES_DIR, loadCatalogue } from './exercise/files';
 import { createLogger, type Logger } from './log';
@@ -103,6 +104,9 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     if (!/^\d{1,9}$/.test(attachText ?? '') || attachPid < 2)
       throw new UsageError(`invalid sandbox pid "${attachText}"`);
     if (values.host) throw new UsageError('--attach-sandbox and --host exclude each other');
+    // Before anything is touched: a plain process in the host network is no sandbox (issue #13 item 8).
+    const problem = sandboxHolderProblem(attachPid);
+    if (problem) throw new UsageError(`--attach-sandbox ${attachPid}: ${problem}; refusing to attach`);
   }
   const root = isRoot();
   const mode: Mode =

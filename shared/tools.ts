@@ -273,6 +273,8 @@ export type CaptureServerMessage = z.infer<typeof CaptureServerMessage>;
 /** WebSocket close codes used by the tool sockets (4000 + the HTTP status they correspond to). */
 export const ToolCloseCode = {
   BadRequest: 4400,
+  /** The target is not owned by this lab (another lab's, foreign, or the host's root shell). */
+  Forbidden: 4403,
   NotFound: 4404,
   Conflict: 4409,
   TooMany: 4429,

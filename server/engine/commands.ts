@@ -12,16 +12,19 @@ import type { ApplyOutcome, CommandRunner, Engine, Progress } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
 import { hostRunner, prefixedRunner } from './runner';
+import { requireSandboxHolder } from './sandboxAttach';
 
 export function defaultStateDir(): string {
   if (process.env.NETLOOM_STATE_DIR) return process.env.NETLOOM_STATE_DIR;
   return process.getuid?.() === 0 ? '/var/lib/netloom' : join(homedir(), '.local', 'state', 'netloom');
 }
 
+/** The host, or the sandbox of NETLOOM_SANDBOX_PID — only when that PID is a sandbox holder (else throws). */
 export function cliRunner(): CommandRunner {
-  const pid = process.env.NETLOOM_SANDBOX_PID;
-  if (pid && /^\d+$/.test(pid)) return prefixedRunner(['nsenter', '-t', pid, '-n', '-m', '--'], 'sandbox');
-  return hostRunner();
+  const text = process.env.NETLOOM_SANDBOX_PID;
+  if (text === undefined || text === '') return hostRunner();
+  const pid = requireSandboxHolder(text, 'NETLOOM_SANDBOX_PID');
+  return prefixedRunner(['nsenter', '-t', String(pid), '-n', '-m', '--'], 'sandbox');
 }
 
 interface Args {
@@ -193,8 +196,14 @@ async function engineCommand(cmd: string, args: string[], open: (probe?: boolean
           if (l.ifname !== 'lo' && l.marker && !known.has(l.marker.lab)) note(l.marker.lab, `${l.ifname} in ${name}`);
       }
       for (const l of obs.root.links) if (l.marker && !known.has(l.marker.lab)) note(l.marker.lab, `${l.ifname}`);
+      const hidden = await hiddenLeftovers(runner, obs);
+      for (const h of hidden) out(`leftover: ${h}`);
+      if (hidden.length)
+        out(
+          'gc never kills a process it did not start: end the process named above to free its namespace (closing a Netloom terminal does)',
+        );
       if (!orphans.size) {
-        out('nothing to collect: every Netloom object belongs to a known lab');
+        if (!hidden.length) out('nothing to collect: every Netloom object belongs to a known lab');
         return 0;
       }
       for (const [lab, objs] of orphans) out(`lab '${lab}' (unknown to ${stateDir}): ${objs.join(', ')}`);
@@ -214,6 +223,30 @@ async function engineCommand(cmd: string, args: string[], open: (probe?: boolean
       err(`netloom: unknown engine command "${cmd}"`);
       return 2;
   }
+}
+
+/**
+ * Network namespaces not mounted under /run/netns, held only by a process, that contain Netloom-marked
+ * interfaces (issue #13 item 10): found through /proc/PID/ns/net by discovery. Reported, never removed.
+ */
+async function hiddenLeftovers(
+  runner: CommandRunner,
+  observed: Awaited<ReturnType<typeof observe>>,
+): Promise<string[]> {
+  const { discover } = await import('../discovery/discover');
+  const d = await discover(runner, { observed });
+  const lines: string[] = [];
+  for (const ns of d.namespaces) {
+    if (ns.source !== 'process') continue;
+    const marked = ns.links.filter((l) => l.marker);
+    if (!marked.length && !ns.marker) continue;
+    const what = marked.map((l) => `${l.ifname} (lab '${l.marker!.lab}', ${l.marker!.object})`);
+    lines.push(
+      `network namespace held by process ${ns.pid}${ns.comm ? ` (${ns.comm})` : ''}, not under /run/netns, ` +
+        `with Netloom-marked ${what.length ? `interfaces: ${what.join(', ')}` : 'loopback'}`,
+    );
+  }
+  return lines;
 }
 
 async function engineAppliedNames(stateDir: string): Promise<string[]> {

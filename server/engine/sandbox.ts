@@ -2,11 +2,13 @@
  * Sandbox: a throwaway world for tests, benchmarks and `serve --sandbox`. A holder process lives in a private
  * network + mount namespace (plus a user namespace when not root) with a tmpfs on /run/netns; every command
  * enters it with nsenter. Nothing created inside is visible on the host, and it all vanishes with the holder.
- * Must not: spawn a shell, or touch the host's /run/netns.
+ * The holder is marked (HOLDER_ENV in its environment, the `netloom-sandbox` tmpfs) so attaching can tell it
+ * from any other process (`sandboxAttach.ts`). Must not: spawn a shell, or touch the host's /run/netns.
  */
 import { spawn } from 'node:child_process';
 import type { CommandRunner, Sandbox } from './contract';
 import { prefixedRunner } from './runner';
+import { HOLDER_ENV } from './sandboxAttach';
 
 /**
  * The holder, run by node inside the new namespaces. Fixed code, no user data: mounts a tmpfs on /run/netns
@@ -52,7 +54,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   ];
   const child = spawn('unshare', unshareArgs, {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C' },
+    env: { ...process.env, LC_ALL: 'C', [HOLDER_ENV]: '1' },
   });
   // Never keep the parent alive just for the holder; EOF on its stdin ends it when we exit.
   child.unref();

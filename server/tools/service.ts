@@ -1,8 +1,8 @@
 /**
  * The live tools behind HTTP and WebSocket: `/api/labs/:name/{exec,path,reachability}` and the `/ws/term` and
  * `/ws/capture` sockets (authenticated by app.ts before they get here). Resolves lab objects to namespaces
- * (the lab as last applied, else as stored) and hands the work to exec/terminal/capture. No kernel knowledge
- * beyond argv templates; never a shell.
+ * from what the lab applied and owns, checked against a fresh observation (`targets.ts`), and hands the work
+ * to exec/terminal/capture. No kernel knowledge beyond argv templates; never a shell.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -28,14 +28,16 @@ import { Quotas } from '../api/quotas';
 import { parse } from '../api/request';
 import { type Principal, principalOf } from '../api/sessions';
 import type { CommandRunner, Engine } from '../engine/contract';
+import type { ObservedState } from '../engine/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { LabStore } from '../store/labStore';
 import { mapLimit } from '../util/mapLimit';
-import { Captures, checkFilter, linkEnd } from './capture';
-import { inNetns, nodeNetns, runExec } from './exec';
+import { Captures, checkFilter } from './capture';
+import { inNetns, runExec } from './exec';
 import { buildTopology, nodeAddress, ownerOf } from './path';
 import { cellProblem, explain, planMatrix } from './reachability';
+import { captureTarget, nodeTarget, requireApplied } from './targets';
 import { Terminals } from './terminal';
 
 /** Pings in flight at once for the matrix. */
@@ -110,12 +112,18 @@ export class ToolsService {
     return this.deps.runner;
   }
 
-  /** The lab as realized (last applied), else as stored: its names are the ones on the host. */
-  private async lab(name: string): Promise<{ lab: Lab; revision: number; appliedRevision: number | null }> {
+  /**
+   * The lab as this server applied it (never the stored document: a stored lab may name anything) and a fresh
+   * observation of the host, against which `targets.ts` checks every tool target's ownership marker.
+   */
+  private async lab(
+    name: string,
+  ): Promise<{ lab: Lab; revision: number; appliedRevision: number | null; observed: ObservedState }> {
     if (!LabName.safeParse(name).success) throw new AppError('InvalidRequest', 'invalid lab name');
     const doc = await this.deps.store.require(name);
-    const applied = await this.deps.engine.appliedLab(name);
-    return { lab: applied ?? doc.lab, revision: doc.revision, appliedRevision: doc.appliedRevision };
+    const lab = requireApplied(name, await this.deps.engine.appliedLab(name));
+    const observed = await this.deps.engine.observe();
+    return { lab, revision: doc.revision, appliedRevision: doc.appliedRevision, observed };
   }
 
   /** Observed operstate per endpoint key (best effort: an unreadable host means "unknown", not "down"). */
@@ -140,8 +148,8 @@ export class ToolsService {
     r.post('/labs/:name/exec', async (req, res) => {
       const body = parse(ExecRequest, req.body);
       const runner = this.runner();
-      const { lab } = await this.lab(name(req));
-      const netns = nodeNetns(lab, body.node);
+      const { lab, observed } = await this.lab(name(req));
+      const netns = nodeTarget(lab, observed, body.node, 'exec');
       res.json(await this.limited(principalOf(req), () => runExec(runner, netns, body)));
     });
 
@@ -149,7 +157,7 @@ export class ToolsService {
       const body = parse(PathRequest, req.body);
       const runner = this.runner();
       const l = await this.lab(name(req));
-      const netns = nodeNetns(l.lab, body.from);
+      const netns = nodeTarget(l.lab, l.observed, body.from, 'path');
       const t = buildTopology(l.lab, await this.operstates(l));
       const from = l.lab.nodes.find((n) => n.id === body.from)?.kind === 'host' ? t.rootPlace : body.from;
       let dst = parseIp(body.to);
@@ -207,7 +215,7 @@ export class ToolsService {
           'Unsupported',
           `the matrix is limited to ${REACHABILITY_MAX_NODES} namespaces with addresses (this lab has ${nodes.length})`,
         );
-      const netnsOf = new Map(nodes.map((id) => [id, nodeNetns(l.lab, id)]));
+      const netnsOf = new Map(nodes.map((id) => [id, nodeTarget(l.lab, l.observed, id, 'reachability')]));
       if (this.matrixBusy.has(l.lab.name))
         throw new AppError('Conflict', `a reachability matrix of lab "${l.lab.name}" is already being measured`);
       // The matrix's pings hold exec slots like any command: as many as are free, up to its parallelism.
@@ -222,7 +230,9 @@ export class ToolsService {
         () =>
           mapLimit(pairs, parallel, async (p) => {
             const target = formatIp(p.target);
-            const r = await runExec(runner, netnsOf.get(p.from) ?? null, {
+            const netns = netnsOf.get(p.from);
+            if (netns === undefined) throw new AppError('Bug', `no checked target for node "${p.from}"`);
+            const r = await runExec(runner, netns, {
               node: p.from,
               tool: 'ping',
               args: { target, count: 1, timeoutS: body.timeoutS },
@@ -278,8 +288,8 @@ export class ToolsService {
     const q = parse(TerminalQuery, query);
     if (!this.terminals) throw new AppError('Unsupported', 'terminals are not available in this server');
     this.hold(ws, who, 'terminals');
-    const { lab } = await this.lab(q.lab);
-    const netns = nodeNetns(lab, q.node);
+    const { lab, observed } = await this.lab(q.lab);
+    const netns = nodeTarget(lab, observed, q.node, 'terminal');
     if (ws.readyState !== ws.OPEN) return;
     await this.terminals.open(ws, { node: q.node, netns, cols: q.cols, rows: q.rows });
   }
@@ -288,9 +298,9 @@ export class ToolsService {
     const q = parse(CaptureQuery, query);
     if (!this.captures) throw new AppError('Unsupported', 'capture is not available in this server');
     this.hold(ws, who, 'captures');
-    const { lab } = await this.lab(q.lab);
+    const { lab, observed } = await this.lab(q.lab);
     const end = q.end as 0 | 1;
-    const { ifname, netns } = linkEnd(lab, q.link, end);
+    const { ifname, netns } = captureTarget(lab, observed, q.link, end);
     const problem = await checkFilter(this.runner(), { ifname, netns, filter: q.filter });
     if (problem) throw new AppError('InvalidRequest', `the filter does not compile: ${problem}`);
     if (ws.readyState !== ws.OPEN) return;
@@ -308,6 +318,7 @@ export class ToolsService {
 
 const CLOSE_FOR: Record<number, number> = {
   400: ToolCloseCode.BadRequest,
+  403: ToolCloseCode.Forbidden,
   404: ToolCloseCode.NotFound,
   409: ToolCloseCode.Conflict,
   429: ToolCloseCode.TooMany,

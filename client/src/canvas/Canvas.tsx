@@ -239,7 +239,8 @@ export default function Canvas() {
   }, [store]);
   const onNodeDoubleClick = useCallback(
     (_e: React.MouseEvent, n: FlowNode) => {
-      if (n.data.kind !== 'bridge') store.getState().openTerminalTab(n.id);
+      // No terminal on the host node: the server refuses a shell in the root namespace.
+      if (n.data.kind === 'namespace') store.getState().openTerminalTab(n.id);
     },
     [store],
   );

@@ -139,7 +139,7 @@ function NodeForm({ node }: { node: LabNode }) {
       </div>
       <GeneralIssues issues={general} />
       <StatusDetails st={st} />
-      {node.kind !== 'bridge' && <NodeTools id={node.id} />}
+      {node.kind !== 'bridge' && <NodeTools id={node.id} host={node.kind === 'host'} />}
       {node.kind === 'namespace' && (
         <>
           <TextField
@@ -297,20 +297,25 @@ function RenameOffer({ node, from, onDone }: { node: LabNode; from: string; onDo
   );
 }
 
-/** Live tools of a namespace/host: terminal, ping (the lab must be applied). */
-function NodeTools({ id }: { id: string }) {
+/**
+ * Live tools of a namespace/host: terminal, ping (the lab must be applied). The host node has no terminal:
+ * the server refuses a shell in the root namespace (it reaches what other labs and the host own).
+ */
+function NodeTools({ id, host }: { id: string; host: boolean }) {
   const store = useEditorStore();
   return (
     <div className="nl-insp-tools" data-testid="inspector.tools">
       <span className="nl-insp-tools-title">Tools</span>
-      <button
-        type="button"
-        className="nl-btn small"
-        data-testid="inspector.terminal"
-        onClick={() => store.getState().openTerminalTab(id)}
-      >
-        ›_ Open terminal
-      </button>
+      {!host && (
+        <button
+          type="button"
+          className="nl-btn small"
+          data-testid="inspector.terminal"
+          onClick={() => store.getState().openTerminalTab(id)}
+        >
+          ›_ Open terminal
+        </button>
+      )}
       <button
         type="button"
         className="nl-btn small"
