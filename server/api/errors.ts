@@ -25,6 +25,8 @@ export function httpStatus(code: ErrorCode): number {
       return 413;
     case 'Unsupported':
       return 422;
+    case 'QuotaExceeded':
+      return 429;
     default:
       return 500;
   }
