@@ -40,6 +40,7 @@ const USAGE = `Usage: netloom serve [options]
   --dev                 do not serve the canvas (vite serves it on port 5173)
   --status-interval MS  live status sampling period (default 1000)
   --log-level LEVEL     trace|debug|info|warn|error (env NETLOOM_LOG_LEVEL; default info)
+  --exercises DIR       the exercise catalogue (default examples/exercises)
   --classroom           classroom mode (the teacher's token opens the dashboard at /?view=classroom): every
                         student joins with a personal link and gets their own sandbox (network, mount, PID)
   --students N          classroom of N students ("Student 1" …; default 1 when no --roster)
@@ -66,6 +67,8 @@ export interface ServeOptions {
   /** Holder PID of an existing sandbox to attach to (never closed by us). */
   attachPid?: number;
   driver: EngineDriver;
+  /** Exercise catalogue directory. */
+  exercisesDir: string;
   /** Classroom mode: the students (names in order) and their quotas. */
   classroom?: { names: string[]; quotas: Quotas };
 }
@@ -89,6 +92,7 @@ const SERVE_OPTIONS = {
   dev: { type: 'boolean' },
   'status-interval': { type: 'string' },
   'log-level': { type: 'string' },
+  exercises: { type: 'string' },
   classroom: { type: 'boolean' },
   students: { type: 'string' },
   roster: { type: 'string' },
@@ -204,6 +208,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     logLevel: values['log-level'] ?? env.NETLOOM_LOG_LEVEL ?? 'info',
     ...(attachPid !== undefined ? { attachPid } : {}),
     driver,
+    exercisesDir: values.exercises ? resolve(values.exercises) : EXERCISES_DIR,
     ...(classroom ? { classroom } : {}),
   };
 }
@@ -360,7 +365,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     throw e;
   }
   const examples = await loadExamples(join(REPO_ROOT, 'examples'), log);
-  const exercises = await loadCatalogue(EXERCISES_DIR, log);
+  const exercises = await loadCatalogue(opts.exercisesDir, log);
 
   let engine: Engine;
   let sandbox: Sandbox | null;
