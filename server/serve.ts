@@ -306,6 +306,12 @@ async function forgetDestroyedElsewhere(store: LabStore, engine: Engine, log: Lo
 
 /** Grading period of a student's checklist in classroom mode (30 worlds share two cores). */
 const CLASSROOM_GRADE_MS = 500;
+/**
+ * Probes whose inputs did not change are re-run this rarely in classroom mode (a probe still re-runs at once
+ * when the student's kernel or design changes): at the single-lab 5 s, 30 students × 7 pings made 40
+ * processes a second — most of the server's CPU (bench/classroom.ts).
+ */
+const CLASSROOM_RECHECK_MS = 30_000;
 
 function classroomBanner(classroom: Classroom, base: string, teacherUrl: string): string[] {
   classroom.baseUrl = base;
@@ -424,7 +430,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
         quotas: opts.classroom.quotas,
         driver: opts.driver,
         version: packageVersion(),
-        grader: { intervalMs: CLASSROOM_GRADE_MS },
+        grader: { intervalMs: CLASSROOM_GRADE_MS, recheckMs: CLASSROOM_RECHECK_MS },
       },
     });
     front = createClassroomServer(classroom, app, log);

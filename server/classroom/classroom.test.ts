@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ClassroomDashboard, GradeReport, Lab } from '../../shared';
+import { type ClassroomDashboard, emptyLayout, type GradeReport, type Lab } from '../../shared';
 import { createApp } from '../app';
 import { AppError } from '../errors';
 import { silentLogger } from '../log';
@@ -128,8 +128,8 @@ describe('quotas', () => {
     const dir = await mkdtemp(join(tmpdir(), 'netloom-quota-'));
     dirs.push(dir);
     const store = guardStore(await LabStore.open(dir, silentLogger()), { namespaces: 4 });
-    await store.create(lab('one', 3), { version: 1, positions: {} });
-    const over = store.create(lab('two', 2), { version: 1, positions: {} });
+    await store.create(lab('one', 3), emptyLayout());
+    const over = store.create(lab('two', 2), emptyLayout());
     await expect(over).rejects.toThrow(
       'quota "namespaces" exceeded: at most 4 namespaces in your labs per student (this would make 5)',
     );

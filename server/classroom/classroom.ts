@@ -31,6 +31,9 @@ interface Progress {
   stopWatch: (() => void) | null;
 }
 
+/** Worlds made at once (see `opening`). */
+const OPEN_AT_ONCE = 4;
+
 export type DashboardListener = (d: ClassroomDashboard) => void;
 
 export class Classroom {
@@ -44,6 +47,8 @@ export class Classroom {
   private exercise: CatalogueEntry | null = null;
   private pushTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private openSlots = OPEN_AT_ONCE;
+  private readonly openQueue: (() => void)[] = [];
   /** Where links point (set once the server listens). */
   baseUrl = 'http://127.0.0.1';
 
@@ -85,7 +90,7 @@ export class Classroom {
     let w = this.worlds.get(id);
     if (!w) {
       const ex = this.exercise;
-      w = openStudentWorld(student, this.o.world, ex?.exercise.lab.name).then(
+      w = this.opening(() => openStudentWorld(student, this.o.world, ex?.exercise.lab.name)).then(
         async (world) => {
           this.opened.set(id, world);
           this.changed();
@@ -101,6 +106,24 @@ export class Classroom {
       this.worlds.set(id, w);
     }
     return w;
+  }
+
+  /**
+   * At most OPEN_AT_ONCE worlds are being made at a time: 30 sandbox holders, agents and first applies
+   * started together on two cores are slower in total than a few at a time (and holders time out).
+   */
+  private opening<T>(make: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      this.openSlots--;
+      try {
+        return await make();
+      } finally {
+        this.openSlots++;
+        this.openQueue.shift()?.();
+      }
+    };
+    if (this.openSlots > 0) return run();
+    return new Promise<void>((ok) => this.openQueue.push(ok)).then(run);
   }
 
   /** Pushes exercise `file` to every student: started now in the open worlds, on joining in the others. */
