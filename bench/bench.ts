@@ -16,6 +16,7 @@
  *        tsx bench/scale.ts …, tsx bench/discover.ts … for one part with more options.
  */
 import { cpus, loadavg } from 'node:os';
+import { benchClassroom, classroomTargets } from './classroom';
 import { benchDiscovery } from './discover';
 import { benchCheckLatency, checkLatencyTargets } from './exercise';
 import { type Row, runScale, type Topology, table } from './scale';
@@ -186,9 +187,11 @@ async function main() {
   const d = await benchDiscovery(n);
   const latency = [await benchCheckLatency('netlink'), await benchCheckLatency('ip-batch')];
   const startup = await benchStartup();
+  const classroom = await benchClassroom(30);
   table();
   summary(rows, { n, discoverMs: d.discoverMs }, startup);
   checkLatencyTargets(latency);
+  classroomTargets(classroom);
   await benchCanvas();
   console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s${o.quick ? ' (--quick: N ≤ 200)' : ''}`);
 }

@@ -21,6 +21,7 @@ import { DiscoveryService } from './discovery/service';
 import type { CommandRunner, Engine } from './engine/contract';
 import { AppError } from './errors';
 import type { CatalogueEntry } from './exercise/files';
+import type { GraderOptions } from './exercise/grader';
 import { ExerciseService } from './exercise/service';
 import { type Logger, redactUrl } from './log';
 import { OperationQueue } from './ops/queue';
@@ -53,6 +54,8 @@ export interface AppDeps {
   runner?: CommandRunner;
   /** Exercises offered (examples/exercises); graded live when a runner is given. */
   exercises?: CatalogueEntry[];
+  /** Live grading period etc. (classroom mode grades 30 worlds at once). */
+  grader?: GraderOptions;
 }
 
 export interface App {
@@ -114,6 +117,7 @@ export function createApp(deps: AppDeps): App {
     log,
     catalogue: deps.exercises ?? [],
     ...(deps.runner ? { runner: deps.runner } : {}),
+    ...(deps.grader ? { grader: deps.grader } : {}),
   });
   hub.addChannel(exercises.channel());
 

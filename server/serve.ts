@@ -4,6 +4,7 @@
  * Owns the process lifecycle: SIGINT/SIGTERM close the server, then the engine, then the sandbox.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,10 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, formatPath, type Mode } from '../shared';
 import { NETLOOM_HOST } from './api/security';
 import { createApp, packageVersion } from './app';
+import { Classroom } from './classroom/classroom';
+import { DEFAULT_QUOTAS, type Quotas } from './classroom/quota';
+import { MAX_STUDENTS, makeRoster, numberedNames, parseRoster } from './classroom/roster';
+import { type ClassroomServer, createClassroomServer } from './classroom/server';
 import type { CommandRunner, Engine, Sandbox } from './engine/contract';
 import { sandboxHolderProblem } from './engine/sandboxAttach';
 import { AppError } from './errors';
@@ -36,7 +41,15 @@ const USAGE = `Usage: netloom serve [options]
   --lab FILE            import this lab file (JSON or YAML) and open it
   --dev                 do not serve the canvas (vite serves it on port 5173)
   --status-interval MS  live status sampling period (default 1000)
-  --log-level LEVEL     trace|debug|info|warn|error (env NETLOOM_LOG_LEVEL; default info)`;
+  --log-level LEVEL     trace|debug|info|warn|error (env NETLOOM_LOG_LEVEL; default info)
+  --exercises DIR       the exercise catalogue (default examples/exercises)
+  --classroom           classroom mode (the teacher's token opens the dashboard at /?view=classroom): every
+                        student joins with a personal link and gets their own sandbox (network, mount, PID)
+  --students N          classroom of N students ("Student 1" …; default 1 when no --roster)
+  --roster FILE         classroom roster: one student name per line (# comments)
+  --quota-namespaces N  per student: namespaces in their labs (default ${DEFAULT_QUOTAS.namespaces})
+  --quota-terminals N   per student: terminals open at once (default ${DEFAULT_QUOTAS.terminals})
+  --quota-captures N    per student: captures open at once (default ${DEFAULT_QUOTAS.captures})`;
 
 const VITE_PORT = 5173;
 const DEFAULT_EXAMPLE = 'veth-pair.yaml';
@@ -56,6 +69,10 @@ export interface ServeOptions {
   /** Holder PID of an existing sandbox to attach to (never closed by us). */
   attachPid?: number;
   driver: EngineDriver;
+  /** Exercise catalogue directory. */
+  exercisesDir: string;
+  /** Classroom mode: the students (names in order) and their quotas. */
+  classroom?: { names: string[]; quotas: Quotas };
 }
 
 type EngineDriver = 'auto' | 'netlink' | 'ip-batch';
@@ -77,6 +94,13 @@ const SERVE_OPTIONS = {
   dev: { type: 'boolean' },
   'status-interval': { type: 'string' },
   'log-level': { type: 'string' },
+  exercises: { type: 'string' },
+  classroom: { type: 'boolean' },
+  students: { type: 'string' },
+  roster: { type: 'string' },
+  'quota-namespaces': { type: 'string' },
+  'quota-terminals': { type: 'string' },
+  'quota-captures': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -110,7 +134,13 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
   }
   const root = isRoot();
   const mode: Mode =
-    values.sandbox || attachPid !== undefined ? 'sandbox' : values.host ? 'host' : root ? 'host' : 'sandbox';
+    values.sandbox || values.classroom || attachPid !== undefined
+      ? 'sandbox'
+      : values.host
+        ? 'host'
+        : root
+          ? 'host'
+          : 'sandbox';
   if (mode === 'host' && !root) throw new UsageError('--host needs root (run with sudo, or use --sandbox)');
 
   const given = values.token ?? env.NETLOOM_TOKEN;
@@ -133,6 +163,42 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
   if (!Number.isInteger(statusIntervalMs) || statusIntervalMs < 50 || statusIntervalMs > 60_000)
     throw new UsageError('--status-interval must be 50–60000 ms');
 
+  let classroom: ServeOptions['classroom'];
+  const classroomOnly = ['students', 'roster', 'quota-namespaces', 'quota-terminals', 'quota-captures'] as const;
+  if (!values.classroom) {
+    const stray = classroomOnly.find((k) => values[k] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --classroom`);
+  } else {
+    if (values.host) throw new UsageError('--classroom runs every world in a sandbox: drop --host');
+    if (values.students !== undefined && values.roster !== undefined)
+      throw new UsageError('choose one of --students and --roster');
+    const count = (flag: string, text: string | undefined, dflt: number, max: number): number => {
+      if (text === undefined) return dflt;
+      const n = Number(text);
+      if (!/^\d{1,4}$/.test(text) || n < 1 || n > max)
+        throw new UsageError(`--${flag} must be 1–${max} (got "${text}")`);
+      return n;
+    };
+    let names: string[];
+    try {
+      names =
+        values.roster !== undefined
+          ? parseRoster(readFileSync(resolve(values.roster), 'utf8'))
+          : numberedNames(count('students', values.students, 1, MAX_STUDENTS));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UsageError(values.roster !== undefined ? `--roster ${values.roster}: ${why}` : why);
+    }
+    classroom = {
+      names,
+      quotas: {
+        namespaces: count('quota-namespaces', values['quota-namespaces'], DEFAULT_QUOTAS.namespaces, 1000),
+        terminals: count('quota-terminals', values['quota-terminals'], DEFAULT_QUOTAS.terminals, 64),
+        captures: count('quota-captures', values['quota-captures'], DEFAULT_QUOTAS.captures, 64),
+      },
+    };
+  }
+
   return {
     port,
     listen: values.listen ?? '127.0.0.1',
@@ -147,6 +213,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     logLevel: values['log-level'] ?? env.NETLOOM_LOG_LEVEL ?? 'info',
     ...(attachPid !== undefined ? { attachPid } : {}),
     driver,
+    exercisesDir: values.exercises ? resolve(values.exercises) : EXERCISES_DIR,
+    ...(classroom ? { classroom } : {}),
   };
 }
 
@@ -241,6 +309,25 @@ async function forgetDestroyedElsewhere(store: LabStore, engine: Engine, log: Lo
   }
 }
 
+/** Grading period of a student's checklist in classroom mode (30 worlds share two cores). */
+const CLASSROOM_GRADE_MS = 500;
+/**
+ * Probes whose inputs did not change are re-run this rarely in classroom mode (a probe still re-runs at once
+ * when the student's kernel or design changes): at the single-lab 5 s, 30 students × 7 pings made 40
+ * processes a second — most of the server's CPU (bench/classroom.ts).
+ */
+const CLASSROOM_RECHECK_MS = 30_000;
+
+function classroomBanner(classroom: Classroom, base: string, teacherUrl: string): string[] {
+  classroom.baseUrl = base;
+  return [
+    '  Classroom dashboard (teacher):',
+    `    ${teacherUrl}${teacherUrl.includes('?') ? '&' : '?'}view=classroom`,
+    `  Personal links (${classroom.students.length} students; each opens that student's own sandbox):`,
+    ...classroom.students.map((s) => `    ${s.label.padEnd(20)} ${classroom.linkOf(s)}`),
+  ];
+}
+
 function bannerHost(listen: string): string {
   if (listen === '0.0.0.0' || listen === '::' || listen === '[::]') return '127.0.0.1';
   return listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen;
@@ -289,7 +376,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     throw e;
   }
   const examples = await loadExamples(join(REPO_ROOT, 'examples'), log);
-  const exercises = await loadCatalogue(EXERCISES_DIR, log);
+  const exercises = await loadCatalogue(opts.exercisesDir, log);
 
   let engine: Engine;
   let sandbox: Sandbox | null;
@@ -328,6 +415,33 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     ...(runner ? { runner } : {}),
   });
 
+  // Classroom mode: a front door hands each request to its principal's world (server/classroom/server.ts).
+  let front: ClassroomServer | null = null;
+  let classroom: Classroom | null = null;
+  if (opts.classroom) {
+    classroom = new Classroom({
+      students: makeRoster(opts.classroom.names),
+      teacherToken: opts.token,
+      catalogue: exercises,
+      log,
+      world: {
+        dir: join(opts.stateDir, 'classroom'),
+        log,
+        listen: opts.listen,
+        ...(opts.dev ? { extraPorts: [VITE_PORT], staticDir: null } : {}),
+        examples,
+        exercises,
+        statusIntervalMs: opts.statusIntervalMs,
+        quotas: opts.classroom.quotas,
+        driver: opts.driver,
+        version: packageVersion(),
+        grader: { intervalMs: CLASSROOM_GRADE_MS, recheckMs: CLASSROOM_RECHECK_MS },
+      },
+    });
+    front = createClassroomServer(classroom, app, log);
+  }
+  const listener = front?.server ?? app.server;
+
   const shutdownEngine = async () => {
     await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
     await sandbox?.close().catch((err: unknown) => log.error({ err }, 'sandbox close failed'));
@@ -335,9 +449,9 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
 
   try {
     await new Promise<void>((ok, fail) => {
-      app.server.once('error', fail);
-      app.server.listen(opts.port, opts.listen, () => {
-        app.server.off('error', fail);
+      listener.once('error', fail);
+      listener.listen(opts.port, opts.listen, () => {
+        listener.off('error', fail);
         ok();
       });
     });
@@ -346,12 +460,13 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     console.error(
       `netloom serve: cannot listen on ${opts.listen}:${opts.port}${code === 'EADDRINUSE' ? ' (port in use; try --port)' : ''}: ${String(e)}`,
     );
+    await front?.close();
     await app.close();
     await shutdownEngine();
     return 1;
   }
 
-  const port = (app.server.address() as { port: number }).port;
+  const port = (listener.address() as { port: number }).port;
   const host = bannerHost(opts.listen);
   // Loopback: the dedicated name netloom.localhost (Chromium and Firefox resolve *.localhost to loopback), so
   // the session cookie reaches no other local service; the address itself keeps working.
@@ -367,6 +482,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
       '  Open this URL (it carries the access token):',
       `    ${url}`,
       ...alt,
+      ...(classroom ? classroomBanner(classroom, `http://${host}:${opts.dev ? VITE_PORT : port}`, url) : []),
       '',
     ].join('\n'),
   );
@@ -381,6 +497,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
       }
       stopping = true;
       log.info({ signal }, 'shutting down');
+      await front?.close();
       await app.close();
       // Let a running apply finish (the engine's journal covers a hard kill, but a clean end is better).
       await Promise.race([app.ops.idle(), new Promise((r) => setTimeout(r, 15_000).unref())]);

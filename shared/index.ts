@@ -1,5 +1,6 @@
 /** Public surface of the shared package: schemas, types and pure rules used by client, server and CLI. */
 export * from './api';
+export * from './classroom';
 export * from './discovery';
 export * from './errors';
 export * from './exercise';

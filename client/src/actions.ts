@@ -161,7 +161,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
       void checkPlan();
     }
     try {
-      history.replaceState(null, '', `${location.pathname}#${encodeURIComponent(lab.name)}`);
+      history.replaceState(null, '', `${location.pathname}${location.search}#${encodeURIComponent(lab.name)}`);
       // The bare URL reopens it next time (a lab never saved has nothing to reopen).
       if (revision !== null) localStorage.setItem(LAST_LAB_KEY, lab.name);
     } catch {

@@ -26,6 +26,7 @@ export function httpStatus(code: ErrorCode): number {
     case 'Unsupported':
       return 422;
     case 'TooManyRequests':
+    case 'QuotaExceeded':
       return 429;
     default:
       return 500;

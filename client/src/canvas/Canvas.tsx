@@ -18,6 +18,7 @@ import {
 } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeKind } from '../../../shared/lab';
+import { readOnlyView } from '../classroom/viewMode';
 import { GoalBadges } from '../exercise/GoalBadges';
 import { useEditor, useEditorStore } from '../store/context';
 import {
@@ -70,6 +71,8 @@ const LOW_ZOOM = 0.45;
 const selectLowZoom = (s: { transform: [number, number, number] }) => s.transform[2] < LOW_ZOOM;
 
 export default function Canvas() {
+  // The teacher viewing a student's canvas (classroom mode): nothing on it can be changed.
+  const readOnly = readOnlyView() !== null;
   const store = useEditorStore();
   const lab = useEditor(selectLab);
   const layout = useEditor(selectLayout);
@@ -307,16 +310,19 @@ export default function Canvas() {
         edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
+        onConnect={readOnly ? undefined : onConnect}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesReconnectable={!readOnly}
         onNodeDragStart={beginDrag}
         onNodeDragStop={endDrag}
         onSelectionDragStart={beginDrag}
         onSelectionDragStop={endDrag}
         onPaneClick={onPaneClick}
-        onNodeDoubleClick={onNodeDoubleClick}
-        onNodeContextMenu={onNodeContextMenu}
-        onEdgeContextMenu={onEdgeContextMenu}
-        onPaneContextMenu={onPaneContextMenu}
+        onNodeDoubleClick={readOnly ? undefined : onNodeDoubleClick}
+        onNodeContextMenu={readOnly ? undefined : onNodeContextMenu}
+        onEdgeContextMenu={readOnly ? undefined : onEdgeContextMenu}
+        onPaneContextMenu={readOnly ? undefined : onPaneContextMenu}
         zoomOnDoubleClick={false}
         connectionMode={ConnectionMode.Loose}
         connectionLineType={ConnectionLineType.Straight}
