@@ -12,5 +12,6 @@ export * from './names';
 export * from './plan';
 export * from './status';
 export * from './tools';
+export * from './tunnels';
 export * from './validate';
 export * from './wireguard';

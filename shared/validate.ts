@@ -16,7 +16,8 @@
  * - impairments: EmptyImpairment ImpairmentNeedsRate JitterNeedsDelay BurstBelowMtu
  * - host NAT: NatSourceHostBits NatWithoutUplink(w)
  * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
- *   VxlanGroupNeedsDev UnknownDevice DuplicateVni
+ *   VxlanGroupNeedsDev UnknownDevice DuplicateVni; VXLAN pairs (tunnels.ts): VxlanVniMismatch(w) VxlanPortMismatch(w)
+ *   VxlanRemoteNoTunnel(w)
  * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
  * - format version (migrate.ts): VersionTooNew VersionUnknown MigrationFailed
  * - WireGuard: see wireguard.ts
@@ -42,6 +43,7 @@ import {
   parseIp,
   subnetOf,
 } from './net';
+import { checkVxlanTunnels } from './tunnels';
 import { checkWireguard } from './wireguard';
 
 export type ValidationResult =
@@ -555,6 +557,7 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
   checkImpairments(lab, report);
   checkNat(lab, report);
   checkAttached(lab, report);
+  checkVxlanTunnels(lab, report);
   checkWireguard(lab, report);
   checkBridgeVlans(lab, report);
   checkMacs(lab, segments, report);
