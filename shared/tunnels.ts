@@ -49,8 +49,8 @@ export function underlayAddresses(lab: Lab): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const add = (node: string, cidrs: readonly string[]) => {
     if (!cidrs.length) return;
-    let set = out.get(node);
-    if (!set) out.set(node, (set = new Set()));
+    const set = out.get(node) ?? new Set<string>();
+    out.set(node, set);
     for (const c of cidrs) set.add(bare(c));
   };
   const kinds = new Map(lab.nodes.map((n) => [n.id, n.kind] as const));
