@@ -6,6 +6,7 @@ export * from './exercise';
 export * from './interop';
 export * from './lab';
 export * from './layout';
+export * from './live';
 export * from './migrate';
 export * from './migrations';
 export * from './names';

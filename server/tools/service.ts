@@ -1,5 +1,6 @@
 /**
- * The live tools behind HTTP and WebSocket: `/api/labs/:name/{exec,path,reachability}` and the `/ws/term` and
+ * The live tools behind HTTP and WebSocket: `/api/labs/:name/{exec,path,reachability}`, `GET
+ * /api/labs/:name/nodes/:node/live` (live.ts) and the `/ws/term` and
  * `/ws/capture` sockets (authenticated by app.ts before they get here). Resolves lab objects to namespaces
  * (the lab as last applied, else as stored) and hands the work to exec/terminal/capture. No kernel knowledge
  * beyond argv templates; never a shell.
@@ -32,6 +33,7 @@ import type { LabStore } from '../store/labStore';
 import { mapLimit } from '../util/mapLimit';
 import { Captures, checkFilter, linkEnd } from './capture';
 import { inNetns, nodeNetns, runExec } from './exec';
+import { readLive } from './live';
 import { buildTopology, nodeAddress, ownerOf } from './path';
 import { cellProblem, explain, planMatrix } from './reachability';
 import { Terminals } from './terminal';
@@ -132,6 +134,16 @@ export class ToolsService {
       const { lab } = await this.lab(name(req));
       const netns = nodeNetns(lab, body.node);
       res.json(await this.limited(() => runExec(runner, netns, body)));
+    });
+
+    // A namespace's live routes, neighbours, FDB and addresses (lo included), read from the kernel now.
+    r.get('/labs/:name/nodes/:node/live', async (req, res) => {
+      const runner = this.runner();
+      const { lab } = await this.lab(name(req));
+      const node = String(req.params.node);
+      const netns = nodeNetns(lab, node);
+      if (netns === null) throw new AppError('InvalidRequest', 'live state is read for a namespace node, not the host');
+      res.json(await this.limited(() => readLive(runner, lab.name, node, netns)));
     });
 
     r.post('/labs/:name/path', async (req, res) => {
