@@ -42,7 +42,10 @@ import {
   sameAttachEdge,
   sameEdgeView,
   sameNodeView,
+  sameTunnelEdge,
+  type TunnelFlowEdge,
   toFlow,
+  tunnelEdges,
 } from './toFlow';
 import { edgeTypes } from './VethEdge';
 
@@ -59,7 +62,7 @@ const STATE_COLOURS: Record<string, string> = {
 
 type Measured = { width: number; height: number };
 /** Veth links, and the dashed lines from attached interfaces to their bridges. */
-type AnyEdge = FlowEdge | AttachFlowEdge;
+type AnyEdge = FlowEdge | AttachFlowEdge | TunnelFlowEdge;
 
 /** Below this zoom labels are unreadable: hide them and drop shadows (cheaper to paint 500 nodes). */
 const LOW_ZOOM = 0.45;
@@ -94,6 +97,7 @@ export default function Canvas() {
   const prevNodes = useRef(new Map<string, FlowNode>());
   const prevEdges = useRef(new Map<string, FlowEdge>());
   const prevAttach = useRef(new Map<string, AttachFlowEdge>());
+  const prevTunnels = useRef(new Map<string, TunnelFlowEdge>());
 
   const { nodes, edges } = useMemo(() => {
     void measureTick;
@@ -157,7 +161,17 @@ export default function Canvas() {
     prevNodes.current = nextNodes;
     prevEdges.current = nextEdges;
     prevAttach.current = nextAttach;
-    return { nodes, edges: attach.length ? [...edges, ...attach] : (edges as AnyEdge[]) };
+    // VXLAN tunnels: one dashed line between their two ends.
+    const nextTunnels = new Map<string, TunnelFlowEdge>();
+    const tunnels = tunnelEdges(lab, objects, path).map((e) => {
+      const prev = prevTunnels.current.get(e.id);
+      const out = prev && sameTunnelEdge(prev, e) ? prev : e;
+      nextTunnels.set(e.id, out);
+      return out;
+    });
+    prevTunnels.current = nextTunnels;
+    const extra: AnyEdge[] = [...attach, ...tunnels];
+    return { nodes, edges: extra.length ? [...edges, ...extra] : (edges as AnyEdge[]) };
   }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, notices, measureTick]);
 
   const onNodesChange = useCallback(
@@ -185,7 +199,7 @@ export default function Canvas() {
     (changes: EdgeChange<AnyEdge>[]) => {
       let sel: Set<string> | null = null;
       for (const c of changes) {
-        if (c.type === 'select' && !c.id.startsWith(ATTACH_EDGE)) {
+        if (c.type === 'select' && !c.id.startsWith(ATTACH_EDGE) && !c.id.startsWith('vxlan:')) {
           sel ??= new Set(store.getState().selection.links);
           if (c.selected) sel.add(c.id);
           else sel.delete(c.id);

@@ -8,7 +8,7 @@ import { EdgeLabelRenderer, type EdgeProps, type InternalNode, useInternalNode }
 import { memo } from 'react';
 import { useEditorStore } from '../store/context';
 import { borderPoint, edgeGeometry, type Rect } from './edgeGeometry';
-import type { AttachFlowEdge, EndView, FlowEdge } from './toFlow';
+import type { AttachFlowEdge, EndView, FlowEdge, TunnelFlowEdge } from './toFlow';
 
 /** The node's rectangle on the canvas (React Flow's absolute position and measured size). */
 function rectOf(n: InternalNode): Rect {
@@ -237,4 +237,46 @@ export const AttachEdge = memo(function AttachEdge({ id, source, target, data }:
   );
 });
 
-export const edgeTypes = { veth: VethEdge, attach: AttachEdge };
+/**
+ * A VXLAN tunnel: one dashed line between the namespaces of its two ends (drawn under nothing: the underlay
+ * links are drawn as themselves), its VNI in the middle; amber with the mismatch when the ends disagree.
+ */
+export const TunnelEdge = memo(function TunnelEdge({ id, source, target, data }: EdgeProps<TunnelFlowEdge>) {
+  const s = useInternalNode(source);
+  const t = useInternalNode(target);
+  if (!s || !t || !data) return null;
+  const [rs, rt] = [rectOf(s), rectOf(t)];
+  const p = borderPoint(rs, center(t));
+  const q = borderPoint(rt, center(s));
+  const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
+  const cls = data.ok ? `state-${data.state}` : 'is-mismatch';
+  return (
+    <>
+      <g
+        data-testid={`tunnel-edge.${data.key}`}
+        data-ok={String(data.ok)}
+        {...(data.path ? { 'data-path': 'true' } : {})}
+        className={`nl-edge nl-tunnel-edge ${cls}${data.path ? ' on-path' : ''}`}
+      >
+        <path d={d} className="nl-edge-halo" />
+        <path d={d} className="react-flow__edge-path nl-edge-path" />
+      </g>
+      <EdgeLabelRenderer>
+        <div
+          className={`nl-tunnel-label nodrag nopan ${cls}`}
+          style={{ transform: `translate(-50%, -50%) translate(${(p.x + q.x) / 2}px, ${(p.y + q.y) / 2}px)` }}
+          title={
+            data.warning ??
+            `VXLAN tunnel ${data.ifnames[0]} ⇢ ${data.ifnames[1]}: Ethernet frames inside UDP, carried by the routed underlay`
+          }
+          data-testid={`tunnel-label.${data.key}`}
+          data-edge={id}
+        >
+          {data.label}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+});
+
+export const edgeTypes = { veth: VethEdge, attach: AttachEdge, tunnel: TunnelEdge };
