@@ -96,6 +96,11 @@ function EndLabel({
           {compact ? '≠ host' : `host: ${end.live.join(' ') || 'no address'}`}
         </span>
       )}
+      {end.vlan && (
+        <span className="nl-end-vlan" data-testid={`endpoint.${end.key}.vlan`}>
+          {end.vlan}
+        </span>
+      )}
       {end.error && <span className="nl-end-error">⚠ invalid</span>}
     </div>
   );

@@ -8,6 +8,7 @@ import type { AttachedInterface, Lab, LabNode } from '../../../shared/lab';
 import type { Layout } from '../../../shared/layout';
 import type { ObjectState, ObjectStatus } from '../../../shared/status';
 import { vxlanTunnels } from '../../../shared/tunnels';
+import { portVlanLabel } from '../kernelFeatures';
 import { impairmentLabel } from './impairment';
 
 export type ViewState = ObjectState;
@@ -92,6 +93,8 @@ export interface EndView {
   selected: boolean;
   /** Badge text of this end's egress impairment ("⏱ 1 Mbit/s · delay 50 ms"). */
   impairment?: string;
+  /** VLAN membership of a port of a filtering bridge ("VLAN 10", "VLAN 1 · tagged 10,20"). */
+  vlan?: string;
 }
 
 export interface EdgeView extends Record<string, unknown> {
@@ -350,11 +353,13 @@ export function toFlow(
   const selNodes = new Set(selection.nodes);
   const selLinks = new Set(selection.links);
 
+  const filtering = new Set(lab.nodes.flatMap((n) => (n.kind === 'bridge' && n.vlanFiltering ? [n.id] : [])));
   const edges: FlowEdge[] = lab.links.map((l) => {
     const ends = l.endpoints.map((e, i) => {
       const key = `${l.id}#${i}`;
       const st = status[key];
       const impairment = impairmentLabel(e.impairment);
+      const vlan = filtering.has(e.node) ? portVlanLabel(e.vlan ?? {}) : undefined;
       const live = liveAddresses(e.addresses, st);
       const view: EndView = {
         key,
@@ -367,6 +372,7 @@ export function toFlow(
         ...(st?.operstate ? { operstate: st.operstate } : {}),
         ...(issues.get(key) ? { error: firstOf(issues.get(key), 'error') } : {}),
         ...(impairment ? { impairment } : {}),
+        ...(vlan ? { vlan } : {}),
       };
       const list = ifaces.get(e.node) ?? [];
       list.push({
@@ -620,6 +626,7 @@ function sameEnd(a: EndView, b: EndView): boolean {
     a.error === b.error &&
     a.selected === b.selected &&
     a.impairment === b.impairment &&
+    a.vlan === b.vlan &&
     a.addresses.join() === b.addresses.join() &&
     a.live?.join() === b.live?.join()
   );

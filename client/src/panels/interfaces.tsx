@@ -21,6 +21,7 @@ import { useEditor, useEditorStore } from '../store/context';
 import type { AttachedPatch } from '../store/labSlice';
 import { selectStatusOf } from '../store/selectors';
 import { fieldError, listCheck, splitList, TextField } from './fields';
+import { KernelNote } from './vlans';
 
 export const KIND_LABEL: Record<AttachedKind, string> = {
   vxlan: 'VXLAN tunnel',
@@ -205,6 +206,7 @@ function AttachedCard({
           <div className="nl-field-hint">One remote peer, or a multicast group (with its underlay dev).</div>
         </>
       )}
+      {x.kind === 'vlan' && <KernelNote feature="vlan" testid={`${t}.unavailable`} />}
       {x.kind === 'vlan' && (
         <div className="nl-row">
           <TextField
@@ -349,6 +351,7 @@ export function AttachedInterfaces({ node, issues }: { node: NamespaceNode; issu
           + Add interface
         </button>
       </div>
+      {kind === 'vlan' && <KernelNote feature="vlan" testid="inspector.iface-kind.unavailable" />}
     </div>
   );
 }

@@ -53,12 +53,11 @@ export function PingBadge() {
         </div>
         {ping.state === 'running' && <div className="nl-ping-text">pinging…</div>}
         {sum && <div className="nl-ping-text">{sum.text}</div>}
-        {overlay &&
-          overlay.split('\n').map((line) => (
-            <div key={line} className="nl-ping-overlay mono small" data-testid="ping.overlay">
-              ⇢ {line}
-            </div>
-          ))}
+        {(overlay ? overlay.split('\n') : []).map((line) => (
+          <div key={line} className="nl-ping-overlay mono small" data-testid="ping.overlay">
+            ⇢ {line}
+          </div>
+        ))}
         {sum?.explanation && (
           <div className="nl-ping-why">
             {sum.reason && <b>{sum.reason}</b>} {sum.explanation}
