@@ -8,7 +8,7 @@ import { makeBridge, makeLab } from './testing/factories';
 
 const filteringLab = (): Lab => {
   const lab = makeLab();
-  return { ...lab, nodes: [...lab.nodes, { ...makeBridge('br', 'br0'), vlanFiltering: true }] };
+  return { ...lab, nodes: [...lab.nodes, makeBridge('br', 'br0', { vlanFiltering: true })] };
 };
 
 describe('kernel features', () => {
