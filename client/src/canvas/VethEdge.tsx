@@ -243,17 +243,27 @@ export const AttachEdge = memo(function AttachEdge({ id, source, target, data }:
 });
 
 /**
- * A VXLAN tunnel: one dashed line between the namespaces of its two ends (drawn under nothing: the underlay
- * links are drawn as themselves), its VNI in the middle; amber with the mismatch when the ends disagree.
+ * A VXLAN tunnel: one dashed arc between the namespaces of its two ends (the underlay links are drawn as
+ * themselves), its VNI in the middle; amber with the mismatch when the ends disagree.
  */
 export const TunnelEdge = memo(function TunnelEdge({ id, source, target, data }: EdgeProps<TunnelFlowEdge>) {
   const s = useInternalNode(source);
   const t = useInternalNode(target);
   if (!s || !t || !data) return null;
   const [rs, rt] = [rectOf(s), rectOf(t)];
-  const p = borderPoint(rs, center(t));
-  const q = borderPoint(rt, center(s));
-  const d = `M ${p.x},${p.y} L ${q.x},${q.y}`;
+  // An arc bowing upwards, so the tunnel stands apart from the underlay it rides on (often a straight row of
+  // veths through the routers between the sites): it leaves each node towards the arc's control point.
+  const [cs, ct] = [center(s), center(t)];
+  const len = Math.hypot(ct.x - cs.x, ct.y - cs.y) || 1;
+  const bow = Math.min(320, Math.max(200, len * 0.5));
+  let nx = -(ct.y - cs.y) / len;
+  let ny = (ct.x - cs.x) / len;
+  if (ny > 0) [nx, ny] = [-nx, -ny];
+  const c = { x: (cs.x + ct.x) / 2 + nx * bow, y: (cs.y + ct.y) / 2 + ny * bow };
+  const p = borderPoint(rs, c);
+  const q = borderPoint(rt, c);
+  const d = `M ${p.x},${p.y} Q ${c.x},${c.y} ${q.x},${q.y}`;
+  const mid = { x: (p.x + 2 * c.x + q.x) / 4, y: (p.y + 2 * c.y + q.y) / 4 };
   const cls = data.ok ? `state-${data.state}` : 'is-mismatch';
   return (
     <>
@@ -269,7 +279,7 @@ export const TunnelEdge = memo(function TunnelEdge({ id, source, target, data }:
       <EdgeLabelRenderer>
         <div
           className={`nl-tunnel-label nodrag nopan ${cls}`}
-          style={{ transform: `translate(-50%, -50%) translate(${(p.x + q.x) / 2}px, ${(p.y + q.y) / 2}px)` }}
+          style={{ transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y}px)` }}
           title={
             data.warning ??
             `VXLAN tunnel ${data.ifnames[0]} ⇢ ${data.ifnames[1]}: Ethernet frames inside UDP, carried by the routed underlay`
