@@ -84,3 +84,22 @@ describe('VXLAN tunnels', () => {
     expect((lab.nodes[0] as NamespaceNode).interfaces).toHaveLength(1);
   });
 });
+
+describe('routes over the overlay', () => {
+  it("a route via the tunnel's far end is connected (no GatewayNotConnected beside a working tunnel)", () => {
+    const lab = example();
+    const withRoute: Lab = {
+      ...lab,
+      nodes: lab.nodes.map((n) =>
+        n.id === 'site-a' && n.kind === 'namespace'
+          ? { ...n, routes: [...n.routes, { to: '10.77.0.0/24', via: '10.200.0.2' }] }
+          : n,
+      ),
+    };
+    // The route is fine; what is left is the truth: site-b does not forward (a warning).
+    expect(validate(withRoute).issues.map((i) => [i.code, i.severity])).toEqual([['GatewayNotForwarding', 'warning']]);
+    // With the VNIs apart the far end is not on the overlay any more: its gateway is absent (a warning).
+    const broken = withSite(withRoute, 'site-b', { vni: 101 });
+    expect(validate(broken).issues.map((i) => i.code)).toContain('GatewayAbsent');
+  });
+});

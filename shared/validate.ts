@@ -43,7 +43,7 @@ import {
   parseIp,
   subnetOf,
 } from './net';
-import { checkVxlanTunnels } from './tunnels';
+import { checkVxlanTunnels, vxlanTunnels } from './tunnels';
 import { checkWireguard } from './wireguard';
 
 export type ValidationResult =
@@ -561,7 +561,7 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
   checkWireguard(lab, report);
   checkBridgeVlans(lab, report);
   checkMacs(lab, segments, report);
-  checkRoutes(lab, ifaces, report, nsLabel);
+  checkRoutes(lab, withAttached(lab, ifaces), report, nsLabel);
   checkReachability(lab, ifaces, report);
   return issues;
 }
@@ -927,6 +927,48 @@ interface Connected {
   subnets: Map<string, { iface: Iface; addr: Address }[]>;
   prefixes: Set<number>; // family * 1000 + prefix, for each prefix length present
   list: string[]; // for messages
+}
+
+/**
+ * The veth/bridge interfaces plus the namespaces' attached interfaces (their addresses are connected subnets
+ * too: a route may go via the far end of a VXLAN overlay). The two ends of a VXLAN tunnel whose VNI and port
+ * agree share one segment, so a gateway at the far end is found on it (shared/tunnels.ts).
+ */
+function withAttached(lab: Lab, ifaces: Iface[]): Iface[] {
+  if (!lab.nodes.some((n) => n.kind === 'namespace' && n.interfaces?.length)) return ifaces;
+  const segmentOf = new Map<string, string>();
+  for (const t of vxlanTunnels(lab).tunnels)
+    if (t.ok) {
+      segmentOf.set(t.a.key, t.id);
+      segmentOf.set(t.b.key, t.id);
+    }
+  const out = [...ifaces];
+  lab.nodes.forEach((n, i) => {
+    if (n.kind !== 'namespace') return;
+    (n.interfaces ?? []).forEach((x, k) => {
+      if (x.bridge !== undefined) return; // a bridge port: L2 only
+      const path: Path = ['nodes', i, 'interfaces', k, 'addresses'];
+      const addresses: Address[] = [];
+      x.addresses.forEach((text, j) => {
+        const cidr = parseCidr(text);
+        if (cidr) addresses.push({ text, cidr, key: addrKey(cidr), path: [...path, j] });
+      });
+      const key = `${n.id}/${x.name}`;
+      out.push({
+        key,
+        name: x.name,
+        ns: n.id,
+        path: ['nodes', i, 'interfaces', k, 'name'],
+        object: n.id,
+        what: `${x.name} (${x.kind})`,
+        up: true,
+        carrier: true,
+        addresses,
+        segment: segmentOf.get(key) ?? `attached:${key}`,
+      });
+    });
+  });
+  return out;
 }
 
 function checkRoutes(lab: Lab, ifaces: Iface[], report: Report, nsLabel: (ns: NsKey) => string): void {
