@@ -101,7 +101,7 @@ export const PathProblem = z.strictObject({
 export type PathProblem = z.infer<typeof PathProblem>;
 
 /** One L3 stop: a namespace (or the host) the packet is in, and how it entered and leaves. */
-export const PathHop = z.strictObject({
+const PathLeg = z.strictObject({
   node: z.string(),
   /** Interface the packet came in by (absent at the source). */
   in: z.string().optional(),
@@ -109,8 +109,24 @@ export const PathHop = z.strictObject({
   out: z.string().optional(),
   /** Gateway used when leaving, when the route has one. */
   via: z.string().optional(),
-  /** Link ids and bridge ids crossed at L2 after leaving this hop, in order. */
+  /** Link ids and bridge ids crossed at L2 after leaving this hop, in order (a VXLAN tunnel: its tunnel id). */
   l2: z.array(z.string()).default([]),
+});
+
+export const PathHop = PathLeg.extend({
+  /**
+   * The leg leaves by a tunnel (an overlay, issue #15): which one, and the underlay hops its UDP packets take
+   * from this end to the remote one.
+   */
+  tunnel: z
+    .strictObject({
+      id: z.string(),
+      kind: z.literal('vxlan'),
+      vni: z.number(),
+      remote: z.string(),
+      underlay: z.array(PathLeg),
+    })
+    .optional(),
 });
 export type PathHop = z.infer<typeof PathHop>;
 

@@ -16,7 +16,8 @@
  * - impairments: EmptyImpairment ImpairmentNeedsRate JitterNeedsDelay BurstBelowMtu
  * - host NAT: NatSourceHostBits NatWithoutUplink(w)
  * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
- *   VxlanGroupNeedsDev UnknownDevice DuplicateVni
+ *   VxlanGroupNeedsDev UnknownDevice DuplicateVni; VXLAN pairs (tunnels.ts): VxlanVniMismatch(w) VxlanPortMismatch(w)
+ *   VxlanRemoteNoTunnel(w)
  * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
  * - format version (migrate.ts): VersionTooNew VersionUnknown MigrationFailed
  * - WireGuard: see wireguard.ts
@@ -42,6 +43,7 @@ import {
   parseIp,
   subnetOf,
 } from './net';
+import { checkVxlanTunnels, vxlanTunnels } from './tunnels';
 import { checkWireguard, resolvePeer, type WireguardAt, wireguardInterfaces, wireguardKey } from './wireguard';
 
 export type ValidationResult =
@@ -555,10 +557,11 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
   checkImpairments(lab, report);
   checkNat(lab, report);
   checkAttached(lab, report);
+  checkVxlanTunnels(lab, report);
   checkWireguard(lab, report);
   checkBridgeVlans(lab, report);
   checkMacs(lab, segments, report);
-  checkRoutes(lab, ifaces, report, nsLabel);
+  checkRoutes(lab, withAttached(lab, ifaces), report, nsLabel);
   checkReachability(lab, ifaces, report);
   return issues;
 }
@@ -931,6 +934,48 @@ interface Connected {
   subnets: Map<string, { iface: Iface; addr: Address }[]>;
   prefixes: Set<number>; // family * 1000 + prefix, for each prefix length present
   list: string[]; // for messages
+}
+
+/**
+ * The veth/bridge interfaces plus the namespaces' attached interfaces (their addresses are connected subnets
+ * too: a route may go via the far end of a VXLAN overlay). The two ends of a VXLAN tunnel whose VNI and port
+ * agree share one segment, so a gateway at the far end is found on it (shared/tunnels.ts).
+ */
+function withAttached(lab: Lab, ifaces: Iface[]): Iface[] {
+  if (!lab.nodes.some((n) => n.kind === 'namespace' && n.interfaces?.length)) return ifaces;
+  const segmentOf = new Map<string, string>();
+  for (const t of vxlanTunnels(lab).tunnels)
+    if (t.ok) {
+      segmentOf.set(t.a.key, t.id);
+      segmentOf.set(t.b.key, t.id);
+    }
+  const out = [...ifaces];
+  lab.nodes.forEach((n, i) => {
+    if (n.kind !== 'namespace') return;
+    (n.interfaces ?? []).forEach((x, k) => {
+      if (x.bridge !== undefined) return; // a bridge port: L2 only
+      const path: Path = ['nodes', i, 'interfaces', k, 'addresses'];
+      const addresses: Address[] = [];
+      x.addresses.forEach((text, j) => {
+        const cidr = parseCidr(text);
+        if (cidr) addresses.push({ text, cidr, key: addrKey(cidr), path: [...path, j] });
+      });
+      const key = `${n.id}/${x.name}`;
+      out.push({
+        key,
+        name: x.name,
+        ns: n.id,
+        path: ['nodes', i, 'interfaces', k, 'name'],
+        object: n.id,
+        what: `${x.name} (${x.kind})`,
+        up: true,
+        carrier: true,
+        addresses,
+        segment: segmentOf.get(key) ?? `attached:${key}`,
+      });
+    });
+  });
+  return out;
 }
 
 function checkRoutes(lab: Lab, ifaces: Iface[], report: Report, nsLabel: (ns: NsKey) => string): void {

@@ -2,6 +2,7 @@
  * App actions: the glue between the store, the HTTP client and the status socket (open, save, apply,
  * destroy, plan, import/export). UI components call these; they never call fetch themselves.
  */
+
 import { createContext, useContext } from 'react';
 import type { OperationResult, ServerMessage } from '../../shared/api';
 import type { Lab } from '../../shared/lab';
@@ -10,6 +11,7 @@ import { validate } from '../../shared/validate';
 import { type ApiClient, ApiError } from './api/client';
 import { StatusSocket } from './api/statusSocket';
 import { exerciseStore } from './exercise/store';
+import { kernelBlocker } from './kernelFeatures';
 import type { EditorStore } from './store/editorStore';
 import { routeText, type SuspendedRoute, setLinkDown, setLinkUp } from './store/linkFault';
 import { conflictsOf, netemUseOf, planIssuesOf, problemsOf, selectDirty } from './store/selectors';
@@ -306,6 +308,11 @@ export function createActions(store: EditorStore, api: ApiClient) {
       const netem = st().capabilities?.netem === false ? netemUseOf(st().lab) : null;
       if (netem) {
         st().notify(`Apply refused: ${netem} needs netem, which this kernel does not have`, 'error');
+        return null;
+      }
+      const kernel = kernelBlocker(st().lab, st().capabilities);
+      if (kernel) {
+        st().notify(`Apply refused: ${kernel}`, 'error');
         return null;
       }
       if (!(await actions.saveIfDirty())) return null;

@@ -1,5 +1,6 @@
 /**
- * The live tools behind HTTP and WebSocket: `/api/labs/:name/{exec,path,reachability}` and the `/ws/term` and
+ * The live tools behind HTTP and WebSocket: `/api/labs/:name/{exec,path,reachability}`, `GET
+ * /api/labs/:name/nodes/:node/live` (live.ts) and the `/ws/term` and
  * `/ws/capture` sockets (authenticated by app.ts before they get here). Resolves lab objects to namespaces
  * from what the lab applied and owns, checked against a fresh observation (`targets.ts`), and hands the work
  * to exec/terminal/capture. No kernel knowledge beyond argv templates; never a shell.
@@ -35,6 +36,7 @@ import type { LabStore } from '../store/labStore';
 import { mapLimit } from '../util/mapLimit';
 import { Captures, checkFilter } from './capture';
 import { inNetns, runExec } from './exec';
+import { readLive } from './live';
 import { buildTopology, nodeAddress, ownerOf } from './path';
 import { cellProblem, explain, planMatrix } from './reachability';
 import { captureTarget, nodeTarget, requireApplied } from './targets';
@@ -151,6 +153,16 @@ export class ToolsService {
       const { lab, observed } = await this.lab(name(req));
       const netns = nodeTarget(lab, observed, body.node, 'exec');
       res.json(await this.limited(principalOf(req), () => runExec(runner, netns, body)));
+    });
+
+    // A namespace's live routes, neighbours, FDB and addresses (lo included), read from the kernel now.
+    r.get('/labs/:name/nodes/:node/live', async (req, res) => {
+      const runner = this.runner();
+      const { lab, observed } = await this.lab(name(req));
+      const node = String(req.params.node);
+      const netns = nodeTarget(lab, observed, node, 'exec');
+      if (netns === null) throw new AppError('InvalidRequest', 'live state is read for a namespace node, not the host');
+      res.json(await this.limited(principalOf(req), () => readLive(runner, lab.name, node, netns)));
     });
 
     r.post('/labs/:name/path', async (req, res) => {

@@ -43,7 +43,10 @@ import {
   sameAttachEdge,
   sameEdgeView,
   sameNodeView,
+  sameTunnelEdge,
+  type TunnelFlowEdge,
   toFlow,
+  tunnelEdges,
 } from './toFlow';
 import { TUNNEL_EDGE, type TunnelFlowEdge, tunnelEdgeTypes, wireguardTunnels } from './tunnelEdge';
 import { edgeTypes as vethEdgeTypes } from './VethEdge';
@@ -101,6 +104,7 @@ export default function Canvas() {
   const prevNodes = useRef(new Map<string, FlowNode>());
   const prevEdges = useRef(new Map<string, FlowEdge>());
   const prevAttach = useRef(new Map<string, AttachFlowEdge>());
+  const prevTunnels = useRef(new Map<string, TunnelFlowEdge>());
 
   const { nodes, edges } = useMemo(() => {
     void measureTick;
@@ -164,9 +168,18 @@ export default function Canvas() {
     prevNodes.current = nextNodes;
     prevEdges.current = nextEdges;
     prevAttach.current = nextAttach;
-    const tunnels = wireguardTunnels(lab, objects);
-    const all: AnyEdge[] = attach.length || tunnels.length ? [...edges, ...attach, ...tunnels] : edges;
-    return { nodes, edges: all };
+    const wg = wireguardTunnels(lab, objects);
+    // VXLAN tunnels: one dashed line between their two ends.
+    const nextTunnels = new Map<string, TunnelFlowEdge>();
+    const tunnels = tunnelEdges(lab, objects, path).map((e) => {
+      const prev = prevTunnels.current.get(e.id);
+      const out = prev && sameTunnelEdge(prev, e) ? prev : e;
+      nextTunnels.set(e.id, out);
+      return out;
+    });
+    prevTunnels.current = nextTunnels;
+    const extra: AnyEdge[] = [...attach, ...tunnels, ...wg];
+    return { nodes, edges: extra.length ? [...edges, ...extra] : (edges as AnyEdge[]) };
   }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, notices, measureTick]);
 
   const onNodesChange = useCallback(
@@ -194,7 +207,12 @@ export default function Canvas() {
     (changes: EdgeChange<AnyEdge>[]) => {
       let sel: Set<string> | null = null;
       for (const c of changes) {
-        if (c.type === 'select' && !c.id.startsWith(ATTACH_EDGE) && !c.id.startsWith(TUNNEL_EDGE)) {
+        if (
+          c.type === 'select' &&
+          !c.id.startsWith(ATTACH_EDGE) &&
+          !c.id.startsWith(TUNNEL_EDGE) &&
+          !c.id.startsWith('vxlan:')
+        ) {
           sel ??= new Set(store.getState().selection.links);
           if (c.selected) sel.add(c.id);
           else sel.delete(c.id);

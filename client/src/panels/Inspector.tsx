@@ -24,7 +24,9 @@ import {
 } from '../store/selectors';
 import { fieldError, listCheck, splitList, TextField, Toggle } from './fields';
 import { AttachedInterfaces } from './interfaces';
+import { LiveKernelState } from './liveState';
 import { HostNat, ImpairmentSection, NamespaceSysctls, RoutesTable } from './network';
+import { BridgeVlanSection, PortVlanSection } from './vlans';
 
 /** Issues of an object whose path ends in `field` (after the object's own prefix). */
 function issuesFor(issues: Issue[] | undefined, field: string): string[] {
@@ -168,6 +170,7 @@ function NodeForm({ node }: { node: LabNode }) {
           <NamespaceSysctls node={node} />
           <AttachedInterfaces node={node} issues={allIssues} />
           <RoutesTable node={node} issues={issues} />
+          <LiveKernelState node={node} />
         </>
       )}
       {node.kind === 'bridge' && (
@@ -228,6 +231,7 @@ function NodeForm({ node }: { node: LabNode }) {
             testid="inspector.stp"
             onChange={(stp) => update({ stp })}
           />
+          <BridgeVlanSection node={node} />
         </>
       )}
       {node.kind === 'host' && (
@@ -444,6 +448,7 @@ function EndpointForm({ linkId, end, e }: { linkId: string; end: 0 | 1; e: Endpo
         onChange={(up) => update({ up })}
         hint={e.up ? undefined : 'Down: a fault to find for students.'}
       />
+      <PortVlanSection linkId={linkId} end={end} e={e} issues={issues} />
       <ImpairmentSection linkId={linkId} end={end} e={e} issues={issues} />
       <button
         type="button"

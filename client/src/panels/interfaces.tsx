@@ -21,6 +21,7 @@ import { useEditor, useEditorStore } from '../store/context';
 import type { AttachedPatch } from '../store/labSlice';
 import { selectStatusOf } from '../store/selectors';
 import { fieldError, listCheck, splitList, TextField } from './fields';
+import { KernelNote } from './vlans';
 import { WireguardFields } from './wireguardFields';
 
 export const KIND_LABEL: Record<AttachedKind, string> = {
@@ -211,6 +212,7 @@ function AttachedCard({
           <div className="nl-field-hint">One remote peer, or a multicast group (with its underlay dev).</div>
         </>
       )}
+      {x.kind === 'vlan' && <KernelNote feature="vlan" testid={`${t}.unavailable`} />}
       {x.kind === 'vlan' && (
         <div className="nl-row">
           <TextField
@@ -358,6 +360,7 @@ export function AttachedInterfaces({ node, issues }: { node: NamespaceNode; issu
           + Add interface
         </button>
       </div>
+      {kind === 'vlan' && <KernelNote feature="vlan" testid="inspector.iface-kind.unavailable" />}
     </div>
   );
 }
