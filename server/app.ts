@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import type { Mode } from '../shared';
+import { jsonBody } from './api/body';
 import { toErrorResponse } from './api/errors';
 import { labManagementRouter } from './api/labManagement';
 import { apiRouter } from './api/routes';
@@ -156,7 +157,7 @@ export function createApp(deps: AppDeps): App {
       res.setHeader('Cache-Control', 'no-store');
       next(security.authorized(req) ? undefined : new AppError('Unauthorized', 'a valid token is required'));
     },
-    express.json({ limit: BODY_LIMIT, strict: true }),
+    ...jsonBody(BODY_LIMIT),
     apiRouter({
       engine: deps.engine,
       store: deps.store,

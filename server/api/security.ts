@@ -53,8 +53,9 @@ export class Security {
 
   /** The token a request carries: `Authorization: Bearer T`, else the cookie, else (WebSocket only) `?token=`. */
   presentedToken(req: IncomingMessage, opts: { allowQuery?: boolean } = {}): string | undefined {
+    // A Bearer header decides (a wrong one fails); any other scheme (Basic from a proxy…) is not ours: ignored.
     const auth = req.headers.authorization;
-    if (auth) {
+    if (auth && /^Bearer(\s|$)/i.test(auth)) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
       return m?.[1] ?? '';
     }
