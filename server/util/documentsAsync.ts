@@ -11,12 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { COMPILED, REPO_ROOT } from '../paths';
 import {
+  checkBytes,
   documentError,
   formatOf,
   type ParseDocumentOptions,
   type ParseOutcome,
   parseBounded,
-  precheck,
 } from './documents';
 
 /** Below this many characters a YAML document is parsed inline (at its slowest: a few tens of ms). */
@@ -82,10 +82,10 @@ async function inWorker(text: string, opts: AsyncParseOptions): Promise<ParseOut
   slot.busy = true;
   try {
     await slot.ready;
-  } catch {
+  } catch (e) {
     discard(slot);
-    // No worker (a broken install): parse here rather than refuse every large document.
-    return parseBounded(text, opts);
+    // No worker (a broken install): refuse rather than block the event loop, and say why.
+    return { ok: false, limit: 'deadline', message: `cannot be read off the event loop (${(e as Error).message})` };
   }
   const deadline = opts.deadlineMs ?? PARSE_DEADLINE_MS;
   const id = nextId++;
@@ -121,13 +121,10 @@ async function inWorker(text: string, opts: AsyncParseOptions): Promise<ParseOut
 
 /** Text → plain data within the limits, never blocking the event loop for long; throws DocumentError. */
 export async function parseDocumentTextAsync(text: string, opts: AsyncParseOptions = {}): Promise<unknown> {
-  // Size and the YAML pre-scan here (a bomb never costs a worker); JSON entirely here (the scan and V8's
-  // JSON.parse take a few ms per MB); YAML beyond INLINE_CHARS in the worker.
-  const r =
-    precheck(text, opts) ??
-    (!opts.forceWorker && (text.length <= INLINE_CHARS || formatOf(text, opts.format) === 'json')
-      ? parseBounded(text, opts)
-      : await inWorker(text, opts));
+  // JSON entirely here (the scan and V8's JSON.parse take a few ms per MB), small YAML too; larger YAML in
+  // the worker, even its pre-scan (this thread only checks the size).
+  const inline = !opts.forceWorker && (text.length <= INLINE_CHARS || formatOf(text, opts.format) === 'json');
+  const r = inline ? parseBounded(text, opts) : (checkBytes(text, opts) ?? (await inWorker(text, opts)));
   if (r.ok) return r.value;
   throw documentError(r, opts);
 }
