@@ -116,8 +116,9 @@ function held(path: string, me: LockInfo, tookOver: boolean): HeldLock {
   };
 }
 
-export async function acquireLock(stateDir: string, timeoutMs = 30_000): Promise<HeldLock> {
-  const path = join(stateDir, 'lock');
+/** `name`: `lock` (the engine's writer lock, per operation) or `serve.lock` (held by a server while it runs). */
+export async function acquireLock(stateDir: string, timeoutMs = 30_000, name = 'lock'): Promise<HeldLock> {
+  const path = join(stateDir, name);
   const me: LockInfo = { pid: process.pid, start: processStartTime(process.pid) ?? '0' };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
