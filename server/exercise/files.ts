@@ -4,7 +4,7 @@
  * swap for the store's bounded parser). Nothing here touches the store or the host.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Exercise, formatPath, validateExercise } from '../../shared';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
