@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import type { Mode } from '../shared';
+import { jsonBody } from './api/body';
 import { toErrorResponse } from './api/errors';
 import { labManagementRouter } from './api/labManagement';
 import { Quotas } from './api/quotas';
@@ -197,7 +198,7 @@ export function createApp(deps: AppDeps): App {
       res.locals.auth = auth;
       next();
     },
-    express.json({ limit: BODY_LIMIT, strict: true }),
+    ...jsonBody(BODY_LIMIT),
     sessionRouter(security),
     apiRouter({
       engine: deps.engine,

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ import { DEFAULT_QUOTAS, type Quotas } from './classroom/quota';
 import { MAX_STUDENTS, makeRoster, numberedNames, parseRoster } from './classroom/roster';
 import { type ClassroomServer, createClassroomServer } from './classroom/server';
 import type { CommandRunner, Engine, Sandbox } from './engine/contract';
+import { acquireLock, type HeldLock, LockBusyError } from './engine/lock';
 import { sandboxHolderProblem } from './engine/sandboxAttach';
 import { AppError } from './errors';
 import { EXERCISES_DIR, loadCatalogue } from './exercise/files';
@@ -348,6 +350,36 @@ export interface ServeHooks {
   print?: (text: string) => void;
 }
 
+/**
+ * The state directory's `serve.lock` (one server per directory; a live holder is never robbed, a dead one's
+ * lock is taken over), then the port, bound now and handed to the HTTP server later. An error message when
+ * either is taken; nothing in the directory has been touched then.
+ */
+async function claimStateAndPort(opts: ServeOptions): Promise<{ serveLock: HeldLock; portHolder: NetServer } | string> {
+  let serveLock: HeldLock;
+  try {
+    serveLock = await acquireLock(opts.stateDir, 0, 'serve.lock');
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    return `another Netloom server (pid ${e.holder.pid}) is using the state directory ${opts.stateDir}; stop it first, or give this one its own --state-dir`;
+  }
+  const portHolder = createNetServer();
+  try {
+    await new Promise<void>((ok, fail) => {
+      portHolder.once('error', fail);
+      portHolder.listen(opts.port, opts.listen, () => {
+        portHolder.off('error', fail);
+        ok();
+      });
+    });
+  } catch (e) {
+    await serveLock.release();
+    const code = (e as NodeJS.ErrnoException).code;
+    return `cannot listen on ${opts.listen}:${opts.port}${code === 'EADDRINUSE' ? ' (port in use; try --port)' : ''}: ${String(e)}`;
+  }
+  return { serveLock, portHolder };
+}
+
 export async function serve(args: string[], hooks: ServeHooks = {}): Promise<number> {
   let opts: ServeOptions;
   try {
@@ -363,11 +395,24 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
   const log = createLogger({ level: opts.logLevel });
 
   await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+  // Issue #13 item 7: before anything in the state directory is read or written, own it (a second server on
+  // the same directory would wipe the first's engine state), then own the port.
+  const claimed = await claimStateAndPort(opts);
+  if (typeof claimed === 'string') {
+    console.error(`netloom serve: ${claimed}`);
+    return 1;
+  }
+  const { serveLock, portHolder } = claimed;
+  const releaseClaims = async () => {
+    portHolder.close();
+    await serveLock.release();
+  };
   const store = await LabStore.open(opts.stateDir, log, { fresh: opts.fresh });
   let defaultLab: string | undefined;
   try {
     defaultLab = await openInitialLab(store, opts, log);
   } catch (e) {
+    await releaseClaims();
     if (e instanceof AppError) {
       console.error(`netloom serve: ${opts.lab ?? 'lab'}: ${e.message}`);
       for (const i of e.issues) console.error(`  ${formatPath(i.path) || '(document)'}: ${i.message}`);
@@ -391,6 +436,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
       opts.driver,
     ));
   } catch (e) {
+    await releaseClaims();
     log.error({ err: e }, 'engine failed to start');
     console.error(`netloom serve: cannot start the ${opts.mode} engine: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
@@ -445,12 +491,14 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
   const shutdownEngine = async () => {
     await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
     await sandbox?.close().catch((err: unknown) => log.error({ err }, 'sandbox close failed'));
+    await serveLock.release().catch(() => {});
   };
 
   try {
     await new Promise<void>((ok, fail) => {
       listener.once('error', fail);
-      listener.listen(opts.port, opts.listen, () => {
+      // The socket bound at start (claimStateAndPort) is handed to the HTTP server.
+      listener.listen(portHolder, () => {
         listener.off('error', fail);
         ok();
       });

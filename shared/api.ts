@@ -32,7 +32,8 @@ export type LabDocument = z.infer<typeof LabDocument>;
 export const CreateLabRequest = z.strictObject({ lab: z.unknown(), layout: z.unknown().optional() });
 /** PUT /api/labs/:name — `baseRevision` must equal the stored revision, else 409. */
 export const UpdateLabRequest = z.strictObject({
-  lab: z.unknown(),
+  /** Omitted = a layout-only edit (the stored lab is kept). */
+  lab: z.unknown().optional(),
   layout: z.unknown().optional(),
   baseRevision: z.number().int(),
 });

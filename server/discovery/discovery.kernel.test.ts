@@ -273,7 +273,8 @@ describeKernel('discovery on the kernel', () => {
     });
   });
 
-  it('bench: discovers 200 namespaces well under a second', async () => {
+  // Speed is `npm run bench:discover` (target < 1 s); here only a hang guard, far above it (issue #13).
+  it('discovers 200 namespaces, every one and its link', { timeout: 120_000 }, async () => {
     await withSandbox(async (sb) => {
       const n = 200;
       const lines: string[] = [];
@@ -281,15 +282,10 @@ describeKernel('discovery on the kernel', () => {
       for (let i = 0; i < n; i++) lines.push(`link add hb${i} type veth peer name eth0 netns b${i}`);
       const r = await sb.runner.run(['ip', '-batch', '-'], { stdin: `${lines.join('\n')}\n` });
       expect(r.code, r.stderr).toBe(0);
-      await discover(sb.runner); // warm
-      const t0 = performance.now();
       const d = await discover(sb.runner);
-      const ms = performance.now() - t0;
       const dl = toLab(d);
-      console.log(`bench topology=discover n=${n} driver=ip-batch phase=status ms=${ms.toFixed(1)}`);
       expect(d.namespaces.filter((x) => x.source === 'named')).toHaveLength(n);
       expect(dl.lab.links).toHaveLength(n);
-      expect(ms).toBeLessThan(1000);
     });
   });
 });

@@ -6,8 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { type Lab, validate } from '../../shared';
+import { DocumentError } from '../util/documents';
+import { parseDocumentTextAsync } from '../util/documentsAsync';
 import type { ApplyOutcome, CommandRunner, Engine, Progress } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
@@ -44,6 +45,12 @@ function parseArgs(args: string[]): Args {
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
+/** A lab file's text → data, bounded (server/util/documents.ts): a refusal names the limit. */
+async function parseFile(file: string): Promise<unknown> {
+  const format = file.endsWith('.json') ? 'json' : /\.ya?ml$/.test(file) ? 'yaml' : 'auto';
+  return parseDocumentTextAsync(await readFile(file, 'utf8'), { format, label: file });
+}
+
 /** Reads and validates a lab file; prints the issues and returns null when it is not valid. */
 async function readLab(file: string | undefined): Promise<Lab | null> {
   if (!file) {
@@ -52,9 +59,9 @@ async function readLab(file: string | undefined): Promise<Lab | null> {
   }
   let data: unknown;
   try {
-    data = parseYaml(await readFile(file, 'utf8'));
+    data = await parseFile(file);
   } catch (e) {
-    err(`netloom: cannot read ${file}: ${(e as Error).message}`);
+    err(e instanceof DocumentError ? `netloom: ${e.message}` : `netloom: cannot read ${file}: ${(e as Error).message}`);
     return null;
   }
   const v = validate(data);
@@ -154,7 +161,7 @@ async function engineCommand(cmd: string, args: string[], open: (probe?: boolean
       if (lab) name = lab.name;
       else {
         try {
-          const raw = parseYaml(await readFile(positional[0] ?? '', 'utf8')) as { name?: unknown };
+          const raw = (await parseFile(positional[0] ?? '')) as { name?: unknown };
           if (typeof raw?.name === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(raw.name)) name = raw.name;
         } catch {}
       }
