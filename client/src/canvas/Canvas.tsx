@@ -48,10 +48,10 @@ import {
   toFlow,
   tunnelEdges,
 } from './toFlow';
-import { TUNNEL_EDGE, type TunnelFlowEdge, tunnelEdgeTypes, wireguardTunnels } from './tunnelEdge';
+import { TUNNEL_EDGE, tunnelEdgeTypes, type TunnelFlowEdge as WgTunnelFlowEdge, wireguardTunnels } from './tunnelEdge';
 import { edgeTypes as vethEdgeTypes } from './VethEdge';
 
-/** Veth and attach edges, and the WireGuard tunnels' dashed links (tunnelEdge.tsx). */
+/** Veth, attach and VXLAN tunnel edges, and the WireGuard tunnels' dashed links (tunnelEdge.tsx). */
 const edgeTypes = { ...vethEdgeTypes, ...tunnelEdgeTypes };
 
 export const DRAG_MIME = 'application/x-netloom-kind';
@@ -67,7 +67,7 @@ const STATE_COLOURS: Record<string, string> = {
 
 type Measured = { width: number; height: number };
 /** Veth links, and the dashed lines from attached interfaces to their bridges. */
-type AnyEdge = FlowEdge | AttachFlowEdge | TunnelFlowEdge;
+type AnyEdge = FlowEdge | AttachFlowEdge | TunnelFlowEdge | WgTunnelFlowEdge;
 
 /** Below this zoom labels are unreadable: hide them and drop shadows (cheaper to paint 500 nodes). */
 const LOW_ZOOM = 0.45;
