@@ -17,6 +17,7 @@ import { acquireLock } from './lock';
 import { observe } from './observe';
 import { plan as planOps } from './plan';
 import { planDestroy, planDestroyNat } from './planDestroy';
+import { type PreflightIssue, preflight, readLimits } from './preflight';
 import { cmdArgv, opArgvs, planResult, render, shellText } from './render';
 import { setterHolds } from './rollbackJudge';
 import { status as labStatus } from './status';
@@ -212,9 +213,17 @@ class NetloomEngine implements Engine {
           .map((i) => ({ code: 'InvalidLab', message: i.message, path: i.path.join('.') })),
       };
     }
-    const observed = await this.read();
+    const [observed, scale] = await Promise.all([this.read(), this.scale(v.lab)]);
     const p = planOps(v.lab, observed, this.planOptions());
-    return planResult(v.lab.name, p.errors.length ? [] : p.ops, p.errors);
+    // Pre-flight (preflight.ts): its errors refuse the plan like the planner's, its warnings ride along.
+    const errors = [...p.errors, ...scale.filter((i) => i.severity === 'error')];
+    const warnings = [...(p.warnings ?? []), ...scale.filter((i) => i.severity === 'warning')];
+    return planResult(v.lab.name, errors.length ? [] : p.ops, errors, warnings);
+  }
+
+  /** Pre-flight scale check of `lab` against this machine's limits (read afresh each time). */
+  private async scale(lab: Lab): Promise<PreflightIssue[]> {
+    return preflight(lab, await readLimits(this.runner), { netlinkDriver: this.driver.name === 'netlink' });
   }
 
   async status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus> {
@@ -269,6 +278,14 @@ class NetloomEngine implements Engine {
       }
       const unsupported = this.unsupported(p.ops) ?? guarded(p.ops, observed);
       if (unsupported) return done(0, unsupported);
+      const limit = (await this.scale(desired)).find((i) => i.severity === 'error');
+      if (limit)
+        return done(0, {
+          code: 'Unsupported',
+          message: limit.message,
+          ...(limit.object !== undefined && { object: limit.object }),
+          rolledBack: false,
+        });
       if (p.ops.length === 0) {
         await this.state.writeApplied(desired);
         onProgress?.({ phase: 'done', step: 0, total: 0 });
