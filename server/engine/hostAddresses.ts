@@ -94,15 +94,16 @@ export function hostAddressIssues(
   for (const d of desired.ifaces) {
     if (d.netns !== null) continue;
     const base = paths.get(d.object);
-    d.addresses.forEach((a, i) =>
-      judge(a, d.object, base !== undefined ? `${base}.addresses.${i}` : undefined, `address of '${d.ifname}'`),
-    );
+    d.addresses.forEach((a, i) => {
+      judge(a, d.object, base !== undefined ? `${base}.addresses.${i}` : undefined, `address of '${d.ifname}'`);
+    });
   }
   if (desired.nat) {
     const base = paths.get(desired.nat.object);
-    desired.nat.sources.forEach((s, i) =>
-      judge(s, desired.nat!.object, base !== undefined ? `${base}.nat.sources.${i}` : undefined, 'NAT source'),
-    );
+    const nat = desired.nat;
+    nat.sources.forEach((s, i) => {
+      judge(s, nat.object, base !== undefined ? `${base}.nat.sources.${i}` : undefined, 'NAT source');
+    });
   }
   return { errors, warnings };
 }
