@@ -57,10 +57,10 @@ test('import a containerlab file by dropping it, see the report, the lab opens; 
     data: { node: 'host1', tool: 'ping', args: { target: '10.0.3.20', count: 2, timeoutS: 3 } },
     headers: app.origin(),
   });
-  if (exec.status() !== 404) {
-    const ping = await exec.json();
-    expect(ping.ok, `ping: ${ping.stdout}${ping.stderr}`).toBe(true);
-  }
+  expect(exec.status(), await exec.text()).toBe(200);
+  const ping = await exec.json();
+  expect(ping.ok, `ping: ${ping.stdout}${ping.stderr}`).toBe(true);
+  expect(ping.parsed).toMatchObject({ transmitted: 2, received: 2 });
 
   // Export ▸ containerlab: preview, then the downloaded file.
   await app.tid('toolbar.export').click();

@@ -9,12 +9,12 @@ import { expect, it } from 'vitest';
 import { type Lab, type LabInput, validate } from '../shared';
 import type { CommandRunner } from './engine/contract';
 import { openEngine } from './engine/engine';
-import { describeKernel, exampleLabs, hasProgram, kernelDriver, withSandbox } from './engine/testing/kernel';
+import { describeKernel, exampleLabs, kernelDriver, pingAvailable, withSandbox } from './engine/testing/kernel';
 import { snapshot } from './engine/testing/snapshot';
 import { optionalFeatures } from './testing/examples';
 import { waitUntil } from './testing/wait';
 
-const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
+const canPing = pingAvailable();
 if (!canPing) throw new Error('ping (iputils-ping) is required: the examples are checked by pinging');
 
 const examples = await exampleLabs();

@@ -92,7 +92,11 @@ export function createActions(store: EditorStore, api: ApiClient) {
         if (revision === null || selectDirty(st()) || problemsOf(lab).errors) break;
         try {
           const r = await api.plan(lab.name, revision);
-          if (st().lab === lab) st().setPlanIssues({ lab, issues: planIssuesOf(lab, r.errors) });
+          if (st().lab === lab)
+            st().setPlanIssues({
+              lab,
+              issues: [...planIssuesOf(lab, r.errors), ...planIssuesOf(lab, r.warnings ?? [], 'warning')],
+            });
         } catch {
           // A stale revision or a lost connection: the next save, result or reconnect checks again.
         }
@@ -434,7 +438,11 @@ export function createActions(store: EditorStore, api: ApiClient) {
         const lab = st().lab;
         const result = await api.plan(lab.name, st().revision ?? undefined);
         st().setPlan({ state: 'ready', result });
-        if (st().lab === lab) st().setPlanIssues({ lab, issues: planIssuesOf(lab, result.errors) });
+        if (st().lab === lab)
+          st().setPlanIssues({
+            lab,
+            issues: [...planIssuesOf(lab, result.errors), ...planIssuesOf(lab, result.warnings ?? [], 'warning')],
+          });
       } catch (e) {
         st().setPlan({ state: 'error', result: null, error: e instanceof Error ? e.message : String(e) });
       }

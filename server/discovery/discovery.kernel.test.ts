@@ -13,7 +13,7 @@ import { observe } from '../engine/observe';
 import { plan } from '../engine/plan';
 import { describeKernel, kernelDriver, withSandbox } from '../engine/testing/kernel';
 import { linkIdentity, snapshot } from '../engine/testing/snapshot';
-import { adopt, executeAdoption } from './adopt';
+import { adopt } from './adopt';
 import { type Discovery, discover } from './discover';
 import { recreateScript } from './report';
 import { toLab } from './toLab';
@@ -195,7 +195,11 @@ describeKernel('discovery on the kernel', () => {
       // Nothing is marked until the ops run.
       expect(plan(a.lab, await observe(runner)).errors.length).toBeGreaterThan(0);
 
-      const ran = await executeAdoption(runner, a.ops);
+      // Marked through the engine's one write path (locked, journaled, re-checked, host-guarded).
+      const marker = await openEngine({ stateDir, runner, driver: kernelDriver(), skipProbe: true });
+      const ran = await marker.adopt(a.lab, a.ops);
+      await marker.close();
+      expect(ran.error).toBeUndefined();
       expect(ran.ran).toBe(13);
       const after = plan(a.lab, await observe(runner));
       expect(after.errors).toEqual([]);

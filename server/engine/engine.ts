@@ -6,17 +6,21 @@
  * re-checks ownership on a fresh observation before every inverse).
  */
 import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
+import { checkAdoption, unmarked } from './adoption';
 import { detectCapabilities, detectVersions } from './capabilities';
 import type { ApplyOutcome, CommandRunner, Engine, EngineOptions, Progress } from './contract';
 import { isManagedQdisc, routeMatches } from './desired';
 import { type Driver, type ExecFailure, IpBatchDriver } from './driver';
+import { guardDefaultRoute } from './hostGuard';
 import { type JournalRecord, StateDir } from './journal';
 import { WireguardRuntime } from './kinds/wireguard';
 import { acquireLock } from './lock';
 import { observe } from './observe';
 import { type PlanOptions, plan as planOps } from './plan';
 import { planDestroy, planDestroyNat } from './planDestroy';
+import { type PreflightIssue, preflight, readLimits } from './preflight';
 import { cmdArgv, opArgvs, planResult, render, shellText } from './render';
+import { setterHolds } from './rollbackJudge';
 import { status as labStatus } from './status';
 import {
   type AnyOpBody,
@@ -227,12 +231,20 @@ class NetloomEngine implements Engine {
       };
     }
     await this.wg.ready(v.lab);
-    const observed = await this.read();
+    const [observed, scale] = await Promise.all([this.read(), this.scale(v.lab)]);
     const p = planOps(v.lab, observed, this.planOptions());
-    const r = planResult(v.lab.name, p.errors.length ? [] : p.ops, p.errors);
+    // Pre-flight (preflight.ts): its errors refuse the plan like the planner's, its warnings ride along.
+    const errors = [...p.errors, ...scale.filter((i) => i.severity === 'error')];
+    const warnings = [...(p.warnings ?? []), ...scale.filter((i) => i.severity === 'warning')];
+    const r = planResult(v.lab.name, errors.length ? [] : p.ops, errors, warnings);
     // The WireGuard configuration is no kernel op: its `wg` lines (key files, never keys) close the script.
-    const wgLines = p.errors.length ? [] : this.wg.scriptLines(v.lab);
+    const wgLines = errors.length ? [] : this.wg.scriptLines(v.lab);
     return wgLines.length ? { ...r, script: `${r.script.replace(/\n?$/, '\n')}${wgLines.join('\n')}\n` } : r;
+  }
+
+  /** Pre-flight scale check of `lab` against this machine's limits (read afresh each time). */
+  private async scale(lab: Lab): Promise<PreflightIssue[]> {
+    return preflight(lab, await readLimits(this.runner), { netlinkDriver: this.driver.name === 'netlink' });
   }
 
   async status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus> {
@@ -332,8 +344,16 @@ class NetloomEngine implements Engine {
           rolledBack: false,
         });
       }
-      const unsupported = this.unsupported(p.ops);
+      const unsupported = this.unsupported(p.ops) ?? guarded(p.ops, observed);
       if (unsupported) return done(0, unsupported);
+      const limit = (await this.scale(desired)).find((i) => i.severity === 'error');
+      if (limit)
+        return done(0, {
+          code: 'Unsupported',
+          message: limit.message,
+          ...(limit.object !== undefined && { object: limit.object }),
+          rolledBack: false,
+        });
       // Daemons of WireGuard interfaces this design dropped go before their devices do.
       await this.wg.prepare(desired);
       if (p.ops.length === 0) {
@@ -429,6 +449,8 @@ class NetloomEngine implements Engine {
           onProgress?.({ phase: 'done', step: ran, total: ran });
           return done(ran);
         }
+        const refused = guarded(p.ops, observed);
+        if (refused) return done(ran, refused);
         const failure = await this.run('destroy', labName, p.ops, onProgress, observed, commands);
         ran += p.ops.length;
         if (failure.error) {
@@ -442,6 +464,57 @@ class NetloomEngine implements Engine {
         message: `objects of lab '${labName}' are still on the host after deleting them`,
         rolledBack: false,
       });
+    });
+  }
+
+  adopt(lab: Lab, ops: readonly Operation[], onProgress?: (p: Progress) => void): Promise<Outcome> {
+    const t0 = performance.now();
+    const commands: string[] = [];
+    const done = (ran: number, error?: Err): Outcome => ({
+      ok: !error,
+      ran,
+      durationMs: performance.now() - t0,
+      ...(commands.length > 0 && { commands }),
+      ...(error && { error }),
+    });
+    const v = validate(lab);
+    if (!v.ok) {
+      const first = v.issues.find((i) => i.severity === 'error');
+      const message = first ? `${first.path.join('.')}: ${first.message}` : 'invalid lab';
+      return Promise.resolve(done(0, { code: 'InvalidLab', message, rolledBack: false }));
+    }
+    return this.serial(async () => {
+      const blocked = await this.preflight();
+      if (blocked) return done(0, blocked);
+      if (ops.length === 0) return done(0);
+      onProgress?.({ phase: 'observe', step: 0, total: 0 });
+      const observed = await this.read();
+      const refused = checkAdoption(v.lab, ops, observed);
+      if (refused) return done(0, { ...refused, rolledBack: false });
+      const all = [...ops];
+      const ran = await this.run('apply', v.lab.name, all, onProgress, observed, commands);
+      if (ran.error)
+        return done(all.length, { ...ran.error, ...(await this.rollbackAndReport(ran.record, onProgress)) } as Err);
+      onProgress?.({ phase: 'verify', step: all.length, total: all.length });
+      let missing: Operation | null = null;
+      await this.verify(async () => {
+        missing = unmarked(all, await this.read());
+        return missing ? [missing] : [];
+      });
+      if (missing) {
+        const record = (await this.state.readJournal()) as { state: 'ok'; record: JournalRecord };
+        const rb = await this.rollbackAndReport(record.record, onProgress);
+        const m = missing as Operation;
+        return done(all.length, {
+          code: 'VerificationFailed',
+          message: `after adopting, '${'ifname' in m ? m.ifname : m.object}' does not carry its marker`,
+          object: m.object,
+          ...rb,
+        } as Err);
+      }
+      await this.state.clearJournal();
+      onProgress?.({ phase: 'done', step: all.length, total: all.length });
+      return done(all.length);
     });
   }
 
@@ -622,6 +695,8 @@ class NetloomEngine implements Engine {
       const observed = await this.read();
       const inverses = rollbackOps(record.lab, touched.map((i) => record.ops[i]!).filter(Boolean), observed);
       if (inverses.length === 0) return { ok: true };
+      const refused = guardDefaultRoute(inverses, observed);
+      if (refused) return { ok: false, argv: opArgvs(inverses[refused.index]!)[0] ?? [], stderr: refused.message };
       const res = await this.driverFor(inverses).execute(inverses);
       if (res.ok) {
         // Re-check on the next loop round (async netns deletion, peers).
@@ -653,6 +728,12 @@ class NetloomEngine implements Engine {
 }
 
 // ----------------------------------------------------------------------------------------------------------
+
+/** The host guard (hostGuard.ts) as an engine error: nothing of the batch runs. */
+function guarded(ops: readonly Operation[], observed: ObservedState): Err | null {
+  const g = guardDefaultRoute(ops, observed);
+  return g ? { code: 'Conflict', message: g.message, object: ops[g.index]!.object, rolledBack: false } : null;
+}
 
 /** Every named namespace an operation runs in, creates, deletes or reaches into. */
 export function touchedNamespaces(ops: readonly AnyOpBody[]): Set<string> {
@@ -715,8 +796,15 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
     if (op.kind === 'bridge.create' || op.kind === 'iface.create') willDelete.add(k(op.netns, op.ifname));
     if (op.kind === 'veth.create') for (const e of [op.a, op.b]) willDelete.add(k(e.netns, e.ifname));
   }
+  // Renames this rollback undoes, walking back in time: which observed link answers to a name now.
+  const renamed = new Map<string, ObservedLink | undefined>();
+  // Setter inverses, judged once the whole walk is known (see the default case below).
+  const setters = new Map<ObservedLink, Map<string, number>>();
+  const judged = new Map<number, () => boolean>();
+  const renamedNow = new Set<ObservedLink>();
+  const linkAt = (n: NetnsRef, i: string) => (renamed.has(k(n, i)) ? renamed.get(k(n, i)) : findLink(observed, n, i));
   const exists = (n: NetnsRef, i: string) =>
-    !inDeleted(n) && !gone.has(k(n, i)) && !willDelete.has(k(n, i)) && findLink(observed, n, i) !== undefined;
+    !inDeleted(n) && !gone.has(k(n, i)) && !willDelete.has(k(n, i)) && linkAt(n, i) !== undefined;
 
   for (const op of opsNewestFirst) {
     const inv = op.inverse;
@@ -765,12 +853,12 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         }
         break;
       case 'addr.del': {
-        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        const l = exists(inv.netns, inv.ifname) ? linkAt(inv.netns, inv.ifname) : undefined;
         if (l?.addresses.includes(inv.cidr)) out.push(inv);
         break;
       }
       case 'addr.add': {
-        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        const l = exists(inv.netns, inv.ifname) ? linkAt(inv.netns, inv.ifname) : undefined;
         if (l && !l.addresses.includes(inv.cidr)) out.push(inv);
         break;
       }
@@ -779,13 +867,28 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         if (inDeleted(inv.netns)) break;
         const ns = inv.netns === null ? observed.root : observed.namespaces[inv.netns];
         if (!ns) break;
-        const present = ns.routes.some((r) => routeMatches(inv.route, r));
-        if ((inv.kind === 'route.del') === present) out.push(inv);
+        const present = ns.routes.filter((r) => routeMatches(inv.route, r));
+        // A route the plan deleted and this rollback restores (its inverse is a route.add) is the original:
+        // never delete it again because the plan's own, looser route matches it too.
+        const original = (r: (typeof present)[number]) =>
+          opsNewestFirst.some(
+            (o) => o.inverse?.kind === 'route.add' && o.inverse.netns === inv.netns && routeMatches(o.inverse.route, r),
+          );
+        if (inv.kind === 'route.add' ? present.length === 0 : present.some((r) => !original(r))) out.push(inv);
         break;
       }
-      case 'link.rename':
-        if (exists(inv.netns, inv.from) && !exists(inv.netns, inv.to)) out.push(inv);
+      case 'link.rename': {
+        // Names alone cannot tell a swap from its undoing: the link must be the one this op renamed.
+        const l = exists(inv.netns, inv.from) ? linkAt(inv.netns, inv.from) : undefined;
+        const other = l?.marker?.lab === lab && l.marker.object !== op.object;
+        if (l && !other && !exists(inv.netns, inv.to)) {
+          out.push(inv);
+          renamedNow.add(l);
+          renamed.set(k(inv.netns, inv.to), l);
+          renamed.set(k(inv.netns, inv.from), undefined);
+        }
         break;
+      }
       case 'link.delete':
         // Inverse of something other than a create (none today): only owned links.
         break;
@@ -794,7 +897,8 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         break;
       case 'nat.apply': {
         const t = observed.nft?.find((x) => x.name === inv.table);
-        if (inv.replace ? t?.marker?.lab === lab : t === undefined) out.push(inv);
+        const same = t !== undefined && [...t.sources].sort().join() === [...inv.sources].sort().join();
+        if (inv.replace ? t?.marker?.lab === lab && !same : t === undefined) out.push(inv);
         break;
       }
       case 'sysctl.set': {
@@ -813,25 +917,46 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
       }
       case 'bridge.vlanDel': {
         // Not idempotent: only where the port still has that VLAN (or its VLANs were not read).
-        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
-        if (l && (l.vlans === undefined || l.vlans.some((e) => e.vid === inv.vid))) out.push(inv);
+        const l = exists(inv.netns, inv.ifname) ? linkAt(inv.netns, inv.ifname) : undefined;
+        // VLANs are read only on ports of a filtering bridge: unread on another port means nothing to undo.
+        const filtering = l?.master !== undefined && linkAt(inv.netns, l.master)?.vlanFiltering === true;
+        if (l && (l.vlans === undefined ? filtering : l.vlans.some((e) => e.vid === inv.vid))) out.push(inv);
         break;
       }
       case 'qdisc.delete': {
         // Not idempotent: only where one of our qdiscs is still installed.
-        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        const l = exists(inv.netns, inv.ifname) ? linkAt(inv.netns, inv.ifname) : undefined;
         if (isManagedQdisc(l?.qdisc)) out.push(inv);
         break;
       }
       case 'netns.delete':
         break;
       default:
-        // Idempotent setters (up/down, mtu, mac, master, stp, alias): apply where the link exists.
-        if ('ifname' in inv && exists(inv.netns, inv.ifname)) out.push(inv);
+        // Idempotent setters (up/down, mtu, mac, master, stp, alias): apply where the link exists and does not
+        // hold the value yet.
+        if ('ifname' in inv && exists(inv.netns, inv.ifname)) {
+          const l = linkAt(inv.netns, inv.ifname);
+          const master = l?.master !== undefined ? linkAt(inv.netns, l.master) : undefined;
+          // Only the net effect counts: the oldest op's inverse on this link and setting (seen last, walking
+          // back) decides, judged against what the link holds now.
+          if (l) {
+            const key = `${inv.kind}${inv.kind === 'bridge.vlanAdd' ? `/${inv.vid}` : ''}`;
+            const byKey = setters.get(l) ?? new Map<string, number>();
+            setters.set(l, byKey);
+            byKey.set(key, out.length);
+            out.push(inv);
+            // A link renamed in this pass is set down around the rename: its up/down steps all run.
+            judged.set(out.length - 1, () =>
+              inv.kind === 'link.setUp' && renamedNow.has(l)
+                ? true
+                : byKey.get(key) === out.indexOf(inv) && !setterHolds(inv, l, master),
+            );
+          } else out.push(inv);
+        }
         break;
     }
   }
-  return out;
+  return out.filter((_, i) => judged.get(i)?.() ?? true);
 }
 
 export { cmdArgv, render };

@@ -43,6 +43,7 @@ import {
   toRoute,
   vlansText,
 } from './desired';
+import { hostAddressIssues, objectPaths } from './hostAddresses';
 import { formatMarker } from './marker';
 import type {
   AnyOpBody,
@@ -653,7 +654,9 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     const guarded = defaultRouteErrors(ops, observed, desiredLab);
     if (guarded.length) return { ops: [], errors: guarded };
   }
-  return { ops, errors: [] };
+  const host = hostAddressIssues(desired, observed, objectPaths(desiredLab));
+  if (host.errors.length) return { ops: [], errors: host.errors };
+  return { ops, errors: [], ...(host.warnings.length > 0 && { warnings: host.warnings }) };
 }
 
 const IP_FORWARD = 'net.ipv4.ip_forward';

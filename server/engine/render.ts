@@ -6,7 +6,7 @@
 import type { PlanOp, PlanResult, Route } from '../../shared';
 import { routeFamily } from './desired';
 import { markerToAlias } from './observe';
-import type { AnyOpBody, NetnsRef, Operation, PlanError, QdiscSpec, VethEnd } from './types';
+import type { AnyOpBody, NetnsRef, Operation, PlanError, PlanWarning, QdiscSpec, VethEnd } from './types';
 
 /** One command. `ip` commands can join a batch of their namespace; `exec` ones run on their own. */
 export type Cmd =
@@ -466,7 +466,12 @@ const opNetns = (op: AnyOpBody): NetnsRef => {
 };
 
 /** Public view: one PlanOp per operation (argv = its first command; the script has all of them). */
-export function planResult(labName: string, ops: readonly Operation[], errors: readonly PlanError[]): PlanResult {
+export function planResult(
+  labName: string,
+  ops: readonly Operation[],
+  errors: readonly (PlanError | PlanWarning)[],
+  warnings: readonly PlanWarning[] = [],
+): PlanResult {
   const operations: PlanOp[] = ops.map((op, index) => {
     const argvs = opArgvs(op);
     const inv = op.inverse ? opArgvs(op.inverse) : null;
@@ -490,6 +495,15 @@ export function planResult(labName: string, ops: readonly Operation[], errors: r
       ...(e.path !== undefined && { path: e.path }),
       ...(e.object !== undefined && { object: e.object }),
     })),
+    ...(warnings.length > 0 && {
+      warnings: warnings.map((w) => ({
+        code: w.code,
+        message: w.message,
+        severity: 'warning' as const,
+        ...(w.path !== undefined && { path: w.path }),
+        ...(w.object !== undefined && { object: w.object }),
+      })),
+    }),
   };
 }
 

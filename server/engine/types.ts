@@ -264,7 +264,17 @@ export interface PlanError {
   object?: string;
 }
 
+/** Something the user should see before applying; nothing is refused (plan warnings, pre-flight). */
+export interface PlanWarning {
+  code: string;
+  message: string;
+  path?: string;
+  object?: string;
+}
+
 export interface Plan<O extends Operation = Operation> {
   ops: O[];
   errors: PlanError[];
+  /** Present only when there is something to say. */
+  warnings?: PlanWarning[];
 }

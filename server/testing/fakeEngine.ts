@@ -8,10 +8,10 @@ import { endpointKey } from '../../shared';
 import type { ApplyOutcome, Engine, Progress } from '../engine/contract';
 import { desiredState } from '../engine/desired';
 import { parseMarker } from '../engine/marker';
-import type { ObservedState } from '../engine/types';
+import type { ObservedState, Operation } from '../engine/types';
 
 export interface FakeCall {
-  method: 'plan' | 'apply' | 'destroy' | 'recover' | 'status' | 'appliedLab';
+  method: 'plan' | 'apply' | 'destroy' | 'adopt' | 'recover' | 'status' | 'appliedLab';
   lab?: string;
 }
 
@@ -121,6 +121,10 @@ export class FakeEngine implements Engine {
       this.applied.delete(labName);
       return { ok: true, ran: n, durationMs: performance.now() - t0 };
     });
+  }
+
+  async adopt(lab: Lab, ops: readonly Operation[]): Promise<ApplyOutcome> {
+    return this.track('adopt', lab.name, async () => ({ ok: true, ran: ops.length, durationMs: 0 }));
   }
 
   async recover(): Promise<ApplyOutcome> {
