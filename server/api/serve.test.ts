@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -118,6 +119,39 @@ describe('serve', () => {
     // The dedicated host name first (its cookie reaches no other local service), the address as a fallback.
     expect(text).toMatch(/Open this URL.*\n {4}http:\/\/netloom\.localhost:\d+\/\?token=serve-test-token\n/);
     expect(text).toMatch(/\(or http:\/\/127\.0\.0\.1:\d+\/\?token=serve-test-token\)/);
+  });
+
+  it('a request that arrives while the server starts is answered once it is up (not left hanging)', async () => {
+    const port = await new Promise<number>((ok) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => ok(p));
+      });
+    });
+    let early: Promise<number> | null = null;
+    const code = await serve(
+      ['--port', String(port), '--token', 'serve-test-token', '--state-dir', dir, '--log-level', 'silent', '--sandbox'],
+      {
+        // The port is already ours here (bound before the state is read), the HTTP server is not: a health
+        // check polling now connects to the placeholder socket.
+        openEngine: async () => {
+          early = fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status);
+          await new Promise((r) => setTimeout(r, 200));
+          return { engine: new FakeEngine(), sandbox: null };
+        },
+        print: () => {},
+        onListening: (_p, stop) => {
+          const pending = early ?? Promise.resolve(0);
+          void Promise.race([pending, new Promise<number>((r) => setTimeout(() => r(-1), 20_000))])
+            .then((status) => {
+              expect(status).toBe(200);
+            })
+            .finally(stop);
+        },
+      },
+    );
+    expect(code).toBe(0);
+    expect(await (early ?? Promise.resolve(0))).toBe(200);
   });
 
   it('a second server on the same state directory exits with a clear message and wipes nothing', async () => {
