@@ -20,13 +20,26 @@ test.afterAll(async () => {
   await cls?.stop();
 });
 
-const SOLUTION = [
-  'ip -n red link add name veth-red type veth peer name veth-blue netns blue',
-  'ip -n red addr add 10.0.0.1/24 dev veth-red',
-  'ip -n blue addr add 10.0.0.2/24 dev veth-blue',
-  'ip -n red link set veth-red up',
-  'ip -n blue link set veth-blue up',
+// Each line in a terminal of the namespace it is about: a terminal is confined to its namespace (no
+// CAP_SYS_ADMIN, so no `ip -n OTHER` / `ip netns exec`), as a student's would be.
+const SOLUTION: [node: string, line: string][] = [
+  ['red', 'ip link add name veth-red type veth peer name veth-blue netns blue'],
+  ['red', 'ip addr add 10.0.0.1/24 dev veth-red'],
+  ['blue', 'ip addr add 10.0.0.2/24 dev veth-blue'],
+  ['red', 'ip link set veth-red up'],
+  ['blue', 'ip link set veth-blue up'],
 ];
+
+/** Runs `steps`, each in a terminal of its node (opened on first use). */
+async function solve(tools: ToolsPage, opened: Set<string>, steps: [string, string][]): Promise<void> {
+  for (const [node, line] of steps) {
+    if (!opened.has(node)) {
+      await tools.openTerminalFromMenu(node);
+      opened.add(node);
+    }
+    await tools.run(node, line);
+  }
+}
 
 async function join(ctx: BrowserContext, link: string): Promise<{ page: Page; app: EditorPage; ex: ExercisePage }> {
   const page = await ctx.newPage();
@@ -62,8 +75,7 @@ test('two students, two sandboxes, one exercise; the teacher sees both progressi
 
     // Alice solves it in a terminal of HER sandbox.
     const aliceTools = new ToolsPage(alice.app);
-    await aliceTools.openTerminalFromMenu('red');
-    for (const line of SOLUTION) await aliceTools.run('red', line);
+    await solve(aliceTools, new Set(), SOLUTION);
     await alice.ex.expectGoal('cable', 'met');
     await alice.ex.expectGoal('ping', 'met');
     await expect(alice.ex.panel).toHaveAttribute('data-complete', 'true', { timeout: 30_000 });
@@ -72,7 +84,7 @@ test('two students, two sandboxes, one exercise; the teacher sees both progressi
     await bob.ex.expectGoal('cable', 'fail', 'there is no interface veth-red in red');
     // Nor does he see Alice's labs: her scratch lab is a 404 for him, and his list has only his own.
     const made = await aliceCtx.request.post(`${cls.base}/api/labs`, {
-      headers: { origin: cls.base },
+      headers: { origin: cls.base, 'x-netloom-client': 'web' },
       data: { lab: { version: 1, name: 'alice-notes', nodes: [], links: [] } },
     });
     expect(made.status()).toBe(201);
@@ -89,8 +101,8 @@ test('two students, two sandboxes, one exercise; the teacher sees both progressi
 
     // Bob gets halfway: the cable and addresses, ends still down.
     const bobTools = new ToolsPage(bob.app);
-    await bobTools.openTerminalFromMenu('red');
-    for (const line of SOLUTION.slice(0, 3)) await bobTools.run('red', line);
+    const bobTerminals = new Set<string>();
+    await solve(bobTools, bobTerminals, SOLUTION.slice(0, 3));
     await bob.ex.expectGoal('cable', 'met');
     await expect(t('classroom.goal.bob.cable')).toHaveAttribute('data-met', 'met');
     await expect(t('classroom.goal.bob.carrier')).toHaveAttribute('data-met', 'unmet');
@@ -106,14 +118,14 @@ test('two students, two sandboxes, one exercise; the teacher sees both progressi
     await expect(viewApp.tid('palette.namespace')).toHaveCount(0);
     // The server refuses a write through the view, whatever the page does.
     const write = await teacherCtx.request.post(`${cls.base}/classroom/view/alice/api/labs/ex-veth-pair/apply`, {
-      headers: { origin: cls.base },
+      headers: { origin: cls.base, 'x-netloom-client': 'web' },
       data: {},
     });
     expect(write.status()).toBe(403);
     expect(((await write.json()) as { message: string }).message).toBe('viewing Alice is read only');
 
     // Bob finishes; both complete on the dashboard.
-    for (const line of SOLUTION.slice(3)) await bobTools.run('red', line);
+    await solve(bobTools, bobTerminals, SOLUTION.slice(3));
     await expect(bob.ex.panel).toHaveAttribute('data-complete', 'true', { timeout: 30_000 });
     await expect(t('classroom.progress.bob')).toHaveText('8/8', { timeout: 30_000 });
 
