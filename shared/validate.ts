@@ -15,9 +15,10 @@
  *   GatewayNotForwarding(w)
  * - impairments: EmptyImpairment ImpairmentNeedsRate JitterNeedsDelay BurstBelowMtu
  * - host NAT: NatSourceHostBits NatWithoutUplink(w)
- * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
- *   VxlanGroupNeedsDev UnknownDevice DuplicateVni; VXLAN pairs (tunnels.ts): VxlanVniMismatch(w) VxlanPortMismatch(w)
- *   VxlanRemoteNoTunnel(w)
+ * - attached interfaces (interfaces of their namespace for every rule above and below: names, addresses, routes,
+ *   reachability): NotABridge TunnelBridgePort VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast VxlanGroupNeedsDev
+ *   UnknownDevice (vlan parent, vxlan dev) DuplicateVni TunnelLocalNotUnicast TunnelLocalNotOwn (vxlan/gre/ipip/
+ *   ip6tnl `local`); VXLAN pairs (tunnels.ts): VxlanVniMismatch(w) VxlanPortMismatch(w) VxlanRemoteNoTunnel(w)
  * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
  * - format version (migrate.ts): VersionTooNew VersionUnknown MigrationFailed
  * - WireGuard: see wireguard.ts
@@ -230,7 +231,7 @@ interface Address {
   path: Path;
 }
 
-/** An interface as the kernel will see it: a veth end or a bridge device. */
+/** An interface as the kernel will see it: a veth end, a bridge device or an attached interface of a namespace. */
 interface Iface {
   key: string;
   name: string;
