@@ -472,8 +472,8 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
       );
   });
   attachedIfaces(lab, nodeById, segments, ports, ifaces, report);
+  vlanSegments(lab, ifaces, segments);
   for (const iface of ifaces) iface.segment = segments.find(iface.segment);
-  vlanSegments(lab, ifaces);
 
   // Bridge ports: the kernel limit, and loops between bridges (a broadcast storm without STP).
   for (const [i, n] of ports) {
@@ -752,21 +752,27 @@ function attachedIfaces(
   });
 }
 
-/** A VLAN sub-interface hears the frames tagged with its id on its parent's segment. */
-function vlanSegments(lab: Lab, ifaces: Iface[]): void {
+/**
+ * A VLAN sub-interface hears the frames tagged with its id on its parent's segment (after every other union,
+ * a parent VLAN first); as a bridge port it joins that bridge's segment too.
+ */
+function vlanSegments(lab: Lab, ifaces: Iface[], segments: UnionFind): void {
   const vlans = ifaces.filter((f) => f.at && attachedAt(lab, f)?.kind === 'vlan');
   if (!vlans.length) return;
   const byName = new Map<string, Iface>();
-  for (const f of ifaces)
-    if (f.ns !== undefined && !byName.has(`${f.ns}\0${f.name}`)) byName.set(`${f.ns}\0${f.name}`, f);
+  for (const f of ifaces) {
+    const k = `${f.ns}\0${f.name}`;
+    if (f.ns !== undefined && !byName.has(k)) byName.set(k, f);
+  }
   const done = new Set<Iface>();
-  const resolve = (f: Iface, depth: number): string => {
+  const resolve = (f: Iface, depth: number): void => {
     const x = attachedAt(lab, f);
-    if (done.has(f) || x?.kind !== 'vlan' || depth > 8) return f.segment;
+    if (done.has(f) || x?.kind !== 'vlan' || depth > 8) return;
     done.add(f);
     const parent = byName.get(`${f.ns}\0${x.parent}`);
-    if (parent && parent !== f) f.segment = `V${x.vlanId}@${resolve(parent, depth + 1)}`;
-    return f.segment;
+    if (!parent || parent === f) return;
+    resolve(parent, depth + 1);
+    segments.union(f.segment, `V${x.vlanId}@${segments.find(parent.segment)}`);
   };
   for (const f of vlans) resolve(f, 0);
 }
@@ -830,6 +836,7 @@ function checkAttached(
     // The kernel keys VXLAN devices of one namespace by VNI, UDP port and address family (not by local
     // address): a second one with the same key is refused ("VNI already exists").
     const vnis = new Map<string, string>();
+    let holders: Map<string, Iface[]> | undefined;
     node.interfaces.forEach((x, k) => {
       const at: Path = ['nodes', i, 'interfaces', k];
       if (x.kind === 'vxlan') {
@@ -902,6 +909,7 @@ function checkAttached(
           [...at, 'local'],
           node,
           ifacesOf.get(node.id) ?? [],
+          (holders ??= addressHolders(ifacesOf.get(node.id) ?? [])),
           k,
           i,
           report,
@@ -917,6 +925,18 @@ function checkAttached(
   });
 }
 
+/** The interfaces of a namespace holding each address (by addrKey). */
+function addressHolders(mine: Iface[]): Map<string, Iface[]> {
+  const out = new Map<string, Iface[]>();
+  for (const f of mine)
+    for (const a of f.addresses) {
+      const list = out.get(a.key);
+      if (list) list.push(f);
+      else out.set(a.key, [f]);
+    }
+  return out;
+}
+
 /**
  * A tunnel's `local` is the source address of its outer packets: a unicast address this namespace holds on
  * another interface (the underlay), of the tunnel's family (the schema's types already fix the family).
@@ -928,6 +948,7 @@ function checkTunnelLocal(
   path: Path,
   node: NamespaceNode,
   mine: Iface[],
+  holders: Map<string, Iface[]>,
   k: number,
   i: number,
   report: Report,
@@ -948,8 +969,7 @@ function checkTunnelLocal(
   }
   const key = addrKey(ip);
   const self = mine.find((f) => f.at?.i === i && f.at.k === k);
-  const holder = mine.find((f) => f !== self && f.addresses.some((a) => a.key === key));
-  if (holder) return;
+  if ((holders.get(key) ?? []).some((f) => f !== self)) return;
   report(
     path,
     'TunnelLocalNotOwn',

@@ -133,6 +133,24 @@ describe('attached interfaces: address rules', () => {
     },
   );
 
+  it('vlan: only the same VLAN id on one segment is one network; a VLAN port joins its bridge to it', () => {
+    const v = (vlanId: number, extra: X = {}) => ({
+      kind: 'vlan',
+      name: 'eth0.x',
+      parent: 'eth0',
+      vlanId,
+      addresses: ['192.168.9.1/24'],
+      ...extra,
+    });
+    expect(issues(lab([v(10)], [v(10)]))).toEqual(['DuplicateAddress nodes.1.interfaces.0.addresses.0']);
+    expect(issues(lab([v(10)], [v(20)]))).toEqual([]);
+    const br = { id: 'br', kind: 'bridge', name: 'br0', namespace: 'ns1', addresses: ['192.168.9.1/24'] };
+    expect(issues(lab([v(10, { bridge: 'br', addresses: [] })], [v(10)], { nodes: [br] }))).toEqual([
+      'DuplicateAddress nodes.1.interfaces.0.addresses.0',
+    ]);
+    expect(issues(lab([v(10, { bridge: 'br', addresses: [] })], [v(20)], { nodes: [br] }))).toEqual([]);
+  });
+
   it('tap: two taps that are ports of one bridge hear each other', () => {
     const br = { id: 'br', kind: 'bridge', name: 'br0', namespace: 'ns1' };
     const taps = [
