@@ -901,7 +901,11 @@ function checkAttached(
             node.id,
           );
       }
-      if ((x.kind === 'vxlan' || x.kind === 'gre' || x.kind === 'ipip' || x.kind === 'ip6tnl') && x.local !== undefined)
+      if (
+        (x.kind === 'vxlan' || x.kind === 'gre' || x.kind === 'ipip' || x.kind === 'ip6tnl') &&
+        x.local !== undefined
+      ) {
+        holders ??= addressHolders(ifacesOf.get(node.id) ?? []);
         checkTunnelLocal(
           x.local,
           x.name,
@@ -909,11 +913,12 @@ function checkAttached(
           [...at, 'local'],
           node,
           ifacesOf.get(node.id) ?? [],
-          (holders ??= addressHolders(ifacesOf.get(node.id) ?? [])),
+          holders,
           k,
           i,
           report,
         );
+      }
       if (x.kind === 'vlan' && !has(x.parent))
         report(
           [...at, 'parent'],
