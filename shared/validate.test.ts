@@ -758,7 +758,8 @@ describe('shell metacharacters in every kernel-bound field', () => {
   });
 });
 
-describe('huge and hostile input', () => {
+// The hang guards below (8–15 s) are the bounds; vitest's 5 s default must not fire first on a loaded machine.
+describe('huge and hostile input', { timeout: 60_000 }, () => {
   // Guards against hangs and quadratic blow-ups on a loaded 2-core CI machine, not speed targets.
   const quick = (input: unknown, ms = 8000) => {
     const started = performance.now();

@@ -15,16 +15,17 @@
  *   GatewayNotForwarding(w)
  * - impairments: EmptyImpairment ImpairmentNeedsRate JitterNeedsDelay BurstBelowMtu
  * - host NAT: NatSourceHostBits NatWithoutUplink(w)
- * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
- *   VxlanGroupNeedsDev UnknownDevice DuplicateVni; VXLAN pairs (tunnels.ts): VxlanVniMismatch(w) VxlanPortMismatch(w)
- *   VxlanRemoteNoTunnel(w)
+ * - attached interfaces (interfaces of their namespace for every rule above and below: names, addresses, routes,
+ *   reachability): NotABridge TunnelBridgePort VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast VxlanGroupNeedsDev
+ *   UnknownDevice (vlan parent, vxlan dev) DuplicateVni TunnelLocalNotUnicast TunnelLocalNotOwn (vxlan/gre/ipip/
+ *   ip6tnl `local`); VXLAN pairs (tunnels.ts): VxlanVniMismatch(w) VxlanPortMismatch(w) VxlanRemoteNoTunnel(w)
  * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
  * - format version (migrate.ts): VersionTooNew VersionUnknown MigrationFailed
  * - WireGuard: see wireguard.ts
  * - hints: Unreachable(w) · fallbacks: TooManyIssues Unreadable InvalidAddress          (w) = warning
  */
 import type { Issue } from './errors';
-import { type BridgeNode, Lab, type NamespaceNode, type Route, type VethLink } from './lab';
+import { type AttachedInterface, type BridgeNode, Lab, type NamespaceNode, type Route, type VethLink } from './lab';
 import { migrateLab } from './migrate';
 import { quoteName } from './names';
 import {
@@ -43,7 +44,7 @@ import {
   parseIp,
   subnetOf,
 } from './net';
-import { checkVxlanTunnels, vxlanTunnels } from './tunnels';
+import { checkVxlanTunnels, underlayAddresses, vxlanTunnels } from './tunnels';
 import { checkWireguard, resolvePeer, type WireguardAt, wireguardInterfaces, wireguardKey } from './wireguard';
 
 export type ValidationResult =
@@ -230,7 +231,7 @@ interface Address {
   path: Path;
 }
 
-/** An interface as the kernel will see it: a veth end or a bridge device. */
+/** An interface as the kernel will see it: a veth end, a bridge device or an attached interface of a namespace. */
 interface Iface {
   key: string;
   name: string;
@@ -246,6 +247,8 @@ interface Iface {
   segment: string;
   /** The bridge this veth end is enslaved to (its IP addresses are not used). */
   bridgeIndex?: number;
+  /** An attached interface: `lab.nodes[i].interfaces[k]`. */
+  at?: { i: number; k: number };
 }
 
 class UnionFind {
@@ -370,16 +373,7 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
     return bridge.namespace;
   }
 
-  /** The schema accepted these texts; net.ts must read them too (a disagreement is reported, not thrown). */
-  function addresses(texts: string[], path: Path, object: string): Address[] {
-    const out: Address[] = [];
-    texts.forEach((text, k) => {
-      const cidr = parseCidr(text);
-      if (cidr) out.push({ text, cidr, key: addrKey(cidr), path: [...path, k] });
-      else report([...path, k], 'InvalidAddress', `${quoteName(text)} is not an address Netloom can read`, object);
-    });
-    return out;
-  }
+  const addresses = (texts: string[], path: Path, object: string) => readAddresses(texts, path, object, report);
 
   // Interfaces: bridges, then veth ends; each in a namespace and on an L2 segment.
   const segments = new UnionFind();
@@ -477,6 +471,8 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
         'warning',
       );
   });
+  attachedIfaces(lab, nodeById, segments, ports, ifaces, report);
+  vlanSegments(lab, ifaces, segments);
   for (const iface of ifaces) iface.segment = segments.find(iface.segment);
 
   // Bridge ports: the kernel limit, and loops between bridges (a broadcast storm without STP).
@@ -545,6 +541,15 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
       );
   }
 
+  // The interfaces of each namespace with their addresses: the one index every rule below reads.
+  const ifacesOf = new Map<NsKey, Iface[]>();
+  for (const iface of ifaces) {
+    if (iface.ns === undefined) continue;
+    const list = ifacesOf.get(iface.ns);
+    if (list) list.push(iface);
+    else ifacesOf.set(iface.ns, [iface]);
+  }
+
   // The later of two clashing interfaces gets the problem: the preferred (just edited) one goes last.
   const prefer = opts.prefer;
   checkAddresses(
@@ -556,12 +561,12 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
   );
   checkImpairments(lab, report);
   checkNat(lab, report);
-  checkAttached(lab, report);
+  checkAttached(lab, ifacesOf, ifaceByNsName, report);
   checkVxlanTunnels(lab, report);
   checkWireguard(lab, report);
   checkBridgeVlans(lab, report);
   checkMacs(lab, segments, report);
-  checkRoutes(lab, withAttached(lab, ifaces), report, nsLabel);
+  checkRoutes(lab, ifaces, report, nsLabel);
   checkReachability(lab, ifaces, report);
   return issues;
 }
@@ -642,27 +647,196 @@ function checkNat(lab: Lab, report: Report): void {
   });
 }
 
-/** Interfaces attached to namespace nodes (vxlan, tap, vlan, macvlan): names, bridges, tunnel endpoints, VNIs. */
-function checkAttached(lab: Lab, report: Report): void {
-  if (!lab.nodes.some((node) => node.kind === 'namespace' && node.interfaces?.length)) return;
-  // Indexed once: names of bridges and veth ends by the node id they are in, nodes by id (the first wins).
-  const namesIn = new Map<string, string[]>();
-  const nameIn = (id: string, name: string) => {
-    const list = namesIn.get(id);
-    if (list) list.push(name);
-    else namesIn.set(id, [name]);
+/** The schema accepted these texts; net.ts must read them too (a disagreement is reported, not thrown). */
+function readAddresses(texts: string[], path: Path, object: string, report: Report): Address[] {
+  const out: Address[] = [];
+  texts.forEach((text, k) => {
+    const cidr = parseCidr(text);
+    if (cidr) out.push({ text, cidr, key: addrKey(cidr), path: [...path, k] });
+    else report([...path, k], 'InvalidAddress', `${quoteName(text)} is not an address Netloom can read`, object);
+  });
+  return out;
+}
+
+const KIND_LABEL: Record<AttachedInterface['kind'], string> = {
+  vxlan: 'VXLAN',
+  tap: 'TAP',
+  vlan: 'VLAN',
+  macvlan: 'macvlan',
+  wireguard: 'WireGuard',
+  gre: 'GRE',
+  ipip: 'IPIP',
+  ip6tnl: 'ip6tnl',
+  geneve: 'GENEVE',
+};
+
+/** Kinds that carry Ethernet frames, and so may be bridge ports. */
+const L2_KINDS = new Set<AttachedInterface['kind']>(['vxlan', 'tap', 'vlan', 'macvlan', 'geneve']);
+
+/**
+ * The attached interfaces of the namespace nodes (vxlan, tap, vlan, macvlan, WireGuard, GRE, IPIP, ip6tnl,
+ * GENEVE) as interfaces of their namespace, appended to `ifaces` like veth ends and bridges, so every rule
+ * (names, addresses, routes, reachability) sees them. Their L2 segment: a bridge of the same namespace they
+ * are a port of; the two ends of a tunnel (VXLAN pairs from tunnels.ts, point-to-point tunnels below,
+ * WireGuard interfaces that list each other); macvlans on one parent (bridge mode: they hear each other);
+ * a VLAN's is derived from its parent's once segments are known (vlanSegments).
+ */
+function attachedIfaces(
+  lab: Lab,
+  nodeById: Map<string, { index: number; node: Lab['nodes'][number] }>,
+  segments: UnionFind,
+  ports: Map<number, number>,
+  ifaces: Iface[],
+  report: Report,
+): void {
+  if (!lab.nodes.some((n) => n.kind === 'namespace' && n.interfaces?.length)) return;
+  const tunnelOf = new Map<string, string>();
+  for (const t of vxlanTunnels(lab).tunnels)
+    if (t.ok) {
+      tunnelOf.set(t.a.key, t.id);
+      tunnelOf.set(t.b.key, t.id);
+    }
+  for (const [key, id] of pointToPointTunnels(lab)) tunnelOf.set(key, id);
+  const wg = wireguardTunnels(lab);
+  lab.nodes.forEach((node, i) => {
+    if (node.kind !== 'namespace' || !node.interfaces?.length) return;
+    // A node with a duplicate id (reported) is not a namespace its interfaces can be placed in.
+    const ns = nodeById.get(node.id)?.index === i ? node.id : undefined;
+    node.interfaces.forEach((x, k) => {
+      const at: Path = ['nodes', i, 'interfaces', k];
+      const key = `${node.id}/${x.name}`;
+      const segment = `A${i}/${k}`;
+      let bridgeIndex: number | undefined;
+      let carrier = true;
+      if (x.bridge !== undefined && L2_KINDS.has(x.kind)) {
+        const b = nodeById.get(x.bridge);
+        if (b?.node.kind === 'bridge' && b.node.namespace === node.id && ns !== undefined) {
+          bridgeIndex = b.index;
+          ports.set(b.index, (ports.get(b.index) ?? 0) + 1);
+          segments.union(segment, `B${b.index}`);
+          if (x.addresses.length > 0)
+            report(
+              [...at, 'addresses'],
+              'AddressOnBridgePort',
+              `${x.name} is a port of bridge "${b.node.name}": a bridge port does not use its own IP address. Put the address on the bridge instead`,
+              node.id,
+              'warning',
+            );
+        }
+      }
+      const tunnel = tunnelOf.get(key);
+      if (tunnel !== undefined) segments.union(segment, tunnel);
+      if (x.kind === 'macvlan') segments.union(segment, `macvlan:${x.parent}`);
+      if (x.kind === 'wireguard') {
+        const w = wg.get(`${i}/${k}`);
+        if (w) segments.union(segment, w.segment);
+        carrier = (w?.mutual ?? 0) > 0;
+      }
+      // A TAP has no carrier until a program (a VM) opens it.
+      if (x.kind === 'tap') carrier = false;
+      ifaces.push({
+        key: `A${i}/${k}`,
+        name: x.name,
+        ns,
+        path: [...at, 'name'],
+        object: node.id,
+        what: `${x.name} (${KIND_LABEL[x.kind]}${x.kind === 'vlan' ? ` ${x.vlanId}` : ''})`,
+        up: true,
+        carrier,
+        addresses: readAddresses(x.addresses, [...at, 'addresses'], node.id, report),
+        segment,
+        ...(bridgeIndex === undefined ? {} : { bridgeIndex }),
+        at: { i, k },
+      });
+    });
+  });
+}
+
+/**
+ * A VLAN sub-interface hears the frames tagged with its id on its parent's segment (after every other union,
+ * a parent VLAN first); as a bridge port it joins that bridge's segment too.
+ */
+function vlanSegments(lab: Lab, ifaces: Iface[], segments: UnionFind): void {
+  const vlans = ifaces.filter((f) => f.at && attachedAt(lab, f)?.kind === 'vlan');
+  if (!vlans.length) return;
+  const byName = new Map<string, Iface>();
+  for (const f of ifaces) {
+    const k = `${f.ns}\0${f.name}`;
+    if (f.ns !== undefined && !byName.has(k)) byName.set(k, f);
+  }
+  const done = new Set<Iface>();
+  const resolve = (f: Iface, depth: number): void => {
+    const x = attachedAt(lab, f);
+    if (done.has(f) || x?.kind !== 'vlan' || depth > 8) return;
+    done.add(f);
+    const parent = byName.get(`${f.ns}\0${x.parent}`);
+    if (!parent || parent === f) return;
+    resolve(parent, depth + 1);
+    segments.union(f.segment, `V${x.vlanId}@${segments.find(parent.segment)}`);
   };
-  for (const b of lab.nodes) if (b.kind === 'bridge' && b.namespace !== undefined) nameIn(b.namespace, b.name);
-  for (const l of lab.links) for (const e of l.endpoints) nameIn(e.node, e.ifname);
+  for (const f of vlans) resolve(f, 0);
+}
+
+const attachedAt = (lab: Lab, f: Iface): AttachedInterface | undefined => {
+  const n = f.at && lab.nodes[f.at.i];
+  return n?.kind === 'namespace' ? n.interfaces?.[f.at!.k] : undefined;
+};
+
+/**
+ * Point-to-point tunnels (GRE, IPIP, ip6tnl, GENEVE): two ends of one kind in namespaces M and N are one
+ * tunnel when each one's `remote` is an underlay address of the other's namespace (GENEVE: same VNI and
+ * port too). Returns `${node.id}/${name}` → tunnel id for the ends that pair.
+ */
+function pointToPointTunnels(lab: Lab): Map<string, string> {
+  const out = new Map<string, string>();
+  const ends: { node: NamespaceNode; x: AttachedInterface & { remote: string } }[] = [];
+  for (const n of lab.nodes)
+    if (n.kind === 'namespace')
+      for (const x of n.interfaces ?? [])
+        if (x.kind === 'gre' || x.kind === 'ipip' || x.kind === 'ip6tnl' || x.kind === 'geneve')
+          ends.push({ node: n, x });
+  if (ends.length < 2) return out;
+  const addrs = underlayAddresses(lab);
+  const ownerOf = new Map<string, string>();
+  for (const [id, set] of addrs) for (const a of set) if (!ownerOf.has(a)) ownerOf.set(a, id);
+  const flavour = (x: AttachedInterface) => (x.kind === 'geneve' ? `geneve/${x.vni}/${x.dstPort ?? 6081}` : x.kind);
+  // Waiting ends by `${flavour}|${their node}|${remote node}`: the other end looks itself up reversed.
+  const waiting = new Map<string, string>();
+  for (const { node, x } of ends) {
+    const there = ownerOf.get(x.remote);
+    if (there === undefined || there === node.id) continue;
+    const me = `${node.id}/${x.name}`;
+    const mine = `${flavour(x)}|${node.id}|${there}`;
+    const back = waiting.get(`${flavour(x)}|${there}|${node.id}`);
+    if (back !== undefined && !out.has(back)) {
+      out.set(back, `tunnel:${back}~${me}`);
+      out.set(me, `tunnel:${back}~${me}`);
+    } else if (!waiting.has(mine)) waiting.set(mine, me);
+  }
+  return out;
+}
+
+/**
+ * Rules of their own for interfaces attached to namespace nodes (their names and addresses go through the
+ * common rules with every other interface): bridges, tunnel endpoints (`local`, `dev`), VLAN parents, VNIs.
+ */
+function checkAttached(
+  lab: Lab,
+  ifacesOf: Map<NsKey, Iface[]>,
+  ifaceByNsName: Map<string, Iface>,
+  report: Report,
+): void {
+  if (!lab.nodes.some((node) => node.kind === 'namespace' && node.interfaces?.length)) return;
   const nodeById = new Map<string, Lab['nodes'][number]>();
   for (const n of lab.nodes) if (!nodeById.has(n.id)) nodeById.set(n.id, n);
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'namespace' || !node.interfaces?.length) return;
-    const taken = new Set<string>(['lo', ...(namesIn.get(node.id) ?? [])]);
-    const own = new Set(node.interfaces.map((x) => x.name));
+    /** An interface of this namespace by name (`lo` is always there). */
+    const has = (name: string) => name === 'lo' || ifaceByNsName.has(`${node.id}\0${name}`);
     // The kernel keys VXLAN devices of one namespace by VNI, UDP port and address family (not by local
     // address): a second one with the same key is refused ("VNI already exists").
     const vnis = new Map<string, string>();
+    let holders: Map<string, Iface[]> | undefined;
     node.interfaces.forEach((x, k) => {
       const at: Path = ['nodes', i, 'interfaces', k];
       if (x.kind === 'vxlan') {
@@ -678,14 +852,6 @@ function checkAttached(lab: Lab, report: Report): void {
           );
         else vnis.set(key, x.name);
       }
-      if (taken.has(x.name))
-        report(
-          [...at, 'name'],
-          'DuplicateInterfaceName',
-          `namespace "${node.name}" already has an interface called ${x.name}`,
-          node.id,
-        );
-      taken.add(x.name);
       if (x.bridge !== undefined && (x.kind === 'gre' || x.kind === 'ipip' || x.kind === 'ip6tnl'))
         report(
           [...at, 'bridge'],
@@ -725,8 +891,35 @@ function checkAttached(lab: Lab, report: Report): void {
             `a multicast VXLAN needs "dev", the underlay interface`,
             node.id,
           );
+        if (x.dev !== undefined && (x.dev === x.name || !has(x.dev)))
+          report(
+            [...at, 'dev'],
+            'UnknownDevice',
+            x.dev === x.name
+              ? `VXLAN ${x.name} cannot carry its own packets: "dev" is the underlay interface, another interface of namespace "${node.name}"`
+              : `namespace "${node.name}" has no interface ${x.dev} to carry VXLAN ${x.name}`,
+            node.id,
+          );
       }
-      if (x.kind === 'vlan' && !taken.has(x.parent) && !own.has(x.parent))
+      if (
+        (x.kind === 'vxlan' || x.kind === 'gre' || x.kind === 'ipip' || x.kind === 'ip6tnl') &&
+        x.local !== undefined
+      ) {
+        holders ??= addressHolders(ifacesOf.get(node.id) ?? []);
+        checkTunnelLocal(
+          x.local,
+          x.name,
+          KIND_LABEL[x.kind],
+          [...at, 'local'],
+          node,
+          ifacesOf.get(node.id) ?? [],
+          holders,
+          k,
+          i,
+          report,
+        );
+      }
+      if (x.kind === 'vlan' && !has(x.parent))
         report(
           [...at, 'parent'],
           'UnknownDevice',
@@ -735,6 +928,68 @@ function checkAttached(lab: Lab, report: Report): void {
         );
     });
   });
+}
+
+/** The interfaces of a namespace holding each address (by addrKey). */
+function addressHolders(mine: Iface[]): Map<string, Iface[]> {
+  const out = new Map<string, Iface[]>();
+  for (const f of mine)
+    for (const a of f.addresses) {
+      const list = out.get(a.key);
+      if (list) list.push(f);
+      else out.set(a.key, [f]);
+    }
+  return out;
+}
+
+/**
+ * A tunnel's `local` is the source address of its outer packets: a unicast address this namespace holds on
+ * another interface (the underlay), of the tunnel's family (the schema's types already fix the family).
+ */
+function checkTunnelLocal(
+  text: string,
+  name: string,
+  kind: string,
+  path: Path,
+  node: NamespaceNode,
+  mine: Iface[],
+  holders: Map<string, Iface[]>,
+  k: number,
+  i: number,
+  report: Report,
+): void {
+  const ip = parseIp(text);
+  if (!ip) return;
+  if (formatIp(ip) !== text) report(path, 'NonCanonicalAddress', nonCanonical(text, formatIp(ip)), node.id);
+  const host: Cidr = { ...ip, prefix: familyBits(ip.family) };
+  const special = specialAddressProblem(host);
+  if (special) {
+    report(
+      path,
+      'TunnelLocalNotUnicast',
+      `${text} ${special}: the "local" of ${kind} ${name} is the source of its outer packets, a unicast address of this namespace`,
+      node.id,
+    );
+    return;
+  }
+  const key = addrKey(ip);
+  const self = mine.find((f) => f.at?.i === i && f.at.k === k);
+  if ((holders.get(key) ?? []).some((f) => f !== self)) return;
+  report(
+    path,
+    'TunnelLocalNotOwn',
+    self?.addresses.some((a) => a.key === key)
+      ? `${text} is ${name}'s own tunnel address: the outer packets need an underlay address of namespace "${node.name}" on another interface`
+      : `${text} is not an address of namespace "${node.name}": the "local" of ${kind} ${name} must be one of its underlay addresses` +
+          (mine.some((f) => f !== self && f.addresses.length)
+            ? ` (it has ${mine
+                .filter((f) => f !== self)
+                .flatMap((f) => f.addresses.map((a) => `${formatIp(a.cidr)} on ${f.name}`))
+                .slice(0, 6)
+                .join(', ')})`
+            : ' (it has none yet)'),
+    node.id,
+  );
 }
 
 /**
@@ -934,48 +1189,6 @@ interface Connected {
   subnets: Map<string, { iface: Iface; addr: Address }[]>;
   prefixes: Set<number>; // family * 1000 + prefix, for each prefix length present
   list: string[]; // for messages
-}
-
-/**
- * The veth/bridge interfaces plus the namespaces' attached interfaces (their addresses are connected subnets
- * too: a route may go via the far end of a VXLAN overlay). The two ends of a VXLAN tunnel whose VNI and port
- * agree share one segment, so a gateway at the far end is found on it (shared/tunnels.ts).
- */
-function withAttached(lab: Lab, ifaces: Iface[]): Iface[] {
-  if (!lab.nodes.some((n) => n.kind === 'namespace' && n.interfaces?.length)) return ifaces;
-  const segmentOf = new Map<string, string>();
-  for (const t of vxlanTunnels(lab).tunnels)
-    if (t.ok) {
-      segmentOf.set(t.a.key, t.id);
-      segmentOf.set(t.b.key, t.id);
-    }
-  const out = [...ifaces];
-  lab.nodes.forEach((n, i) => {
-    if (n.kind !== 'namespace') return;
-    (n.interfaces ?? []).forEach((x, k) => {
-      if (x.bridge !== undefined) return; // a bridge port: L2 only
-      const path: Path = ['nodes', i, 'interfaces', k, 'addresses'];
-      const addresses: Address[] = [];
-      x.addresses.forEach((text, j) => {
-        const cidr = parseCidr(text);
-        if (cidr) addresses.push({ text, cidr, key: addrKey(cidr), path: [...path, j] });
-      });
-      const key = `${n.id}/${x.name}`;
-      out.push({
-        key,
-        name: x.name,
-        ns: n.id,
-        path: ['nodes', i, 'interfaces', k, 'name'],
-        object: n.id,
-        what: `${x.name} (${x.kind})`,
-        up: true,
-        carrier: true,
-        addresses,
-        segment: segmentOf.get(key) ?? `attached:${key}`,
-      });
-    });
-  });
-  return out;
 }
 
 function checkRoutes(lab: Lab, ifaces: Iface[], report: Report, nsLabel: (ns: NsKey) => string): void {
@@ -1183,10 +1396,8 @@ const REACHABILITY_BUDGET = 1_000_000;
  * namespaces with forwarding pass packets on (the host's forwarding is not in the lab: assumed on) — in both
  * directions, since a ping needs its reply.
  */
-function checkReachability(lab: Lab, veths: Iface[], report: Report): void {
-  if (veths.length > MAX_REACHABILITY_INTERFACES) return;
-  const wg = wireguardIfaces(lab);
-  const ifaces = [...veths, ...wg.ifaces];
+function checkReachability(lab: Lab, ifaces: Iface[], report: Report): void {
+  if (ifaces.length > MAX_REACHABILITY_INTERFACES) return;
   const nodes = new Map<NsKey, { node: NamespaceNode; index: number }>();
   lab.nodes.forEach((node, index) => {
     if (node.kind === 'namespace' && !nodes.has(node.id)) nodes.set(node.id, { node, index });
@@ -1222,6 +1433,7 @@ function checkReachability(lab: Lab, veths: Iface[], report: Report): void {
     routes.set(ns, list);
   }
 
+  const peerFor = wireguardPeerFor(lab, ifaces);
   let budget = REACHABILITY_BUDGET;
   function isLocal(ns: NsKey, dst: IpAddr): boolean {
     const list = byNs.get(ns) ?? [];
@@ -1266,7 +1478,7 @@ function checkReachability(lab: Lab, veths: Iface[], report: Report): void {
       const next = lookup(at, dst);
       if (!next) return {};
       first ??= next.iface;
-      const peer = owner.get(`${next.iface.segment}|${addrKey(next.hop)}`) ?? wg.peerFor(next.iface, next.hop);
+      const peer = owner.get(`${next.iface.segment}|${addrKey(next.hop)}`) ?? peerFor(next.iface, next.hop);
       if (!peer || peer.ns === undefined || !peer.carrier || peer === next.iface) return {};
       at = peer.ns;
     }
@@ -1303,15 +1515,15 @@ function checkReachability(lab: Lab, veths: Iface[], report: Report): void {
 }
 
 /**
- * WireGuard interfaces as the reachability simulation sees them: each pair of lab interfaces that list each
- * other is one point-to-point segment (the tunnel), carrying whatever its routes send into it. Whether the
- * handshake crosses the underlay is not simulated (validate's WireGuard rules check endpoints and ports).
+ * WireGuard interfaces as one segment per set of lab interfaces that list each other (the tunnel: a hub
+ * with several peers is one segment), by `${i}/${k}`, with how many mutual peers each has (none: no
+ * carrier, nothing crosses). Whether the handshake crosses the underlay is not simulated (validate's
+ * WireGuard rules check endpoints and ports).
  */
-function wireguardIfaces(lab: Lab): { ifaces: Iface[]; peerFor: (from: Iface, dst: IpAddr) => Iface | undefined } {
+function wireguardTunnels(lab: Lab): Map<string, { segment: string; mutual: number }> {
   const all = wireguardInterfaces(lab);
-  const out: Iface[] = [];
-  const byAt = new Map<WireguardAt, Iface>();
-  // Every pair of interfaces that list each other is joined: a hub with several peers is one segment.
+  const out = new Map<string, { segment: string; mutual: number }>();
+  if (all.size === 0) return out;
   const tunnels = new UnionFind();
   const mutualOf = new Map<WireguardAt, number>();
   for (const at of all.values()) {
@@ -1325,31 +1537,26 @@ function wireguardIfaces(lab: Lab): { ifaces: Iface[]; peerFor: (from: Iface, ds
     }
     mutualOf.set(at, n);
   }
+  for (const at of all.values())
+    out.set(`${at.i}/${at.k}`, {
+      segment: `WG:${tunnels.find(wireguardKey(at.node.id, at.x.name))}`,
+      mutual: mutualOf.get(at) ?? 0,
+    });
+  return out;
+}
+
+/** Cryptokey routing for the reachability simulation: the peer whose allowed IPs (at the sending end) hold the destination. */
+function wireguardPeerFor(lab: Lab, ifaces: Iface[]): (from: Iface, dst: IpAddr) => Iface | undefined {
+  const all = wireguardInterfaces(lab);
+  if (all.size === 0) return () => undefined;
+  const byAt = new Map<string, Iface>();
+  for (const f of ifaces) if (f.at) byAt.set(`${f.at.i}/${f.at.k}`, f);
+  const atOf = new Map<Iface, WireguardAt>();
   for (const at of all.values()) {
-    const segment = tunnels.find(wireguardKey(at.node.id, at.x.name));
-    const addrs: Address[] = [];
-    at.x.addresses.forEach((text, k) => {
-      const cidr = parseCidr(text);
-      if (cidr)
-        addrs.push({ text, cidr, key: addrKey(cidr), path: ['nodes', at.i, 'interfaces', at.k, 'addresses', k] });
-    });
-    out.push({
-      key: `W${at.i}/${at.k}`,
-      name: at.x.name,
-      ns: at.node.id,
-      path: ['nodes', at.i, 'interfaces', at.k, 'name'],
-      object: at.node.id,
-      what: `${at.x.name} (WireGuard)`,
-      up: true,
-      carrier: (mutualOf.get(at) ?? 0) > 0,
-      addresses: addrs,
-      segment: `WG:${segment}`,
-    });
-    byAt.set(at, out[out.length - 1]!);
+    const f = byAt.get(`${at.i}/${at.k}`);
+    if (f) atOf.set(f, at);
   }
-  const atOf = new Map([...byAt].map(([at, iface]) => [iface, at] as const));
-  /** Cryptokey routing: the peer whose allowed IPs (at the sending end) hold the destination. */
-  const peerFor = (from: Iface, dst: IpAddr): Iface | undefined => {
+  return (from, dst) => {
     const at = atOf.get(from);
     if (!at) return undefined;
     for (const p of at.x.peers) {
@@ -1361,9 +1568,8 @@ function wireguardIfaces(lab: Lab): { ifaces: Iface[]; peerFor: (from: Iface, ds
       )
         continue;
       const r = resolvePeer(lab, all, p);
-      return r.ok ? byAt.get(r.at) : undefined;
+      return r.ok ? byAt.get(`${r.at.i}/${r.at.k}`) : undefined;
     }
     return undefined;
   };
-  return { ifaces: out, peerFor };
 }

@@ -121,6 +121,30 @@ describe('namespace inspector: attached interfaces', () => {
     expect(screen.getByTestId('inspector.interfaces.empty')).toBeTruthy();
   });
 
+  it('address, local and dev rules of an attached interface show on its fields (issue #13 item 11)', () => {
+    ui();
+    add('vxlan');
+    commit('inspector.iface.0.addresses', '127.0.0.5/8');
+    expect(screen.getByTestId('inspector.iface.0.addresses.error').textContent).toMatch(/loopback/);
+    commit('inspector.iface.0.addresses', '10.77.0.1/24');
+    expect(screen.queryByTestId('inspector.iface.0.addresses.error')).toBeNull();
+    commit('inspector.iface.0.local', '10.9.9.9');
+    expect(screen.getByTestId('inspector.iface.0.local.error').textContent).toMatch(/not an address of namespace/);
+    commit('inspector.iface.0.local', '');
+    commit('inspector.iface.0.dev', 'nope0');
+    expect(screen.getByTestId('inspector.iface.0.dev.error').textContent).toMatch(/no interface nope0/);
+    expect(selectApplyBlocker(s())).toMatch(/must be fixed/);
+  });
+
+  it('a tunnel field the card does not edit (a GRE local) shows its problem on the card', () => {
+    const lab = makeVethPair();
+    const ns = lab.nodes.find((n) => n.id === 'red') as NamespaceNode;
+    ns.interfaces = [{ kind: 'gre', name: 'gre1', remote: '10.0.0.2', local: '10.9.9.9', addresses: [] }];
+    s().loadDocument(lab, { version: 1, positions: {}, notes: [] }, 2);
+    ui();
+    expect(screen.getByTestId('inspector.iface.0.error').textContent).toMatch(/"local" of GRE gre1/);
+  });
+
   it('shows the live state of the interface object <node>/<ifname>', () => {
     ui();
     add('tap');

@@ -49,11 +49,30 @@ const KIND_HINT: Record<AttachedInterface['kind'], string> = {
 
 type Field = keyof AttachedPatch;
 
-/** Issues of interface `k` (path nodes.i.interfaces.k.…); `field` null = about the interface as a whole. */
-function ifaceIssues(issues: Issue[] | undefined, k: number, field: Field | null): Issue[] {
+/** Fields of the tunnel kinds the card does not edit: their problems show with the whole interface's. */
+const UNSHOWN: Partial<Record<AttachedInterface['kind'], readonly string[]>> = {
+  gre: ['remote', 'local', 'ttl'],
+  ipip: ['remote', 'local', 'ttl'],
+  ip6tnl: ['remote', 'local', 'mode'],
+  geneve: ['remote', 'vni', 'dstPort'],
+};
+
+/**
+ * Issues of interface `k` (path nodes.i.interfaces.k.…); `field` null = about the interface as a whole (or a
+ * field of it `kind`'s card does not show).
+ */
+function ifaceIssues(
+  issues: Issue[] | undefined,
+  k: number,
+  field: Field | null,
+  kind?: AttachedInterface['kind'],
+): Issue[] {
+  const unshown = (kind && UNSHOWN[kind]) ?? [];
   return (issues ?? []).filter(
     (i) =>
-      i.path[2] === 'interfaces' && i.path[3] === k && (field === null ? i.path.length === 4 : i.path[4] === field),
+      i.path[2] === 'interfaces' &&
+      i.path[3] === k &&
+      (field === null ? i.path.length === 4 || unshown.includes(String(i.path[4])) : i.path[4] === field),
   );
 }
 const messages = (list: Issue[]) => list.map((i) => i.message);
@@ -123,7 +142,7 @@ function AttachedCard({
   const t = `inspector.iface.${k}`;
   const update = (patch: AttachedPatch) => store.getState().updateInterface(node.id, k, patch);
   const errs = (f: Field) => messages(ifaceIssues(issues, k, f));
-  const whole = ifaceIssues(issues, k, null);
+  const whole = ifaceIssues(issues, k, null, x.kind);
   const bad = (issues ?? []).some((i) => i.severity === 'error' && i.path[2] === 'interfaces' && i.path[3] === k);
   const detail = attachedDetail(x);
   const text = (label: string, f: Field, value: string, check: (v: string) => string | null, placeholder?: string) => (
