@@ -30,10 +30,15 @@ const SOLUTION: [node: string, line: string][] = [
   ['blue', 'ip link set veth-blue up'],
 ];
 
+/** Requests from a page's context carry the page's mark (sessions.ts: only our page sends it). */
+const WEB = { 'x-netloom-client': 'web' };
+
 /** Runs `steps`, each in a terminal of its node (opened on first use). */
 async function solve(tools: ToolsPage, opened: Set<string>, steps: [string, string][]): Promise<void> {
   for (const [node, line] of steps) {
     if (!opened.has(node)) {
+      // The dock of an open terminal takes room from the canvas: fit the view so the node is in reach.
+      if (opened.size > 0) await tools.app.page.locator('.react-flow__controls-fitview').click();
       await tools.openTerminalFromMenu(node);
       opened.add(node);
     }
@@ -88,11 +93,13 @@ test('two students, two sandboxes, one exercise; the teacher sees both progressi
       data: { lab: { version: 1, name: 'alice-notes', nodes: [], links: [] } },
     });
     expect(made.status()).toBe(201);
-    expect((await bobCtx.request.get(`${cls.base}/api/labs/alice-notes`)).status()).toBe(404);
-    const bobLabs = (await (await bobCtx.request.get(`${cls.base}/api/labs`)).json()) as { labs: { name: string }[] };
+    expect((await bobCtx.request.get(`${cls.base}/api/labs/alice-notes`, { headers: WEB })).status()).toBe(404);
+    const bobLabs = (await (await bobCtx.request.get(`${cls.base}/api/labs`, { headers: WEB })).json()) as {
+      labs: { name: string }[];
+    };
     expect(bobLabs.labs.map((l) => l.name)).toEqual(['ex-veth-pair']);
     // A student is not the teacher.
-    expect((await bobCtx.request.get(`${cls.base}/api/classroom`)).status()).toBe(404);
+    expect((await bobCtx.request.get(`${cls.base}/api/classroom`, { headers: WEB })).status()).toBe(404);
 
     // The dashboard, live: Alice done, Bob not yet.
     await expect(t('classroom.goal.alice.cable')).toHaveAttribute('data-met', 'met');
@@ -130,7 +137,7 @@ test('two students, two sandboxes, one exercise; the teacher sees both progressi
     await expect(t('classroom.progress.bob')).toHaveText('8/8', { timeout: 30_000 });
 
     // Results as CSV: one row per student and goal.
-    const csv = await (await teacherCtx.request.get(`${cls.base}/api/classroom/results.csv`)).text();
+    const csv = await (await teacherCtx.request.get(`${cls.base}/api/classroom/results.csv`, { headers: WEB })).text();
     const rows = csv.trim().split('\r\n');
     expect(rows[0]).toBe('student,goal,points,passed,time');
     expect(rows.filter((r) => r.startsWith('Alice,')).length).toBe(6);
