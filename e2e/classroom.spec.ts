@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Classroom mode (issue #17 item 4): a teacher pushes the veth-pair lesson; Alice and Bob (two browser
  * contexts, two personal links) each get their own sandbox and solve the same exercise in their own
@@ -137,7 +138,10 @@ test('two students, two sandboxes, one exercise; the teacher sees both progressi
     await expect(t('classroom.progress.bob')).toHaveText('8/8', { timeout: 30_000 });
 
     // Results as CSV: one row per student and goal.
-    const csv = await (await teacherCtx.request.get(`${cls.base}/api/classroom/results.csv`, { headers: WEB })).text();
+    // The dashboard's button downloads it (a real download in the browser, as the teacher gets it).
+    const [download] = await Promise.all([teacher.waitForEvent('download'), t('classroom.csv').click()]);
+    expect(download.suggestedFilename()).toBe('netloom-results.csv');
+    const csv = readFileSync(await download.path(), 'utf8');
     const rows = csv.trim().split('\r\n');
     expect(rows[0]).toBe('student,goal,points,passed,time');
     expect(rows.filter((r) => r.startsWith('Alice,')).length).toBe(6);

@@ -11,6 +11,7 @@ import type { ExerciseSummary } from '../../../shared/exercise';
 import { WS_PROTOCOL } from '../../../shared/session';
 import { ApiError } from '../api/client';
 import { backoffDelay } from '../api/statusSocket';
+import { downloadText } from '../canvas/exportImage';
 import { createExerciseApi } from '../exercise/api';
 import { createClassroomApi } from './api';
 import './classroom.css';
@@ -111,6 +112,13 @@ export function Dashboard() {
       setBusy(false);
     }
   };
+  const exportCsv = async () => {
+    try {
+      downloadText(await api.resultsCsv(), 'netloom-results.csv', 'text/csv');
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
 
   return (
     <div className="nl-cls" data-testid="classroom">
@@ -132,9 +140,9 @@ export function Dashboard() {
         <button type="button" data-testid="classroom.push" disabled={!chosen || busy} onClick={() => void push()}>
           Push to all students
         </button>
-        <a className="nl-cls-button" data-testid="classroom.csv" href="/api/classroom/results.csv" download>
+        <button type="button" className="nl-cls-button" data-testid="classroom.csv" onClick={() => void exportCsv()}>
           Export CSV
-        </a>
+        </button>
       </header>
       {error && (
         <div className="nl-cls-error" role="alert" data-testid="classroom.error">

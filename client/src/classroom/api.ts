@@ -11,5 +11,8 @@ export function createClassroomApi(fetchImpl: typeof fetch = (...a) => fetch(...
   return {
     get: async () => dashboard(await request(fetchImpl, 'GET', '/api/classroom')),
     push: async (file: string) => dashboard(await request(fetchImpl, 'POST', '/api/classroom/push', { file })),
+    /** The results as CSV text (fetched with the page's mark: a plain link would be refused). */
+    resultsCsv: async () =>
+      (await request(fetchImpl, 'GET', '/api/classroom/results.csv', undefined, 'text/csv')).text(),
   };
 }
