@@ -97,7 +97,8 @@ describeKernel('VXLAN overlay path and live node state (sandbox)', () => {
   });
 
   it('refuses unknown nodes and labs; a same-named namespace the lab did not make is not read', async () => {
-    expect((await s.api('GET', '/api/labs/vxlan-sites/nodes/nope/live')).status).toBe(404);
+    // Tools follow what the lab applied (targets.ts): a node it did not apply is a Conflict.
+    expect((await s.api('GET', '/api/labs/vxlan-sites/nodes/nope/live')).status).toBe(409);
     expect((await s.api('GET', '/api/labs/nope/nodes/site-a/live')).status).toBe(404);
     // Replace site-b's namespace marker by hand (as a user's script might): no longer ours.
     const m = await sandbox.runner.run([
@@ -114,7 +115,7 @@ describeKernel('VXLAN overlay path and live node state (sandbox)', () => {
     ]);
     expect(m.code).toBe(0);
     const r = await s.api('GET', '/api/labs/vxlan-sites/nodes/site-b/live');
-    expect(r.status).toBe(409);
-    expect(r.json.message).toContain('is not the one lab "vxlan-sites" made');
+    expect(r.status).toBe(403);
+    expect(r.json.message).toContain('is not owned by Netloom');
   });
 });
