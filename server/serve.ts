@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -355,7 +355,9 @@ export interface ServeHooks {
  * lock is taken over), then the port, bound now and handed to the HTTP server later. An error message when
  * either is taken; nothing in the directory has been touched then.
  */
-async function claimStateAndPort(opts: ServeOptions): Promise<{ serveLock: HeldLock; portHolder: NetServer } | string> {
+async function claimStateAndPort(
+  opts: ServeOptions,
+): Promise<{ serveLock: HeldLock; portHolder: NetServer; early: Socket[] } | string> {
   let serveLock: HeldLock;
   try {
     serveLock = await acquireLock(opts.stateDir, 0, 'serve.lock');
@@ -363,7 +365,13 @@ async function claimStateAndPort(opts: ServeOptions): Promise<{ serveLock: HeldL
     if (!(e instanceof LockBusyError)) throw e;
     return `another Netloom server (pid ${e.holder.pid}) is using the state directory ${opts.stateDir}; stop it first, or give this one its own --state-dir`;
   }
-  const portHolder = createNetServer();
+  // Connections accepted before the HTTP server takes the socket over are kept (paused) and handed to it then:
+  // a client polling /healthz during start-up would otherwise wait forever on one (Playwright's webServer did).
+  const early: Socket[] = [];
+  const portHolder = createNetServer({ pauseOnConnect: true }, (socket) => {
+    early.push(socket);
+    socket.once('close', () => early.splice(early.indexOf(socket) >>> 0, 1));
+  });
   try {
     await new Promise<void>((ok, fail) => {
       portHolder.once('error', fail);
@@ -377,7 +385,7 @@ async function claimStateAndPort(opts: ServeOptions): Promise<{ serveLock: HeldL
     const code = (e as NodeJS.ErrnoException).code;
     return `cannot listen on ${opts.listen}:${opts.port}${code === 'EADDRINUSE' ? ' (port in use; try --port)' : ''}: ${String(e)}`;
   }
-  return { serveLock, portHolder };
+  return { serveLock, portHolder, early };
 }
 
 export async function serve(args: string[], hooks: ServeHooks = {}): Promise<number> {
@@ -402,7 +410,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     console.error(`netloom serve: ${claimed}`);
     return 1;
   }
-  const { serveLock, portHolder } = claimed;
+  const { serveLock, portHolder, early } = claimed;
   const releaseClaims = async () => {
     portHolder.close();
     await serveLock.release();
@@ -501,6 +509,10 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
       // The socket bound at start (claimStateAndPort) is handed to the HTTP server.
       listener.listen(portHolder, () => {
         listener.off('error', fail);
+        for (const socket of early.splice(0)) {
+          listener.emit('connection', socket);
+          socket.resume();
+        }
         ok();
       });
     });
