@@ -1,7 +1,7 @@
 /**
- * `tsx bench/classroom.ts [--students 30] [--rounds 10] [--window 20]` (npm run bench:classroom): classroom
+ * `tsx bench/classroom.ts [--students 30] [--rounds 10] [--window 20] [--log FILE]` (npm run bench:classroom): classroom
  * mode at class scale (issue 17 item 5). The real command (`netloom serve --classroom --students N`, the
- * compiled build) with a 10-namespace exercise (bench/exercise.ts's routed LAN, 14 goals) pushed before
+ * compiled build; `--log` keeps its JSON log, with each world's open/apply/grade timings) with a 10-namespace exercise (bench/exercise.ts's routed LAN, 14 goals) pushed before
  * anyone joined; then:
  *  - start: N students join at once (one request each, which opens their sandbox and starts the exercise
  *    in it) → every student's first report with the exercise up (all address goals met), on the teacher's
@@ -15,7 +15,7 @@
  * Prints `bench topology=classroom students=N start_s=… cpu_pct=… rss_mb=… green_p50_ms=… green_p95_ms=…`.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,7 +116,9 @@ export async function benchClassroom(students = 30, rounds = 10, windowS = 20): 
   const links: string[] = [];
   const holders = new Map<string, number>();
   let err = '';
+  const logTo = process.argv.includes('--log') ? process.argv[process.argv.indexOf('--log') + 1] : undefined;
   child.stderr!.on('data', (b: Buffer) => {
+    if (logTo) appendFileSync(logTo, b);
     err += b.toString('utf8');
     let nl = err.indexOf('\n');
     while (nl >= 0) {

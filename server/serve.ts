@@ -488,6 +488,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
         statusIntervalMs: opts.statusIntervalMs,
         quotas: opts.classroom.quotas,
         driver: opts.driver,
+        probed: { capabilities: engine.capabilities(), versions: engine.versions() },
         version: packageVersion(),
         grader: { intervalMs: CLASSROOM_GRADE_MS, recheckMs: CLASSROOM_RECHECK_MS },
       },

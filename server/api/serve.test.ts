@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -105,6 +105,39 @@ describe('serve', () => {
     (await fetch(url, { headers: { authorization: 'Bearer serve-test-token' } })).json() as Promise<
       Record<string, unknown>
     >;
+
+  it('answers a request that connected while the engine was still opening (the port is bound early)', async () => {
+    const port = await new Promise<number>((ok) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => ok(p));
+      });
+    });
+    let early: Promise<number | string> | null = null;
+    let answer: number | string | null = null;
+    const code = await serve(
+      ['--port', String(port), '--token', 'serve-test-token', '--state-dir', dir, '--log-level', 'silent', '--sandbox'],
+      {
+        openEngine: async () => {
+          // Connected now, while the engine opens: the port holder accepts it before the HTTP server exists.
+          early = fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status);
+          await new Promise((r) => setTimeout(r, 300));
+          return { engine: new FakeEngine(), sandbox: null };
+        },
+        print: () => {},
+        onListening: (_p, stop) => {
+          const guard = new Promise<string>((r) => setTimeout(() => r('no answer in 10 s'), 10_000).unref());
+          void Promise.race([early!, guard])
+            .then((a) => {
+              answer = a;
+            })
+            .finally(stop);
+        },
+      },
+    );
+    expect(code).toBe(0);
+    expect(answer).toBe(200);
+  });
 
   it('imports the default example on first start, reports it, and stops cleanly', async () => {
     const code = await run(['--sandbox'], async (base) => {

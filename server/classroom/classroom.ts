@@ -90,11 +90,20 @@ export class Classroom {
     let w = this.worlds.get(id);
     if (!w) {
       const ex = this.exercise;
-      w = this.opening(() => openStudentWorld(student, this.o.world, ex?.exercise.lab.name)).then(
+      const asked = performance.now();
+      let began = asked;
+      w = this.opening(() => {
+        began = performance.now();
+        return openStudentWorld(student, this.o.world, ex?.exercise.lab.name);
+      }).then(
         async (world) => {
           this.opened.set(id, world);
           this.changed();
-          if (ex) await this.startIn(world, ex);
+          this.o.log.info(
+            { student: id, queuedMs: Math.round(began - asked), readyMs: Math.round(performance.now() - asked) },
+            'student world ready',
+          );
+          if (ex) await this.startIn(world, ex, asked);
           return world;
         },
         (e: unknown) => {
@@ -143,8 +152,9 @@ export class Classroom {
   }
 
   /** Starts `entry` in `world` and watches its grading for the dashboard. Failures are shown, not thrown. */
-  private async startIn(world: StudentWorld, entry: CatalogueEntry): Promise<void> {
+  private async startIn(world: StudentWorld, entry: CatalogueEntry, asked = performance.now()): Promise<void> {
     const p = this.progress.get(world.student.id)!;
+    let settled = false;
     p.stopWatch?.();
     p.stopWatch = null;
     try {
@@ -158,6 +168,17 @@ export class Classroom {
       if (grader)
         p.stopWatch = grader.watch(started.lab, (report) => {
           p.report = report;
+          if (!settled && report && report.goals.every((g) => g.met !== null)) {
+            settled = true;
+            this.o.log.info(
+              {
+                student: world.student.id,
+                met: report.goals.filter((g) => g.met).length,
+                ms: Math.round(performance.now() - asked),
+              },
+              'exercise graded',
+            );
+          }
           // A reset starts a new attempt: its start time is the binding's.
           void world.store.getShared(started.lab).then((d) => {
             p.startedAt = d?.exercise?.startedAt ?? p.startedAt;

@@ -1,5 +1,5 @@
 /**
- * One student's world: a private sandbox (network + mount + PID namespace, `createSandbox({ pidns })`), its
+ * One student's world: a private sandbox (network + mount + PID namespace, `holder.ts`'s light holder), its
  * own engine, lab store (with the namespace quota), operation queue, status hub, live tools and exercise
  * service — a whole `createApp` whose token is the student's. Requests of that student are handed to it, so
  * every route is scoped to the student by construction: another student's labs are not in this store, and
@@ -9,6 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type App, createApp } from '../app';
 import type { CommandRunner, Engine, Sandbox } from '../engine/contract';
+import type { OpenEngineOptions } from '../engine/engine';
 import type { CatalogueEntry } from '../exercise/files';
 import type { GraderOptions } from '../exercise/grader';
 import type { Logger } from '../log';
@@ -23,6 +24,8 @@ export interface OpenedWorld {
   engine: Engine;
   sandbox: Sandbox | null;
   runner?: CommandRunner;
+  /** How long the sandbox and the engine took to open (ms; the world's log line). */
+  timings?: Record<string, number>;
 }
 
 export interface WorldOptions {
@@ -38,6 +41,8 @@ export interface WorldOptions {
   grader?: GraderOptions;
   quotas: Quotas;
   driver: EngineDriver;
+  /** The teacher's engine's probe (same kernel, same tools): no world probes the kernel again. */
+  probed?: OpenEngineOptions['probed'];
   version?: string;
   /** Test seam: how a world's engine is opened (default: a new PID-namespaced sandbox + openEngine). */
   openWorld?: (engineDir: string) => Promise<OpenedWorld>;
@@ -54,13 +59,20 @@ export interface StudentWorld {
   close(): Promise<void>;
 }
 
-async function openSandboxWorld(engineDir: string, driver: EngineDriver): Promise<OpenedWorld> {
-  const { createSandbox } = await import('../engine/sandbox');
+async function openSandboxWorld(
+  engineDir: string,
+  driver: EngineDriver,
+  probed: OpenEngineOptions['probed'],
+): Promise<OpenedWorld> {
+  const { createWorldSandbox } = await import('./holder');
   const { openEngine } = await import('../engine/engine');
-  const sandbox = await createSandbox({ pidns: true });
+  const t0 = performance.now();
+  const sandbox = await createWorldSandbox();
+  const t1 = performance.now();
   try {
-    const engine = await openEngine({ stateDir: engineDir, runner: sandbox.runner, driver });
-    return { engine, sandbox, runner: sandbox.runner };
+    const engine = await openEngine({ stateDir: engineDir, runner: sandbox.runner, driver, ...(probed && { probed }) });
+    const t2 = performance.now();
+    return { engine, sandbox, runner: sandbox.runner, timings: { sandboxMs: t1 - t0, engineMs: t2 - t1 } };
   } catch (e) {
     await sandbox.close();
     throw e;
@@ -78,7 +90,10 @@ export async function openStudentWorld(
   await rm(base, { recursive: true, force: true });
   await mkdir(engineDir, { recursive: true, mode: 0o700 });
   const store = guardStore(await LabStore.open(join(base, 'labs'), log), o.quotas);
-  const { engine, sandbox, runner } = await (o.openWorld ?? ((d) => openSandboxWorld(d, o.driver)))(engineDir);
+  const t0 = performance.now();
+  const { engine, sandbox, runner, timings } = await (o.openWorld ?? ((d) => openSandboxWorld(d, o.driver, o.probed)))(
+    engineDir,
+  );
   const app = createApp({
     engine,
     store,
@@ -96,7 +111,16 @@ export async function openStudentWorld(
     ...(o.version ? { version: o.version } : {}),
     ...(runner ? { runner } : {}),
   });
-  log.info({ sandbox: sandbox?.pid ?? null }, 'student world open');
+  const ms = (x: number) => Math.round(x);
+  log.info(
+    {
+      sandbox: sandbox?.pid ?? null,
+      driver: engine.driverName(),
+      ...Object.fromEntries(Object.entries(timings ?? {}).map(([k, v]) => [k, ms(v)])),
+      openMs: ms(performance.now() - t0),
+    },
+    'student world open',
+  );
   let closing: Promise<void> | null = null;
   return {
     student,

@@ -45,6 +45,11 @@ export interface OpenEngineOptions extends EngineOptions {
   hooks?: EngineHooks;
   /** Skip the capability probe (tests that open many engines). */
   skipProbe?: boolean;
+  /**
+   * What another engine on the same kernel and tools already probed (classroom mode: every student's sandbox
+   * takes the teacher's): used instead of probing again; WireGuard is then detected on first use.
+   */
+  probed?: { capabilities: Record<string, boolean>; versions: Record<string, string> };
   lockTimeoutMs?: number;
   /** Kill (and fail) a host command running longer than this. */
   commandTimeoutMs?: number;
@@ -136,7 +141,10 @@ class NetloomEngine implements Engine {
 
   async open(): Promise<void> {
     await this.state.init();
-    if (!this.opts.skipProbe) {
+    if (this.opts.probed) {
+      this.caps = { ...this.opts.probed.capabilities };
+      this.vers = { ...this.opts.probed.versions };
+    } else if (!this.opts.skipProbe) {
       const [caps, vers, wg] = await Promise.all([
         detectCapabilities(this.runner),
         detectVersions(this.runner),

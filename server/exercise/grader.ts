@@ -28,6 +28,11 @@ export interface GraderWorld {
   runner: CommandRunner;
   /** The student's labs (live grading reads the design and its exercise binding from here). */
   store?: Pick<LabStore, 'getShared'>;
+  /**
+   * True while an operation on `lab` is changing the host (an apply, a reset): probes wait for its end (the
+   * service pokes the grader then), so a host in mid-change does not start a round of pings per tick.
+   */
+  busy?: (lab: string) => boolean;
   log: Logger;
 }
 
@@ -365,6 +370,7 @@ class Session {
   private startProbes(force = false): void {
     const last = this.last;
     if (!last || this.closed || last.key !== this.bindingKey) return;
+    if (this.world.busy?.(this.lab)) return;
     const { ex, design, observed, fp, key } = last;
     const now = Date.now();
     const inputOf = (kind: string) => (kind === 'agree' ? `${last.revision}:${fp}` : fp);

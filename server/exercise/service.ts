@@ -43,7 +43,16 @@ export class ExerciseService {
 
   constructor(private readonly deps: ExerciseDeps) {
     this.grader = deps.runner
-      ? new Grader({ engine: deps.engine, runner: deps.runner, store: deps.store, log: deps.log }, deps.grader)
+      ? new Grader(
+          {
+            engine: deps.engine,
+            runner: deps.runner,
+            store: deps.store,
+            busy: (lab) => deps.ops.busy(lab),
+            log: deps.log,
+          },
+          deps.grader,
+        )
       : null;
     // The host just changed under a lab: judge it now rather than at the next tick.
     this.stopOps = deps.ops.onEvent((e) => {
