@@ -5,7 +5,10 @@
  * The holder is marked (HOLDER_ENV in its environment, the `netloom-sandbox` tmpfs) so attaching can tell it
  * from any other process (`sandboxAttach.ts`). Must not: spawn a shell, or touch the host's /run/netns.
  */
+
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { findMarked } from '../wireguard/procfs';
 import type { CommandRunner, Sandbox } from './contract';
 import { prefixedRunner } from './runner';
 import { HOLDER_ENV } from './sandboxAttach';
@@ -135,6 +138,9 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     pid,
     close() {
       closing ??= (async () => {
+        // Our supervised daemons (wireguard-go, marked NETLOOM_WG) live in the sandbox's lab namespaces and
+        // would keep them (and themselves) alive after the holder ends: stop them first.
+        endMarkedDaemons(pid);
         child.stdin.end();
         const timer = setTimeout(() => {
           // Only the process we started (unshare) and the holder it forked; never by name.
@@ -149,4 +155,39 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
       return closing;
     },
   };
+}
+
+/** The device (major:minor) mounted on /run/netns in `/proc/PID/mountinfo` (the last mount wins), if any. */
+function runNetnsDevice(pid: number): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let dev: string | undefined;
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[4] === '/run/netns' && f[2]) dev = f[2];
+  }
+  return dev;
+}
+
+/**
+ * SIGKILL every process that carries our daemon marker (NETLOOM_WG=…) and lives in the world of the sandbox
+ * held by `holder` (its /run/netns is the sandbox's own tmpfs). Only processes Netloom started carry the
+ * marker, and only this sandbox's see its tmpfs: nothing else is signalled.
+ */
+export function endMarkedDaemons(holder: number): number {
+  const dev = runNetnsDevice(holder);
+  if (dev === undefined) return 0;
+  let n = 0;
+  for (const p of findMarked(() => true)) {
+    if (runNetnsDevice(p.pid) !== dev) continue;
+    try {
+      process.kill(p.pid, 'SIGKILL');
+      n++;
+    } catch {}
+  }
+  return n;
 }
