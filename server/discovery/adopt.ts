@@ -9,8 +9,8 @@
 import { type DiscoveredLab, endpointKey, type Lab, type ObjectInfo } from '../../shared';
 import type { CommandRunner } from '../engine/contract';
 import { IpBatchDriver } from '../engine/driver';
-import { formatMarker, parseMarker } from '../engine/marker';
-import { aliasToMarker, observe } from '../engine/observe';
+import { aliasToMarker, formatMarker, parseMarker } from '../engine/marker';
+import { observe } from '../engine/observe';
 import { plan } from '../engine/plan';
 import type { NetnsRef, ObservedState, Operation } from '../engine/types';
 import type { Discovery } from './discover';

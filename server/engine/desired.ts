@@ -11,6 +11,7 @@ import {
   parseCidr,
   subnetOf,
 } from '../../shared/net';
+import { proxyArpKey, rpFilterKey } from './decodeRules';
 import { formatMarker } from './marker';
 import type {
   AttachedSpec,
@@ -518,9 +519,9 @@ export function namespaceSysctls(
   proxyArp: boolean | undefined,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const scope of ['all', 'default']) {
-    if (rpFilter !== undefined) out[`net.ipv4.conf.${scope}.rp_filter`] = String(rpFilter);
-    if (proxyArp !== undefined) out[`net.ipv4.conf.${scope}.proxy_arp`] = proxyArp ? '1' : '0';
+  for (const scope of ['all', 'default'] as const) {
+    if (rpFilter !== undefined) out[rpFilterKey(scope)] = String(rpFilter);
+    if (proxyArp !== undefined) out[proxyArpKey(scope)] = proxyArp ? '1' : '0';
   }
   return out;
 }
