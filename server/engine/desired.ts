@@ -12,6 +12,7 @@ import {
   subnetOf,
 } from '../../shared/net';
 import { proxyArpKey, rpFilterKey } from './decodeRules';
+import { attachedKind } from './kinds';
 import { formatMarker } from './marker';
 import type {
   AttachedSpec,
@@ -276,37 +277,23 @@ function computeDesired(lab: Lab): DesiredLab {
     if (node.kind !== 'namespace') return;
     (node.interfaces ?? []).forEach((x, k) => {
       const object = `${node.id}/${x.name}`;
-      // WireGuard is in the schema (issue #15); it is realized once its kind module joins the engine's
-      // registry. Until then every plan with one is refused and nothing runs.
-      if (x.kind === 'wireguard') {
+      // A kind the schema knows but the engine's registry (kinds/) does not (WireGuard, issue #15, until its
+      // module joins) is refused: every plan with one fails and nothing runs.
+      const kind = attachedKind(x.kind);
+      if (!kind) {
         errors.push({
           code: 'Unsupported',
-          message: `WireGuard interface '${x.name}' cannot be created by this version of Netloom yet: the lab is valid, applying it is refused`,
+          message: `${x.kind === 'wireguard' ? 'WireGuard' : x.kind} interface '${x.name}' cannot be created by this version of Netloom yet: the lab is valid, applying it is refused`,
           path: `nodes.${i}.interfaces.${k}.kind`,
           object,
         });
         return;
       }
       const bridge = x.bridge !== undefined ? nodes.get(x.bridge) : undefined;
-      const spec: AttachedSpec =
-        x.kind === 'vxlan'
-          ? {
-              kind: 'vxlan',
-              vni: x.vni,
-              ...(x.remote !== undefined && { remote: x.remote }),
-              ...(x.group !== undefined && { group: x.group }),
-              ...(x.local !== undefined && { local: x.local }),
-              dstPort: x.dstPort ?? 4789,
-              ...(x.dev !== undefined && { dev: x.dev }),
-            }
-          : x.kind === 'vlan'
-            ? { kind: 'vlan', parent: x.parent, vlanId: x.vlanId }
-            : x.kind === 'macvlan'
-              ? { kind: 'macvlan', parent: x.parent, mode: x.mode ?? 'bridge' }
-              : { kind: 'tap' };
+      const spec: AttachedSpec = kind.desired(x as never);
       ifaces.push({
         object,
-        kind: x.kind,
+        kind: spec.kind,
         netns: node.name,
         ifname: x.name,
         marker: formatMarker(lab.name, object),

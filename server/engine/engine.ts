@@ -7,6 +7,7 @@
  */
 import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
 import { detectCapabilities, detectVersions } from './capabilities';
+import { execRefusal } from './capabilityGate';
 import type { ApplyOutcome, CommandRunner, Engine, EngineOptions, Progress } from './contract';
 import { isManagedQdisc, routeMatches } from './desired';
 import { type Driver, type ExecFailure, IpBatchDriver } from './driver';
@@ -382,35 +383,11 @@ class NetloomEngine implements Engine {
     return null;
   }
 
+  /** The capability gate on the planned operations, once the probe ran. */
   private unsupported(ops: readonly Operation[]): Err | null {
     if (this.opts.skipProbe || !Object.keys(this.caps).length) return null;
-    const need = (k: string) => this.caps[k] === false;
-    for (const op of ops) {
-      const feature =
-        op.kind === 'qdisc.replace'
-          ? op.qdisc.kind
-          : op.kind === 'nat.apply'
-            ? 'nftables'
-            : op.kind === 'iface.create' && op.spec.kind !== 'tap'
-              ? op.spec.kind
-              : op.kind === 'bridge.setVlanFiltering' && op.on
-                ? 'bridgeVlan'
-                : op.kind === 'veth.create'
-                  ? 'veth'
-                  : op.kind === 'bridge.create'
-                    ? 'bridge'
-                    : op.kind === 'netns.create'
-                      ? 'netns'
-                      : null;
-      if (feature && need(feature))
-        return {
-          code: 'Unsupported',
-          message: `this host does not support ${feature}${op.kind === 'qdisc.replace' ? ' qdiscs' : op.kind === 'nat.apply' ? '' : ' devices'}`,
-          object: op.object,
-          rolledBack: false,
-        };
-    }
-    return null;
+    const r = execRefusal(ops, this.caps);
+    return r && { code: 'Unsupported', message: r.message, object: r.object, rolledBack: false };
   }
 
   /**

@@ -21,7 +21,8 @@
  * - A delete's inverse is null: an interface cannot be recreated faithfully (ifindex, peer, addresses),
  *   except an empty owned namespace, whose inverse is `netns.create`.
  */
-import { type Lab, NETEM_FIELDS, NETEM_WORDS, type Route } from '../../shared';
+import type { Lab, Route } from '../../shared';
+import { planRefusals } from './capabilityGate';
 import {
   canonicalCidr,
   type DesiredIface,
@@ -137,61 +138,8 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
   const lab = desiredLab.name;
   const desired = desiredState(desiredLab);
   if (desired.errors.length) return { ops: [], errors: desired.errors };
-  if (!opts.vlan) {
-    const vlans = desired.ifaces.filter((d) => d.spec?.kind === 'vlan');
-    if (vlans.length)
-      return {
-        ops: [],
-        errors: vlans.map((d) => ({
-          code: 'Unsupported' as const,
-          message: `VLAN interface '${d.ifname}' needs 802.1Q (vlan) support, which this kernel does not have`,
-          path: `${d.path}.vlanId`,
-          object: d.object,
-        })),
-      };
-  }
-  if (!opts.macvlan) {
-    const macvlans = desired.ifaces.filter((d) => d.spec?.kind === 'macvlan');
-    if (macvlans.length)
-      return {
-        ops: [],
-        errors: macvlans.map((d) => ({
-          code: 'Unsupported' as const,
-          message: `macvlan interface '${d.ifname}' needs macvlan support, which this kernel does not have`,
-          path: `${d.path}.kind`,
-          object: d.object,
-        })),
-      };
-  }
-  if (!opts.bridgeVlan) {
-    const errors: PlanError[] = [];
-    desiredLab.nodes.forEach((n, i) => {
-      if (n.kind === 'bridge' && n.vlanFiltering === true)
-        errors.push({
-          code: 'Unsupported',
-          message: `VLAN filtering on bridge '${n.name}' needs the kernel's bridge VLAN support (CONFIG_BRIDGE_VLAN_FILTERING), which this kernel does not have`,
-          path: `nodes.${i}.vlanFiltering`,
-          object: n.id,
-        });
-    });
-    if (errors.length) return { ops: [], errors };
-  }
-  if (!opts.netem) {
-    const unsupported: PlanError[] = [];
-    for (const d of desired.ifaces) {
-      if (d.qdisc?.kind !== 'netem') continue;
-      for (const f of NETEM_FIELDS) {
-        if (d.qdisc[f] === undefined) continue;
-        unsupported.push({
-          code: 'Unsupported',
-          message: `${NETEM_WORDS[f]} on '${d.ifname}' needs the netem qdisc, which this kernel does not have (a rate limit alone works: rateKbit)`,
-          path: `${d.impairmentPath}.${f}`,
-          object: d.object,
-        });
-      }
-    }
-    if (unsupported.length) return { ops: [], errors: unsupported };
-  }
+  const refused = planRefusals(desiredLab, desired, { ...opts });
+  if (refused.length) return { ops: [], errors: refused };
 
   const errors: PlanError[] = [];
   const buckets = new Map<Phase, Operation[]>(PHASES.map((p) => [p, []]));

@@ -5,6 +5,7 @@
  */
 import type { PlanOp, PlanResult, Route } from '../../shared';
 import { routeFamily } from './desired';
+import { attachedKind } from './kinds';
 import { markerToAlias } from './marker';
 import { type Step, steps, vethSides } from './steps';
 import type { AnyOpBody, NetnsRef, Operation, PlanError, QdiscSpec, VethEnd } from './types';
@@ -183,61 +184,17 @@ export function ipCommands(op: AnyOpBody): Cmd[][] {
 }
 
 function ifaceCommands(op: Extract<AnyOpBody, { kind: 'iface.create' }>): Cmd[][] {
-  const x = op.spec;
-  const mtu = op.mtu !== undefined ? ['mtu', String(op.mtu)] : [];
+  const kind = attachedKind(op.spec.kind)!;
   const ns = op.netns;
-  const enslave = op.master !== undefined ? [setDev(ns, op.ifname, 'master', op.master)] : [];
-  if (x.kind === 'macvlan') {
-    // Added from the root (where the parent is), straight into its namespace; marked and enslaved there.
-    const add = ipIn(
-      null,
-      'link',
-      'add',
-      'link',
-      x.parent,
-      'name',
-      op.ifname,
-      ...(ns !== null ? ['netns', ns] : []),
-      ...mtu,
-      'type',
-      'macvlan',
-      'mode',
-      x.mode,
-    );
-    const rest = [mark(ns, op.ifname, op.marker), ...enslave];
-    return ns === null ? [[add, ...rest]] : [[add], rest];
-  }
-  const add =
-    x.kind === 'vxlan'
-      ? ipIn(
-          ns,
-          'link',
-          'add',
-          'name',
-          op.ifname,
-          ...mtu,
-          'type',
-          'vxlan',
-          'id',
-          String(x.vni),
-          ...(x.remote !== undefined ? ['remote', x.remote] : []),
-          ...(x.group !== undefined ? ['group', x.group] : []),
-          ...(x.local !== undefined ? ['local', x.local] : []),
-          'dstport',
-          String(x.dstPort),
-          ...(x.dev !== undefined ? ['dev', x.dev] : []),
-        )
-      : x.kind === 'vlan'
-        ? ipIn(ns, 'link', 'add', 'link', x.parent, 'name', op.ifname, ...mtu, 'type', 'vlan', 'id', String(x.vlanId))
-        : ipIn(ns, 'tuntap', 'add', 'dev', op.ifname, 'mode', 'tap');
-  return [
-    [
-      add,
-      mark(ns, op.ifname, op.marker),
-      ...(x.kind === 'tap' && op.mtu !== undefined ? [setDev(ns, op.ifname, ...mtu)] : []),
-      ...enslave,
-    ],
+  const mtu = op.mtu !== undefined ? ['mtu', String(op.mtu)] : [];
+  const add = kind.ipAdd(op, op.spec, kind.mtuAfter ? [] : mtu);
+  const rest = [
+    mark(ns, op.ifname, op.marker),
+    ...(kind.mtuAfter && op.mtu !== undefined ? [setDev(ns, op.ifname, ...mtu)] : []),
+    ...(op.master !== undefined ? [setDev(ns, op.ifname, 'master', op.master)] : []),
   ];
+  // A kind created from the root is marked (and enslaved) from inside its namespace: a second step.
+  return kind.fromRoot && ns !== null ? [[add], rest] : [[add, ...rest]];
 }
 
 /** `tc` argv of a root qdisc (`replace` is idempotent: it installs or changes in place). */

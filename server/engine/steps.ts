@@ -3,6 +3,7 @@
  * reads and changes, as typed resources. Both encoders (iproute2 in render.ts, rtnetlink in netlink/) and
  * the one scheduler (schedule.ts) read this; nothing parses resource names back from strings.
  */
+import { attachedKind } from './kinds';
 import type { AnyOpBody, NetnsRef, VethEnd } from './types';
 
 /** A kernel object an operation depends on or changes. */
@@ -123,16 +124,15 @@ export function steps(op: AnyOpBody): Step[] {
     case 'sysctl.set':
       return [step(op.netns, [{ kind: 'sysctl', ns: op.netns, key: op.key }])];
     case 'iface.create': {
-      const x = op.spec;
+      const kind = attachedKind(op.spec.kind)!;
       const self = [linkR(op.netns, op.ifname)];
-      if (x.kind === 'macvlan') {
-        // Added from the root (where the parent is), straight into its namespace; marked and enslaved there.
-        const parent = linkR(null, x.parent);
-        if (op.netns === null) return [step(null, self, [parent, ...masterOf(op)])];
-        return [step(null, self, [parent, netnsR(op.netns)]), step(op.netns, self, masterOf(op))];
+      const under = kind.under(op.spec, op.netns);
+      if (kind.fromRoot) {
+        // Added from the root straight into its namespace; marked and enslaved there.
+        if (op.netns === null) return [step(null, self, [...under, ...masterOf(op)])];
+        return [step(null, self, [...under, netnsR(op.netns)]), step(op.netns, self, masterOf(op))];
       }
-      const under = x.kind === 'vxlan' ? x.dev : x.kind === 'vlan' ? x.parent : undefined;
-      return [step(op.netns, self, [...masterOf(op), ...(under !== undefined ? [linkR(op.netns, under)] : [])])];
+      return [step(op.netns, self, [...masterOf(op), ...under])];
     }
     // Every other operation changes one interface in place.
     case 'bridge.create':

@@ -17,7 +17,7 @@ import { markerToAlias } from '../marker';
 import { opArgvs } from '../render';
 import { assignWaves } from '../schedule';
 import { netnsR, nsKey } from '../steps';
-import { type AnyOpBody, isFeatureOp, type NetnsRef, type OpBody } from '../types';
+import type { AnyOpBody, NetnsRef, OpBody } from '../types';
 import { type Action, type ActionResult, Agent, type WaveAction } from './agentProcess';
 import {
   addrMsg,
@@ -115,6 +115,30 @@ export function arrange(parts: readonly Part[]): { actions: WaveAction[]; owners
   }
   return { actions, owners };
 }
+
+/** Kinds with an rtnetlink encoding here; the others (tc, nft, sysctl, bridge vlan, attached devices) run through the ip-batch driver. */
+const NETLINK_KINDS = [
+  'netns.create',
+  'netns.delete',
+  'netns.setForwarding',
+  'bridge.create',
+  'bridge.setStp',
+  'veth.create',
+  'link.delete',
+  'link.rename',
+  'link.setUp',
+  'link.setMtu',
+  'link.setMac',
+  'link.setMaster',
+  'link.setAlias',
+  'addr.add',
+  'addr.del',
+  'route.add',
+  'route.del',
+] as const;
+type NetlinkOp = Extract<OpBody, { kind: (typeof NETLINK_KINDS)[number] }>;
+const NETLINK_SET: ReadonlySet<string> = new Set(NETLINK_KINDS);
+const encodesNetlink = (op: AnyOpBody): op is NetlinkOp => NETLINK_SET.has(op.kind);
 
 /** Operations whose effects are namespace/link removals only (they need no settled host before them). */
 const removal = (op: AnyOpBody) => op.kind === 'netns.delete' || op.kind === 'link.delete';
@@ -233,7 +257,7 @@ export class NetlinkDriver implements Driver {
   }
 
   /** Parts of one op. Throws NeedIndex before producing anything when an ifindex is unknown. */
-  private encode(op: OpBody, i: number): Part[] {
+  private encode(op: NetlinkOp, i: number): Part[] {
     const argvs = opArgvs(op);
     const a0 = argvs[0] ?? [];
     const av = (k: number) => argvs[k] ?? a0;
@@ -565,13 +589,13 @@ export class NetlinkDriver implements Driver {
           await this.waitGone(agent, lingering, deleted);
           lingering = new Map();
         }
-        if (isFeatureOp(op)) {
+        if (!encodesNetlink(op)) {
           // Feature operations (qdiscs, …) have no netlink encoding here: the ip-batch driver runs each run
           // of them as its own wave(s), after everything before has been sent.
           const f = await flush();
           if (f) return fail(f);
           let j = i;
-          while (j + 1 < ops.length && isFeatureOp(ops[j + 1]!)) j++;
+          while (j + 1 < ops.length && !encodesNetlink(ops[j + 1]!)) j++;
           const idx = (k: number) => i + k;
           const r = await this.fallback.execute(ops.slice(i, j + 1), {
             onWaveStart: (o, _w, _n, first) => hooks.onWaveStart?.(o.map(idx), wave, wave + 1, first),
