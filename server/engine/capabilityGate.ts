@@ -11,6 +11,11 @@ import type { Operation, PlanError } from './types';
 /** Kernel features by capabilities() key (`true`: present). */
 export type Caps = Readonly<Record<string, boolean | undefined>>;
 
+/** The capabilities() keys the plan-time gate reads (PlanOptions). */
+export function gatedCapabilities(): string[] {
+  return [...attachedKinds().flatMap((k) => (k.capability ? [k.capability.key] : [])), 'bridgeVlan', 'netem'];
+}
+
 /** Plan-time refusals (each group on its own, in a fixed order: the first group found is the answer). */
 export function planRefusals(lab: Lab, desired: DesiredLab, caps: Caps): PlanError[] {
   for (const kind of attachedKinds()) {

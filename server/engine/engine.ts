@@ -7,14 +7,15 @@
  */
 import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
 import { detectCapabilities, detectVersions } from './capabilities';
-import { execRefusal } from './capabilityGate';
+import { execRefusal, gatedCapabilities } from './capabilityGate';
 import type { ApplyOutcome, CommandRunner, Engine, EngineOptions, Progress } from './contract';
 import { isManagedQdisc, routeMatches } from './desired';
 import { type Driver, type ExecFailure, IpBatchDriver } from './driver';
 import { type JournalRecord, StateDir } from './journal';
+import { attachedKind } from './kinds';
 import { acquireLock } from './lock';
 import { type AfterExecute, IpObserver, type Observer } from './observer';
-import { plan as planOps } from './plan';
+import { type PlanOptions, plan as planOps } from './plan';
 import { planDestroy, planDestroyNat } from './planDestroy';
 import { cmdArgv, opArgvs, planResult, render, shellText } from './render';
 import { status as labStatus } from './status';
@@ -123,13 +124,8 @@ class NetloomEngine implements Engine {
   }
 
   /** What the planner needs to know of the kernel (a feature it lacks is refused at plan time). */
-  private planOptions(): { netem: boolean; vlan: boolean; macvlan: boolean; bridgeVlan: boolean } {
-    return {
-      netem: this.caps.netem === true,
-      vlan: this.caps.vlan === true,
-      macvlan: this.caps.macvlan === true,
-      bridgeVlan: this.caps.bridgeVlan === true,
-    };
+  private planOptions(): PlanOptions {
+    return Object.fromEntries(gatedCapabilities().map((k) => [k, this.caps[k] === true]));
   }
 
   capabilities(): Record<string, boolean> {
@@ -571,9 +567,9 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         continue;
       case 'iface.create':
       case 'bridge.create': {
-        // A macvlan is deleted even in a namespace about to go: its parent (outside) is released at once,
-        // not when the kernel gets round to tearing the namespace down.
-        if (inDeleted(op.netns) && !(op.kind === 'iface.create' && op.spec.kind === 'macvlan')) continue;
+        // A device created from the root on a parent there is deleted even in a namespace about to go: its
+        // parent (outside) is released at once, not when the kernel gets round to tearing the namespace down.
+        if (inDeleted(op.netns) && !(op.kind === 'iface.create' && attachedKind(op.spec.kind)?.fromRoot)) continue;
         const l = findLink(observed, op.netns, op.ifname);
         if (owned(l, op.marker) && !gone.has(k(op.netns, op.ifname))) {
           out.push({ kind: 'link.delete', netns: op.netns, ifname: op.ifname });
