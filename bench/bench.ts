@@ -10,14 +10,17 @@
  *     `netloom serve` spawn to the first /healthz answer, both through bin/netloom.js (the compiled build).
  *  4. A summary: ratios and every target of the issues with PASS/MISS per driver.
  *  5. The canvas: a 500-node lab in Chromium (bench/canvas.ts): time to interactive, drag frame times.
+ *  6. Hostile documents (bench/import.ts, issue #13): parse/refusal times, import answers and /healthz meanwhile.
  * Every figure is also one line `bench topology=… n=… driver=… phase=… ms=…` (`phase=rss mb=…`).
  * Usage: tsx bench/bench.ts [--quick]   (--quick: N = 10, 100, 200 only; about a minute)
  *        tsx bench/bench.ts --n 200 --topology star [--driver netlink]   (one case)
  *        tsx bench/scale.ts …, tsx bench/discover.ts … for one part with more options.
  */
 import { cpus, loadavg } from 'node:os';
+import { benchClassroom, classroomTargets } from './classroom';
 import { benchDiscovery } from './discover';
 import { benchCheckLatency, checkLatencyTargets } from './exercise';
+import { benchImport } from './import';
 import { type Row, runScale, type Topology, table } from './scale';
 import { benchStartup, type StartupFigures } from './startup';
 
@@ -186,9 +189,15 @@ async function main() {
   const d = await benchDiscovery(n);
   const latency = [await benchCheckLatency('netlink'), await benchCheckLatency('ip-batch')];
   const startup = await benchStartup();
+  const classroom = await benchClassroom(30);
+  const imports = await benchImport();
   table();
   summary(rows, { n, discoverMs: d.discoverMs }, startup);
   checkLatencyTargets(latency);
+  classroomTargets(classroom);
+  console.log(
+    `  import (issue #13): slowest answer ${imports.worstAnswerMs.toFixed(0)} ms (< 1000), worst /healthz ${imports.worstHealthzMs.toFixed(0)} ms (< 100)`,
+  );
   await benchCanvas();
   console.log(`  total ${((performance.now() - t0) / 1000).toFixed(1)} s${o.quick ? ' (--quick: N ≤ 200)' : ''}`);
 }

@@ -27,7 +27,7 @@ const HOSTS = 7;
  * Ten namespaces: a LAN of 7 hosts on a bridge (in `hub`), a router `rtr` on the LAN and a far namespace
  * behind it. Goals: every host's address, every host reaches the far side through rtr.
  */
-function classroomExercise(): Exercise {
+export function classroomExercise(): Exercise {
   const hosts = Array.from({ length: HOSTS }, (_, i) => i + 1);
   return checkExercise({
     version: 1,

@@ -293,7 +293,8 @@ test('14: auto-layout fits at a readable zoom, and a star has no crossings', asy
   await canvas.openLab(starLab);
   await app.tid('toolbar.layout').click();
   await expect.poll(() => crossings(page), { message: 'edges crossing edges or nodes' }).toEqual([]);
-  expect(await canvas.zoom()).toBeGreaterThanOrEqual(0.5);
+  // The fit after auto-layout animates (400 ms): wait for it to settle rather than read it mid-flight.
+  await expect.poll(() => canvas.zoom(), { message: 'readable zoom after auto-layout' }).toBeGreaterThanOrEqual(0.5);
   await app.screenshot('snags-auto-layout-star');
 });
 

@@ -11,6 +11,7 @@ import { expect, test } from '@playwright/test';
 import { CanvasPage, pairLab, routerLab } from './pages/CanvasPage';
 import { EditorPage } from './pages/EditorPage';
 import { inSandbox } from './support/hostShell';
+import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -64,7 +65,7 @@ test('2: "Show the commands" lists exactly the commands of this apply, in order'
   applied.push(lab);
   await canvas.openLab(lab);
   // What the plan says will run: one line per command (an operation may be several, joined by "&&").
-  const plan = await (await page.request.post(`/api/labs/${lab}/plan`, { data: {}, headers: app.origin() })).json();
+  const plan = await (await pageApi(page).post(`/api/labs/${lab}/plan`, { data: {}, headers: app.origin() })).json();
   const planned: string[] = plan.operations.flatMap((op: { argv: string[] }) =>
     op.argv
       .join(' ')

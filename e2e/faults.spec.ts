@@ -7,6 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { EditorPage } from './pages/EditorPage';
 import { FaultsPage } from './pages/FaultsPage';
+import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -52,9 +53,9 @@ test('faults: link down/up from the canvas, rate limit badge + apply, netem refu
   await expect(app.tid('inspector.end0.netem-note')).toContainText('needs netem: not available on this kernel');
 
   // A lab that asks for a delay anyway (saved through the API, as an import would): refused, naming the field.
-  const doc = await (await page.request.get(`/api/labs/${lab}`)).json();
+  const doc = await (await pageApi(page).get(`/api/labs/${lab}`)).json();
   doc.lab.links[0].endpoints[0].impairment = { rateKbit: 1000, delayMs: 50 };
-  const saved = await page.request.put(`/api/labs/${lab}`, {
+  const saved = await pageApi(page).put(`/api/labs/${lab}`, {
     data: { lab: doc.lab, layout: doc.layout, baseRevision: doc.revision },
     headers: app.origin(),
   });

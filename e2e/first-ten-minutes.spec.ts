@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { ExecResponse } from '../shared/tools';
 import { EditorPage } from './pages/EditorPage';
+import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 860 } });
 
@@ -53,7 +54,7 @@ test('first ten minutes: draw, link, apply, edit, re-apply, export, destroy', as
   await expect(app.tid('inspector.status')).toContainText('UP');
   await expect(app.tid('inspector.counters')).toBeVisible();
   // A ping from the first namespace across the bridge to the second (POST /api/labs/:name/exec, shared/tools.ts).
-  const exec = await page.request.post(`/api/labs/${await app.labName()}/exec`, {
+  const exec = await pageApi(page).post(`/api/labs/${await app.labName()}/exec`, {
     data: { node: ns1, tool: 'ping', args: { target: ns2Address, count: 2, timeoutS: 2 } },
     headers: app.origin(),
   });

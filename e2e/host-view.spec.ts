@@ -10,6 +10,7 @@ import { expect, test } from '@playwright/test';
 import { EditorPage } from './pages/EditorPage';
 import { HostViewPage } from './pages/HostViewPage';
 import { inSandbox } from './support/hostShell';
+import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -19,9 +20,9 @@ test.afterEach(async ({ page }) => {
   // Leave the sandbox as we found it (other specs apply red/blue too).
   if (!labName) return;
   const app = new EditorPage(page);
-  await page.request.post(`/api/labs/${labName}/destroy`, { data: {}, headers: app.origin() });
+  await pageApi(page).post(`/api/labs/${labName}/destroy`, { data: {}, headers: app.origin() });
   await expect
-    .poll(async () => ((await (await page.request.get('/api/discovery')).json()).lab.nodes as unknown[]).length, {
+    .poll(async () => ((await (await pageApi(page).get('/api/discovery')).json()).lab.nodes as unknown[]).length, {
       timeout: 30_000,
     })
     .toBe(0);
@@ -87,7 +88,7 @@ test('host view: draw the host live, search, inspect, export, refused adoption',
   await expect(host.tid('hostview.adopt-error')).toContainText('Conflict');
   await expect(host.tid('hostview.adopt-error')).toContainText(`already belongs to Netloom lab '${labName}'`);
   await expect(host.adoptDialog).toBeVisible(); // still open, nothing created
-  const labs = await (await page.request.get('/api/labs')).json();
+  const labs = await (await pageApi(page).get('/api/labs')).json();
   expect(labs.labs.map((l: { name: string }) => l.name)).not.toContain('refused-adoption');
   await host.tid('hostview.adopt-cancel').click();
   await host.close();
@@ -205,7 +206,7 @@ test('host view: a topology built by a plain ip script is drawn; a namespace add
     await inSandbox(ip('netns', 'del', 'late')).catch(() => {});
   }
   await expect
-    .poll(async () => ((await (await page.request.get('/api/discovery')).json()).lab.nodes as unknown[]).length, {
+    .poll(async () => ((await (await pageApi(page).get('/api/discovery')).json()).lab.nodes as unknown[]).length, {
       timeout: 30_000,
     })
     .toBe(0);

@@ -9,6 +9,7 @@ import { expect, test } from '@playwright/test';
 import { parse } from 'yaml';
 import { CORPUS_DIR } from '../server/interop/testing';
 import { EditorPage } from './pages/EditorPage';
+import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -52,14 +53,14 @@ test('import a containerlab file by dropping it, see the report, the lab opens; 
   // It comes up in the sandbox, and host1 reaches host2 through the router.
   await app.apply();
   await app.expectAllStates('ready');
-  const exec = await page.request.post(`/api/labs/${labName}/exec`, {
+  const exec = await pageApi(page).post(`/api/labs/${labName}/exec`, {
     data: { node: 'host1', tool: 'ping', args: { target: '10.0.3.20', count: 2, timeoutS: 3 } },
     headers: app.origin(),
   });
-  if (exec.status() !== 404) {
-    const ping = await exec.json();
-    expect(ping.ok, `ping: ${ping.stdout}${ping.stderr}`).toBe(true);
-  }
+  expect(exec.status(), await exec.text()).toBe(200);
+  const ping = await exec.json();
+  expect(ping.ok, `ping: ${ping.stdout}${ping.stderr}`).toBe(true);
+  expect(ping.parsed).toMatchObject({ transmitted: 2, received: 2 });
 
   // Export ▸ containerlab: preview, then the downloaded file.
   await app.tid('toolbar.export').click();

@@ -1,6 +1,7 @@
 /** An invalid edit is shown on the object it concerns and in the problems list, and Apply is refused. */
 import { expect, test } from '@playwright/test';
 import { EditorPage } from './pages/EditorPage';
+import { pageApi } from './support/pageApi';
 
 test('an invalid interface name is flagged on its endpoint and blocks Apply', async ({ page }) => {
   const app = new EditorPage(page);
@@ -43,9 +44,9 @@ test('an invalid interface name is flagged on its endpoint and blocks Apply', as
 
   // The server refuses the invalid document too (the same validate() runs there).
   const name = await app.labName();
-  const doc = await (await page.request.get(`/api/labs/${name}`)).json();
+  const doc = await (await pageApi(page).get(`/api/labs/${name}`)).json();
   doc.lab.links[0].endpoints[0].ifname = 'a;b';
-  const res = await page.request.put(`/api/labs/${name}`, {
+  const res = await pageApi(page).put(`/api/labs/${name}`, {
     data: { lab: doc.lab, layout: doc.layout, baseRevision: doc.revision },
     headers: app.origin(),
   });

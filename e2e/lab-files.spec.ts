@@ -7,11 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { CanvasPage, pairLab } from './pages/CanvasPage';
 import { EditorPage } from './pages/EditorPage';
+import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
 const labNames = async (canvas: CanvasPage): Promise<string[]> =>
-  ((await (await canvas.page.request.get('/api/labs')).json()).labs as { name: string }[]).map((l) => l.name);
+  ((await (await pageApi(canvas.page).get('/api/labs')).json()).labs as { name: string }[]).map((l) => l.name);
 
 test('12: name a new lab, rename, duplicate and delete from the Open dialog; the bare URL reopens the last lab', async ({
   page,

@@ -1,5 +1,6 @@
 // The compiled server and CLI: esbuild bundles server/cli.ts (and everything it imports, followed from the
-// imports, so new server files need no registration) into one ES module, dist/server/netloom.mjs, beside a
+// imports, so new server files need no registration) into one ES module, dist/server/netloom.mjs (plus the
+// document parser's worker thread, dist/server/documentWorker.mjs), beside a
 // manifest of what it was built from. bin/netloom.js runs it through serverEntry(), which rebuilds first
 // when any source changed (a stale build never runs silently). Must stay light to import: esbuild loads
 // only when a build is needed. Usage: node scripts/build-server.mjs [--if-stale] [--check]
@@ -31,6 +32,9 @@ const EXTERNAL = ['node-pty', 'iconv-lite', 'mime-db'];
 /** In the bundle import.meta is dist/server/netloom.mjs's, so only server/paths.ts may ask where it is. */
 const WHERE_AM_I = /\bimport\.meta\.(?:dirname|filename|url)\b|\b__dirname\b|\b__filename\b/;
 const MAY_ASK_WHERE = new Set(['server/paths.ts']);
+/** A second, small bundle beside the first: the worker thread of the document parser. */
+const WORKER_SOURCE = 'server/util/documentWorker.ts';
+const WORKER_OUT = 'documentWorker.mjs';
 
 const stamp = (abs) => {
   const s = statSync(abs);
@@ -46,7 +50,8 @@ export function staleReason(opts = {}) {
   } catch {
     return 'not built yet';
   }
-  if (m.format !== FORMAT || !existsSync(entry)) return 'built by another version of this script';
+  const workerMissing = existsSync(join(root, WORKER_SOURCE)) && !existsSync(join(dirname(entry), WORKER_OUT));
+  if (m.format !== FORMAT || !existsSync(entry) || workerMissing) return 'built by another version of this script';
   if (m.node !== process.versions.node.split('.')[0]) return `built for Node ${m.node}`;
   // Folders too: a file added next to an imported one can change what an import resolves to.
   for (const [rel, mtime, size] of [...m.inputs, ...m.dirs, ...m.deps]) {
@@ -135,7 +140,31 @@ export async function buildServer(opts = {}) {
       `${eager.map((i) => i.path).join(', ')} imported statically: it would load at every start; use import() where it is needed`,
     );
   }
-  const inputs = Object.keys(result.metafile.inputs)
+  // The document parser's worker thread (server/util/documentsAsync.ts) loads its own small bundle.
+  const workerTmp = join(outDir, `documentWorker.mjs.${process.pid}.tmp`);
+  const hasWorker = existsSync(join(root, WORKER_SOURCE));
+  const worker = !hasWorker
+    ? { metafile: { inputs: {} } }
+    : await esbuild.build({
+        absWorkingDir: root,
+        entryPoints: [WORKER_SOURCE],
+        outfile: workerTmp,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        minifyWhitespace: true,
+        minifySyntax: true,
+        legalComments: 'none',
+        metafile: true,
+        logLevel: 'silent',
+        plugins: [guard],
+        banner: {
+          js: "import { createRequire as __netloomRequire } from 'node:module';const require = __netloomRequire(import.meta.url);",
+        },
+      });
+  if (hasWorker) renameSync(workerTmp, join(outDir, WORKER_OUT));
+  const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(worker.metafile.inputs)])]
     .filter((p) => !p.startsWith('node_modules/'))
     .sort()
     .map((rel) => [rel, ...(before.get(rel) ?? stamp(join(root, rel)))]);

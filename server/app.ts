@@ -10,14 +10,19 @@ import type { Duplex } from 'node:stream';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import type { Mode } from '../shared';
+import { jsonBody } from './api/body';
 import { toErrorResponse } from './api/errors';
 import { labManagementRouter } from './api/labManagement';
+import { Quotas } from './api/quotas';
 import { apiRouter } from './api/routes';
 import { Security, stripTokenFromUrl } from './api/security';
+import { sessionRouter } from './api/sessionRoutes';
+import { setPrincipal } from './api/sessions';
 import { DiscoveryService } from './discovery/service';
 import type { CommandRunner, Engine } from './engine/contract';
 import { AppError } from './errors';
 import type { CatalogueEntry } from './exercise/files';
+import type { GraderOptions } from './exercise/grader';
 import { ExerciseService } from './exercise/service';
 import { type Logger, redactUrl } from './log';
 import { OperationQueue } from './ops/queue';
@@ -50,6 +55,8 @@ export interface AppDeps {
   runner?: CommandRunner;
   /** Exercises offered (examples/exercises); graded live when a runner is given. */
   exercises?: CatalogueEntry[];
+  /** Live grading period etc. (classroom mode grades 30 worlds at once). */
+  grader?: GraderOptions;
 }
 
 export interface App {
@@ -60,6 +67,7 @@ export interface App {
   security: Security;
   tools: ToolsService;
   exercises: ExerciseService;
+  quotas: Quotas;
   /** Stops accepting, drops sockets and connections. Does not close the engine. */
   close(): Promise<void>;
 }
@@ -84,6 +92,7 @@ export function createApp(deps: AppDeps): App {
     listen: deps.listen ?? '127.0.0.1',
     ...(deps.extraPorts ? { extraPorts: deps.extraPorts } : {}),
   });
+  const quotas = new Quotas();
   const ops = new OperationQueue(log);
   const hub = new StatusHub({
     engine: deps.engine,
@@ -98,6 +107,7 @@ export function createApp(deps: AppDeps): App {
     engine: deps.engine,
     store: deps.store,
     log,
+    quotas,
     ...(deps.runner ? { runner: deps.runner } : {}),
   });
 
@@ -108,6 +118,7 @@ export function createApp(deps: AppDeps): App {
     log,
     catalogue: deps.exercises ?? [],
     ...(deps.runner ? { runner: deps.runner } : {}),
+    ...(deps.grader ? { grader: deps.grader } : {}),
   });
   hub.addChannel(exercises.channel());
 
@@ -142,8 +153,34 @@ export function createApp(deps: AppDeps): App {
   // DNS rebinding: every request (even /healthz and the page) must name us in Host.
   // Cross-site writes: every state-changing request must come from our origin or from no browser at all.
   app.use((req, _res, next) => {
-    const err = security.checkRequest(req, { needToken: false });
+    const err = security.checkRequest(req);
     next(err ?? undefined);
+  });
+
+  // A token link (the URL printed at start, or a classroom link): exchanged ONCE for a session id in an
+  // HttpOnly cookie, then the token leaves the address bar with a redirect. `/api/login?token=` is the same
+  // for the dev server (vite proxies /api only).
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    const login = req.path === '/api/login';
+    if (!login && (req.path.startsWith('/api/') || !('token' in req.query))) return next();
+    const t = req.query.token;
+    const session = typeof t === 'string' ? security.exchange(req, t) : null;
+    if (!session) {
+      res
+        .status(401)
+        .type('html')
+        .send(
+          page(
+            'Netloom — wrong token',
+            'This link carries an invalid or old token. Use the URL the server printed when it started.',
+          ),
+        );
+      return;
+    }
+    res.setHeader('Set-Cookie', session.cookie);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, login ? '/' : stripTokenFromUrl(req.originalUrl));
   });
 
   app.get('/healthz', (_req, res) => {
@@ -154,9 +191,15 @@ export function createApp(deps: AppDeps): App {
     '/api',
     (req, res, next) => {
       res.setHeader('Cache-Control', 'no-store');
-      next(security.authorized(req) ? undefined : new AppError('Unauthorized', 'a valid token is required'));
+      const auth = security.authenticate(req);
+      if (auth instanceof AppError) return next(auth);
+      setPrincipal(req, auth.principal);
+      res.locals.principal = auth.principal;
+      res.locals.auth = auth;
+      next();
     },
-    express.json({ limit: BODY_LIMIT, strict: true }),
+    ...jsonBody(BODY_LIMIT),
+    sessionRouter(security),
     apiRouter({
       engine: deps.engine,
       store: deps.store,
@@ -183,27 +226,6 @@ export function createApp(deps: AppDeps): App {
       exercises,
     }),
   );
-
-  // A page opened with ?token=T (the URL printed at start): set the HttpOnly cookie, then drop the token
-  // from the address bar with a redirect.
-  app.use((req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !('token' in req.query)) return next();
-    const t = req.query.token;
-    if (typeof t !== 'string' || !security.tokenMatches(t)) {
-      res
-        .status(401)
-        .type('html')
-        .send(
-          page(
-            'Netloom — wrong token',
-            'This link carries an invalid or old token. Use the URL the server printed when it started.',
-          ),
-        );
-      return;
-    }
-    res.setHeader('Set-Cookie', security.cookie(t));
-    res.redirect(302, stripTokenFromUrl(req.originalUrl));
-  });
 
   const staticDir = deps.staticDir === undefined ? join(REPO_ROOT, 'dist/client') : deps.staticDir;
   const index = staticDir ? join(staticDir, 'index.html') : null;
@@ -248,14 +270,26 @@ export function createApp(deps: AppDeps): App {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     // Same checks for every socket: status (/ws), terminal (/ws/term) and capture (/ws/capture).
-    const err =
-      path === '/ws' || tools.handles(path)
-        ? security.checkRequest(req, { needToken: true, allowQuery: true, upgrade: true })
-        : new AppError('NotFound', 'not found');
+    let release = () => {};
+    const err = ((): AppError | null => {
+      if (path !== '/ws' && !tools.handles(path)) return new AppError('NotFound', 'not found');
+      const bad = security.checkRequest(req, { upgrade: true });
+      if (bad) return bad;
+      const auth = security.authenticate(req, { upgrade: true });
+      if (auth instanceof AppError) return auth;
+      setPrincipal(req, auth.principal);
+      try {
+        release = quotas.acquire(auth.principal, 'sockets');
+      } catch (e) {
+        return e as AppError;
+      }
+      return null;
+    })();
     if (err) {
       log.info({ url: redactUrl(req.url ?? ''), code: err.code }, 'websocket refused');
-      return refuseUpgrade(socket, toErrorResponse(err).status);
+      return refuseUpgrade(socket, toErrorResponse(err));
     }
+    socket.once('close', release);
     if (path === '/ws') wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws));
     else tools.upgrade(path, req, socket, head);
   });
@@ -275,12 +309,16 @@ export function createApp(deps: AppDeps): App {
     });
   };
 
-  return { app, server, hub, ops, security, tools, exercises, close };
+  return { app, server, hub, ops, security, tools, exercises, quotas, close };
 }
 
-function refuseUpgrade(socket: Duplex, status: number): void {
+/** A refused upgrade: the status and the ErrorBody (a quota names itself there). */
+function refuseUpgrade(socket: Duplex, { status, body }: { status: number; body: unknown }): void {
+  const json = JSON.stringify(body);
   if (socket.writable)
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+    );
   socket.destroy();
 }
 

@@ -21,6 +21,19 @@ Usage:
 Lab files may be JSON or YAML. State directory: $NETLOOM_STATE_DIR.`;
 
 export async function main(args: string[]): Promise<number> {
+  try {
+    return await dispatch(args);
+  } catch (e) {
+    // NETLOOM_SANDBOX_PID naming a process that is no sandbox holder (engine/sandboxAttach.ts): usage error.
+    if (e instanceof Error && e.name === 'SandboxAttachError') {
+      console.error(`netloom: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+async function dispatch(args: string[]): Promise<number> {
   const [cmd, ...rest] = args;
   switch (cmd) {
     case 'serve': {

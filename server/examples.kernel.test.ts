@@ -9,12 +9,12 @@ import { expect, it } from 'vitest';
 import { type Lab, type LabInput, validate } from '../shared';
 import type { CommandRunner } from './engine/contract';
 import { openEngine } from './engine/engine';
-import { describeKernel, exampleLabs, hasProgram, kernelDriver, withSandbox } from './engine/testing/kernel';
+import { describeKernel, exampleLabs, kernelDriver, pingAvailable, withSandbox } from './engine/testing/kernel';
 import { snapshot } from './engine/testing/snapshot';
 import { optionalFeatures } from './testing/examples';
 import { waitUntil } from './testing/wait';
 
-const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
+const canPing = pingAvailable();
 if (!canPing) throw new Error('ping (iputils-ping) is required: the examples are checked by pinging');
 
 const examples = await exampleLabs();
@@ -154,6 +154,24 @@ const TEACHES: Record<string, Teaching> = {
       });
       await silent(c, 'site-a', '10.200.0.2');
       await reaches(c, 'site-a', '172.16.2.1');
+    },
+  },
+  'wireguard-vpn.yaml': {
+    needs: 'wireguard',
+    refusal: /WireGuard interface 'wg0' cannot be created here/,
+    teach: async (c) => {
+      await reaches(c, 'host-a', '10.2.0.10');
+      await reaches(c, 'host-b', '10.1.0.10');
+      await reaches(c, 'router-a', '10.99.0.2');
+      // The internet routes only its public networks: the private LANs are reached only through the tunnel.
+      await silent(c, 'internet', '10.2.0.10');
+      // router-a no longer routes site B's LAN into the tunnel (nor accepts it from router-b).
+      await c.reapply((lab) => {
+        const wg = node(lab, 'router-a').interfaces![0]!;
+        if (wg.kind === 'wireguard') wg.peers[0]!.allowedIps = ['10.99.0.2/32'];
+      });
+      await silent(c, 'host-a', '10.2.0.10');
+      await reaches(c, 'router-a', '10.99.0.2');
     },
   },
   'nat-outside.yaml': {

@@ -18,3 +18,6 @@ function findRoot(from: string): string {
 }
 
 export const REPO_ROOT = findRoot(import.meta.dirname);
+
+/** True in the compiled bundle (dist/server/netloom.mjs), false when run from the TypeScript sources. */
+export const COMPILED = !import.meta.filename.endsWith('.ts');

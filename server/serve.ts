@@ -4,13 +4,22 @@
  * Owns the process lifecycle: SIGINT/SIGTERM close the server, then the engine, then the sandbox.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, formatPath, type Mode } from '../shared';
+import { NETLOOM_HOST } from './api/security';
 import { createApp, packageVersion } from './app';
+import { Classroom } from './classroom/classroom';
+import { DEFAULT_QUOTAS, type Quotas } from './classroom/quota';
+import { MAX_STUDENTS, makeRoster, numberedNames, parseRoster } from './classroom/roster';
+import { type ClassroomServer, createClassroomServer } from './classroom/server';
 import type { CommandRunner, Engine, Sandbox } from './engine/contract';
+import { acquireLock, type HeldLock, LockBusyError } from './engine/lock';
+import { sandboxHolderProblem } from './engine/sandboxAttach';
 import { AppError } from './errors';
 import { EXERCISES_DIR, loadCatalogue } from './exercise/files';
 import { createLogger, type Logger } from './log';
@@ -34,7 +43,15 @@ const USAGE = `Usage: netloom serve [options]
   --lab FILE            import this lab file (JSON or YAML) and open it
   --dev                 do not serve the canvas (vite serves it on port 5173)
   --status-interval MS  live status sampling period (default 1000)
-  --log-level LEVEL     trace|debug|info|warn|error (env NETLOOM_LOG_LEVEL; default info)`;
+  --log-level LEVEL     trace|debug|info|warn|error (env NETLOOM_LOG_LEVEL; default info)
+  --exercises DIR       the exercise catalogue (default examples/exercises)
+  --classroom           classroom mode (the teacher's token opens the dashboard at /?view=classroom): every
+                        student joins with a personal link and gets their own sandbox (network, mount, PID)
+  --students N          classroom of N students ("Student 1" …; default 1 when no --roster)
+  --roster FILE         classroom roster: one student name per line (# comments)
+  --quota-namespaces N  per student: namespaces in their labs (default ${DEFAULT_QUOTAS.namespaces})
+  --quota-terminals N   per student: terminals open at once (default ${DEFAULT_QUOTAS.terminals})
+  --quota-captures N    per student: captures open at once (default ${DEFAULT_QUOTAS.captures})`;
 
 const VITE_PORT = 5173;
 const DEFAULT_EXAMPLE = 'veth-pair.yaml';
@@ -54,6 +71,10 @@ export interface ServeOptions {
   /** Holder PID of an existing sandbox to attach to (never closed by us). */
   attachPid?: number;
   driver: EngineDriver;
+  /** Exercise catalogue directory. */
+  exercisesDir: string;
+  /** Classroom mode: the students (names in order) and their quotas. */
+  classroom?: { names: string[]; quotas: Quotas };
 }
 
 type EngineDriver = 'auto' | 'netlink' | 'ip-batch';
@@ -75,6 +96,13 @@ const SERVE_OPTIONS = {
   dev: { type: 'boolean' },
   'status-interval': { type: 'string' },
   'log-level': { type: 'string' },
+  exercises: { type: 'string' },
+  classroom: { type: 'boolean' },
+  students: { type: 'string' },
+  roster: { type: 'string' },
+  'quota-namespaces': { type: 'string' },
+  'quota-terminals': { type: 'string' },
+  'quota-captures': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -102,10 +130,19 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     if (!/^\d{1,9}$/.test(attachText ?? '') || attachPid < 2)
       throw new UsageError(`invalid sandbox pid "${attachText}"`);
     if (values.host) throw new UsageError('--attach-sandbox and --host exclude each other');
+    // Before anything is touched: a plain process in the host network is no sandbox (issue #13 item 8).
+    const problem = sandboxHolderProblem(attachPid);
+    if (problem) throw new UsageError(`--attach-sandbox ${attachPid}: ${problem}; refusing to attach`);
   }
   const root = isRoot();
   const mode: Mode =
-    values.sandbox || attachPid !== undefined ? 'sandbox' : values.host ? 'host' : root ? 'host' : 'sandbox';
+    values.sandbox || values.classroom || attachPid !== undefined
+      ? 'sandbox'
+      : values.host
+        ? 'host'
+        : root
+          ? 'host'
+          : 'sandbox';
   if (mode === 'host' && !root) throw new UsageError('--host needs root (run with sudo, or use --sandbox)');
 
   const given = values.token ?? env.NETLOOM_TOKEN;
@@ -128,6 +165,42 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
   if (!Number.isInteger(statusIntervalMs) || statusIntervalMs < 50 || statusIntervalMs > 60_000)
     throw new UsageError('--status-interval must be 50–60000 ms');
 
+  let classroom: ServeOptions['classroom'];
+  const classroomOnly = ['students', 'roster', 'quota-namespaces', 'quota-terminals', 'quota-captures'] as const;
+  if (!values.classroom) {
+    const stray = classroomOnly.find((k) => values[k] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --classroom`);
+  } else {
+    if (values.host) throw new UsageError('--classroom runs every world in a sandbox: drop --host');
+    if (values.students !== undefined && values.roster !== undefined)
+      throw new UsageError('choose one of --students and --roster');
+    const count = (flag: string, text: string | undefined, dflt: number, max: number): number => {
+      if (text === undefined) return dflt;
+      const n = Number(text);
+      if (!/^\d{1,4}$/.test(text) || n < 1 || n > max)
+        throw new UsageError(`--${flag} must be 1–${max} (got "${text}")`);
+      return n;
+    };
+    let names: string[];
+    try {
+      names =
+        values.roster !== undefined
+          ? parseRoster(readFileSync(resolve(values.roster), 'utf8'))
+          : numberedNames(count('students', values.students, 1, MAX_STUDENTS));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UsageError(values.roster !== undefined ? `--roster ${values.roster}: ${why}` : why);
+    }
+    classroom = {
+      names,
+      quotas: {
+        namespaces: count('quota-namespaces', values['quota-namespaces'], DEFAULT_QUOTAS.namespaces, 1000),
+        terminals: count('quota-terminals', values['quota-terminals'], DEFAULT_QUOTAS.terminals, 64),
+        captures: count('quota-captures', values['quota-captures'], DEFAULT_QUOTAS.captures, 64),
+      },
+    };
+  }
+
   return {
     port,
     listen: values.listen ?? '127.0.0.1',
@@ -142,6 +215,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     logLevel: values['log-level'] ?? env.NETLOOM_LOG_LEVEL ?? 'info',
     ...(attachPid !== undefined ? { attachPid } : {}),
     driver,
+    exercisesDir: values.exercises ? resolve(values.exercises) : EXERCISES_DIR,
+    ...(classroom ? { classroom } : {}),
   };
 }
 
@@ -236,6 +311,25 @@ async function forgetDestroyedElsewhere(store: LabStore, engine: Engine, log: Lo
   }
 }
 
+/** Grading period of a student's checklist in classroom mode (30 worlds share two cores). */
+const CLASSROOM_GRADE_MS = 500;
+/**
+ * Probes whose inputs did not change are re-run this rarely in classroom mode (a probe still re-runs at once
+ * when the student's kernel or design changes): at the single-lab 5 s, 30 students × 7 pings made 40
+ * processes a second — most of the server's CPU (bench/classroom.ts).
+ */
+const CLASSROOM_RECHECK_MS = 30_000;
+
+function classroomBanner(classroom: Classroom, base: string, teacherUrl: string): string[] {
+  classroom.baseUrl = base;
+  return [
+    '  Classroom dashboard (teacher):',
+    `    ${teacherUrl}${teacherUrl.includes('?') ? '&' : '?'}view=classroom`,
+    `  Personal links (${classroom.students.length} students; each opens that student's own sandbox):`,
+    ...classroom.students.map((s) => `    ${s.label.padEnd(20)} ${classroom.linkOf(s)}`),
+  ];
+}
+
 function bannerHost(listen: string): string {
   if (listen === '0.0.0.0' || listen === '::' || listen === '[::]') return '127.0.0.1';
   return listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen;
@@ -256,6 +350,36 @@ export interface ServeHooks {
   print?: (text: string) => void;
 }
 
+/**
+ * The state directory's `serve.lock` (one server per directory; a live holder is never robbed, a dead one's
+ * lock is taken over), then the port, bound now and handed to the HTTP server later. An error message when
+ * either is taken; nothing in the directory has been touched then.
+ */
+async function claimStateAndPort(opts: ServeOptions): Promise<{ serveLock: HeldLock; portHolder: NetServer } | string> {
+  let serveLock: HeldLock;
+  try {
+    serveLock = await acquireLock(opts.stateDir, 0, 'serve.lock');
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    return `another Netloom server (pid ${e.holder.pid}) is using the state directory ${opts.stateDir}; stop it first, or give this one its own --state-dir`;
+  }
+  const portHolder = createNetServer();
+  try {
+    await new Promise<void>((ok, fail) => {
+      portHolder.once('error', fail);
+      portHolder.listen(opts.port, opts.listen, () => {
+        portHolder.off('error', fail);
+        ok();
+      });
+    });
+  } catch (e) {
+    await serveLock.release();
+    const code = (e as NodeJS.ErrnoException).code;
+    return `cannot listen on ${opts.listen}:${opts.port}${code === 'EADDRINUSE' ? ' (port in use; try --port)' : ''}: ${String(e)}`;
+  }
+  return { serveLock, portHolder };
+}
+
 export async function serve(args: string[], hooks: ServeHooks = {}): Promise<number> {
   let opts: ServeOptions;
   try {
@@ -271,11 +395,24 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
   const log = createLogger({ level: opts.logLevel });
 
   await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+  // Issue #13 item 7: before anything in the state directory is read or written, own it (a second server on
+  // the same directory would wipe the first's engine state), then own the port.
+  const claimed = await claimStateAndPort(opts);
+  if (typeof claimed === 'string') {
+    console.error(`netloom serve: ${claimed}`);
+    return 1;
+  }
+  const { serveLock, portHolder } = claimed;
+  const releaseClaims = async () => {
+    portHolder.close();
+    await serveLock.release();
+  };
   const store = await LabStore.open(opts.stateDir, log, { fresh: opts.fresh });
   let defaultLab: string | undefined;
   try {
     defaultLab = await openInitialLab(store, opts, log);
   } catch (e) {
+    await releaseClaims();
     if (e instanceof AppError) {
       console.error(`netloom serve: ${opts.lab ?? 'lab'}: ${e.message}`);
       for (const i of e.issues) console.error(`  ${formatPath(i.path) || '(document)'}: ${i.message}`);
@@ -284,7 +421,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     throw e;
   }
   const examples = await loadExamples(join(REPO_ROOT, 'examples'), log);
-  const exercises = await loadCatalogue(EXERCISES_DIR, log);
+  const exercises = await loadCatalogue(opts.exercisesDir, log);
 
   let engine: Engine;
   let sandbox: Sandbox | null;
@@ -299,6 +436,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
       opts.driver,
     ));
   } catch (e) {
+    await releaseClaims();
     log.error({ err: e }, 'engine failed to start');
     console.error(`netloom serve: cannot start the ${opts.mode} engine: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
@@ -323,16 +461,45 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     ...(runner ? { runner } : {}),
   });
 
+  // Classroom mode: a front door hands each request to its principal's world (server/classroom/server.ts).
+  let front: ClassroomServer | null = null;
+  let classroom: Classroom | null = null;
+  if (opts.classroom) {
+    classroom = new Classroom({
+      students: makeRoster(opts.classroom.names),
+      teacherToken: opts.token,
+      catalogue: exercises,
+      log,
+      world: {
+        dir: join(opts.stateDir, 'classroom'),
+        log,
+        listen: opts.listen,
+        ...(opts.dev ? { extraPorts: [VITE_PORT], staticDir: null } : {}),
+        examples,
+        exercises,
+        statusIntervalMs: opts.statusIntervalMs,
+        quotas: opts.classroom.quotas,
+        driver: opts.driver,
+        version: packageVersion(),
+        grader: { intervalMs: CLASSROOM_GRADE_MS, recheckMs: CLASSROOM_RECHECK_MS },
+      },
+    });
+    front = createClassroomServer(classroom, app, log);
+  }
+  const listener = front?.server ?? app.server;
+
   const shutdownEngine = async () => {
     await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
     await sandbox?.close().catch((err: unknown) => log.error({ err }, 'sandbox close failed'));
+    await serveLock.release().catch(() => {});
   };
 
   try {
     await new Promise<void>((ok, fail) => {
-      app.server.once('error', fail);
-      app.server.listen(opts.port, opts.listen, () => {
-        app.server.off('error', fail);
+      listener.once('error', fail);
+      // The socket bound at start (claimStateAndPort) is handed to the HTTP server.
+      listener.listen(portHolder, () => {
+        listener.off('error', fail);
         ok();
       });
     });
@@ -341,22 +508,29 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
     console.error(
       `netloom serve: cannot listen on ${opts.listen}:${opts.port}${code === 'EADDRINUSE' ? ' (port in use; try --port)' : ''}: ${String(e)}`,
     );
+    await front?.close();
     await app.close();
     await shutdownEngine();
     return 1;
   }
 
-  const port = (app.server.address() as { port: number }).port;
+  const port = (listener.address() as { port: number }).port;
   const host = bannerHost(opts.listen);
+  // Loopback: the dedicated name netloom.localhost (Chromium and Firefox resolve *.localhost to loopback), so
+  // the session cookie reaches no other local service; the address itself keeps working.
+  const onLoopback = ['127.0.0.1', 'localhost', '::1', '[::1]', '0.0.0.0', '::', '[::]'].includes(opts.listen);
   const url = opts.dev
-    ? `http://localhost:${VITE_PORT}/?token=${opts.token}`
-    : `http://${host}:${port}/?token=${opts.token}`;
+    ? `http://localhost:${VITE_PORT}/api/login?token=${opts.token}`
+    : `http://${onLoopback ? NETLOOM_HOST : host}:${port}/?token=${opts.token}`;
+  const alt = !opts.dev && onLoopback ? [`    (or http://${host}:${port}/?token=${opts.token})`] : [];
   (hooks.print ?? ((t: string) => process.stdout.write(t)))(
     [
       `Netloom ${packageVersion()} — ${opts.mode} mode${opts.mode === 'sandbox' ? ' (labs live in a private namespace; the host is untouched)' : ' (labs change this host)'}`,
       `  listening on http://${host}:${port}  state: ${opts.stateDir}  driver: ${engine.driverName()}${opts.dev ? '  (dev: canvas served by vite)' : ''}`,
       '  Open this URL (it carries the access token):',
       `    ${url}`,
+      ...alt,
+      ...(classroom ? classroomBanner(classroom, `http://${host}:${opts.dev ? VITE_PORT : port}`, url) : []),
       '',
     ].join('\n'),
   );
@@ -371,6 +545,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
       }
       stopping = true;
       log.info({ signal }, 'shutting down');
+      await front?.close();
       await app.close();
       // Let a running apply finish (the engine's journal covers a hard kill, but a clean end is better).
       await Promise.race([app.ops.idle(), new Promise((r) => setTimeout(r, 15_000).unref())]);

@@ -3,6 +3,7 @@
  * code) and parses responses with them; the server parses requests with them.
  */
 import { z } from 'zod';
+import { ClassroomDashboard } from './classroom';
 import { GradeReport } from './exercise';
 import { Lab, LabName } from './lab';
 import { Layout } from './layout';
@@ -31,7 +32,8 @@ export type LabDocument = z.infer<typeof LabDocument>;
 export const CreateLabRequest = z.strictObject({ lab: z.unknown(), layout: z.unknown().optional() });
 /** PUT /api/labs/:name — `baseRevision` must equal the stored revision, else 409. */
 export const UpdateLabRequest = z.strictObject({
-  lab: z.unknown(),
+  /** Omitted = a layout-only edit (the stored lab is kept). */
+  lab: z.unknown().optional(),
   layout: z.unknown().optional(),
   baseRevision: z.number().int(),
 });
@@ -127,6 +129,9 @@ export type InfoResponse = z.infer<typeof InfoResponse>;
 export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('subscribe'), lab: z.string() }),
   z.strictObject({ type: z.literal('unsubscribe'), lab: z.string() }),
+  /** A topic that is not a lab (the teacher's `classroom` dashboard); refused where the hub has no such topic. */
+  z.strictObject({ type: z.literal('watch'), topic: z.string() }),
+  z.strictObject({ type: z.literal('unwatch'), topic: z.string() }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -160,5 +165,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
    * whenever a goal's verdict or reason changes; null when the lab no longer belongs to an exercise.
    */
   z.strictObject({ type: z.literal('exercise'), lab: z.string(), report: GradeReport.nullable() }),
+  /** Classroom mode (teacher only): the whole dashboard, whenever a student joins or a verdict changes. */
+  z.strictObject({ type: z.literal('classroom'), dashboard: ClassroomDashboard }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -15,6 +15,8 @@ export const ErrorCode = z.enum([
   'RecoveryRequired', // a previous rollback failed; applies refused until `recover` (409)
   'PermissionDenied', // not allowed to change the host (403)
   'Unsupported', // the kernel lacks a feature the lab needs (422)
+  'TooManyRequests', // a per-user quota (exec, terminals, captures, sockets) is used up (429)
+  'QuotaExceeded', // a classroom student's quota (namespaces, terminals, captures) is used up (429)
   'Bug', // anything else (500); never leaks a stack trace
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -155,6 +155,47 @@ export const MacvlanInterface = z.strictObject({
 });
 export type MacvlanInterface = z.infer<typeof MacvlanInterface>;
 
+/**
+ * Point-to-point IP tunnels: `gre` (IP in GRE, layer 3) and `ipip` (IPv4 in IPv4) carry IPv4 packets to
+ * one `remote` underlay address. Need the kernel's ip_gre / ipip modules: refused at plan time without them.
+ * Layer 3: not a bridge port.
+ */
+export const GreInterface = z.strictObject({
+  kind: z.enum(['gre', 'ipip']),
+  ...AttachedBase,
+  /** The far end's underlay address. */
+  remote: Ipv4,
+  /** This end's underlay address (one of this namespace's addresses). */
+  local: Ipv4.optional(),
+  /** TTL of the outer packets (absent: inherited from the inner one). */
+  ttl: z.number().int().min(1).max(255).optional(),
+});
+export type GreInterface = z.infer<typeof GreInterface>;
+
+/** An IPv6 tunnel (ip6tnl): IPv6 (ip6ip6), IPv4 (ipip6) or both (any) over an IPv6 underlay. Needs ip6_tunnel. */
+export const Ip6tnlInterface = z.strictObject({
+  kind: z.literal('ip6tnl'),
+  ...AttachedBase,
+  remote: z.ipv6({ error: 'expected an IPv6 address, e.g. fd00::2' }),
+  local: z.ipv6({ error: 'expected an IPv6 address, e.g. fd00::1' }).optional(),
+  mode: z.enum(['ip6ip6', 'ipip6', 'any']).default('any'),
+});
+export type Ip6tnlInterface = z.infer<typeof Ip6tnlInterface>;
+
+/** A GENEVE tunnel (Ethernet over UDP, like VXLAN, port 6081) to one `remote`. Needs the geneve module. */
+export const GeneveInterface = z.strictObject({
+  kind: z.literal('geneve'),
+  ...AttachedBase,
+  vni: z
+    .number()
+    .int('the VNI is a whole number')
+    .min(0, 'the VNI is 0 to 16777215')
+    .max(16777215, 'the VNI is 0 to 16777215'),
+  remote: Ipv4,
+  dstPort: z.number().int().min(1).max(65535).default(6081),
+});
+export type GeneveInterface = z.infer<typeof GeneveInterface>;
+
 const Port = z
   .number()
   .int('a port is a whole number')
@@ -223,6 +264,9 @@ export const AttachedInterface = z.discriminatedUnion('kind', [
   VlanInterface,
   MacvlanInterface,
   WireguardInterface,
+  GreInterface,
+  Ip6tnlInterface,
+  GeneveInterface,
 ]);
 export type AttachedInterface = z.infer<typeof AttachedInterface>;
 
@@ -242,7 +286,7 @@ export const NamespaceNode = z.strictObject({
   /** Proxy ARP (net.ipv4.conf.{all,default}.proxy_arp). Absent: left as the kernel has it. */
   proxyArp: z.boolean().optional(),
   routes: z.array(Route).max(1024).default([]),
-  /** VXLAN / TAP / VLAN / macvlan / WireGuard interfaces living in this namespace. */
+  /** VXLAN / TAP / VLAN / macvlan / WireGuard / GRE / IPIP / ip6tnl / GENEVE interfaces living in this namespace. */
   interfaces: z.array(AttachedInterface).max(256).optional(),
   description: Prose(2000).optional(),
 });

@@ -38,5 +38,20 @@ export const PlanResult = z.strictObject({
       object: z.string().optional(),
     }),
   ),
+  /**
+   * Plan-time warnings (same shape as errors, `severity: 'warning'`): nothing is refused, but the user should
+   * see them before applying (a very short host-side prefix, a scale limit close by). Absent when none.
+   */
+  warnings: z
+    .array(
+      z.strictObject({
+        code: z.string(),
+        message: z.string(),
+        severity: z.literal('warning'),
+        path: z.string().optional(),
+        object: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type PlanResult = z.infer<typeof PlanResult>;

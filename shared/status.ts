@@ -38,6 +38,28 @@ export const ObjectStatus = z.strictObject({
   /** Bytes per second, computed by the server from successive counter samples. */
   rates: z.strictObject({ rxBps: z.number(), txBps: z.number() }).optional(),
   conditions: z.array(Condition).default([]),
+  /** WireGuard interfaces: the device as its UAPI (or `wg show`) reports it. Public keys only. */
+  wireguard: z
+    .strictObject({
+      mode: z.enum(['kernel', 'userspace']),
+      /** The wireguard-go daemon runs (userspace) / the device answers (kernel). */
+      running: z.boolean(),
+      pid: z.number().optional(),
+      publicKey: z.string().nullable(),
+      listenPort: z.number().nullable(),
+      peers: z.array(
+        z.strictObject({
+          publicKey: z.string(),
+          endpoint: z.string().optional(),
+          allowedIps: z.array(z.string()),
+          /** Milliseconds since the epoch of the last handshake; null = none yet. */
+          lastHandshakeMs: z.number().nullable(),
+          rxBytes: z.number(),
+          txBytes: z.number(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type ObjectStatus = z.infer<typeof ObjectStatus>;
 

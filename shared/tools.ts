@@ -101,7 +101,7 @@ export const PathProblem = z.strictObject({
 export type PathProblem = z.infer<typeof PathProblem>;
 
 /** One L3 stop: a namespace (or the host) the packet is in, and how it entered and leaves. */
-export const PathHop = z.strictObject({
+const PathLeg = z.strictObject({
   node: z.string(),
   /** Interface the packet came in by (absent at the source). */
   in: z.string().optional(),
@@ -109,8 +109,24 @@ export const PathHop = z.strictObject({
   out: z.string().optional(),
   /** Gateway used when leaving, when the route has one. */
   via: z.string().optional(),
-  /** Link ids and bridge ids crossed at L2 after leaving this hop, in order. */
+  /** Link ids and bridge ids crossed at L2 after leaving this hop, in order (a VXLAN tunnel: its tunnel id). */
   l2: z.array(z.string()).default([]),
+});
+
+export const PathHop = PathLeg.extend({
+  /**
+   * The leg leaves by a tunnel (an overlay, issue #15): which one, and the underlay hops its UDP packets take
+   * from this end to the remote one.
+   */
+  tunnel: z
+    .strictObject({
+      id: z.string(),
+      kind: z.literal('vxlan'),
+      vni: z.number(),
+      remote: z.string(),
+      underlay: z.array(PathLeg),
+    })
+    .optional(),
 });
 export type PathHop = z.infer<typeof PathHop>;
 
@@ -273,6 +289,8 @@ export type CaptureServerMessage = z.infer<typeof CaptureServerMessage>;
 /** WebSocket close codes used by the tool sockets (4000 + the HTTP status they correspond to). */
 export const ToolCloseCode = {
   BadRequest: 4400,
+  /** The target is not owned by this lab (another lab's, foreign, or the host's root shell). */
+  Forbidden: 4403,
   NotFound: 4404,
   Conflict: 4409,
   TooMany: 4429,

@@ -16,14 +16,15 @@
  * - impairments: EmptyImpairment ImpairmentNeedsRate JitterNeedsDelay BurstBelowMtu
  * - host NAT: NatSourceHostBits NatWithoutUplink(w)
  * - attached interfaces: DuplicateInterfaceName NotABridge VxlanNeedsRemoteOrGroup VxlanGroupNotMulticast
- *   VxlanGroupNeedsDev UnknownDevice DuplicateVni
+ *   VxlanGroupNeedsDev UnknownDevice DuplicateVni; VXLAN pairs (tunnels.ts): VxlanVniMismatch(w) VxlanPortMismatch(w)
+ *   VxlanRemoteNoTunnel(w)
  * - bridge VLANs: VlanNeedsFilteringBridge DuplicateVlan
  * - format version (migrate.ts): VersionTooNew VersionUnknown MigrationFailed
  * - WireGuard: see wireguard.ts
  * - hints: Unreachable(w) · fallbacks: TooManyIssues Unreadable InvalidAddress          (w) = warning
  */
 import type { Issue } from './errors';
-import { type BridgeNode, Lab, type NamespaceNode, type VethLink } from './lab';
+import { type BridgeNode, Lab, type NamespaceNode, type Route, type VethLink } from './lab';
 import { migrateLab } from './migrate';
 import { quoteName } from './names';
 import {
@@ -42,7 +43,8 @@ import {
   parseIp,
   subnetOf,
 } from './net';
-import { checkWireguard } from './wireguard';
+import { checkVxlanTunnels, vxlanTunnels } from './tunnels';
+import { checkWireguard, resolvePeer, type WireguardAt, wireguardInterfaces, wireguardKey } from './wireguard';
 
 export type ValidationResult =
   | { ok: true; lab: Lab; issues: Issue[] /* warnings only */ }
@@ -555,10 +557,11 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
   checkImpairments(lab, report);
   checkNat(lab, report);
   checkAttached(lab, report);
+  checkVxlanTunnels(lab, report);
   checkWireguard(lab, report);
   checkBridgeVlans(lab, report);
   checkMacs(lab, segments, report);
-  checkRoutes(lab, ifaces, report, nsLabel);
+  checkRoutes(lab, withAttached(lab, ifaces), report, nsLabel);
   checkReachability(lab, ifaces, report);
   return issues;
 }
@@ -683,7 +686,14 @@ function checkAttached(lab: Lab, report: Report): void {
           node.id,
         );
       taken.add(x.name);
-      if (x.bridge !== undefined) {
+      if (x.bridge !== undefined && (x.kind === 'gre' || x.kind === 'ipip' || x.kind === 'ip6tnl'))
+        report(
+          [...at, 'bridge'],
+          'TunnelBridgePort',
+          `${x.kind} ${x.name} carries IP packets, not Ethernet frames: it cannot be a bridge port. Route to it instead (GENEVE or VXLAN carry frames)`,
+          node.id,
+        );
+      else if (x.bridge !== undefined) {
         const b = nodeById.get(x.bridge);
         if (b?.kind !== 'bridge' || b.namespace !== node.id)
           report(
@@ -926,6 +936,48 @@ interface Connected {
   list: string[]; // for messages
 }
 
+/**
+ * The veth/bridge interfaces plus the namespaces' attached interfaces (their addresses are connected subnets
+ * too: a route may go via the far end of a VXLAN overlay). The two ends of a VXLAN tunnel whose VNI and port
+ * agree share one segment, so a gateway at the far end is found on it (shared/tunnels.ts).
+ */
+function withAttached(lab: Lab, ifaces: Iface[]): Iface[] {
+  if (!lab.nodes.some((n) => n.kind === 'namespace' && n.interfaces?.length)) return ifaces;
+  const segmentOf = new Map<string, string>();
+  for (const t of vxlanTunnels(lab).tunnels)
+    if (t.ok) {
+      segmentOf.set(t.a.key, t.id);
+      segmentOf.set(t.b.key, t.id);
+    }
+  const out = [...ifaces];
+  lab.nodes.forEach((n, i) => {
+    if (n.kind !== 'namespace') return;
+    (n.interfaces ?? []).forEach((x, k) => {
+      if (x.bridge !== undefined) return; // a bridge port: L2 only
+      const path: Path = ['nodes', i, 'interfaces', k, 'addresses'];
+      const addresses: Address[] = [];
+      x.addresses.forEach((text, j) => {
+        const cidr = parseCidr(text);
+        if (cidr) addresses.push({ text, cidr, key: addrKey(cidr), path: [...path, j] });
+      });
+      const key = `${n.id}/${x.name}`;
+      out.push({
+        key,
+        name: x.name,
+        ns: n.id,
+        path: ['nodes', i, 'interfaces', k, 'name'],
+        object: n.id,
+        what: `${x.name} (${x.kind})`,
+        up: true,
+        carrier: true,
+        addresses,
+        segment: segmentOf.get(key) ?? `attached:${key}`,
+      });
+    });
+  });
+  return out;
+}
+
 function checkRoutes(lab: Lab, ifaces: Iface[], report: Report, nsLabel: (ns: NsKey) => string): void {
   // Nothing to check, so no index to build (a large lab often has no routes at all).
   if (!lab.nodes.some((node) => node.kind === 'namespace' && node.routes.length > 0)) return;
@@ -1131,8 +1183,10 @@ const REACHABILITY_BUDGET = 1_000_000;
  * namespaces with forwarding pass packets on (the host's forwarding is not in the lab: assumed on) — in both
  * directions, since a ping needs its reply.
  */
-function checkReachability(lab: Lab, ifaces: Iface[], report: Report): void {
-  if (ifaces.length > MAX_REACHABILITY_INTERFACES) return;
+function checkReachability(lab: Lab, veths: Iface[], report: Report): void {
+  if (veths.length > MAX_REACHABILITY_INTERFACES) return;
+  const wg = wireguardIfaces(lab);
+  const ifaces = [...veths, ...wg.ifaces];
   const nodes = new Map<NsKey, { node: NamespaceNode; index: number }>();
   lab.nodes.forEach((node, index) => {
     if (node.kind === 'namespace' && !nodes.has(node.id)) nodes.set(node.id, { node, index });
@@ -1153,7 +1207,13 @@ function checkReachability(lab: Lab, ifaces: Iface[], report: Report): void {
   const routes = new Map<NsKey, { to: Cidr; via?: IpAddr; dev?: string; metric: number }[]>();
   for (const [ns, { node }] of nodes) {
     const list = [];
-    for (const r of node.routes) {
+    // routeAllowedIps: a route into the WireGuard interface for each allowed network (as desired state has).
+    const derived = (node.interfaces ?? []).flatMap((x) =>
+      x.kind === 'wireguard' && x.routeAllowedIps
+        ? x.peers.flatMap((p) => p.allowedIps.map((to) => ({ to, dev: x.name })))
+        : [],
+    );
+    for (const r of [...node.routes, ...derived] as Route[]) {
       const via = r.via === undefined ? undefined : (parseIp(r.via) ?? undefined);
       const family: Family = via?.family ?? 4;
       const to = r.to === 'default' ? { family, value: 0n, prefix: 0 } : parseCidr(r.to);
@@ -1206,7 +1266,7 @@ function checkReachability(lab: Lab, ifaces: Iface[], report: Report): void {
       const next = lookup(at, dst);
       if (!next) return {};
       first ??= next.iface;
-      const peer = owner.get(`${next.iface.segment}|${addrKey(next.hop)}`);
+      const peer = owner.get(`${next.iface.segment}|${addrKey(next.hop)}`) ?? wg.peerFor(next.iface, next.hop);
       if (!peer || peer.ns === undefined || !peer.carrier || peer === next.iface) return {};
       at = peer.ns;
     }
@@ -1240,4 +1300,70 @@ function checkReachability(lab: Lab, ifaces: Iface[], report: Report): void {
       'warning',
     );
   }
+}
+
+/**
+ * WireGuard interfaces as the reachability simulation sees them: each pair of lab interfaces that list each
+ * other is one point-to-point segment (the tunnel), carrying whatever its routes send into it. Whether the
+ * handshake crosses the underlay is not simulated (validate's WireGuard rules check endpoints and ports).
+ */
+function wireguardIfaces(lab: Lab): { ifaces: Iface[]; peerFor: (from: Iface, dst: IpAddr) => Iface | undefined } {
+  const all = wireguardInterfaces(lab);
+  const out: Iface[] = [];
+  const byAt = new Map<WireguardAt, Iface>();
+  // Every pair of interfaces that list each other is joined: a hub with several peers is one segment.
+  const tunnels = new UnionFind();
+  const mutualOf = new Map<WireguardAt, number>();
+  for (const at of all.values()) {
+    const mine = wireguardKey(at.node.id, at.x.name);
+    let n = 0;
+    for (const p of at.x.peers) {
+      const r = resolvePeer(lab, all, p);
+      if (!r.ok || !r.at.x.peers.some((q) => q.node === at.node.id && q.interface === at.x.name)) continue;
+      tunnels.union(mine, wireguardKey(r.at.node.id, r.at.x.name));
+      n++;
+    }
+    mutualOf.set(at, n);
+  }
+  for (const at of all.values()) {
+    const segment = tunnels.find(wireguardKey(at.node.id, at.x.name));
+    const addrs: Address[] = [];
+    at.x.addresses.forEach((text, k) => {
+      const cidr = parseCidr(text);
+      if (cidr)
+        addrs.push({ text, cidr, key: addrKey(cidr), path: ['nodes', at.i, 'interfaces', at.k, 'addresses', k] });
+    });
+    out.push({
+      key: `W${at.i}/${at.k}`,
+      name: at.x.name,
+      ns: at.node.id,
+      path: ['nodes', at.i, 'interfaces', at.k, 'name'],
+      object: at.node.id,
+      what: `${at.x.name} (WireGuard)`,
+      up: true,
+      carrier: (mutualOf.get(at) ?? 0) > 0,
+      addresses: addrs,
+      segment: `WG:${segment}`,
+    });
+    byAt.set(at, out[out.length - 1]!);
+  }
+  const atOf = new Map([...byAt].map(([at, iface]) => [iface, at] as const));
+  /** Cryptokey routing: the peer whose allowed IPs (at the sending end) hold the destination. */
+  const peerFor = (from: Iface, dst: IpAddr): Iface | undefined => {
+    const at = atOf.get(from);
+    if (!at) return undefined;
+    for (const p of at.x.peers) {
+      if (
+        !p.allowedIps.some((t) => {
+          const c = parseCidr(t);
+          return c !== null && contains(c, dst);
+        })
+      )
+        continue;
+      const r = resolvePeer(lab, all, p);
+      return r.ok ? byAt.get(r.at) : undefined;
+    }
+    return undefined;
+  };
+  return { ifaces: out, peerFor };
 }

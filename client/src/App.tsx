@@ -4,6 +4,7 @@ import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { ActionsProvider, createActions } from './actions';
 import { type ApiClient, createApiClient } from './api/client';
 import Canvas from './canvas/Canvas';
+import { readOnlyView } from './classroom/viewMode';
 import { DiscoveryMount } from './discovery/Mount';
 import { ExerciseMount } from './exercise/Mount';
 import { ProgressBar, ResultBanner } from './panels/Activity';
@@ -129,6 +130,7 @@ function Shell({ store }: { store: EditorStore }) {
   const theme = useEditor(selectTheme);
   const dialog = useEditor((s) => s.dialog);
   const actions = useMemo(() => createActions(store, createApiClient()), [store]);
+  const view = readOnlyView();
   useShortcuts(store, actions);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -145,15 +147,24 @@ function Shell({ store }: { store: EditorStore }) {
   return (
     <ActionsProvider value={actions}>
       <ReactFlowProvider>
-        <div className="nl-app">
-          <Toolbar />
+        <div className={`nl-app${view ? ' nl-readonly' : ''}`}>
+          {view && (
+            <div className="nl-readonly-banner" role="status" data-testid="readonly.banner">
+              Viewing {view.label} — read only
+            </div>
+          )}
+          <fieldset disabled={view !== null} className="nl-readonly-fieldset" data-testid="readonly.fieldset">
+            <Toolbar />
+          </fieldset>
           <div className="nl-main">
             <nav className="nl-left">
-              <Palette />
+              {!view && <Palette />}
               <Legend />
             </nav>
             <Stage />
-            <SidePanel />
+            <fieldset disabled={view !== null} className="nl-readonly-fieldset">
+              <SidePanel />
+            </fieldset>
           </div>
           <Toast />
           <ContextMenu />

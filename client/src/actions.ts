@@ -2,6 +2,7 @@
  * App actions: the glue between the store, the HTTP client and the status socket (open, save, apply,
  * destroy, plan, import/export). UI components call these; they never call fetch themselves.
  */
+
 import { createContext, useContext } from 'react';
 import type { OperationResult, ServerMessage } from '../../shared/api';
 import type { Lab } from '../../shared/lab';
@@ -10,6 +11,7 @@ import { validate } from '../../shared/validate';
 import { type ApiClient, ApiError } from './api/client';
 import { StatusSocket } from './api/statusSocket';
 import { exerciseStore } from './exercise/store';
+import { kernelBlocker } from './kernelFeatures';
 import type { EditorStore } from './store/editorStore';
 import { routeText, type SuspendedRoute, setLinkDown, setLinkUp } from './store/linkFault';
 import { conflictsOf, netemUseOf, planIssuesOf, problemsOf, selectDirty } from './store/selectors';
@@ -90,7 +92,11 @@ export function createActions(store: EditorStore, api: ApiClient) {
         if (revision === null || selectDirty(st()) || problemsOf(lab).errors) break;
         try {
           const r = await api.plan(lab.name, revision);
-          if (st().lab === lab) st().setPlanIssues({ lab, issues: planIssuesOf(lab, r.errors) });
+          if (st().lab === lab)
+            st().setPlanIssues({
+              lab,
+              issues: [...planIssuesOf(lab, r.errors), ...planIssuesOf(lab, r.warnings ?? [], 'warning')],
+            });
         } catch {
           // A stale revision or a lost connection: the next save, result or reconnect checks again.
         }
@@ -161,7 +167,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
       void checkPlan();
     }
     try {
-      history.replaceState(null, '', `${location.pathname}#${encodeURIComponent(lab.name)}`);
+      history.replaceState(null, '', `${location.pathname}${location.search}#${encodeURIComponent(lab.name)}`);
       // The bare URL reopens it next time (a lab never saved has nothing to reopen).
       if (revision !== null) localStorage.setItem(LAST_LAB_KEY, lab.name);
     } catch {
@@ -308,6 +314,11 @@ export function createActions(store: EditorStore, api: ApiClient) {
         st().notify(`Apply refused: ${netem} needs netem, which this kernel does not have`, 'error');
         return null;
       }
+      const kernel = kernelBlocker(st().lab, st().capabilities);
+      if (kernel) {
+        st().notify(`Apply refused: ${kernel}`, 'error');
+        return null;
+      }
       if (!(await actions.saveIfDirty())) return null;
       try {
         const { operationId } = await api.apply(st().lab.name, st().revision ?? undefined);
@@ -427,7 +438,11 @@ export function createActions(store: EditorStore, api: ApiClient) {
         const lab = st().lab;
         const result = await api.plan(lab.name, st().revision ?? undefined);
         st().setPlan({ state: 'ready', result });
-        if (st().lab === lab) st().setPlanIssues({ lab, issues: planIssuesOf(lab, result.errors) });
+        if (st().lab === lab)
+          st().setPlanIssues({
+            lab,
+            issues: [...planIssuesOf(lab, result.errors), ...planIssuesOf(lab, result.warnings ?? [], 'warning')],
+          });
       } catch (e) {
         st().setPlan({ state: 'error', result: null, error: e instanceof Error ? e.message : String(e) });
       }

@@ -1,10 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { AttachedInterface, Lab } from '../../shared/lab';
+import { vxlanTunnels } from '../../shared/tunnels';
 import { validate } from '../../shared/validate';
 import {
   freeSubnet,
   ifnamesNear,
   overlaps,
   parseCidr4,
+  proposeAttached,
   proposeIfname,
   proposeLink,
   proposeNode,
@@ -128,5 +134,53 @@ describe('addressing', () => {
       { node: 'a', route: { to: '10.0.0.4/30', via: '10.0.0.2' } },
       { node: 'b', route: { to: '10.0.0.0/30', via: '10.0.0.5' } },
     ]);
+  });
+});
+
+describe('VXLAN proposals (issue #15): the far site, one VNI', () => {
+  const sites = (): Lab => {
+    const text = readFileSync(fileURLToPath(new URL('../../examples/vxlan-sites.yaml', import.meta.url)), 'utf8');
+    const r = validate(parse(text));
+    if (!r.ok) throw new Error('vxlan-sites is invalid');
+    // The two sites and the router, without their tunnels: what a teacher has before adding them.
+    return { ...r.lab, nodes: r.lab.nodes.map((n) => (n.kind === 'namespace' ? { ...n, interfaces: [] } : n)) };
+  };
+  const add = (lab: Lab, id: string, x: AttachedInterface): Lab => ({
+    ...lab,
+    nodes: lab.nodes.map((n) =>
+      n.id === id && n.kind === 'namespace' ? { ...n, interfaces: [...(n.interfaces ?? []), x] } : n,
+    ),
+  });
+
+  it("points the remote at the far site's underlay address, not at the next router", () => {
+    const x = proposeAttached(sites(), 'site-a', 'vxlan');
+    expect(x).toMatchObject({ kind: 'vxlan', vni: 42, local: '172.16.1.1', remote: '172.16.2.1', dstPort: 4789 });
+  });
+
+  it('the far site answers with the same VNI and the ends swapped: one tunnel, no problem', () => {
+    let lab = add(sites(), 'site-a', proposeAttached(sites(), 'site-a', 'vxlan'));
+    const b = proposeAttached(lab, 'site-b', 'vxlan');
+    expect(b).toMatchObject({ vni: 42, local: '172.16.2.1', remote: '172.16.1.1', dstPort: 4789 });
+    lab = add(lab, 'site-b', b);
+    expect(vxlanTunnels(lab).tunnels.map((t) => t.ok)).toEqual([true]);
+    expect(validate(lab).issues).toEqual([]);
+  });
+
+  it('an unanswered VXLAN elsewhere (pointing at the router) is joined: its VNI and port, remote = its local', () => {
+    const lab = add(sites(), 'site-a', {
+      kind: 'vxlan',
+      name: 'vx0',
+      addresses: [],
+      vni: 7,
+      local: '172.16.1.1',
+      remote: '172.16.1.254',
+      dstPort: 8472,
+    });
+    expect(proposeAttached(lab, 'site-b', 'vxlan')).toMatchObject({
+      vni: 7,
+      dstPort: 8472,
+      remote: '172.16.1.1',
+      local: '172.16.2.1',
+    });
   });
 });

@@ -9,12 +9,14 @@ import type {
   Endpoint,
   Lab,
   LabNode,
+  NamespaceNode,
   NodeKind,
   Route,
   VethLink,
 } from '../../shared/lab';
 import { IFNAME_MAX_BYTES, ifnameProblem } from '../../shared/names';
 import { formatIp, netmask, networkAddress, parseCidr, parseIp } from '../../shared/net';
+import { underlayAddresses, vxlanTunnels } from '../../shared/tunnels';
 
 const NAMESPACE_NAMES = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'cyan', 'pink', 'lime', 'teal'];
 
@@ -206,7 +208,7 @@ function nextHost(net: Net, used: ReadonlySet<number>): number | null {
 // ---------- node-attached interfaces ----------
 
 /** Kinds the inspector can add; WireGuard is added once the engine realizes it (issue #15, phase 2). */
-export type AttachedKind = Exclude<AttachedInterface['kind'], 'wireguard'>;
+export type AttachedKind = Extract<AttachedInterface['kind'], 'vxlan' | 'tap' | 'vlan' | 'macvlan' | 'wireguard'>;
 
 /** The first VXLAN id, as in the kernel's documentation (`ip link add vxlan0 type vxlan id 42 …`). */
 export const FIRST_VNI = 42;
@@ -215,16 +217,6 @@ export const VXLAN_PORT = 4789;
 /** `${stem}0`, `${stem}1` … : the first name not taken in the namespace. */
 function freeName(stem: string, taken: ReadonlySet<string>): string {
   for (let i = 0; ; i++) if (!taken.has(`${stem}${i}`)) return `${stem}${i}`;
-}
-
-/** IPv4 addresses (without prefix) of a namespace's veth ends and attached interfaces. */
-function ownIpv4(lab: Lab, nodeId: string): string[] {
-  const node = lab.nodes.find((n) => n.id === nodeId);
-  const cidrs = [
-    ...lab.links.flatMap((l) => l.endpoints.filter((e) => e.node === nodeId).flatMap((e) => e.addresses)),
-    ...(node?.kind === 'namespace' ? (node.interfaces ?? []).flatMap((x) => x.addresses) : []),
-  ];
-  return cidrs.map((c) => c.split('/')[0]!).filter((a) => parseIpv4(a) !== null);
 }
 
 /**
@@ -243,6 +235,7 @@ export function proposeAttached(lab: Lab, nodeId: string, kind: AttachedKind): A
     return k < 0 ? [] : [{ mine: l.endpoints[k]!, peer: l.endpoints[1 - k]! }];
   });
   if (kind === 'tap') return { kind, name: freeName('tap', taken), addresses: [] };
+  if (kind === 'wireguard') return proposeWireguard(lab, nodeId, taken);
   if (kind === 'macvlan') return { kind, name: freeName('mv', taken), addresses: [], parent: 'eth0', mode: 'bridge' };
   if (kind === 'vlan') {
     const parent = veths[0]?.mine.ifname ?? 'eth0';
@@ -259,29 +252,72 @@ export function proposeAttached(lab: Lab, nodeId: string, kind: AttachedKind): A
     const name = ifnameProblem(dotted) === null && !taken.has(dotted) ? dotted : freeName('vlan', taken);
     return { kind, name, addresses: [], parent, vlanId };
   }
-  const name = freeName('vxlan', taken);
-  const mine = new Set(ownIpv4(lab, nodeId));
+  return proposeVxlan(lab, nodeId, freeName('vxlan', taken), veths);
+}
+
+/** IPv4 subnets of a namespace's own addresses (to tell a neighbour from a far site). */
+function ownNets(lab: Lab, nodeId: string): Net[] {
+  const cidrs = [
+    ...lab.links.flatMap((l) => l.endpoints.filter((e) => e.node === nodeId).flatMap((e) => e.addresses)),
+    ...lab.nodes.flatMap((n) => (n.kind === 'bridge' && n.namespace === nodeId ? n.addresses : [])),
+  ];
+  return cidrs.flatMap((c) => parseCidr4(c) ?? []);
+}
+
+/**
+ * The VXLAN proposal. A tunnel joins two SITES over a routed underlay, so `remote` is the far site's underlay
+ * address (not the next router's), and both ends share one VNI and port:
+ * 1. a VXLAN elsewhere already points at this namespace: answer it (its VNI and port, remote = its local);
+ * 2. a VXLAN elsewhere is not answered yet (its remote is a router's or a third site's): pair with it;
+ * 3. otherwise the far site is the first other namespace that is not a router and shares no subnet with this
+ *    one (reached through routers), else the peer of the first veth; a VNI no one uses (from 42).
+ * `local` is this namespace's underlay address: its first veth's.
+ */
+function proposeVxlan(
+  lab: Lab,
+  nodeId: string,
+  name: string,
+  veths: { mine: Endpoint; peer: Endpoint }[],
+): AttachedInterface {
+  const addrs = underlayAddresses(lab);
+  const v4 = (id: string) => [...(addrs.get(id) ?? [])].filter((a) => parseIpv4(a) !== null);
+  const mine = new Set(v4(nodeId));
   const self = lab.nodes.find((n) => n.id === nodeId);
   const ownVnis = new Set(
     self?.kind === 'namespace' ? (self.interfaces ?? []).flatMap((x) => (x.kind === 'vxlan' ? [x.vni] : [])) : [],
   );
-  // A VXLAN of another namespace whose remote is one of our addresses, not answered yet: answer it.
-  for (const n of lab.nodes) {
-    if (n.kind !== 'namespace' || n.id === nodeId) continue;
+  const under = veths.find(
+    (v) => v.mine.addresses.some((a) => parseCidr4(a)) && v.peer.addresses.some((a) => parseCidr4(a)),
+  );
+  const myLocal = under?.mine.addresses.find((a) => parseCidr4(a))?.split('/')[0] ?? v4(nodeId)[0];
+  const vx = (vni: number, remote: string | undefined, local: string | undefined, dstPort: number) => ({
+    kind: 'vxlan' as const,
+    name,
+    addresses: [],
+    vni,
+    ...(remote ? { remote } : {}),
+    ...(local ? { local } : {}),
+    dstPort,
+  });
+  const { tunnels } = vxlanTunnels(lab);
+  const pairedKeys = new Set(tunnels.flatMap((t) => [t.a.key, t.b.key]));
+  const others = lab.nodes.filter((n): n is NamespaceNode => n.kind === 'namespace' && n.id !== nodeId);
+  // 1. Someone points at us: answer.
+  for (const n of others)
     for (const x of n.interfaces ?? []) {
       if (x.kind !== 'vxlan' || x.remote === undefined || !mine.has(x.remote) || ownVnis.has(x.vni)) continue;
-      const remote = x.local ?? ownIpv4(lab, n.id)[0];
-      return {
-        kind,
-        name,
-        addresses: [],
-        vni: x.vni,
-        ...(remote ? { remote } : {}),
-        local: x.remote,
-        dstPort: x.dstPort,
-      };
+      if (pairedKeys.has(`${n.id}/${x.name}`)) continue;
+      return vx(x.vni, x.local ?? v4(n.id)[0], x.remote, x.dstPort ?? VXLAN_PORT);
     }
-  }
+  // 2. An unanswered VXLAN elsewhere: be its other end.
+  for (const n of others)
+    for (const x of n.interfaces ?? []) {
+      if (x.kind !== 'vxlan' || x.group !== undefined || ownVnis.has(x.vni)) continue;
+      if (pairedKeys.has(`${n.id}/${x.name}`)) continue;
+      const remote = x.local ?? v4(n.id)[0];
+      if (remote) return vx(x.vni, remote, myLocal, x.dstPort ?? VXLAN_PORT);
+    }
+  // 3. A fresh tunnel towards the far site.
   const vnis = new Set(
     lab.nodes.flatMap((n) =>
       n.kind === 'namespace' ? (n.interfaces ?? []).flatMap((x) => (x.kind === 'vxlan' ? [x.vni] : [])) : [],
@@ -289,20 +325,17 @@ export function proposeAttached(lab: Lab, nodeId: string, kind: AttachedKind): A
   );
   let vni = FIRST_VNI;
   while (vnis.has(vni)) vni++;
-  const under = veths.find(
-    (v) => v.mine.addresses.some((a) => parseCidr4(a)) && v.peer.addresses.some((a) => parseCidr4(a)),
+  const nets = ownNets(lab, nodeId);
+  const far = others.find(
+    (n) => !n.forwarding && v4(n.id).length > 0 && !v4(n.id).some((a) => nets.some((net) => inNet(net, a))),
   );
-  const local = under?.mine.addresses.find((a) => parseCidr4(a))?.split('/')[0];
-  const remote = under?.peer.addresses.find((a) => parseCidr4(a))?.split('/')[0];
-  return {
-    kind,
-    name,
-    addresses: [],
-    vni,
-    ...(remote ? { remote } : {}),
-    ...(local ? { local } : {}),
-    dstPort: VXLAN_PORT,
-  };
+  const remote = far ? v4(far.id)[0] : under?.peer.addresses.find((a) => parseCidr4(a))?.split('/')[0];
+  return vx(vni, remote, myLocal, VXLAN_PORT);
+}
+
+function inNet(net: Net, addr: string): boolean {
+  const a = parseIpv4(addr);
+  return a !== null && a >= net.base && a < net.base + 2 ** (32 - net.prefix);
 }
 
 // ---------- links ----------
@@ -378,4 +411,27 @@ export function suggestRoutes(lab: Lab, routerId: string): { node: string; route
     }
   }
   return out;
+}
+
+/**
+ * A new WireGuard interface: `wg0` (or the next free name), UDP port 51820 (or the next one free in the
+ * namespace), a tunnel address in 10.99.0.0/24 no other WireGuard interface uses, no peers yet (the
+ * inspector adds them: both ends must list each other).
+ */
+function proposeWireguard(lab: Lab, nodeId: string, taken: ReadonlySet<string>): AttachedInterface {
+  const used = new Set<string>();
+  const ports = new Set<number>();
+  for (const n of lab.nodes) {
+    if (n.kind !== 'namespace') continue;
+    for (const x of n.interfaces ?? []) {
+      if (x.kind !== 'wireguard') continue;
+      for (const a of x.addresses) used.add(a.split('/')[0]!);
+      if (n.id === nodeId && x.listenPort !== undefined) ports.add(x.listenPort);
+    }
+  }
+  let host = 1;
+  while (used.has(`10.99.0.${host}`) && host < 254) host++;
+  let listenPort = 51820;
+  while (ports.has(listenPort)) listenPort++;
+  return { kind: 'wireguard', name: freeName('wg', taken), addresses: [`10.99.0.${host}/24`], listenPort, peers: [] };
 }

@@ -1,6 +1,7 @@
 /** Keyboard shortcuts → store verbs. Ignored while typing in a form field. */
 import { useEffect } from 'react';
 import type { Actions } from './actions';
+import { readOnlyView } from './classroom/viewMode';
 import type { EditorStore } from './store/editorStore';
 
 function typing(t: EventTarget | null): boolean {
@@ -48,6 +49,8 @@ export function useShortcuts(store: EditorStore, actions: Actions): void {
         s.clearPath();
       }
     };
+    // A read-only view (the teacher viewing a student) takes no editing shortcuts.
+    if (readOnlyView()) return;
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [store, actions]);

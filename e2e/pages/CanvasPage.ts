@@ -4,7 +4,8 @@
  * API, the Open/New dialogs, the result banner and the problems tab. Built on EditorPage; no sleeps.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
-import { E2E_TOKEN, type EditorPage } from './EditorPage';
+import { login, loginLink, pageApi } from '../support/pageApi';
+import type { EditorPage } from './EditorPage';
 
 type Json = Record<string, unknown>;
 
@@ -93,7 +94,7 @@ export class CanvasPage {
 
   /** Stores a lab through the API (the browser must have the session: call `app.open()` or `start()` first). */
   async createLab(doc: { lab: Json; layout?: Json }): Promise<string> {
-    const res = await this.page.request.post('/api/labs', { data: doc, headers: this.origin() });
+    const res = await pageApi(this.page).post('/api/labs', { data: doc, headers: this.origin() });
     expect(res.status(), await res.text()).toBe(201);
     return doc.lab.name as string;
   }
@@ -103,33 +104,33 @@ export class CanvasPage {
    * browser context shares its cookies with `page.request`. Then labs can be made and opened by URL.
    */
   async start(): Promise<void> {
-    const res = await this.page.request.get(`/?token=${E2E_TOKEN}`, { maxRedirects: 0 });
+    const res = await this.page.request.get(loginLink(), { maxRedirects: 0 });
     expect(res.status(), 'the token link answers with a redirect that sets the session').toBe(302);
   }
 
   /** Opens the app itself (the default lab or the last one used), live. */
   async openApp(): Promise<void> {
-    await this.page.goto(`/?token=${E2E_TOKEN}`);
+    await login(this.page);
     await expect(this.tid('status.connection')).toHaveAttribute('data-state', 'connected');
   }
 
   /** Opens a stored lab by its URL (`#name`) and waits until it is on the canvas and live. */
   async openLab(name: string): Promise<void> {
-    await this.page.goto(`/?token=${E2E_TOKEN}#${name}`);
+    await login(this.page, name);
     await expect(this.tid('toolbar.lab').locator('.nl-lab-key')).toHaveText(name);
     await expect(this.tid('status.connection')).toHaveAttribute('data-state', 'connected');
   }
 
   /** Runs apply or destroy through the API and waits for its result. */
   async operate(name: string, action: 'apply' | 'destroy'): Promise<Json> {
-    const res = await this.page.request.post(`/api/labs/${name}/${action}`, { data: {}, headers: this.origin() });
+    const res = await pageApi(this.page).post(`/api/labs/${name}/${action}`, { data: {}, headers: this.origin() });
     expect(res.status(), await res.text()).toBe(202);
     const { operationId } = (await res.json()) as { operationId: string };
     let result: Json = {};
     await expect
       .poll(
         async () => {
-          result = await (await this.page.request.get(`/api/operations/${operationId}`)).json();
+          result = await (await pageApi(this.page).get(`/api/operations/${operationId}`)).json();
           return result.state !== 'running';
         },
         { timeout: 45_000 },
@@ -145,7 +146,7 @@ export class CanvasPage {
 
   /** Packets received by one ping from node `node` to `target` (the exec API; 0 when unreachable). */
   async pingReceived(lab: string, node: string, target: string): Promise<number> {
-    const res = await this.page.request.post(`/api/labs/${lab}/exec`, {
+    const res = await pageApi(this.page).post(`/api/labs/${lab}/exec`, {
       data: { node, tool: 'ping', args: { target, count: 1, timeoutS: 1 } },
       headers: this.origin(),
     });

@@ -4,8 +4,9 @@
  * Assertions poll (web-first); there are no sleeps.
  */
 import { type Download, expect, type Locator, type Page } from '@playwright/test';
+import { login, pageApi } from '../support/pageApi';
 
-export const E2E_TOKEN = 'e2e-test-token-0123456789abcdef';
+export { E2E_TOKEN } from '../support/pageApi';
 export type Kind = 'namespace' | 'bridge' | 'host';
 
 export class EditorPage {
@@ -42,7 +43,7 @@ export class EditorPage {
 
   // ---- navigation ----
   async open(): Promise<void> {
-    await this.page.goto(`/?token=${E2E_TOKEN}`);
+    await login(this.page);
     await expect(this.tid('status.connection')).toHaveAttribute('data-state', 'connected');
     await expect(this.allNodes().first()).toBeVisible();
   }
@@ -63,14 +64,14 @@ export class EditorPage {
    */
   async openCopyOfDefault(): Promise<string> {
     await this.open();
-    const doc = await (await this.page.request.get(`/api/labs/${await this.labName()}`)).json();
+    const doc = await (await pageApi(this.page).get(`/api/labs/${await this.labName()}`)).json();
     const name = `e2e-${Date.now().toString(36)}`;
-    const res = await this.page.request.post('/api/labs', {
+    const res = await pageApi(this.page).post('/api/labs', {
       data: { lab: { ...doc.lab, name }, layout: doc.layout },
       headers: this.origin(),
     });
     expect(res.status()).toBe(201);
-    await this.page.goto(`/?token=${E2E_TOKEN}#${name}`);
+    await login(this.page, name);
     await expect(this.tid('toolbar.lab').locator('.nl-lab-key')).toHaveText(name);
     await expect(this.allNodes().first()).toBeVisible();
     return name;

@@ -4,6 +4,7 @@
  * EditorPage; web-first assertions, no sleeps.
  */
 import { expect, type Locator } from '@playwright/test';
+import { pageApi } from '../support/pageApi';
 import type { EditorPage } from './EditorPage';
 
 export class FaultsPage {
@@ -18,7 +19,7 @@ export class FaultsPage {
 
   /** Packets received by one ping from `node` to `target` (the exec API; 0 when the network is unreachable). */
   async pingReceived(lab: string, node: string, target: string): Promise<number> {
-    const res = await this.app.page.request.post(`/api/labs/${lab}/exec`, {
+    const res = await pageApi(this.app.page).post(`/api/labs/${lab}/exec`, {
       data: { node, tool: 'ping', args: { target, count: 1, timeoutS: 1 } },
       headers: this.app.origin(),
     });

@@ -25,6 +25,9 @@ export function httpStatus(code: ErrorCode): number {
       return 413;
     case 'Unsupported':
       return 422;
+    case 'TooManyRequests':
+    case 'QuotaExceeded':
+      return 429;
     default:
       return 500;
   }
@@ -32,7 +35,15 @@ export function httpStatus(code: ErrorCode): number {
 
 /** Errors raised by body-parser carry a `type`; classify them without looking at English text. */
 function fromBodyParser(err: unknown): AppError | null {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return null;
+  if (typeof err !== 'object' || err === null) return null;
+  // A Content-Encoding body zlib cannot inflate (body-parser passes zlib's error on, with status 400).
+  const zcode = (err as { code?: unknown }).code;
+  if (typeof zcode === 'string' && zcode.startsWith('Z_'))
+    return new AppError(
+      'InvalidRequest',
+      `request body is not valid ${encodingName(err)} data (${zcode === 'Z_BUF_ERROR' ? 'truncated' : 'corrupt'})`,
+    );
+  if (!('type' in err)) return null;
   switch ((err as { type: unknown }).type) {
     case 'entity.too.large':
       return new AppError('PayloadTooLarge', 'request body is too large (limit 2 MiB)');
@@ -47,6 +58,9 @@ function fromBodyParser(err: unknown): AppError | null {
       return null;
   }
 }
+
+const encodingName = (err: object): string =>
+  /deflate/i.test(String((err as { message?: unknown }).message)) ? 'deflate' : 'gzip/deflate';
 
 export interface ErrorResponse {
   status: number;

@@ -21,7 +21,7 @@ import type { Engine } from '../engine/contract';
 import { AppError } from '../errors';
 import { interopRouter } from '../interop/service';
 import type { OperationQueue } from '../ops/queue';
-import { type CheckedLab, checkLab, checkLabFileData, type Example, parseLabText } from '../store/labFiles';
+import { type CheckedLab, checkLab, checkLabFileData, type Example, parseLabTextAsync } from '../store/labFiles';
 import type { LabStore, StoredLab } from '../store/labStore';
 import type { ToolsService } from '../tools/service';
 import { labParam, parse } from './request';
@@ -64,12 +64,6 @@ export function apiRouter(deps: ApiDeps): Router {
     res.json(info);
   });
 
-  /** For clients served elsewhere (vite dev server): trade a Bearer token for the HttpOnly cookie. */
-  r.post('/session', (req, res) => {
-    res.setHeader('Set-Cookie', deps.security.cookie(deps.security.presentedToken(req) ?? ''));
-    res.status(204).end();
-  });
-
   // ---- labs ----
   r.get('/labs', async (_req, res) => {
     res.json({ labs: await store.list() });
@@ -83,7 +77,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
   r.post('/labs/import', async (req, res) => {
     const body = parse(ImportLabRequest, req.body);
-    const checked: CheckedLab = checkLabFileData(parseLabText(body.text, body.format));
+    const checked: CheckedLab = checkLabFileData(await parseLabTextAsync(body.text, body.format));
     await created(res, await store.create(checked.lab, checked.layout));
   });
 

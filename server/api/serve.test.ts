@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseServeArgs, serve } from '../serve';
 import { FakeEngine } from '../testing/fakeEngine';
 import { makeVethPairLab } from '../testing/labs';
@@ -114,7 +115,33 @@ describe('serve', () => {
     expect(code).toBe(0);
     const text = banner.join('');
     expect(text).toMatch(/sandbox mode/);
-    expect(text).toMatch(/http:\/\/127\.0\.0\.1:\d+\/\?token=serve-test-token/);
+    // The dedicated host name first (its cookie reaches no other local service), the address as a fallback.
+    expect(text).toMatch(/Open this URL.*\n {4}http:\/\/netloom\.localhost:\d+\/\?token=serve-test-token\n/);
+    expect(text).toMatch(/\(or http:\/\/127\.0\.0\.1:\d+\/\?token=serve-test-token\)/);
+  });
+
+  it('a second server on the same state directory exits with a clear message and wipes nothing', async () => {
+    await run(['--sandbox'], async (base) => {
+      // The first server's engine state, as a sandbox-mode engine keeps it.
+      await mkdir(join(dir, 'sandbox-engine'), { recursive: true });
+      await writeFile(join(dir, 'sandbox-engine', 'applied-marker'), 'x');
+      const errors: string[] = [];
+      const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errors.push(String(m)));
+      let code: number;
+      try {
+        // Same directory, same port: the real sandbox engine path (no hook), as a user would start it.
+        code = await serve(['--port', new URL(base).port, '--state-dir', dir, '--log-level', 'silent', '--sandbox']);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(code).toBe(1);
+      expect(errors.join('\n')).toMatch(/another Netloom server \(pid \d+\) is using the state directory/);
+      expect(existsSync(join(dir, 'sandbox-engine', 'applied-marker'))).toBe(true);
+      const { labs } = (await get(`${base}/api/labs`)) as { labs: { name: string }[] };
+      expect(labs.map((l) => l.name)).toEqual(['veth-pair']);
+    });
+    // Stopped: the directory is free again.
+    expect(existsSync(join(dir, 'serve.lock'))).toBe(false);
   });
 
   it('--lab FILE imports and opens that lab; an invalid file exits 2', async () => {

@@ -1,16 +1,14 @@
 /**
  * Adopt: turn selected discovered objects into a lab that matches them exactly, plus the marker operations
  * (`link.setAlias` with `netloom:<lab>:<object>`: a namespace on its `lo`, bridges, veth ends) that make them
- * owned — run only when a person confirms (executeAdoption). Until then nothing changes. After the markers
+ * owned — run only when a person confirms, through the engine's one write path (`engine.adopt`: locked,
+ * journaled, re-checked on a fresh observation, host-guarded — server/engine/adoption.ts). Until then nothing changes. After the markers
  * are set, plan(lab, observe()) is empty; `down` then removes exactly the adopted objects (and whatever the
  * kernel removes with them: everything inside an adopted namespace, devices stacked on an adopted link —
  * reported as warnings). Refuses any object already carrying a different marker or a foreign alias.
  */
 import { type DiscoveredLab, endpointKey, type Lab, type ObjectInfo } from '../../shared';
-import type { CommandRunner } from '../engine/contract';
-import { IpBatchDriver } from '../engine/driver';
-import { aliasToMarker, formatMarker, parseMarker } from '../engine/marker';
-import { observe } from '../engine/observe';
+import { formatMarker, parseMarker } from '../engine/marker';
 import { plan } from '../engine/plan';
 import type { NetnsRef, ObservedState, Operation } from '../engine/types';
 import type { Discovery } from './discover';
@@ -177,37 +175,4 @@ export function withMarkers(observed: ObservedState, ops: readonly Operation[]):
     if (op.ifname === 'lo' && op.netns !== null) ns.marker = l.marker;
   }
   return s;
-}
-
-export class AdoptError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'Conflict' | 'HostCommandFailed',
-  ) {
-    super(message);
-  }
-}
-
-/**
- * Runs the marker operations after checking, on a fresh observation, that every target still exists and
- * carries no alias (or already the very marker). Best effort undo if the driver fails half-way.
- */
-export async function executeAdoption(runner: CommandRunner, ops: readonly Operation[]): Promise<{ ran: number }> {
-  if (!ops.length) return { ran: 0 };
-  const fresh = await observe(runner);
-  for (const op of ops) {
-    if (op.kind !== 'link.setAlias') throw new AdoptError(`unexpected operation ${op.kind}`, 'Conflict');
-    const ns = op.netns === null ? fresh.root : fresh.namespaces[op.netns];
-    const l = ns?.links.find((x) => x.ifname === op.ifname);
-    if (!l) throw new AdoptError(`'${op.ifname}' is no longer on the host; discover again`, 'Conflict');
-    const alias = l.alias === undefined ? '' : aliasToMarker(l.alias);
-    if (alias !== '' && alias !== op.alias)
-      throw new AdoptError(`'${op.ifname}' now carries the alias '${alias}'; discover again`, 'Conflict');
-  }
-  const driver = new IpBatchDriver(runner);
-  const res = await driver.execute(ops);
-  if (res.ok) return { ran: ops.length };
-  const undo = ops.flatMap((o) => (o.inverse ? [o.inverse] : []));
-  await driver.execute(undo).catch(() => undefined);
-  throw new AdoptError(`marking failed: ${res.failure.argv.join(' ')}: ${res.failure.stderr}`, 'HostCommandFailed');
 }

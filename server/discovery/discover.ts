@@ -133,28 +133,65 @@ const inodeOf = (link: string): number | undefined => {
 async function worldInodes(
   runner: CommandRunner,
   names: string[],
-): Promise<{ root?: number; mnt?: number; named: Map<number, string> }> {
-  const paths = ['/proc/self/ns/net', '/proc/self/ns/mnt', ...names.map((n) => `/run/netns/${n}`)];
-  const r = await runner.run(['stat', '-L', '-c', '%i %n', '--', ...paths], { timeoutMs: 30_000 });
+): Promise<{ root?: number; mnt?: number; netnsDev?: string; named: Map<number, string> }> {
+  const paths = ['/proc/self/ns/net', '/proc/self/ns/mnt', '/run/netns', ...names.map((n) => `/run/netns/${n}`)];
+  const r = await runner.run(['stat', '-L', '-c', '%i %Hd:%Ld %n', '--', ...paths], { timeoutMs: 30_000 });
   const named = new Map<number, string>();
   let root: number | undefined;
   let mnt: number | undefined;
+  let netnsDev: string | undefined;
   for (const line of r.stdout.split('\n')) {
-    const m = /^(\d+) (.+)$/.exec(line);
+    const m = /^(\d+) (\d+:\d+) (.+)$/.exec(line);
     if (!m) continue;
     const ino = Number(m[1]);
-    if (m[2] === '/proc/self/ns/net') root = ino;
-    else if (m[2] === '/proc/self/ns/mnt') mnt = ino;
-    else if (m[2]!.startsWith('/run/netns/')) named.set(ino, m[2]!.slice('/run/netns/'.length));
+    if (m[3] === '/proc/self/ns/net') root = ino;
+    else if (m[3] === '/proc/self/ns/mnt') mnt = ino;
+    else if (m[3] === '/run/netns') netnsDev = m[2];
+    else if (m[3]!.startsWith('/run/netns/')) named.set(ino, m[3]!.slice('/run/netns/'.length));
   }
-  return { ...(root !== undefined && { root }), ...(mnt !== undefined && { mnt }), named };
+  return {
+    ...(root !== undefined && { root }),
+    ...(mnt !== undefined && { mnt }),
+    ...(netnsDev !== undefined && { netnsDev }),
+    named,
+  };
+}
+
+/** The device (major:minor) of what is mounted on /run/netns in this mountinfo, if anything. */
+export function runNetnsDevice(mountinfo: string): string | undefined {
+  let dev: string | undefined;
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    // The last mount on the path wins (mounts stack).
+    if (f[4] === '/run/netns' && f[2]) dev = f[2];
+  }
+  return dev;
+}
+
+/**
+ * Is `pid` in this sandbox's world though in another mount namespace? `ip netns exec` and the confined
+ * tools (`unshare --mount-proc`) copy the sandbox's mount namespace, so their /run/netns is still the
+ * sandbox's own tmpfs (same device). Without this, a namespace held only by such a process (a tool or
+ * terminal job whose namespace was deleted under it) would be invisible to discovery and `gc`.
+ */
+async function sameWorld(pid: number, netnsDev: string | undefined): Promise<boolean> {
+  if (netnsDev === undefined) return false;
+  try {
+    return runNetnsDevice(await readFile(`/proc/${pid}/mountinfo`, 'utf8')) === netnsDev;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Network namespaces held by processes, one holder (lowest PID) per inode. In a sandbox, only processes in
  * the sandbox's mount namespace count (the host and other sandboxes share /proc but are not this world).
  */
-async function processHolders(sameMnt: number | undefined): Promise<Holder[]> {
+async function processHolders(
+  sameMnt: number | undefined,
+  skip: (inode: number) => boolean,
+  netnsDev?: string,
+): Promise<Holder[]> {
   let entries: string[];
   try {
     entries = await readdir('/proc');
@@ -163,11 +200,23 @@ async function processHolders(sameMnt: number | undefined): Promise<Holder[]> {
   }
   const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number);
   const byInode = new Map<number, number>();
+  // One mountinfo read per mount namespace (the host has few, each shared by many processes).
+  const worldOfMnt = new Map<number, Promise<boolean>>();
+  const inWorld = (pid: number, mnt: number | undefined): Promise<boolean> => {
+    if (mnt === undefined) return Promise.resolve(false);
+    if (mnt === sameMnt) return Promise.resolve(true);
+    let p = worldOfMnt.get(mnt);
+    if (!p) {
+      p = sameWorld(pid, netnsDev);
+      worldOfMnt.set(mnt, p);
+    }
+    return p;
+  };
   await mapLimit(pids, 64, async (pid) => {
     try {
-      if (sameMnt !== undefined && inodeOf(await readlink(`/proc/${pid}/ns/mnt`)) !== sameMnt) return;
       const ino = inodeOf(await readlink(`/proc/${pid}/ns/net`));
-      if (ino === undefined) return;
+      if (ino === undefined || skip(ino)) return;
+      if (sameMnt !== undefined && !(await inWorld(pid, inodeOf(await readlink(`/proc/${pid}/ns/mnt`))))) return;
       const cur = byInode.get(ino);
       if (cur === undefined || pid < cur) byInode.set(ino, pid);
     } catch {
@@ -196,8 +245,10 @@ export async function discover(runner: CommandRunner, opts: DiscoverOptions = {}
   if (opts.processes !== false) {
     const world = await worldInodes(runner, names);
     if (world.root === undefined) warnings.push('cannot read the inode of the root network namespace');
-    const holders = (await processHolders(runner.mode === 'sandbox' ? world.mnt : undefined)).filter(
-      (h) => h.inode !== world.root && !world.named.has(h.inode),
+    const holders = await processHolders(
+      runner.mode === 'sandbox' ? world.mnt : undefined,
+      (ino) => ino === world.root || world.named.has(ino),
+      world.netnsDev,
     );
     const read = await mapLimit(holders, opts.concurrency ?? 8, async (h) => {
       const ref = `pid:${h.pid}`;

@@ -13,7 +13,7 @@ import { observe } from '../engine/observe';
 import { plan } from '../engine/plan';
 import { describeKernel, kernelDriver, withSandbox } from '../engine/testing/kernel';
 import { linkIdentity, snapshot } from '../engine/testing/snapshot';
-import { adopt, executeAdoption } from './adopt';
+import { adopt } from './adopt';
 import { type Discovery, discover } from './discover';
 import { recreateScript } from './report';
 import { toLab } from './toLab';
@@ -195,7 +195,11 @@ describeKernel('discovery on the kernel', () => {
       // Nothing is marked until the ops run.
       expect(plan(a.lab, await observe(runner)).errors.length).toBeGreaterThan(0);
 
-      const ran = await executeAdoption(runner, a.ops);
+      // Marked through the engine's one write path (locked, journaled, re-checked, host-guarded).
+      const marker = await openEngine({ stateDir, runner, driver: kernelDriver(), skipProbe: true });
+      const ran = await marker.adopt(a.lab, a.ops);
+      await marker.close();
+      expect(ran.error).toBeUndefined();
       expect(ran.ran).toBe(13);
       const after = plan(a.lab, await observe(runner));
       expect(after.errors).toEqual([]);
@@ -273,7 +277,8 @@ describeKernel('discovery on the kernel', () => {
     });
   });
 
-  it('bench: discovers 200 namespaces well under a second', async () => {
+  // Speed is `npm run bench:discover` (target < 1 s); here only a hang guard, far above it (issue #13).
+  it('discovers 200 namespaces, every one and its link', { timeout: 120_000 }, async () => {
     await withSandbox(async (sb) => {
       const n = 200;
       const lines: string[] = [];
@@ -281,15 +286,10 @@ describeKernel('discovery on the kernel', () => {
       for (let i = 0; i < n; i++) lines.push(`link add hb${i} type veth peer name eth0 netns b${i}`);
       const r = await sb.runner.run(['ip', '-batch', '-'], { stdin: `${lines.join('\n')}\n` });
       expect(r.code, r.stderr).toBe(0);
-      await discover(sb.runner); // warm
-      const t0 = performance.now();
       const d = await discover(sb.runner);
-      const ms = performance.now() - t0;
       const dl = toLab(d);
-      console.log(`bench topology=discover n=${n} driver=ip-batch phase=status ms=${ms.toFixed(1)}`);
       expect(d.namespaces.filter((x) => x.source === 'named')).toHaveLength(n);
       expect(dl.lab.links).toHaveLength(n);
-      expect(ms).toBeLessThan(1000);
     });
   });
 });

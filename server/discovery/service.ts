@@ -62,7 +62,7 @@ export class DiscoveryService {
     r.post('/discovery/adopt', async (req, res) => {
       const body = parse(AdoptRequest, req.body);
       const runner = this.runner();
-      const { AdoptError, adopt, discover, executeAdoption } = await lib();
+      const { adopt, discover } = await lib();
       if (await store.get(body.labName)) throw new AppError('Conflict', `a lab named "${body.labName}" already exists`);
       const out = await ops.run(async (): Promise<AdoptResponse> => {
         const d = await discover(runner);
@@ -71,13 +71,15 @@ export class DiscoveryService {
           throw new AppError('Conflict', `cannot adopt: ${a.refused.map((x) => `${x.id}: ${x.message}`).join('; ')}`);
         if (!a.lab.nodes.length) throw new AppError('InvalidRequest', 'nothing to adopt');
         const doc = await store.create(a.lab, emptyLayout());
-        let marked: { ran: number };
-        try {
-          marked = await executeAdoption(runner, a.ops);
-        } catch (e) {
+        // The engine's one write path: locked, journaled, re-checked on a fresh observation, host-guarded.
+        const marked = await engine.adopt(a.lab, a.ops).catch(async (e) => {
           await store.delete(body.labName).catch(() => undefined);
-          if (e instanceof AdoptError) throw new AppError(e.code, e.message);
           throw e;
+        });
+        if (!marked.ok) {
+          await store.delete(body.labName).catch(() => undefined);
+          const e = marked.error!;
+          throw new AppError(e.code, `cannot adopt: ${e.message}`);
         }
         // Record it as applied when the host already matches (an empty plan changes nothing).
         let applied = false;

@@ -10,10 +10,10 @@ import { type Lab, type LabInput, validate } from '../../shared';
 import type { CommandRunner } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
-import { describeKernel, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
+import { describeKernel, kernelDriver, pingAvailable, withSandbox } from './testing/kernel';
 import { snapshot } from './testing/snapshot';
 
-const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
+const canPing = pingAvailable();
 
 function input(vlanA: number, vlanB: number): LabInput {
   return {

@@ -19,6 +19,10 @@ export const FEATURES = [
   'vlan',
   'bridgeVlan',
   'nftables',
+  'gre',
+  'ipip',
+  'ip6tnl',
+  'geneve',
 ] as const;
 
 const PROBE = `link add nlp-veth0 type veth peer name nlp-veth1
@@ -27,6 +31,10 @@ link add nlp-mv link nlp-veth0 type macvlan mode bridge
 link add nlp-vx type vxlan id 42 dstport 4789 local 127.0.0.1
 link add nlp-vl link nlp-veth0 type vlan id 5
 link add nlp-brv type bridge vlan_filtering 1
+link add nlp-gre type gre remote 127.0.0.2 local 127.0.0.1
+link add nlp-ipip type ipip remote 127.0.0.2 local 127.0.0.1
+link add nlp-6tnl type ip6tnl mode any remote ::2 local ::1
+link add nlp-gnv type geneve id 42 remote 127.0.0.2
 link show
 `;
 
@@ -62,6 +70,10 @@ export async function detectCapabilities(runner: CommandRunner): Promise<Record<
   caps.macvlan = has('nlp-mv');
   caps.vxlan = has('nlp-vx');
   caps.vlan = has('nlp-vl');
+  caps.gre = has('nlp-gre');
+  caps.ipip = has('nlp-ipip');
+  caps.ip6tnl = has('nlp-6tnl');
+  caps.geneve = has('nlp-gnv');
   // Bridge VLAN filtering: the bridge exists with vlan_filtering on, and `bridge vlan` (iproute2) runs.
   const brv = links.find((l) => l.ifname === 'nlp-brv') as { linkinfo?: { info_data?: { vlan_filtering?: number } } };
   if (brv?.linkinfo?.info_data?.vlan_filtering === 1) {

@@ -8,8 +8,11 @@ import type { DesiredLab } from './desired';
 import { attachedKind, attachedKinds } from './kinds';
 import type { Operation, PlanError } from './types';
 
-/** Kernel features by capabilities() key (`true`: present). */
-export type Caps = Readonly<Record<string, boolean | undefined>>;
+/**
+ * Kernel features by capabilities() key (truthy: present), plus what PlanOptions adds (WireGuard's mode
+ * and the reason it has none).
+ */
+export type Caps = Readonly<Record<string, unknown>>;
 
 /** The capabilities() keys the plan-time gate reads (PlanOptions). */
 export function gatedCapabilities(): string[] {
@@ -18,17 +21,23 @@ export function gatedCapabilities(): string[] {
 
 /** Plan-time refusals (each group on its own, in a fixed order: the first group found is the answer). */
 export function planRefusals(lab: Lab, desired: DesiredLab, caps: Caps): PlanError[] {
+  // One group after the other, in registry order; within a group, in interface order.
+  const done = new Set<string>();
   for (const kind of attachedKinds()) {
-    const need = kind.capability;
-    if (!need || caps[need.key]) continue;
-    const refused = desired.ifaces
-      .filter((d) => d.spec?.kind === kind.kind)
-      .map((d) => ({
-        code: 'Unsupported' as const,
-        message: need.message(d.ifname),
+    const group = kind.capability?.group ?? kind.kind;
+    if (!kind.capability || done.has(group)) continue;
+    done.add(group);
+    const refused: PlanError[] = [];
+    for (const d of desired.ifaces) {
+      const need = d.spec ? attachedKind(d.spec.kind)?.capability : undefined;
+      if (!need || (need.group ?? d.spec!.kind) !== group || caps[need.key]) continue;
+      refused.push({
+        code: 'Unsupported',
+        message: need.message(d.ifname, caps),
         path: `${d.path}.${need.field}`,
         object: d.object,
-      }));
+      });
+    }
     if (refused.length) return refused;
   }
   if (!caps.bridgeVlan) {

@@ -6,22 +6,26 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { type Lab, validate } from '../../shared';
+import { DocumentError } from '../util/documents';
+import { parseDocumentTextAsync } from '../util/documentsAsync';
 import type { ApplyOutcome, CommandRunner, Engine, Progress } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
 import { hostRunner, prefixedRunner } from './runner';
+import { requireSandboxHolder } from './sandboxAttach';
 
 export function defaultStateDir(): string {
   if (process.env.NETLOOM_STATE_DIR) return process.env.NETLOOM_STATE_DIR;
   return process.getuid?.() === 0 ? '/var/lib/netloom' : join(homedir(), '.local', 'state', 'netloom');
 }
 
+/** The host, or the sandbox of NETLOOM_SANDBOX_PID — only when that PID is a sandbox holder (else throws). */
 export function cliRunner(): CommandRunner {
-  const pid = process.env.NETLOOM_SANDBOX_PID;
-  if (pid && /^\d+$/.test(pid)) return prefixedRunner(['nsenter', '-t', pid, '-n', '-m', '--'], 'sandbox');
-  return hostRunner();
+  const text = process.env.NETLOOM_SANDBOX_PID;
+  if (text === undefined || text === '') return hostRunner();
+  const pid = requireSandboxHolder(text, 'NETLOOM_SANDBOX_PID');
+  return prefixedRunner(['nsenter', '-t', String(pid), '-n', '-m', '--'], 'sandbox');
 }
 
 interface Args {
@@ -41,6 +45,12 @@ function parseArgs(args: string[]): Args {
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
+/** A lab file's text → data, bounded (server/util/documents.ts): a refusal names the limit. */
+async function parseFile(file: string): Promise<unknown> {
+  const format = file.endsWith('.json') ? 'json' : /\.ya?ml$/.test(file) ? 'yaml' : 'auto';
+  return parseDocumentTextAsync(await readFile(file, 'utf8'), { format, label: file });
+}
+
 /** Reads and validates a lab file; prints the issues and returns null when it is not valid. */
 async function readLab(file: string | undefined): Promise<Lab | null> {
   if (!file) {
@@ -49,9 +59,9 @@ async function readLab(file: string | undefined): Promise<Lab | null> {
   }
   let data: unknown;
   try {
-    data = parseYaml(await readFile(file, 'utf8'));
+    data = await parseFile(file);
   } catch (e) {
-    err(`netloom: cannot read ${file}: ${(e as Error).message}`);
+    err(e instanceof DocumentError ? `netloom: ${e.message}` : `netloom: cannot read ${file}: ${(e as Error).message}`);
     return null;
   }
   const v = validate(data);
@@ -151,7 +161,7 @@ async function engineCommand(cmd: string, args: string[], open: (probe?: boolean
       if (lab) name = lab.name;
       else {
         try {
-          const raw = parseYaml(await readFile(positional[0] ?? '', 'utf8')) as { name?: unknown };
+          const raw = (await parseFile(positional[0] ?? '')) as { name?: unknown };
           if (typeof raw?.name === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(raw.name)) name = raw.name;
         } catch {}
       }
@@ -172,6 +182,11 @@ async function engineCommand(cmd: string, args: string[], open: (probe?: boolean
           const extra = [o.operstate, o.addresses?.join(',')].filter(Boolean).join(' ');
           out(`  ${id.padEnd(24)} ${o.state.padEnd(9)} ${extra}`);
           for (const c of o.conditions.filter((c) => c.type !== 'Ready')) out(`      ${c.reason}: ${c.message}`);
+          const w = o.wireguard;
+          if (w)
+            out(
+              `      wireguard (${w.mode}) ${w.running ? 'running' : 'down'}, public key ${w.publicKey ?? '-'}, port ${w.listenPort ?? '-'}${w.peers.map((p) => `; peer ${p.publicKey.slice(0, 8)}… ${p.lastHandshakeMs ? `handshake ${new Date(p.lastHandshakeMs).toISOString()}` : 'no handshake'} rx ${p.rxBytes} tx ${p.txBytes}`).join('')}`,
+            );
         }
       }
       return 0;
@@ -188,8 +203,14 @@ async function engineCommand(cmd: string, args: string[], open: (probe?: boolean
           if (l.ifname !== 'lo' && l.marker && !known.has(l.marker.lab)) note(l.marker.lab, `${l.ifname} in ${name}`);
       }
       for (const l of obs.root.links) if (l.marker && !known.has(l.marker.lab)) note(l.marker.lab, `${l.ifname}`);
+      const hidden = await hiddenLeftovers(runner, obs);
+      for (const h of hidden) out(`leftover: ${h}`);
+      if (hidden.length)
+        out(
+          'gc never kills a process it did not start: end the process named above to free its namespace (closing a Netloom terminal does)',
+        );
       if (!orphans.size) {
-        out('nothing to collect: every Netloom object belongs to a known lab');
+        if (!hidden.length) out('nothing to collect: every Netloom object belongs to a known lab');
         return 0;
       }
       for (const [lab, objs] of orphans) out(`lab '${lab}' (unknown to ${stateDir}): ${objs.join(', ')}`);
@@ -209,6 +230,30 @@ async function engineCommand(cmd: string, args: string[], open: (probe?: boolean
       err(`netloom: unknown engine command "${cmd}"`);
       return 2;
   }
+}
+
+/**
+ * Network namespaces not mounted under /run/netns, held only by a process, that contain Netloom-marked
+ * interfaces (issue #13 item 10): found through /proc/PID/ns/net by discovery. Reported, never removed.
+ */
+async function hiddenLeftovers(
+  runner: CommandRunner,
+  observed: Awaited<ReturnType<typeof observe>>,
+): Promise<string[]> {
+  const { discover } = await import('../discovery/discover');
+  const d = await discover(runner, { observed });
+  const lines: string[] = [];
+  for (const ns of d.namespaces) {
+    if (ns.source !== 'process') continue;
+    const marked = ns.links.filter((l) => l.marker);
+    if (!marked.length && !ns.marker) continue;
+    const what = marked.map((l) => `${l.ifname} (lab '${l.marker!.lab}', ${l.marker!.object})`);
+    lines.push(
+      `network namespace held by process ${ns.pid}${ns.comm ? ` (${ns.comm})` : ''}, not under /run/netns, ` +
+        `with Netloom-marked ${what.length ? `interfaces: ${what.join(', ')}` : 'loopback'}`,
+    );
+  }
+  return lines;
 }
 
 async function engineAppliedNames(stateDir: string): Promise<string[]> {

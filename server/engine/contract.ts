@@ -4,7 +4,7 @@
  * Implemented in `server/engine/engine.ts` (`openEngine`).
  */
 import type { Lab, LabStatus, Mode, PlanResult } from '../../shared';
-import type { ObservedState } from './types';
+import type { ObservedState, Operation } from './types';
 
 /** Runs one program with an argv array (never a shell). Sandboxed runners enter the sandbox first. */
 export interface CommandRunner {
@@ -70,7 +70,7 @@ export interface EngineOptions {
 
 export interface Engine {
   readonly mode: Mode;
-  /** Kernel features detected at open (netns, veth, bridge, macvlan, vxlan, tbf, htb, netem, vlan, nftables). */
+  /** Kernel features detected at open (netns, veth, bridge, macvlan, vxlan, tbf, htb, netem, vlan, bridgeVlan, nftables, gre, ipip, ip6tnl, geneve, wireguard). */
   capabilities(): Record<string, boolean>;
   /** Tool versions (iproute2, kernel). */
   versions(): Record<string, string>;
@@ -80,6 +80,12 @@ export interface Engine {
   apply(lab: Lab, onProgress?: (p: Progress) => void): Promise<ApplyOutcome>;
   /** Removes every object owned by this lab; touches nothing else. */
   destroy(labName: string, onProgress?: (p: Progress) => void): Promise<ApplyOutcome>;
+  /**
+   * Adoption (the one write path for discovery): runs the `link.setAlias` marker operations of an adopted
+   * lab under the lock, journaled (a crash half-way is rolled back at the next open), after re-checking every
+   * target on a fresh observation and through the host guard (server/engine/adoption.ts).
+   */
+  adopt(lab: Lab, ops: readonly Operation[], onProgress?: (p: Progress) => void): Promise<ApplyOutcome>;
   /** Rolls back an interrupted apply / clears a failed rollback. */
   recover(): Promise<ApplyOutcome>;
   /**

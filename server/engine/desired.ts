@@ -3,7 +3,16 @@
  * netns an interface lives in, which bridge it is enslaved to, its marker. Pure; shared by plan and status.
  * Also the canonical forms (CIDR, IP, route key) both sides compare with.
  */
-import { endpointKey, type Impairment, type Lab, NETEM_FIELDS, type PortVlan, type Route } from '../../shared';
+import {
+  type AttachedInterface,
+  endpointKey,
+  type Impairment,
+  type Lab,
+  type NamespaceNode,
+  NETEM_FIELDS,
+  type PortVlan,
+  type Route,
+} from '../../shared';
 import {
   formatCidr,
   canonicalCidr as netCanonicalCidr,
@@ -11,6 +20,7 @@ import {
   parseCidr,
   subnetOf,
 } from '../../shared/net';
+import { DEFAULT_WIREGUARD_MTU } from '../../shared/wireguard';
 import { proxyArpKey, rpFilterKey } from './decodeRules';
 import { attachedKind } from './kinds';
 import { formatMarker } from './marker';
@@ -76,6 +86,32 @@ export interface DesiredIface {
 
 /** The kind `ip -d link` reports for a designed interface (a tap is a `tun` device). */
 export const kernelKind = (d: { kind: DesiredIface['kind'] }): string => (d.kind === 'tap' ? 'tun' : d.kind);
+
+/**
+ * Is an observed link of the designed kind? WireGuard is the kernel's `wireguard` link or, for wireguard-go,
+ * a TUN device (layer 3, `tun` mode).
+ */
+export const kindMatches = (d: { kind: DesiredIface['kind'] }, l: ObservedLink): boolean =>
+  d.kind === 'wireguard'
+    ? l.kind === 'wireguard' || (l.kind === 'tun' && (l.tunType === undefined || l.tunType === 'tun'))
+    : l.kind === kernelKind(d);
+
+/** `routeAllowedIps`: one route per allowed network of the node's WireGuard interfaces, through the interface. */
+function wireguardRoutes(node: NamespaceNode): Route[] {
+  const out: Route[] = [];
+  const seen = new Set<string>();
+  for (const x of node.interfaces ?? []) {
+    if (x.kind !== 'wireguard' || !x.routeAllowedIps) continue;
+    for (const p of x.peers)
+      for (const to of p.allowedIps) {
+        const key = canonicalCidr(to);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ to: key, dev: x.name });
+      }
+  }
+  return out;
+}
 
 /** Does an observed link have the designed tunnel/VLAN/macvlan parameters? (Other kinds: nothing to compare.) */
 export function specMatches(spec: AttachedSpec | undefined, l: ObservedLink): boolean {
@@ -199,7 +235,7 @@ function computeDesired(lab: Lab): DesiredLab {
         marker: formatMarker(lab.name, node.id),
         forwarding: node.forwarding ?? false,
         sysctls: namespaceSysctls(node.rpFilter, node.proxyArp),
-        routes: (node.routes ?? []).map(canonicalRoute),
+        routes: [...(node.routes ?? []), ...wireguardRoutes(node)].map(canonicalRoute),
       });
     } else if (node.kind === 'bridge') {
       const netns = nsOfNamespaceNode(node.namespace, () => `nodes.${i}.namespace`);
@@ -272,18 +308,18 @@ function computeDesired(lab: Lab): DesiredLab {
     }
   });
 
-  // Interfaces attached to namespace nodes (vxlan/tap/vlan/macvlan), after the veths (an underlay may be one).
+  // Interfaces attached to namespace nodes (vxlan/tap/vlan/macvlan/wireguard/tunnels), after the veths (an underlay may be one).
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'namespace') return;
     (node.interfaces ?? []).forEach((x, k) => {
       const object = `${node.id}/${x.name}`;
-      // A kind the schema knows but the engine's registry (kinds/) does not (WireGuard, issue #15, until its
-      // module joins) is refused: every plan with one fails and nothing runs.
+      // A kind the schema knows but the engine's registry (kinds/) does not is refused: every plan with one
+      // fails and nothing runs.
       const kind = attachedKind(x.kind);
       if (!kind) {
         errors.push({
           code: 'Unsupported',
-          message: `${x.kind === 'wireguard' ? 'WireGuard' : x.kind} interface '${x.name}' cannot be created by this version of Netloom yet: the lab is valid, applying it is refused`,
+          message: `${x.kind} interface '${x.name}' cannot be created by this version of Netloom yet: the lab is valid, applying it is refused`,
           path: `nodes.${i}.interfaces.${k}.kind`,
           object,
         });
@@ -298,7 +334,7 @@ function computeDesired(lab: Lab): DesiredLab {
         ifname: x.name,
         marker: formatMarker(lab.name, object),
         addresses: canonicalList(x.addresses ?? []),
-        ...(x.mtu !== undefined && { mtu: x.mtu }),
+        ...(x.mtu !== undefined ? { mtu: x.mtu } : x.kind === 'wireguard' && { mtu: DEFAULT_WIREGUARD_MTU }),
         up: true,
         ...(bridge?.kind === 'bridge' && { master: bridge.name, masterObject: bridge.id }),
         spec,

@@ -6,18 +6,23 @@
  * re-checks ownership on a fresh observation before every inverse).
  */
 import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
+import { checkAdoption, unmarked } from './adoption';
 import { detectCapabilities, detectVersions } from './capabilities';
 import { execRefusal, gatedCapabilities } from './capabilityGate';
 import type { ApplyOutcome, CommandRunner, Engine, EngineOptions, Progress } from './contract';
 import { isManagedQdisc, routeMatches } from './desired';
 import { type Driver, type ExecFailure, IpBatchDriver } from './driver';
+import { guardDefaultRoute } from './hostGuard';
 import { type JournalRecord, StateDir } from './journal';
 import { attachedKind } from './kinds';
+import { WireguardRuntime } from './kinds/wireguard';
 import { acquireLock } from './lock';
 import { type AfterExecute, IpObserver, type Observer } from './observer';
 import { type PlanOptions, plan as planOps } from './plan';
 import { planDestroy, planDestroyNat } from './planDestroy';
+import { type PreflightIssue, preflight, readLimits } from './preflight';
 import { cmdArgv, opArgvs, planResult, render, shellText } from './render';
+import { setterHolds } from './rollbackJudge';
 import { status as labStatus } from './status';
 import { touchedNamespaces } from './steps';
 import type { AnyOpBody, NetnsRef, ObservedLink, ObservedState, Operation } from './types';
@@ -95,6 +100,8 @@ class NetloomEngine implements Engine {
   private vers: Record<string, string> = {};
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** WireGuard beyond its kernel device: keys, capability, the configured device / wireguard-go daemons. */
+  private readonly wg: WireguardRuntime;
 
   constructor(
     private readonly opts: OpenEngineOptions,
@@ -110,22 +117,34 @@ class NetloomEngine implements Engine {
       });
     this.observer = opts.observerImpl ?? new IpObserver(opts.runner);
     this.state = new StateDir(opts.stateDir);
+    this.wg = new WireguardRuntime(opts.stateDir, opts.runner);
   }
 
   async open(): Promise<void> {
     await this.state.init();
     if (!this.opts.skipProbe) {
-      [this.caps, this.vers] = await Promise.all([detectCapabilities(this.runner), detectVersions(this.runner)]);
+      const [caps, vers, wg] = await Promise.all([
+        detectCapabilities(this.runner),
+        detectVersions(this.runner),
+        this.wg.detect(),
+      ]);
+      this.caps = { ...caps, wireguard: wg.mode !== null };
+      this.vers = vers;
     }
-    // Crash recovery at open: an interrupted apply is rolled back now.
+    // Crash recovery at open: an interrupted apply is rolled back now, then WireGuard daemons of labs (or
+    // interfaces) not applied are stopped.
     await this.serial(async () => {
       await this.recoverJournal();
+      await this.wg.reconcile((name) => this.state.readApplied(name));
     });
   }
 
   /** What the planner needs to know of the kernel (a feature it lacks is refused at plan time). */
   private planOptions(): PlanOptions {
-    return Object.fromEntries(gatedCapabilities().map((k) => [k, this.caps[k] === true]));
+    return {
+      ...Object.fromEntries(gatedCapabilities().map((k) => [k, this.caps[k] === true])),
+      ...this.wg.planOptions(),
+    };
   }
 
   capabilities(): Record<string, boolean> {
@@ -181,13 +200,71 @@ class NetloomEngine implements Engine {
           .map((i) => ({ code: 'InvalidLab', message: i.message, path: i.path.join('.') })),
       };
     }
-    const observed = await this.read();
+    await this.wg.ready(v.lab);
+    const [observed, scale] = await Promise.all([this.read(), this.scale(v.lab)]);
     const p = planOps(v.lab, observed, this.planOptions());
-    return planResult(v.lab.name, p.errors.length ? [] : p.ops, p.errors);
+    // Pre-flight (preflight.ts): its errors refuse the plan like the planner's, its warnings ride along.
+    const errors = [...p.errors, ...scale.filter((i) => i.severity === 'error')];
+    const warnings = [...(p.warnings ?? []), ...scale.filter((i) => i.severity === 'warning')];
+    const r = planResult(v.lab.name, errors.length ? [] : p.ops, errors, warnings);
+    // The WireGuard configuration is no kernel op: its `wg` lines (key files, never keys) close the script.
+    const wgLines = errors.length ? [] : this.wg.scriptLines(v.lab);
+    return wgLines.length ? { ...r, script: `${r.script.replace(/\n?$/, '\n')}${wgLines.join('\n')}\n` } : r;
+  }
+
+  /** Pre-flight scale check of `lab` against this machine's limits (read afresh each time). */
+  private async scale(lab: Lab): Promise<PreflightIssue[]> {
+    return preflight(lab, await readLimits(this.runner), { netlinkDriver: this.driver.name === 'netlink' });
   }
 
   async status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus> {
-    return labStatus(lab, await this.read({ counters: true }), revisions, new Date().toISOString());
+    const st = labStatus(lab, await this.read({ counters: true }), revisions, new Date().toISOString());
+    return this.wireguardStatus(lab, st, revisions.applied !== null);
+  }
+
+  /**
+   * WireGuard interfaces in a status sample: the daemon's / device's state from UAPI, and a condition when
+   * it is not running. A daemon of an applied lab that died is restarted in the background (the next sample
+   * shows it back).
+   */
+  private async wireguardStatus(lab: Lab, st: LabStatus, applied: boolean): Promise<LabStatus> {
+    await this.wg.ready(lab);
+    const { byObject, dead } = await this.wg.observe(lab);
+    if (!byObject.size) return st;
+    const objects = { ...st.objects };
+    for (const [id, w] of byObject) {
+      const o = objects[id];
+      if (!o) continue;
+      const down = !w.running && o.state !== 'absent';
+      objects[id] = {
+        ...o,
+        wireguard: w,
+        ...(down && {
+          state: o.state === 'ready' ? 'drifted' : o.state,
+          conditions: [
+            ...o.conditions,
+            {
+              type: 'Drifted',
+              status: true,
+              reason: 'WireguardDown',
+              message:
+                w.mode === 'userspace'
+                  ? `wireguard-go for '${id.slice(id.indexOf('/') + 1)}' is not running${applied ? '; Netloom restarts it' : '; apply to start it'}`
+                  : `WireGuard device '${id.slice(id.indexOf('/') + 1)}' is not configured; re-apply to repair`,
+            },
+          ],
+        }),
+      };
+    }
+    if (applied && dead.some((id) => objects[id]?.state !== 'absent') && this.wg.beginRestart(lab.name)) {
+      void this.serial(async () => {
+        const rec = await this.state.readApplied(lab.name);
+        if (rec) await this.wg.realize(rec);
+      })
+        .catch(() => {})
+        .finally(() => this.wg.endRestart(lab.name));
+    }
+    return { ...st, objects };
   }
 
   observe(): Promise<ObservedState> {
@@ -224,6 +301,7 @@ class NetloomEngine implements Engine {
       const blocked = await this.preflight();
       if (blocked) return done(0, blocked);
       onProgress?.({ phase: 'observe', step: 0, total: 0 });
+      await this.wg.ready(desired);
       const observed = await this.read();
       onProgress?.({ phase: 'plan', step: 0, total: 0 });
       const p = planOps(desired, observed, this.planOptions());
@@ -236,9 +314,21 @@ class NetloomEngine implements Engine {
           rolledBack: false,
         });
       }
-      const unsupported = this.unsupported(p.ops);
+      const unsupported = this.unsupported(p.ops) ?? guarded(p.ops, observed);
       if (unsupported) return done(0, unsupported);
+      const limit = (await this.scale(desired)).find((i) => i.severity === 'error');
+      if (limit)
+        return done(0, {
+          code: 'Unsupported',
+          message: limit.message,
+          ...(limit.object !== undefined && { object: limit.object }),
+          rolledBack: false,
+        });
+      // Daemons of WireGuard interfaces this design dropped go before their devices do.
+      await this.wg.prepare(desired);
       if (p.ops.length === 0) {
+        const wgErr = await this.wg.realize(desired);
+        if (wgErr) return done(0, { code: 'HostCommandFailed', ...wgErr, rolledBack: false });
         await this.state.writeApplied(desired);
         onProgress?.({ phase: 'done', step: 0, total: 0 });
         return done(0);
@@ -247,7 +337,16 @@ class NetloomEngine implements Engine {
       if (ran.error) {
         const failure = ran;
         const rb = await this.rollbackAndReport(failure.record, onProgress);
+        await this.wg.reconcile((name) => this.state.readApplied(name));
         return done(p.ops.length, { ...failure.error, ...rb } as Err);
+      }
+      // WireGuard: configure the devices the ops made (wireguard-go started on its TUN, keys over UAPI).
+      const wgErr = await this.wg.realize(desired);
+      if (wgErr) {
+        const record = (await this.state.readJournal()) as { state: 'ok'; record: JournalRecord };
+        const rb = await this.rollbackAndReport(record.record, onProgress);
+        await this.wg.reconcile((name) => this.state.readApplied(name));
+        return done(p.ops.length, { code: 'HostCommandFailed', ...wgErr, ...rb } as Err);
       }
       // Verify: the host must now plan nothing (bounded retries: the kernel settles asynchronously).
       onProgress?.({ phase: 'verify', step: p.ops.length, total: p.ops.length });
@@ -261,6 +360,7 @@ class NetloomEngine implements Engine {
       if (left.length) {
         const record = (await this.state.readJournal()) as { state: 'ok'; record: JournalRecord };
         const rb = await this.rollbackAndReport(record.record, onProgress);
+        await this.wg.reconcile((name) => this.state.readApplied(name));
         return done(p.ops.length, {
           code: 'VerificationFailed',
           message: `after applying, the host still differs from the design: ${left
@@ -292,6 +392,8 @@ class NetloomEngine implements Engine {
       });
       const blocked = await this.preflight();
       if (blocked) return done(0, blocked);
+      // wireguard-go daemons first: their TUN devices are then plain owned links.
+      await this.wg.stopLab(labName);
       let ran = 0;
       let prev: { base: ObservedState; ops: Operation[] } | null = null;
       // A destroy converges: delete what is owned, re-observe (netns deletion is asynchronous), repeat.
@@ -309,6 +411,8 @@ class NetloomEngine implements Engine {
           onProgress?.({ phase: 'done', step: ran, total: ran });
           return done(ran);
         }
+        const refused = guarded(p.ops, observed);
+        if (refused) return done(ran, refused);
         const failure = await this.run('destroy', labName, p.ops, onProgress, observed, commands);
         ran += p.ops.length;
         if (failure.error) {
@@ -322,6 +426,57 @@ class NetloomEngine implements Engine {
         message: `objects of lab '${labName}' are still on the host after deleting them`,
         rolledBack: false,
       });
+    });
+  }
+
+  adopt(lab: Lab, ops: readonly Operation[], onProgress?: (p: Progress) => void): Promise<Outcome> {
+    const t0 = performance.now();
+    const commands: string[] = [];
+    const done = (ran: number, error?: Err): Outcome => ({
+      ok: !error,
+      ran,
+      durationMs: performance.now() - t0,
+      ...(commands.length > 0 && { commands }),
+      ...(error && { error }),
+    });
+    const v = validate(lab);
+    if (!v.ok) {
+      const first = v.issues.find((i) => i.severity === 'error');
+      const message = first ? `${first.path.join('.')}: ${first.message}` : 'invalid lab';
+      return Promise.resolve(done(0, { code: 'InvalidLab', message, rolledBack: false }));
+    }
+    return this.serial(async () => {
+      const blocked = await this.preflight();
+      if (blocked) return done(0, blocked);
+      if (ops.length === 0) return done(0);
+      onProgress?.({ phase: 'observe', step: 0, total: 0 });
+      const observed = await this.read();
+      const refused = checkAdoption(v.lab, ops, observed);
+      if (refused) return done(0, { ...refused, rolledBack: false });
+      const all = [...ops];
+      const ran = await this.run('apply', v.lab.name, all, onProgress, observed, commands);
+      if (ran.error)
+        return done(all.length, { ...ran.error, ...(await this.rollbackAndReport(ran.record, onProgress)) } as Err);
+      onProgress?.({ phase: 'verify', step: all.length, total: all.length });
+      let missing: Operation | null = null;
+      await this.verify(async () => {
+        missing = unmarked(all, await this.read());
+        return missing ? [missing] : [];
+      });
+      if (missing) {
+        const record = (await this.state.readJournal()) as { state: 'ok'; record: JournalRecord };
+        const rb = await this.rollbackAndReport(record.record, onProgress);
+        const m = missing as Operation;
+        return done(all.length, {
+          code: 'VerificationFailed',
+          message: `after adopting, '${'ifname' in m ? m.ifname : m.object}' does not carry its marker`,
+          object: m.object,
+          ...rb,
+        } as Err);
+      }
+      await this.state.clearJournal();
+      onProgress?.({ phase: 'done', step: all.length, total: all.length });
+      return done(all.length);
     });
   }
 
@@ -478,6 +633,8 @@ class NetloomEngine implements Engine {
       const observed = await this.read();
       const inverses = rollbackOps(record.lab, touched.map((i) => record.ops[i]!).filter(Boolean), observed);
       if (inverses.length === 0) return { ok: true };
+      const refused = guardDefaultRoute(inverses, observed);
+      if (refused) return { ok: false, argv: opArgvs(inverses[refused.index]!)[0] ?? [], stderr: refused.message };
       const res = await this.driver.execute(inverses);
       if (res.ok) {
         // Re-check on the next loop round (async netns deletion, peers).
@@ -509,6 +666,12 @@ class NetloomEngine implements Engine {
 }
 
 // ----------------------------------------------------------------------------------------------------------
+
+/** The host guard (hostGuard.ts) as an engine error: nothing of the batch runs. */
+function guarded(ops: readonly Operation[], observed: ObservedState): Err | null {
+  const g = guardDefaultRoute(ops, observed);
+  return g ? { code: 'Conflict', message: g.message, object: ops[g.index]!.object, rolledBack: false } : null;
+}
 
 const findLink = (obs: ObservedState, netns: NetnsRef, ifname: string): ObservedLink | undefined =>
   (netns === null ? obs.root : obs.namespaces[netns])?.links.find((l) => l.ifname === ifname);
@@ -556,8 +719,15 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
     if (op.kind === 'bridge.create' || op.kind === 'iface.create') willDelete.add(k(op.netns, op.ifname));
     if (op.kind === 'veth.create') for (const e of [op.a, op.b]) willDelete.add(k(e.netns, e.ifname));
   }
+  // Renames this rollback undoes, walking back in time: which observed link answers to a name now.
+  const renamed = new Map<string, ObservedLink | undefined>();
+  // Setter inverses, judged once the whole walk is known (see the default case below).
+  const setters = new Map<ObservedLink, Map<string, number>>();
+  const judged = new Map<number, () => boolean>();
+  const renamedNow = new Set<ObservedLink>();
+  const linkAt = (n: NetnsRef, i: string) => (renamed.has(k(n, i)) ? renamed.get(k(n, i)) : findLink(observed, n, i));
   const exists = (n: NetnsRef, i: string) =>
-    !inDeleted(n) && !gone.has(k(n, i)) && !willDelete.has(k(n, i)) && findLink(observed, n, i) !== undefined;
+    !inDeleted(n) && !gone.has(k(n, i)) && !willDelete.has(k(n, i)) && linkAt(n, i) !== undefined;
 
   for (const op of opsNewestFirst) {
     const inv = op.inverse;
@@ -606,12 +776,12 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         }
         break;
       case 'addr.del': {
-        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        const l = exists(inv.netns, inv.ifname) ? linkAt(inv.netns, inv.ifname) : undefined;
         if (l?.addresses.includes(inv.cidr)) out.push(inv);
         break;
       }
       case 'addr.add': {
-        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        const l = exists(inv.netns, inv.ifname) ? linkAt(inv.netns, inv.ifname) : undefined;
         if (l && !l.addresses.includes(inv.cidr)) out.push(inv);
         break;
       }
@@ -620,13 +790,28 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         if (inDeleted(inv.netns)) break;
         const ns = inv.netns === null ? observed.root : observed.namespaces[inv.netns];
         if (!ns) break;
-        const present = ns.routes.some((r) => routeMatches(inv.route, r));
-        if ((inv.kind === 'route.del') === present) out.push(inv);
+        const present = ns.routes.filter((r) => routeMatches(inv.route, r));
+        // A route the plan deleted and this rollback restores (its inverse is a route.add) is the original:
+        // never delete it again because the plan's own, looser route matches it too.
+        const original = (r: (typeof present)[number]) =>
+          opsNewestFirst.some(
+            (o) => o.inverse?.kind === 'route.add' && o.inverse.netns === inv.netns && routeMatches(o.inverse.route, r),
+          );
+        if (inv.kind === 'route.add' ? present.length === 0 : present.some((r) => !original(r))) out.push(inv);
         break;
       }
-      case 'link.rename':
-        if (exists(inv.netns, inv.from) && !exists(inv.netns, inv.to)) out.push(inv);
+      case 'link.rename': {
+        // Names alone cannot tell a swap from its undoing: the link must be the one this op renamed.
+        const l = exists(inv.netns, inv.from) ? linkAt(inv.netns, inv.from) : undefined;
+        const other = l?.marker?.lab === lab && l.marker.object !== op.object;
+        if (l && !other && !exists(inv.netns, inv.to)) {
+          out.push(inv);
+          renamedNow.add(l);
+          renamed.set(k(inv.netns, inv.to), l);
+          renamed.set(k(inv.netns, inv.from), undefined);
+        }
         break;
+      }
       case 'link.delete':
         // Inverse of something other than a create (none today): only owned links.
         break;
@@ -635,7 +820,8 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         break;
       case 'nat.apply': {
         const t = observed.nft?.find((x) => x.name === inv.table);
-        if (inv.replace ? t?.marker?.lab === lab : t === undefined) out.push(inv);
+        const same = t !== undefined && [...t.sources].sort().join() === [...inv.sources].sort().join();
+        if (inv.replace ? t?.marker?.lab === lab && !same : t === undefined) out.push(inv);
         break;
       }
       case 'sysctl.set': {
@@ -654,25 +840,46 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
       }
       case 'bridge.vlanDel': {
         // Not idempotent: only where the port still has that VLAN (or its VLANs were not read).
-        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
-        if (l && (l.vlans === undefined || l.vlans.some((e) => e.vid === inv.vid))) out.push(inv);
+        const l = exists(inv.netns, inv.ifname) ? linkAt(inv.netns, inv.ifname) : undefined;
+        // VLANs are read only on ports of a filtering bridge: unread on another port means nothing to undo.
+        const filtering = l?.master !== undefined && linkAt(inv.netns, l.master)?.vlanFiltering === true;
+        if (l && (l.vlans === undefined ? filtering : l.vlans.some((e) => e.vid === inv.vid))) out.push(inv);
         break;
       }
       case 'qdisc.delete': {
         // Not idempotent: only where one of our qdiscs is still installed.
-        const l = exists(inv.netns, inv.ifname) ? findLink(observed, inv.netns, inv.ifname) : undefined;
+        const l = exists(inv.netns, inv.ifname) ? linkAt(inv.netns, inv.ifname) : undefined;
         if (isManagedQdisc(l?.qdisc)) out.push(inv);
         break;
       }
       case 'netns.delete':
         break;
       default:
-        // Idempotent setters (up/down, mtu, mac, master, stp, alias): apply where the link exists.
-        if ('ifname' in inv && exists(inv.netns, inv.ifname)) out.push(inv);
+        // Idempotent setters (up/down, mtu, mac, master, stp, alias): apply where the link exists and does not
+        // hold the value yet.
+        if ('ifname' in inv && exists(inv.netns, inv.ifname)) {
+          const l = linkAt(inv.netns, inv.ifname);
+          const master = l?.master !== undefined ? linkAt(inv.netns, l.master) : undefined;
+          // Only the net effect counts: the oldest op's inverse on this link and setting (seen last, walking
+          // back) decides, judged against what the link holds now.
+          if (l) {
+            const key = `${inv.kind}${inv.kind === 'bridge.vlanAdd' ? `/${inv.vid}` : ''}`;
+            const byKey = setters.get(l) ?? new Map<string, number>();
+            setters.set(l, byKey);
+            byKey.set(key, out.length);
+            out.push(inv);
+            // A link renamed in this pass is set down around the rename: its up/down steps all run.
+            judged.set(out.length - 1, () =>
+              inv.kind === 'link.setUp' && renamedNow.has(l)
+                ? true
+                : byKey.get(key) === out.indexOf(inv) && !setterHolds(inv, l, master),
+            );
+          } else out.push(inv);
+        }
         break;
     }
   }
-  return out;
+  return out.filter((_, i) => judged.get(i)?.() ?? true);
 }
 
 export { cmdArgv, render, touchedNamespaces };

@@ -14,11 +14,11 @@ import { loadNetlinkDriver, netlinkUnavailableReason } from './netlink/driver';
 import { observeNetlink } from './netlink/observe';
 import { observe } from './observe';
 import { FaultyRunner } from './testing/faults';
-import { describeKernel, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
+import { describeKernel, kernelDriver, pingAvailable, withSandbox } from './testing/kernel';
 import { snapshot } from './testing/snapshot';
 import type { ObservedState } from './types';
 
-const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
+const canPing = pingAvailable();
 
 function input(parent = 'up0'): LabInput {
   return {

@@ -32,7 +32,7 @@ import {
   isLinkLocal,
   isManagedQdisc,
   isManagedRoute,
-  kernelKind,
+  kindMatches,
   natComment,
   natTableName,
   portVlans,
@@ -44,6 +44,7 @@ import {
   toRoute,
   vlansText,
 } from './desired';
+import { hostAddressIssues, objectPaths } from './hostAddresses';
 import { formatMarker } from './marker';
 import type {
   AnyOpBody,
@@ -132,6 +133,17 @@ export interface PlanOptions {
    * `vlanFiltering: true` is refused.
    */
   bridgeVlan?: boolean;
+  /**
+   * How this world realizes WireGuard (server/wireguard/capability.ts): the kernel module, wireguard-go on a
+   * TUN device, or null/absent = it cannot (every WireGuard interface is refused with `wireguardMessage`).
+   */
+  wireguard?: 'kernel' | 'userspace' | null;
+  wireguardMessage?: string;
+  /** Point-to-point tunnel kinds the kernel has (capabilities().gre / ipip / ip6tnl / geneve). */
+  gre?: boolean;
+  ipip?: boolean;
+  ip6tnl?: boolean;
+  geneve?: boolean;
 }
 
 export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions = {}): Plan {
@@ -533,7 +545,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       netns: d.netns,
       ifname: d.ifname,
       marker: d.marker,
-      spec: d.spec,
+      spec: d.spec.kind === 'wireguard' ? { kind: 'wireguard', mode: opts.wireguard ?? 'userspace' } : d.spec,
       ...(d.master !== undefined && { master: d.master }),
       ...(d.mtu !== undefined && { mtu: d.mtu }),
       object: d.object,
@@ -588,7 +600,9 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     const guarded = defaultRouteErrors(ops, observed, desiredLab);
     if (guarded.length) return { ops: [], errors: guarded };
   }
-  return { ops, errors: [] };
+  const host = hostAddressIssues(desired, observed, objectPaths(desiredLab));
+  if (host.errors.length) return { ops: [], errors: host.errors };
+  return { ops, errors: [], ...(host.warnings.length > 0 && { warnings: host.warnings }) };
 }
 
 const IP_FORWARD = 'net.ipv4.ip_forward';
@@ -740,7 +754,7 @@ function matchInterfaces(
   }
   const find = (d: DesiredIface) =>
     (byObject.get(d.object) ?? []).find(
-      (s) => s.link.kind === kernelKind(d) && specMatches(d.spec, s.link) && s.netns === d.netns && !doomed.has(s.key),
+      (s) => kindMatches(d, s.link) && specMatches(d.spec, s.link) && s.netns === d.netns && !doomed.has(s.key),
     );
   for (const d of ifaces) {
     if (d.kind === 'veth') continue;
@@ -1078,3 +1092,4 @@ export function describe(op: AnyOpBody): string {
       return `take ${op.ifname} out of VLAN ${op.vid}${inNs(op.netns)}`;
   }
 }
+

@@ -5,10 +5,10 @@
  */
 import type { PlanOp, PlanResult, Route } from '../../shared';
 import { routeFamily } from './desired';
-import { attachedKind } from './kinds';
+import { attachedKind, mtuAfter } from './kinds';
 import { markerToAlias } from './marker';
 import { type Step, steps, vethSides } from './steps';
-import type { AnyOpBody, NetnsRef, Operation, PlanError, QdiscSpec, VethEnd } from './types';
+import type { AnyOpBody, NetnsRef, Operation, PlanError, PlanWarning, QdiscSpec, VethEnd } from './types';
 
 /** One command. `ip` commands can join a batch of their namespace; `exec` ones run on their own. */
 export type Cmd =
@@ -187,10 +187,11 @@ function ifaceCommands(op: Extract<AnyOpBody, { kind: 'iface.create' }>): Cmd[][
   const kind = attachedKind(op.spec.kind)!;
   const ns = op.netns;
   const mtu = op.mtu !== undefined ? ['mtu', String(op.mtu)] : [];
-  const add = kind.ipAdd(op, op.spec, kind.mtuAfter ? [] : mtu);
+  const after = mtuAfter(kind, op.spec);
+  const add = kind.ipAdd(op, op.spec, after ? [] : mtu);
   const rest = [
     mark(ns, op.ifname, op.marker),
-    ...(kind.mtuAfter && op.mtu !== undefined ? [setDev(ns, op.ifname, ...mtu)] : []),
+    ...(after && op.mtu !== undefined ? [setDev(ns, op.ifname, ...mtu)] : []),
     ...(op.master !== undefined ? [setDev(ns, op.ifname, 'master', op.master)] : []),
   ];
   // A kind created from the root is marked (and enslaved) from inside its namespace: a second step.
@@ -259,7 +260,12 @@ const opNetns = (op: AnyOpBody): NetnsRef => {
 };
 
 /** Public view: one PlanOp per operation (argv = its first command; the script has all of them). */
-export function planResult(labName: string, ops: readonly Operation[], errors: readonly PlanError[]): PlanResult {
+export function planResult(
+  labName: string,
+  ops: readonly Operation[],
+  errors: readonly (PlanError | PlanWarning)[],
+  warnings: readonly PlanWarning[] = [],
+): PlanResult {
   const operations: PlanOp[] = ops.map((op, index) => {
     const argvs = opArgvs(op);
     const inv = op.inverse ? opArgvs(op.inverse) : null;
@@ -283,6 +289,15 @@ export function planResult(labName: string, ops: readonly Operation[], errors: r
       ...(e.path !== undefined && { path: e.path }),
       ...(e.object !== undefined && { object: e.object }),
     })),
+    ...(warnings.length > 0 && {
+      warnings: warnings.map((w) => ({
+        code: w.code,
+        message: w.message,
+        severity: 'warning' as const,
+        ...(w.path !== undefined && { path: w.path }),
+        ...(w.object !== undefined && { object: w.object }),
+      })),
+    }),
   };
 }
 

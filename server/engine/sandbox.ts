@@ -2,11 +2,13 @@
  * Sandbox: a throwaway world for tests, benchmarks and `serve --sandbox`. A holder process lives in a private
  * network + mount namespace (plus a user namespace when not root) with a tmpfs on /run/netns; every command
  * enters it with nsenter. Nothing created inside is visible on the host, and it all vanishes with the holder.
- * Must not: spawn a shell, or touch the host's /run/netns.
+ * The holder is marked (HOLDER_ENV in its environment, the `netloom-sandbox` tmpfs) so attaching can tell it
+ * from any other process (`sandboxAttach.ts`). Must not: spawn a shell, or touch the host's /run/netns.
  */
 import { spawn } from 'node:child_process';
 import type { CommandRunner, Sandbox } from './contract';
 import { prefixedRunner } from './runner';
+import { HOLDER_ENV } from './sandboxAttach';
 
 /**
  * The holder, run by node inside the new namespaces. Fixed code, no user data: mounts a tmpfs on /run/netns
@@ -34,6 +36,21 @@ export interface SandboxOptions {
   userns?: boolean;
   /** How long to wait for the holder to come up. */
   startTimeoutMs?: number;
+  /**
+   * A private PID namespace too (classroom mode: a student's terminals see only their own processes). The
+   * holder is its PID 1 with its own /proc, every command enters it (`nsenter -p`), and when the holder ends
+   * the kernel kills whatever is left inside.
+   */
+  pidns?: boolean;
+}
+
+/** The first child of `pid` (unshare --fork's holder), as the host sees it. */
+async function firstChild(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  const child = Number(text.trim().split(/\s+/)[0]);
+  if (!Number.isInteger(child) || child < 2) throw new Error(`sandbox holder of unshare ${pid} not found`);
+  return child;
 }
 
 export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -42,6 +59,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     ...(userns ? ['--user', '--map-root-user'] : []),
     '--net',
     '--mount',
+    ...(opts.pidns ? ['--pid', '--mount-proc'] : []),
     '--propagation',
     'private',
     '--fork',
@@ -52,7 +70,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   ];
   const child = spawn('unshare', unshareArgs, {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C' },
+    env: { ...process.env, LC_ALL: 'C', [HOLDER_ENV]: '1' },
   });
   // Never keep the parent alive just for the holder; EOF on its stdin ends it when we exit.
   child.unref();
@@ -61,7 +79,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   (child.stdin as unknown as { unref?: () => void }).unref?.();
   child.stdin.on('error', () => {});
 
-  const pid = await new Promise<number>((resolve, reject) => {
+  const reported = await new Promise<number>((resolve, reject) => {
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -91,13 +109,24 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     child.stdout.on('data', onData);
   });
   child.removeAllListeners('exit');
+  // In its own PID namespace the holder calls itself 1: ask the host which process it is.
+  const pid = opts.pidns ? await firstChild(child.pid!) : reported;
 
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
   const runner: CommandRunner = prefixedRunner(
-    ['nsenter', '-t', String(pid), '-n', '-m', ...(userns ? ['-U', '--preserve-credentials'] : []), '--'],
+    [
+      'nsenter',
+      '-t',
+      String(pid),
+      '-n',
+      '-m',
+      ...(opts.pidns ? ['-p'] : []),
+      ...(userns ? ['-U', '--preserve-credentials'] : []),
+      '--',
+    ],
     'sandbox',
   );
   let closing: Promise<void> | null = null;

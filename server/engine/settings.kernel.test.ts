@@ -7,10 +7,10 @@ import { expect, it } from 'vitest';
 import { Lab, type LabInput } from '../../shared';
 import type { CommandRunner } from './contract';
 import { openEngine } from './engine';
-import { describeKernel, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
+import { describeKernel, kernelDriver, pingAvailable, withSandbox } from './testing/kernel';
 import { linkIdentity, snapshot } from './testing/snapshot';
 
-const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
+const canPing = pingAvailable();
 
 const lab = (opts: { up?: boolean; rpFilter?: 0 | 1 | 2; proxyArp?: boolean } = {}): Lab =>
   Lab.parse({

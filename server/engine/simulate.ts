@@ -218,11 +218,12 @@ export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState 
       if (op.master !== undefined && linkOf(op.netns, op.master).kind !== 'bridge') throw new SimError('not a bridge');
       // A macvlan's parent is in the root namespace (`ip link add link PARENT … netns NS`).
       const lower = x.kind === 'macvlan' ? linkOf(null, x.parent) : undefined;
+      const tun = x.kind === 'tap' || (x.kind === 'wireguard' && x.mode !== 'kernel');
       addLink(op.netns, {
         netns: op.netns,
         ifindex: nextIndex(),
         ifname: op.ifname,
-        kind: x.kind === 'tap' ? 'tun' : x.kind,
+        kind: tun ? 'tun' : x.kind,
         alias: op.marker,
         marker: parseMarker(op.marker),
         adminUp: false,
@@ -231,7 +232,7 @@ export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState 
         mac: `02:00:00:00:02:${nextIndex().toString(16).padStart(2, '0')}`,
         ...(op.master !== undefined && { master: op.master }),
         addresses: [],
-        ...(x.kind === 'tap' && { tunType: 'tap' }),
+        ...(tun && { tunType: x.kind === 'tap' ? 'tap' : 'tun' }),
         ...(x.kind === 'macvlan' && {
           macvlan: { mode: x.mode, parent: { netns: null, ifname: lower!.ifname, ifindex: lower!.ifindex } },
         }),

@@ -20,7 +20,7 @@ import {
   isLinkLocal,
   isManagedQdisc,
   isManagedRoute,
-  kernelKind,
+  kindMatches,
   natTableName,
   portVlans,
   qdiscMatches,
@@ -222,7 +222,7 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
     if (!ours(l.marker, d.object))
       return { ...stranger(d.object, `interface '${d.ifname}' in ${where(d.netns)}`, l.marker), ...linkDetails(l) };
     const c: Condition[] = [];
-    if (l.kind !== kernelKind(d)) c.push(drift('KindDiffers', `'${d.ifname}' is a ${l.kind}, not a ${d.kind}`));
+    if (!kindMatches(d, l)) c.push(drift('KindDiffers', `'${d.ifname}' is a ${l.kind}, not a ${d.kind}`));
     else if (!specMatches(d.spec, l))
       c.push(
         drift(

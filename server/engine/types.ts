@@ -76,7 +76,17 @@ export type AttachedSpec =
    * `parent` is an interface of the root namespace; `ip link add link PARENT … netns NS` runs in the root
    * and creates the macvlan directly in its namespace.
    */
-  | { kind: 'macvlan'; parent: string; mode: 'bridge' };
+  | { kind: 'macvlan'; parent: string; mode: 'bridge' }
+  /**
+   * WireGuard (issue #15): `kernel` = the kernel's wireguard link; `userspace` = a persistent TUN device
+   * that a supervised wireguard-go daemon attaches to (server/wireguard/). The planner fills `mode` in from
+   * the world's capability; desired state leaves it out.
+   */
+  | { kind: 'wireguard'; mode?: 'kernel' | 'userspace' }
+  /** Point-to-point IP tunnels (GRE, IPIP, ip6tnl) and GENEVE (L2 over UDP). */
+  | { kind: 'gre' | 'ipip'; remote: string; local?: string; ttl?: number }
+  | { kind: 'ip6tnl'; remote: string; local?: string; mode: 'ip6ip6' | 'ipip6' | 'any' }
+  | { kind: 'geneve'; vni: number; remote: string; dstPort: number };
 
 /** A root qdisc Netloom installs for an endpoint's impairment. */
 export type QdiscSpec =
@@ -233,7 +243,17 @@ export interface PlanError {
   object?: string;
 }
 
+/** Something the user should see before applying; nothing is refused (plan warnings, pre-flight). */
+export interface PlanWarning {
+  code: string;
+  message: string;
+  path?: string;
+  object?: string;
+}
+
 export interface Plan<O extends Operation = Operation> {
   ops: O[];
   errors: PlanError[];
+  /** Present only when there is something to say. */
+  warnings?: PlanWarning[];
 }

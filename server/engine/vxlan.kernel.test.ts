@@ -9,10 +9,10 @@ import { Lab, type LabInput, validate } from '../../shared';
 import type { CommandRunner } from './contract';
 import { openEngine } from './engine';
 import { observe } from './observe';
-import { describeKernel, hasProgram, kernelDriver, withSandbox } from './testing/kernel';
+import { describeKernel, kernelDriver, pingAvailable, withSandbox } from './testing/kernel';
 import { snapshot } from './testing/snapshot';
 
-const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
+const canPing = pingAvailable();
 type AttachedInput = NonNullable<Extract<LabInput['nodes'][number], { kind: 'namespace' }>['interfaces']>[number];
 
 function input(vni = 42, extra: AttachedInput[] = []): LabInput {

@@ -4,32 +4,24 @@
  * swap for the store's bounded parser). Nothing here touches the store or the host.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { basename, join } from 'node:path';
 import { type Exercise, formatPath, validateExercise } from '../../shared';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import { REPO_ROOT } from '../paths';
+import { parseDocumentText } from '../util/documents';
 
 /** An exercise file is small; a bigger one is refused before parsing. */
 export const MAX_EXERCISE_BYTES = 1_000_000;
 
 export const EXERCISES_DIR = join(REPO_ROOT, 'examples', 'exercises');
 
-/** Text → plain data (JSON when it looks like JSON, else YAML with bounded aliases). */
+/**
+ * Text → plain data (JSON when it looks like JSON, else YAML), bounded by the shared document limits
+ * (server/util/documents.ts; a refusal is a DocumentError naming the limit), at most MAX_EXERCISE_BYTES.
+ */
 export function parseExerciseText(text: string, format?: 'json' | 'yaml'): unknown {
-  if (text.length > MAX_EXERCISE_BYTES)
-    throw new AppError('InvalidLab', `an exercise file is at most ${MAX_EXERCISE_BYTES} bytes`);
-  const fmt = format ?? (/^\s*[{[]/.test(text) ? 'json' : 'yaml');
-  try {
-    // maxAliasCount bounds alias expansion ("billion laughs"); unique keys are enforced by default.
-    return fmt === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
-  } catch (e) {
-    const detail = e instanceof Error ? e.message.split('\n')[0] : 'parse error';
-    throw new AppError('InvalidLab', `the exercise is not valid ${fmt.toUpperCase()}: ${detail}`, [
-      { path: [], message: `not valid ${fmt.toUpperCase()}`, severity: 'error', code: 'Syntax' },
-    ]);
-  }
+  return parseDocumentText(text, { format: format ?? 'auto', label: 'the exercise', maxBytes: MAX_EXERCISE_BYTES });
 }
 
 /** Checks exercise data; throws InvalidLab naming every bad path. */

@@ -87,6 +87,56 @@ export class ExerciseService {
     return { file: e.file, exercise: toView(e.exercise), startedAt: new Date().toISOString() };
   }
 
+  /**
+   * Starts exercise `file` in this world (the route, and classroom mode's push): a lab already doing it is
+   * handed back as the student left it (brought up again when it is not on the host); a new one is created
+   * from the starting lab and applied with the setup.
+   */
+  async start(file: string): Promise<ExerciseStarted> {
+    this.needGrader();
+    const e = this.entry(file);
+    const name = e.exercise.lab.name;
+    const existing = await this.deps.store.get(name);
+    if (existing?.exercise?.file === e.file) {
+      // Not on the host (a new sandbox, or destroyed): the student's design comes back up, with the setup.
+      const operationId =
+        existing.appliedRevision === null && !this.deps.ops.busy(name)
+          ? this.bringUp(existing as StoredLab & { exercise: ExerciseBinding })
+          : null;
+      return { lab: name, revision: existing.revision, operationId };
+    }
+    if (existing)
+      throw new AppError('Conflict', `a lab named "${name}" already exists and is not this exercise; delete it first`);
+    if (this.deps.ops.busy(name)) throw new AppError('Conflict', `an operation on lab "${name}" is still running`);
+    const doc = await this.deps.store.create(e.exercise.lab, e.exercise.layout ?? emptyLayout(), this.binding(e));
+    return {
+      lab: name,
+      revision: doc.revision,
+      operationId: this.bringUp(doc as StoredLab & { exercise: ExerciseBinding }),
+    };
+  }
+
+  /** Reset: the design goes back to the starting lab (locks do not apply to that write) and is applied again. */
+  async reset(labName: string): Promise<ExerciseStarted> {
+    this.needGrader();
+    const doc = await this.bound(labName);
+    const e = this.deps.catalogue.find((x) => x.file === doc.exercise.file);
+    const binding: ExerciseBinding = e ? this.binding(e) : { ...doc.exercise, startedAt: new Date().toISOString() };
+    if (this.deps.ops.busy(doc.lab.name))
+      throw new AppError('Conflict', `an operation on lab "${doc.lab.name}" is still running`);
+    const next = await this.deps.store.update(doc.lab.name, {
+      lab: binding.exercise.lab,
+      layout: binding.exercise.layout ?? doc.layout,
+      baseRevision: doc.revision,
+      exercise: binding,
+    });
+    return {
+      lab: next.lab.name,
+      revision: next.revision,
+      operationId: this.bringUp(next as StoredLab & { exercise: ExerciseBinding }),
+    };
+  }
+
   router(): Router {
     const r = express.Router();
 
@@ -104,33 +154,8 @@ export class ExerciseService {
 
     // Start = open: a lab already doing this exercise is handed back as the student left it (reset is explicit).
     r.post('/exercises/:file/start', async (req, res) => {
-      this.needGrader();
-      const e = this.entry(String(req.params.file));
-      const name = e.exercise.lab.name;
-      const existing = await this.deps.store.get(name);
-      if (existing?.exercise?.file === e.file) {
-        // Not on the host (a new sandbox, or destroyed): the student's design comes back up, with the setup.
-        const operationId =
-          existing.appliedRevision === null && !this.deps.ops.busy(name)
-            ? this.bringUp(existing as StoredLab & { exercise: ExerciseBinding })
-            : null;
-        const body: ExerciseStarted = { lab: name, revision: existing.revision, operationId };
-        res.status(operationId ? 202 : 200).json(body);
-        return;
-      }
-      if (existing)
-        throw new AppError(
-          'Conflict',
-          `a lab named "${name}" already exists and is not this exercise; delete it first`,
-        );
-      if (this.deps.ops.busy(name)) throw new AppError('Conflict', `an operation on lab "${name}" is still running`);
-      const doc = await this.deps.store.create(e.exercise.lab, e.exercise.layout ?? emptyLayout(), this.binding(e));
-      const body: ExerciseStarted = {
-        lab: name,
-        revision: doc.revision,
-        operationId: this.bringUp(doc as StoredLab & { exercise: ExerciseBinding }),
-      };
-      res.status(202).json(body);
+      const body = await this.start(String(req.params.file));
+      res.status(body.operationId ? 202 : 200).json(body);
     });
 
     r.get('/labs/:name/exercise', async (req, res) => {
@@ -151,24 +176,7 @@ export class ExerciseService {
 
     // Reset: the design goes back to the starting lab (locks do not apply to that write) and is applied again.
     r.post('/labs/:name/exercise/reset', async (req, res) => {
-      this.needGrader();
-      const doc = await this.bound(String(req.params.name));
-      const e = this.deps.catalogue.find((x) => x.file === doc.exercise.file);
-      const binding: ExerciseBinding = e ? this.binding(e) : { ...doc.exercise, startedAt: new Date().toISOString() };
-      if (this.deps.ops.busy(doc.lab.name))
-        throw new AppError('Conflict', `an operation on lab "${doc.lab.name}" is still running`);
-      const next = await this.deps.store.update(doc.lab.name, {
-        lab: binding.exercise.lab,
-        layout: binding.exercise.layout ?? doc.layout,
-        baseRevision: doc.revision,
-        exercise: binding,
-      });
-      const body: ExerciseStarted = {
-        lab: next.lab.name,
-        revision: next.revision,
-        operationId: this.bringUp(next as StoredLab & { exercise: ExerciseBinding }),
-      };
-      res.status(202).json(body);
+      res.status(202).json(await this.reset(String(req.params.name)));
     });
     return r;
   }

@@ -172,7 +172,7 @@ describe('refusals name the construct', () => {
       ),
       'topology: {nodes: {}}',
     ].join('\n');
-    expect(refusal(bomb).construct).toBe('yaml');
+    expect(refusal(bomb).construct).toMatch(/^max(Nodes|Aliases)$/);
   });
 });
 

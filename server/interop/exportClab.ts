@@ -118,6 +118,12 @@ function build(lab: Lab, layout: Layout | undefined, forceOff: Set<string>): Exp
         notes.push(`WireGuard interface ${n.name}/${x.name} is not exported (its keys stay on the Netloom server)`);
         continue;
       }
+      if (x.kind === 'gre' || x.kind === 'ipip' || x.kind === 'ip6tnl' || x.kind === 'geneve') {
+        notes.push(
+          `${x.kind} interface ${n.name}/${x.name} is not exported (the containerlab importer does not model it)`,
+        );
+        continue;
+      }
       if (x.kind === 'macvlan') {
         links.push({ type: 'macvlan', 'host-interface': x.parent, endpoint: { node: me, interface: x.name } });
       } else run(me, createLine(x));
@@ -240,8 +246,7 @@ function createLine(x: AttachedInterface): string {
       return `ip tuntap add dev ${x.name} mode tap`;
     case 'vlan':
       return `ip link add link ${x.parent} name ${x.name} type vlan id ${x.vlanId}`;
-    case 'macvlan':
-    case 'wireguard':
+    default:
       return '';
   }
 }

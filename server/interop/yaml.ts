@@ -1,26 +1,25 @@
 /**
  * parseClabYaml(text): the ONE place the importers read YAML — strict (duplicate keys refused, as
- * containerlab's yaml.UnmarshalStrict does), bounded (size, alias expansion). When server/store gains the
- * shared bounded parser, swap the body of this function for it. Pure.
+ * containerlab's yaml.UnmarshalStrict does) and bounded by the shared document limits
+ * (server/util/documents.ts: size, depth, nodes after alias expansion, keys, aliases). Pure.
  */
-import { parseDocument } from 'yaml';
-import { checkSize, ImportRefused } from './errors';
+import { parseBounded } from '../util/documents';
+import { ImportRefused, MAX_SOURCE_BYTES } from './errors';
 
 export function parseClabYaml(text: string): unknown {
-  checkSize(text);
   // merge: containerlab reads YAML with go-yaml v2, which honours `<<` merge keys.
-  const doc = parseDocument(text, { uniqueKeys: true, merge: true, prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) {
-    const line = err.linePos?.[0]?.line;
-    const first = err.message.split('\n')[0] ?? 'parse error';
-    if (err.code === 'DUPLICATE_KEY')
-      throw new ImportRefused('syntax', 'duplicate-key', `duplicate key in the YAML (${first})`, line);
-    throw new ImportRefused('syntax', 'yaml', `not valid YAML: ${first}`, line);
-  }
-  try {
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    throw new ImportRefused('syntax', 'yaml', `the YAML cannot be read: ${(e as Error).message.split('\n')[0]}`);
+  const r = parseBounded(text, { format: 'yaml', merge: true, maxBytes: MAX_SOURCE_BYTES });
+  if (r.ok) return r.value;
+  const message = `the YAML ${r.message}`;
+  switch (r.limit) {
+    case 'maxBytes':
+      throw new ImportRefused('too-large', 'size', message);
+    case 'duplicateKey':
+      throw new ImportRefused('syntax', 'duplicate-key', message, r.line);
+    case 'syntax':
+      throw new ImportRefused('syntax', 'yaml', message, r.line);
+    default:
+      // maxDepth, maxNodes, maxKeys, maxAliases: the construct is the limit's name.
+      throw new ImportRefused('syntax', r.limit, message, r.line);
   }
 }

@@ -35,12 +35,21 @@ export interface LabChannel {
   watch(lab: string, send: (msg: ServerMessage) => void): () => void;
 }
 
+/**
+ * Live data that is not a lab (classroom mode's teacher dashboard): a socket sends `{type:'watch', topic}`;
+ * the topic is told with a send function (the hub's back-pressure rules) and returns what stops it. A hub
+ * without the topic refuses it: each student world has its own hub, so only the teacher's carries `classroom`.
+ */
+export type TopicWatch = (send: (msg: ServerMessage) => void) => () => void;
+
 interface Client {
   ws: WebSocket;
   labs: Set<string>;
   alive: boolean;
   /** Per watched lab: the channels' stop functions. */
   stops: Map<string, (() => void)[]>;
+  /** Per watched topic: its stop function. */
+  topics: Map<string, () => void>;
 }
 
 interface Watch {
@@ -61,6 +70,7 @@ export class StatusHub {
   private readonly clients = new Set<Client>();
   private readonly watches = new Map<string, Watch>();
   private readonly channels: LabChannel[] = [];
+  private readonly topics = new Map<string, TopicWatch>();
   private readonly o: Required<HubOptions>;
   private readonly tickTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
@@ -83,9 +93,14 @@ export class StatusHub {
     this.channels.push(channel);
   }
 
+  /** Registers a topic sockets may watch (`{type:'watch', topic}`). */
+  addTopic(name: string, watch: TopicWatch): void {
+    this.topics.set(name, watch);
+  }
+
   /** Takes over an accepted socket: hello, then subscribe/unsubscribe messages. */
   add(ws: WebSocket): void {
-    const client: Client = { ws, labs: new Set(), alive: true, stops: new Map() };
+    const client: Client = { ws, labs: new Set(), alive: true, stops: new Map(), topics: new Map() };
     this.clients.add(client);
     ws.on('pong', () => {
       client.alive = true;
@@ -130,6 +145,7 @@ export class StatusHub {
     clearInterval(this.heartbeatTimer);
     for (const c of this.clients) {
       for (const stops of c.stops.values()) for (const stop of stops) stop();
+      for (const stop of c.topics.values()) stop();
       c.ws.terminate();
     }
     this.clients.clear();
@@ -145,10 +161,30 @@ export class StatusHub {
       return;
     }
     if (!parsed.success) this.send(client, { type: 'error', message: 'unknown message' });
+    else if (parsed.data.type === 'watch' || parsed.data.type === 'unwatch') this.onTopic(client, parsed.data);
     else if (!LabName.safeParse(parsed.data.lab).success)
       this.send(client, { type: 'error', message: 'invalid lab name' });
     else if (parsed.data.type === 'unsubscribe') this.unsubscribe(client, parsed.data.lab);
     else void this.subscribe(client, parsed.data.lab);
+  }
+
+  private onTopic(client: Client, m: { type: 'watch' | 'unwatch'; topic: string }): void {
+    const running = client.topics.get(m.topic);
+    if (m.type === 'unwatch') {
+      running?.();
+      client.topics.delete(m.topic);
+      return;
+    }
+    const topic = this.topics.get(m.topic);
+    if (!topic) {
+      this.send(client, { type: 'error', message: `no topic "${m.topic.slice(0, 40)}" here` });
+      return;
+    }
+    running?.();
+    client.topics.set(
+      m.topic,
+      topic((msg) => this.send(client, msg)),
+    );
   }
 
   private async subscribe(client: Client, lab: string): Promise<void> {
@@ -204,6 +240,8 @@ export class StatusHub {
   private remove(client: Client): void {
     if (!this.clients.delete(client)) return;
     for (const lab of [...client.labs]) this.unsubscribe(client, lab);
+    for (const stop of client.topics.values()) stop();
+    client.topics.clear();
   }
 
   private tick(): void {

@@ -5,10 +5,11 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { emptyLayout, formatPath, type Lab, Layout, validate } from '../../shared';
 import { AppError, zodIssues } from '../errors';
 import type { Logger } from '../log';
+import { parseDocumentText } from '../util/documents';
+import { parseDocumentTextAsync } from '../util/documentsAsync';
 
 export type LabFormat = 'json' | 'yaml';
 
@@ -17,19 +18,17 @@ export interface CheckedLab {
   layout: Layout;
 }
 
-/** Text → plain data. JSON first when the format is not given (JSON is also YAML, but stricter errors). */
-export function parseLabText(text: string, format?: LabFormat): unknown {
-  const fmt = format ?? (/^\s*[{[]/.test(text) ? 'json' : 'yaml');
-  try {
-    if (fmt === 'json') return JSON.parse(text);
-    // maxAliasCount bounds alias expansion ("billion laughs"); unique keys are enforced by default.
-    return parseYaml(text, { maxAliasCount: 100 });
-  } catch (e) {
-    const detail = e instanceof Error ? e.message.split('\n')[0] : 'parse error';
-    throw new AppError('InvalidLab', `the file is not valid ${fmt.toUpperCase()}: ${detail}`, [
-      { path: [], message: `not valid ${fmt.toUpperCase()}`, severity: 'error', code: 'Syntax' },
-    ]);
-  }
+/**
+ * Text → plain data, bounded (server/util/documents.ts: size, depth, nodes, keys, aliases, duplicate keys;
+ * a refusal is a DocumentError naming the limit). JSON when the format is not given and it looks like JSON.
+ */
+export function parseLabText(text: string, format?: LabFormat, label = 'the lab file'): unknown {
+  return parseDocumentText(text, { format: format ?? 'auto', label });
+}
+
+/** parseLabText off the event loop for a large text (a worker with a deadline): what the HTTP routes use. */
+export function parseLabTextAsync(text: string, format?: LabFormat, label = 'the lab file'): Promise<unknown> {
+  return parseDocumentTextAsync(text, { format: format ?? 'auto', label });
 }
 
 /** Validates a lab (shared rules) and an optional layout; throws InvalidLab naming every bad path. */
@@ -63,7 +62,7 @@ export function checkLabFileData(data: unknown): CheckedLab {
 export async function readLabFile(path: string): Promise<CheckedLab> {
   const text = await readFile(path, 'utf8');
   const format: LabFormat | undefined = path.endsWith('.json') ? 'json' : /\.ya?ml$/.test(path) ? 'yaml' : undefined;
-  return checkLabFileData(parseLabText(text, format));
+  return checkLabFileData(await parseLabTextAsync(text, format, basename(path)));
 }
 
 export interface Example extends CheckedLab {

@@ -6,10 +6,12 @@
 import type { Lab, LabStatus, Mode, ObjectState, ObjectStatus, PlanResult } from '../../shared';
 import { endpointKey } from '../../shared';
 import type { ApplyOutcome, Engine, Progress } from '../engine/contract';
-import type { ObservedState } from '../engine/types';
+import { desiredState } from '../engine/desired';
+import { parseMarker } from '../engine/marker';
+import type { ObservedState, Operation } from '../engine/types';
 
 export interface FakeCall {
-  method: 'plan' | 'apply' | 'destroy' | 'recover' | 'status' | 'appliedLab';
+  method: 'plan' | 'apply' | 'destroy' | 'adopt' | 'recover' | 'status' | 'appliedLab';
   lab?: string;
 }
 
@@ -121,6 +123,10 @@ export class FakeEngine implements Engine {
     });
   }
 
+  async adopt(lab: Lab, ops: readonly Operation[]): Promise<ApplyOutcome> {
+    return this.track('adopt', lab.name, async () => ({ ok: true, ran: ops.length, durationMs: 0 }));
+  }
+
   async recover(): Promise<ApplyOutcome> {
     return this.track('recover', undefined, async () => ({ ok: true, ran: 0, durationMs: 0 }));
   }
@@ -157,11 +163,37 @@ export class FakeEngine implements Engine {
     };
   }
 
-  /** What observe() returns: an empty host unless a test sets one. */
-  observation: ObservedState = { root: { name: null, marker: null, links: [], routes: [] }, namespaces: {} };
+  /**
+   * What observe() returns when a test sets one; otherwise the objects of the applied labs, each with its
+   * marker (namespaces, bridges, veth ends: from desiredState), as a real host would show them.
+   */
+  observation: ObservedState | null = null;
 
   async observe(): Promise<ObservedState> {
-    return this.observation;
+    if (this.observation) return this.observation;
+    const st: ObservedState = { root: { name: null, marker: null, links: [], routes: [] }, namespaces: {} };
+    let ifindex = 1;
+    for (const lab of this.applied.values()) {
+      const d = desiredState(lab);
+      for (const ns of d.namespaces)
+        st.namespaces[ns.name] = { name: ns.name, marker: parseMarker(ns.marker), links: [], routes: [] };
+      for (const i of d.ifaces) {
+        const ns = i.netns === null ? st.root : st.namespaces[i.netns];
+        ns?.links.push({
+          netns: i.netns,
+          ifindex: ifindex++,
+          ifname: i.ifname,
+          kind: i.kind,
+          alias: i.marker,
+          marker: parseMarker(i.marker),
+          adminUp: i.up,
+          operstate: 'UP',
+          mtu: i.mtu ?? 1500,
+          addresses: i.addresses,
+        });
+      }
+    }
+    return st;
   }
 
   async appliedLab(labName: string): Promise<Lab | null> {

@@ -145,9 +145,9 @@ export interface TestSocket {
   close(): void;
 }
 
-export function openSocket(url: string, headers: Record<string, string>): Promise<TestSocket> {
+export function openSocket(url: string, headers: Record<string, string>, protocols?: string[]): Promise<TestSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
+    const ws = protocols ? new WebSocket(url, protocols, { headers }) : new WebSocket(url, { headers });
     const received: ServerMessage[] = [];
     let consumed = 0;
     const waiters = new Set<() => void>();

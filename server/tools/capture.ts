@@ -3,6 +3,7 @@
  * split into the global header and whole records, one binary frame each. Bounded: records are dropped (and
  * counted) while the client is more than 4 MiB behind. The server keeps nothing. tcpdump's process group is
  * killed when the socket closes. Filters: allowlisted characters, length limit, then a `tcpdump -d` compile.
+ * Both run confined (`confine.ts`: own PID + mount namespace, only CAP_NET_ADMIN/CAP_NET_RAW, `nobody`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { WebSocket } from 'ws';
@@ -10,7 +11,7 @@ import { type CaptureServerMessage, endpointKey, IfName, type Lab, MAX_CAPTURES,
 import type { CommandRunner } from '../engine/contract';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
-import { inNetns } from './exec';
+import { confinedInNetns } from './confine';
 import { PcapSplitter } from './pcapStream';
 import { killGroup } from './procs';
 
@@ -55,7 +56,7 @@ const privilegeArgs = (): string[] => (process.getuid?.() === 0 ? [] : ['-Z', 'r
 /** The capture command inside the end's namespace (runner prefix goes in front). The filter follows `--`. */
 export function captureArgv(t: Pick<CaptureTarget, 'ifname' | 'netns' | 'filter'>): string[] {
   const filter = t.filter.trim();
-  return inNetns(t.netns, [
+  return confinedInNetns(t.netns, [
     'tcpdump',
     '-i',
     t.ifname,
@@ -72,7 +73,7 @@ export function captureArgv(t: Pick<CaptureTarget, 'ifname' | 'netns' | 'filter'
 
 /** The dry compile: `tcpdump -d` prints the BPF program, or fails on a bad filter. */
 export function compileArgv(t: Pick<CaptureTarget, 'ifname' | 'netns' | 'filter'>): string[] {
-  return inNetns(t.netns, ['tcpdump', '-d', '-i', t.ifname, ...privilegeArgs(), '--', t.filter.trim()]);
+  return confinedInNetns(t.netns, ['tcpdump', '-d', '-i', t.ifname, ...privilegeArgs(), '--', t.filter.trim()]);
 }
 
 /** Checks a filter by compiling it inside the namespace; returns tcpdump's complaint, or null when it compiles. */

@@ -1,12 +1,14 @@
 /**
  * The exec tool: allowlisted argv templates (ping, traceroute, ip route get, ip addr/route/neigh/link) run
  * inside one node's network namespace, with a timeout that kills the process group. Every user value is
- * zod-validated and follows `--` or an explicit keyword; never a shell. Also resolves lab nodes to netns.
+ * zod-validated and follows `--` or an explicit keyword; never a shell. Runs confined like every tool
+ * (`confine.ts`). Also resolves lab nodes to netns.
  */
 import { type ExecRequest, type ExecResponse, type Lab, NetnsName, type PingSummary } from '../../shared';
 import { parseIp } from '../../shared/net';
 import type { CommandRunner } from '../engine/contract';
 import { AppError } from '../errors';
+import { confinedInNetns } from './confine';
 
 /** Output kept per stream; ping/ip output is far smaller, this only bounds a surprise. */
 const MAX_OUTPUT = 256 * 1024;
@@ -85,7 +87,7 @@ const cap = (s: string) => (s.length > MAX_OUTPUT ? `${s.slice(0, MAX_OUTPUT)}\n
 /** Runs one allowlisted tool inside `netns` through the runner (sandbox prefix, process-group timeout). */
 export async function runExec(runner: CommandRunner, netns: string | null, req: ExecRequest): Promise<ExecResponse> {
   const { argv, timeoutMs } = execArgv(req);
-  const command = inNetns(netns, argv);
+  const command = confinedInNetns(netns, argv);
   const t0 = performance.now();
   const r = await runner.run(command, { timeoutMs });
   const durationMs = Math.round(performance.now() - t0);

@@ -2,8 +2,11 @@
  * Hop-by-hop path of a packet through a lab, computed from the design alone: L2 segments (veths, bridges),
  * connected subnets, routes (longest prefix, then metric), next hops resolved on their segment, forwarding.
  * Pure: no I/O. The API confirms the first hop with `ip route get`; reachability.ts explains failures with it.
+ * Overlays (issue #15): a namespace's attached interfaces are L3 interfaces too (or bridge ports), and the two
+ * ends of a VXLAN tunnel (shared/tunnels.ts, VNI and port agreeing) are one L2 segment whose crossing is only
+ * possible when the underlay carries the UDP packets from one end to the other's `remote` (traced in turn).
  */
-import { endpointKey, type Lab, type PathHop, type PathProblem } from '../../shared';
+import { endpointKey, type Lab, type PathHop, type PathProblem, vxlanTunnels } from '../../shared';
 import { type Cidr, contains, formatIp, type IpAddr, parseCidr, parseIp } from '../../shared/net';
 
 /** Place key of the root namespace when the lab has no host node. Never shown as an object. */
@@ -51,6 +54,8 @@ export interface Topology {
   routes: Map<string, RouteEntry[]>;
   /** Observed operstate per endpoint key / bridge id (from engine.status), when known. */
   operstate: Record<string, string | undefined>;
+  /** VXLAN tunnels by tunnel id: per end vertex (`node/ifname`), the remote its packets go to. */
+  tunnels: Map<string, { vni: number; ends: Map<string, IpAddr> }>;
 }
 
 /** Builds the L2/L3 model of a lab. `operstate` (optional) adds what the host reports to the design's up flags. */
@@ -104,6 +109,31 @@ export function buildTopology(lab: Lab, operstate: Record<string, string | undef
       b.edges.push({ to: a.id, via: link.id });
     }
   }
+  // Attached interfaces of namespaces: an L3 interface each, or a bridge port (L2 only).
+  for (const n of lab.nodes) {
+    if (n.kind !== 'namespace') continue;
+    for (const x of n.interfaces ?? []) {
+      const key = `${n.id}/${x.name}`;
+      vertices.set(key, { id: key, edges: [], kind: 'end', up: true, ifname: x.name, place: n.id });
+      const br = x.bridge === undefined ? undefined : vertices.get(x.bridge);
+      if (br?.kind === 'bridge') {
+        vertices.get(key)!.edges.push({ to: br.id, via: '' });
+        br.edges.push({ to: key, via: '' });
+      } else ifaces.push({ place: n.id, name: x.name, addrs: addrsOf(x.addresses), vertex: key, segment: -1 });
+    }
+  }
+  // A VXLAN tunnel whose ends agree is one wire between them (its crossing checks the underlay).
+  const tunnels: Topology['tunnels'] = new Map();
+  for (const tun of vxlanTunnels(lab).tunnels) {
+    if (!tun.ok) continue;
+    const ra = parseIp(tun.a.x.remote ?? '');
+    const rb = parseIp(tun.b.x.remote ?? '');
+    const [a, b] = [vertices.get(tun.a.key), vertices.get(tun.b.key)];
+    if (!ra || !rb || !a || !b) continue;
+    a.edges.push({ to: b.id, via: tun.id });
+    b.edges.push({ to: a.id, via: tun.id });
+    tunnels.set(tun.id, { vni: tun.vni.a, ends: new Map([[a.id, ra] as const, [b.id, rb] as const]) });
+  }
   // Segments: connected components of the L2 graph (ignoring admin state: that is checked per path).
   const segOf = new Map<string, number>();
   let seg = 0;
@@ -125,7 +155,7 @@ export function buildTopology(lab: Lab, operstate: Record<string, string | undef
     i.segment = segOf.get(i.vertex) ?? -1;
     byPlace.set(i.place, [...(byPlace.get(i.place) ?? []), i]);
   }
-  return { lab, rootPlace, places, ifaces, byPlace, vertices, routes, operstate };
+  return { lab, rootPlace, places, ifaces, byPlace, vertices, routes, operstate, tunnels };
 }
 
 /** Is this L2 vertex passing traffic? Endpoints: designed up and not reported down by the host. */
@@ -237,7 +267,7 @@ export function placeLabel(t: Topology, place: string): string {
  * Follows a packet from `from` to `dst` hop by hop. `checkUp` = honour admin/oper state (false: the path the
  * design would take if every interface were up, used to name the interface that is down).
  */
-export function trace(t: Topology, from: string, dst: IpAddr, checkUp = true): Trace {
+export function trace(t: Topology, from: string, dst: IpAddr, checkUp = true, depth = 0): Trace {
   const hops: PathHop[] = [];
   const objects: string[] = [];
   const vertices: string[] = [];
@@ -309,17 +339,56 @@ export function trace(t: Topology, from: string, dst: IpAddr, checkUp = true): T
         message: `the way from ${next.iface.name} to ${owner.name} is down`,
         object: next.iface.vertex,
       });
+    // Tunnels crossed on this leg: each needs its underlay to carry it from this end to the remote one.
+    let tunnel: PathHop['tunnel'];
+    const underlayObjects = new Map<string, string[]>();
+    for (let k = 1; k < walk.vertices.length; k++) {
+      const u = walk.vertices[k - 1]!;
+      const v = walk.vertices[k]!;
+      const id = t.vertices.get(u)?.edges.find((e) => e.to === v && t.tunnels.has(e.via))?.via;
+      if (id === undefined) continue;
+      const tun = t.tunnels.get(id)!;
+      const remote = tun.ends.get(u)!;
+      const uPlace = t.vertices.get(u)!.place;
+      const vPlace = t.vertices.get(v)!.place;
+      const under: Trace =
+        depth >= 2
+          ? { ok: false, hops: [], objects: [], vertices: [], at: uPlace }
+          : trace(t, uPlace, remote, checkUp, depth + 1);
+      if (!under.ok || under.at !== vPlace) {
+        const why = under.problem?.message ?? `it ends up in ${placeLabel(t, under.at)}`;
+        return fail({
+          reason: under.problem?.reason ?? 'NoRoute',
+          message: `the VXLAN tunnel ${t.vertices.get(u)!.ifname} of ${placeLabel(t, uPlace)} cannot reach its remote ${formatIp(remote)} over the underlay: ${why}`,
+          object: under.problem?.object ?? u,
+        });
+      }
+      vertices.push(...under.vertices);
+      underlayObjects.set(id, under.objects);
+      tunnel ??= {
+        id,
+        kind: 'vxlan',
+        vni: tun.vni,
+        remote: formatIp(remote),
+        underlay: under.hops.map(({ tunnel: _nested, ...leg }) => leg),
+      };
+    }
     hops.push({
       node: at,
       ...(inName ? { in: inName } : {}),
       out: next.iface.name,
       ...(next.via ? { via: formatIp(next.via) } : {}),
       l2: walk.objects,
+      ...(tunnel ? { tunnel } : {}),
     });
     addObj(at);
     // A bridge as the egress interface is itself on the path.
     if (t.vertices.get(next.iface.vertex)?.kind === 'bridge') addObj(next.iface.vertex);
-    for (const o of walk.objects) addObj(o);
+    for (const o of walk.objects) {
+      addObj(o);
+      // The underlay a tunnel rides on is on the path too (highlighted between the tunnel and its far end).
+      for (const u of underlayObjects.get(o) ?? []) if (u !== at) addObj(u);
+    }
     if (t.vertices.get(owner.vertex)?.kind === 'bridge') addObj(owner.vertex);
     vertices.push(...walk.vertices);
     at = owner.place;

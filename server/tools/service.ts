@@ -1,8 +1,9 @@
 /**
- * The live tools behind HTTP and WebSocket: `/api/labs/:name/{exec,path,reachability}` and the `/ws/term` and
+ * The live tools behind HTTP and WebSocket: `/api/labs/:name/{exec,path,reachability}`, `GET
+ * /api/labs/:name/nodes/:node/live` (live.ts) and the `/ws/term` and
  * `/ws/capture` sockets (authenticated by app.ts before they get here). Resolves lab objects to namespaces
- * (the lab as last applied, else as stored) and hands the work to exec/terminal/capture. No kernel knowledge
- * beyond argv templates; never a shell.
+ * from what the lab applied and owns, checked against a fresh observation (`targets.ts`), and hands the work
+ * to exec/terminal/capture. No kernel knowledge beyond argv templates; never a shell.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,16 +25,21 @@ import {
 } from '../../shared';
 import { canonicalIp, formatIp, parseIp } from '../../shared/net';
 import { toErrorResponse } from '../api/errors';
+import { Quotas } from '../api/quotas';
 import { parse } from '../api/request';
+import { type Principal, principalOf } from '../api/sessions';
 import type { CommandRunner, Engine } from '../engine/contract';
+import type { ObservedState } from '../engine/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { LabStore } from '../store/labStore';
 import { mapLimit } from '../util/mapLimit';
-import { Captures, checkFilter, linkEnd } from './capture';
-import { inNetns, nodeNetns, runExec } from './exec';
+import { Captures, checkFilter } from './capture';
+import { inNetns, runExec } from './exec';
+import { readLive } from './live';
 import { buildTopology, nodeAddress, ownerOf } from './path';
 import { cellProblem, explain, planMatrix } from './reachability';
+import { captureTarget, nodeTarget, requireApplied } from './targets';
 import { Terminals } from './terminal';
 
 /** Pings in flight at once for the matrix. */
@@ -49,6 +55,8 @@ export interface ToolsDeps {
   log: Logger;
   /** Runner of the world labs live in (sandbox or host); without it every tool answers Unsupported. */
   runner?: CommandRunner;
+  /** Per-principal quotas (exec, terminals, captures); app.ts shares its instance with the /ws cap. */
+  quotas?: Quotas;
 }
 
 /** `ip -j route get` output → the first hop the kernel picked. */
@@ -74,23 +82,30 @@ export class ToolsService {
   private readonly termWss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly capWss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 });
   private execInFlight = 0;
+  readonly quotas: Quotas;
   /** Labs whose reachability matrix is being measured (one at a time per lab). */
   private readonly matrixBusy = new Set<string>();
 
   constructor(private readonly deps: ToolsDeps) {
     this.terminals = deps.runner ? new Terminals(deps.runner, deps.log) : null;
     this.captures = deps.runner ? new Captures(deps.runner, deps.log) : null;
+    this.quotas = deps.quotas ?? new Quotas();
   }
 
-  /** Runs `fn` as one of at most MAX_EXEC_IN_FLIGHT commands; refuses (409) beyond that. */
-  private async limited<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.execInFlight >= MAX_EXEC_IN_FLIGHT)
+  /**
+   * Runs `fn` holding `n` of the exec slots: at most MAX_EXEC_IN_FLIGHT on the server (409 beyond) and the
+   * principal's `exec` quota (429 beyond). The reachability matrix holds its parallelism here too.
+   */
+  private async limited<T>(who: Principal, fn: () => Promise<T>, n = 1): Promise<T> {
+    if (this.execInFlight + n > MAX_EXEC_IN_FLIGHT)
       throw new AppError('Conflict', `too many tool commands running (at most ${MAX_EXEC_IN_FLIGHT}); try again`);
-    this.execInFlight++;
+    const release = this.quotas.acquire(who, 'exec', n);
+    this.execInFlight += n;
     try {
       return await fn();
     } finally {
-      this.execInFlight--;
+      this.execInFlight -= n;
+      release();
     }
   }
 
@@ -99,12 +114,18 @@ export class ToolsService {
     return this.deps.runner;
   }
 
-  /** The lab as realized (last applied), else as stored: its names are the ones on the host. */
-  private async lab(name: string): Promise<{ lab: Lab; revision: number; appliedRevision: number | null }> {
+  /**
+   * The lab as this server applied it (never the stored document: a stored lab may name anything) and a fresh
+   * observation of the host, against which `targets.ts` checks every tool target's ownership marker.
+   */
+  private async lab(
+    name: string,
+  ): Promise<{ lab: Lab; revision: number; appliedRevision: number | null; observed: ObservedState }> {
     if (!LabName.safeParse(name).success) throw new AppError('InvalidRequest', 'invalid lab name');
     const doc = await this.deps.store.require(name);
-    const applied = await this.deps.engine.appliedLab(name);
-    return { lab: applied ?? doc.lab, revision: doc.revision, appliedRevision: doc.appliedRevision };
+    const lab = requireApplied(name, await this.deps.engine.appliedLab(name));
+    const observed = await this.deps.engine.observe();
+    return { lab, revision: doc.revision, appliedRevision: doc.appliedRevision, observed };
   }
 
   /** Observed operstate per endpoint key (best effort: an unreadable host means "unknown", not "down"). */
@@ -129,16 +150,26 @@ export class ToolsService {
     r.post('/labs/:name/exec', async (req, res) => {
       const body = parse(ExecRequest, req.body);
       const runner = this.runner();
-      const { lab } = await this.lab(name(req));
-      const netns = nodeNetns(lab, body.node);
-      res.json(await this.limited(() => runExec(runner, netns, body)));
+      const { lab, observed } = await this.lab(name(req));
+      const netns = nodeTarget(lab, observed, body.node, 'exec');
+      res.json(await this.limited(principalOf(req), () => runExec(runner, netns, body)));
+    });
+
+    // A namespace's live routes, neighbours, FDB and addresses (lo included), read from the kernel now.
+    r.get('/labs/:name/nodes/:node/live', async (req, res) => {
+      const runner = this.runner();
+      const { lab, observed } = await this.lab(name(req));
+      const node = String(req.params.node);
+      const netns = nodeTarget(lab, observed, node, 'exec');
+      if (netns === null) throw new AppError('InvalidRequest', 'live state is read for a namespace node, not the host');
+      res.json(await this.limited(principalOf(req), () => readLive(runner, lab.name, node, netns)));
     });
 
     r.post('/labs/:name/path', async (req, res) => {
       const body = parse(PathRequest, req.body);
       const runner = this.runner();
       const l = await this.lab(name(req));
-      const netns = nodeNetns(l.lab, body.from);
+      const netns = nodeTarget(l.lab, l.observed, body.from, 'path');
       const t = buildTopology(l.lab, await this.operstates(l));
       const from = l.lab.nodes.find((n) => n.id === body.from)?.kind === 'host' ? t.rootPlace : body.from;
       let dst = parseIp(body.to);
@@ -154,7 +185,7 @@ export class ToolsService {
       }
       const target = canonicalIp(body.to) ?? formatIp(dst);
       const ex = explain(t, from, dst, toNode);
-      const rg = await this.limited(() =>
+      const rg = await this.limited(principalOf(req), () =>
         runner.run(inNetns(netns, ['ip', '-j', 'route', 'get', 'to', target]), { timeoutMs: 10_000 }),
       );
       const got = rg.code === 0 ? parseRouteGet(rg.stdout) : { ok: false, error: rg.stderr.trim().slice(0, 300) };
@@ -165,7 +196,7 @@ export class ToolsService {
           ? got.type === 'local'
           : got.dev === firstHop.out && (got.via ?? undefined) === (firstHop.via ?? undefined));
       const ping = body.ping
-        ? await this.limited(() =>
+        ? await this.limited(principalOf(req), () =>
             runExec(runner, netns, { node: body.from, tool: 'ping', args: { target, count: 1, timeoutS: 1 } }),
           )
         : undefined;
@@ -196,29 +227,42 @@ export class ToolsService {
           'Unsupported',
           `the matrix is limited to ${REACHABILITY_MAX_NODES} namespaces with addresses (this lab has ${nodes.length})`,
         );
-      const netnsOf = new Map(nodes.map((id) => [id, nodeNetns(l.lab, id)]));
+      const netnsOf = new Map(nodes.map((id) => [id, nodeTarget(l.lab, l.observed, id, 'reachability')]));
       if (this.matrixBusy.has(l.lab.name))
         throw new AppError('Conflict', `a reachability matrix of lab "${l.lab.name}" is already being measured`);
+      // The matrix's pings hold exec slots like any command: as many as are free, up to its parallelism.
+      const who = principalOf(req);
+      const parallel = Math.max(
+        1,
+        Math.min(REACHABILITY_PARALLEL, this.quotas.free(who, 'exec'), MAX_EXEC_IN_FLIGHT - this.execInFlight),
+      );
       this.matrixBusy.add(l.lab.name);
-      const cells = await mapLimit(pairs, REACHABILITY_PARALLEL, async (p) => {
-        const target = formatIp(p.target);
-        const r = await runExec(runner, netnsOf.get(p.from) ?? null, {
-          node: p.from,
-          tool: 'ping',
-          args: { target, count: 1, timeoutS: body.timeoutS },
-        });
-        const reachable = (r.parsed?.received ?? 0) > 0;
-        const problem = cellProblem(p, reachable);
-        return {
-          from: p.from,
-          to: p.to,
-          target,
-          reachable,
-          rttMs: r.parsed?.rttAvgMs ?? null,
-          expected: p.explanation.expected,
-          ...(problem ? { problem } : {}),
-        };
-      }).finally(() => this.matrixBusy.delete(l.lab.name));
+      const cells = await this.limited(
+        who,
+        () =>
+          mapLimit(pairs, parallel, async (p) => {
+            const target = formatIp(p.target);
+            const netns = netnsOf.get(p.from);
+            if (netns === undefined) throw new AppError('Bug', `no checked target for node "${p.from}"`);
+            const r = await runExec(runner, netns, {
+              node: p.from,
+              tool: 'ping',
+              args: { target, count: 1, timeoutS: body.timeoutS },
+            });
+            const reachable = (r.parsed?.received ?? 0) > 0;
+            const problem = cellProblem(p, reachable);
+            return {
+              from: p.from,
+              to: p.to,
+              target,
+              reachable,
+              rttMs: r.parsed?.rttAvgMs ?? null,
+              expected: p.explanation.expected,
+              ...(problem ? { problem } : {}),
+            };
+          }),
+        parallel,
+      ).finally(() => this.matrixBusy.delete(l.lab.name));
       const out: ReachabilityResponse = {
         lab: l.lab.name,
         nodes,
@@ -239,27 +283,36 @@ export class ToolsService {
   upgrade(path: string, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const query = Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
     const wss = path === '/ws/term' ? this.termWss : this.capWss;
+    const who = principalOf(req);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const work = path === '/ws/term' ? this.openTerminal(ws, query) : this.openCapture(ws, query);
+      const work = path === '/ws/term' ? this.openTerminal(ws, query, who) : this.openCapture(ws, query, who);
       work.catch((err: unknown) => refuse(ws, err, this.deps.log));
     });
   }
 
-  private async openTerminal(ws: WebSocket, query: Record<string, string>): Promise<void> {
+  /** One slot of `kind` for `who` while `ws` lives (429 naming the quota when used up). */
+  private hold(ws: WebSocket, who: Principal, kind: 'terminals' | 'captures'): void {
+    const release = this.quotas.acquire(who, kind);
+    ws.once('close', release);
+  }
+
+  private async openTerminal(ws: WebSocket, query: Record<string, string>, who: Principal): Promise<void> {
     const q = parse(TerminalQuery, query);
     if (!this.terminals) throw new AppError('Unsupported', 'terminals are not available in this server');
-    const { lab } = await this.lab(q.lab);
-    const netns = nodeNetns(lab, q.node);
+    this.hold(ws, who, 'terminals');
+    const { lab, observed } = await this.lab(q.lab);
+    const netns = nodeTarget(lab, observed, q.node, 'terminal');
     if (ws.readyState !== ws.OPEN) return;
     await this.terminals.open(ws, { node: q.node, netns, cols: q.cols, rows: q.rows });
   }
 
-  private async openCapture(ws: WebSocket, query: Record<string, string>): Promise<void> {
+  private async openCapture(ws: WebSocket, query: Record<string, string>, who: Principal): Promise<void> {
     const q = parse(CaptureQuery, query);
     if (!this.captures) throw new AppError('Unsupported', 'capture is not available in this server');
-    const { lab } = await this.lab(q.lab);
+    this.hold(ws, who, 'captures');
+    const { lab, observed } = await this.lab(q.lab);
     const end = q.end as 0 | 1;
-    const { ifname, netns } = linkEnd(lab, q.link, end);
+    const { ifname, netns } = captureTarget(lab, observed, q.link, end);
     const problem = await checkFilter(this.runner(), { ifname, netns, filter: q.filter });
     if (problem) throw new AppError('InvalidRequest', `the filter does not compile: ${problem}`);
     if (ws.readyState !== ws.OPEN) return;
@@ -277,8 +330,10 @@ export class ToolsService {
 
 const CLOSE_FOR: Record<number, number> = {
   400: ToolCloseCode.BadRequest,
+  403: ToolCloseCode.Forbidden,
   404: ToolCloseCode.NotFound,
   409: ToolCloseCode.Conflict,
+  429: ToolCloseCode.TooMany,
 };
 
 /** A refused tool socket gets the usual error body as one JSON frame, then a 44xx close code. */

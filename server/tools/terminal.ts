@@ -1,14 +1,17 @@
 /**
  * Terminals over WebSocket: one interactive bash per socket, in a pty (node-pty), inside a node's network
- * namespace (`[...prefix, ip netns exec NS] /bin/bash --norc --noprofile -i`). Owns the live ptys: killed with
- * their whole session when the socket closes or errors; at most MAX_TERMINALS at once. Never a shell string.
+ * namespace and confined (`confine.ts`: its own PID + mount namespace, only CAP_NET_ADMIN/CAP_NET_RAW, as
+ * `nobody` when we are root): `[...prefix, ip netns exec NS, unshare …, setpriv …] /bin/bash --norc
+ * --noprofile -i`. Owns the live ptys: when the socket closes or errors the pty's `unshare` is killed, which
+ * kills PID 1 of the terminal's PID namespace and so every process in it (`setsid` jobs too); at most
+ * MAX_TERMINALS at once. Never a shell string.
  */
 import type { IPty } from 'node-pty';
 import type { WebSocket } from 'ws';
 import { MAX_TERMINALS, TerminalClientMessage, type TerminalServerMessage, ToolCloseCode } from '../../shared';
 import type { CommandRunner } from '../engine/contract';
 import type { Logger } from '../log';
-import { inNetns } from './exec';
+import { confinedInNetns } from './confine';
 import { killSession } from './procs';
 
 /** Above this much unsent output the pty is paused until the socket drains (a `yes` must not eat memory). */
@@ -22,8 +25,8 @@ export interface TerminalTarget {
 }
 
 /** The command a terminal runs inside the node (the runner's prefix goes in front). */
-export function terminalArgv(netns: string | null): string[] {
-  return inNetns(netns, ['/bin/bash', '--norc', '--noprofile', '-i']);
+export function terminalArgv(netns: string | null, dropUser?: boolean): string[] {
+  return confinedInNetns(netns, ['/bin/bash', '--norc', '--noprofile', '-i'], dropUser);
 }
 
 /**
@@ -35,7 +38,9 @@ export function terminalEnv(netns: string | null): Record<string, string> {
     TERM: 'xterm-256color',
     PS1: `[${netns ?? 'host'}] \\w# `,
     PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    HOME: process.env.HOME ?? '/root',
+    // The shell runs as `nobody` (see confine.ts): a home it may not write; history goes nowhere.
+    HOME: '/tmp',
+    HISTFILE: '/dev/null',
     LANG: 'C.UTF-8',
   };
 }
@@ -76,7 +81,7 @@ export class Terminals {
         name: 'xterm-256color',
         cols: target.cols,
         rows: target.rows,
-        cwd: process.env.HOME ?? '/',
+        cwd: '/tmp',
         env: terminalEnv(target.netns),
       });
     } catch (e) {

@@ -10,6 +10,7 @@ import type { CommandRunner, RunOptions, RunResult } from '../engine/contract';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../testing/harness';
 import { makeVethPairLab } from '../testing/labs';
 import { CAPTURE_HIGH_WATER, captureArgv, compileArgv, linkEnd } from './capture';
+import { confineArgv } from './confine';
 import { execArgv, inNetns, nodeNetns, parsePing } from './exec';
 import { PcapSplitter } from './pcapStream';
 import { parseRouteGet } from './service';
@@ -129,10 +130,43 @@ describe('parsePing', () => {
   });
 });
 
+/** The confined program: what follows setpriv's `--`. */
+const program = (argv: string[]): string[] => argv.slice(argv.indexOf('--', argv.indexOf('setpriv')) + 1);
+
+describe('confinement (issue #13 items 6, 10)', () => {
+  it('own PID + mount namespace with a fresh /proc, killed with unshare; only NET_ADMIN/NET_RAW; nobody as root', () => {
+    const caps = '-all,+net_admin,+net_raw';
+    expect(confineArgv(['ping'], true)).toEqual([
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount-proc',
+      '--',
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      `--inh-caps=${caps}`,
+      `--ambient-caps=${caps}`,
+      `--bounding-set=${caps}`,
+      '--',
+      'ping',
+    ]);
+    // In a user-namespace sandbox only uid 0 is mapped: stay uid 0, same caps (+ setuid/setgid for tcpdump -Z).
+    const inUserns = confineArgv(['ping'], false);
+    expect(inUserns.some((a) => a.startsWith('--reuid'))).toBe(false);
+    expect(inUserns).toContain('--bounding-set=-all,+net_admin,+net_raw,+setuid,+setgid');
+    expect(inUserns.join(' ')).not.toMatch(/sys_admin|sys_ptrace|dac_override/);
+  });
+});
+
 describe('terminal and capture argv', () => {
   it('terminal: bash without rc files, interactive, inside the namespace; clean env with the prompt', () => {
-    expect(terminalArgv('red')).toEqual(['ip', 'netns', 'exec', 'red', '/bin/bash', '--norc', '--noprofile', '-i']);
-    expect(terminalArgv(null)).toEqual(['/bin/bash', '--norc', '--noprofile', '-i']);
+    const bash = ['/bin/bash', '--norc', '--noprofile', '-i'];
+    expect(terminalArgv('red', true)).toEqual(['ip', 'netns', 'exec', 'red', ...confineArgv(bash, true)]);
+    expect(terminalArgv(null, true)).toEqual(confineArgv(bash, true));
+    expect(program(terminalArgv('red'))).toEqual(bash);
     const env = terminalEnv('red');
     expect(env.PS1).toBe('[red] \\w# ');
     expect(env.TERM).toBe('xterm-256color');
@@ -141,9 +175,10 @@ describe('terminal and capture argv', () => {
 
   it('capture: tcpdump on the end, filter as one argument after --', () => {
     const a = captureArgv({ ifname: 'veth-red', netns: 'red', filter: ' icmp or arp ' });
-    expect(a.slice(0, 8)).toEqual(['ip', 'netns', 'exec', 'red', 'tcpdump', '-i', 'veth-red', '-U']);
+    expect(a.slice(0, 5)).toEqual(['ip', 'netns', 'exec', 'red', 'unshare']);
+    expect(program(a).slice(0, 4)).toEqual(['tcpdump', '-i', 'veth-red', '-U']);
     expect(a.slice(-2)).toEqual(['--', 'icmp or arp']);
-    expect(captureArgv({ ifname: 'veth-red', netns: null, filter: '' })).not.toContain('--');
+    expect(program(captureArgv({ ifname: 'veth-red', netns: null, filter: '' }))).not.toContain('--');
     expect(compileArgv({ ifname: 'veth-red', netns: 'red', filter: 'icmp' })).toContain('-d');
     expect(CAPTURE_HIGH_WATER).toBe(4 * 1024 * 1024);
   });
@@ -249,11 +284,12 @@ describe('tools API (fake engine)', () => {
   let runner: RecordingRunner;
   afterEach(async () => s?.stop());
 
-  const start = async (withRunner = true) => {
+  const start = async (withRunner = true, apply = true) => {
     runner = new RecordingRunner();
     s = await startTestServer(withRunner ? { runner } : {});
     const lab: LabInput = makeVethPairLab();
     expect((await s.api('POST', '/api/labs', { lab })).status).toBe(201);
+    if (apply) expect((await s.engine.apply((await s.store.require('veth-pair')).lab)).ok).toBe(true);
   };
 
   it('exec runs the template inside the node’s namespace and parses ping', async () => {
@@ -265,7 +301,8 @@ describe('tools API (fake engine)', () => {
     });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ ok: true, exitCode: 0, parsed: { transmitted: 1, received: 1, lossPct: 0 } });
-    expect(runner.calls[0]!.slice(0, 5)).toEqual(['ip', 'netns', 'exec', 'veth-pair-red', 'ping']);
+    expect(runner.calls[0]!.slice(0, 5)).toEqual(['ip', 'netns', 'exec', 'veth-pair-red', 'unshare']);
+    expect(program(runner.calls[0]!)[0]).toBe('ping');
   });
 
   it('bad input: 400 with a path, nothing spawned', async () => {
@@ -280,7 +317,10 @@ describe('tools API (fake engine)', () => {
       expect(r.status).toBe(400);
       expect(r.json.code).toBe('InvalidRequest');
     }
-    expect((await s.api('POST', '/api/labs/veth-pair/exec', { node: 'ghost', tool: 'ipAddr' })).status).toBe(404);
+    // A node the applied lab does not have: 409 naming it, nothing run.
+    const ghost = await s.api('POST', '/api/labs/veth-pair/exec', { node: 'ghost', tool: 'ipAddr' });
+    expect(ghost.status).toBe(409);
+    expect(ghost.json.message).toMatch(/node "ghost" is not part of what lab "veth-pair" applied/);
     expect((await s.api('POST', '/api/labs/nope/exec', { node: 'red', tool: 'ipAddr' })).status).toBe(404);
     expect(runner.calls).toEqual([]);
   });
@@ -372,14 +412,77 @@ describe('tools API (fake engine)', () => {
     expect(runner.calls).toEqual([]);
   });
 
-  it('terminal for an unknown node is refused (4404)', async () => {
+  it('terminal for a node the lab did not apply is refused (4409)', async () => {
     await start();
     const { ws, first } = await wsOpen(`ws://127.0.0.1:${s.port}/ws/term?lab=veth-pair&node=ghost`, {
       authorization: `Bearer ${TEST_TOKEN}`,
     });
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
-    expect(JSON.parse(await first)).toMatchObject({ type: 'error', code: 'NotFound' });
-    expect(await closed).toBe(4404);
+    expect(JSON.parse(await first)).toMatchObject({ type: 'error', code: 'Conflict' });
+    expect(await closed).toBe(4409);
     expect(s.tools.terminals?.count).toBe(0);
+  });
+
+  // Issue #13 item 4: targets come from what the lab applied and owns, never from names in a stored lab.
+  it('a stored, never-applied lab gets no tool at all (409 naming the lab), nothing run', async () => {
+    await start(true, false);
+    for (const [path, body] of [
+      ['exec', { node: 'red', tool: 'ipAddr' }],
+      ['path', { from: 'red', to: 'blue' }],
+      ['reachability', {}],
+    ] as const) {
+      const r = await s.api('POST', `/api/labs/veth-pair/${path}`, body);
+      expect(r.status, path).toBe(409);
+      expect(r.json.message).toMatch(/lab "veth-pair" is not applied/);
+    }
+    for (const q of ['/ws/term?lab=veth-pair&node=red', '/ws/capture?lab=veth-pair&link=cable&end=0']) {
+      const { ws, first } = await wsOpen(`ws://127.0.0.1:${s.port}${q}`, { authorization: `Bearer ${TEST_TOKEN}` });
+      const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+      expect(JSON.parse(await first)).toMatchObject({ type: 'error', code: 'Conflict' });
+      expect(await closed).toBe(4409);
+    }
+    expect(runner.calls).toEqual([]);
+  });
+
+  it('an applied lab whose namespace is owned by another lab, or by nobody, is refused (403 naming it)', async () => {
+    await start();
+    const lab = (await s.store.require('veth-pair')).lab;
+    const obs = await s.engine.observe();
+    const red = obs.namespaces['veth-pair-red']!;
+    // Another lab's marker on the namespace, and no marker at all on the interface of the capture.
+    s.engine.observation = {
+      ...obs,
+      namespaces: {
+        ...obs.namespaces,
+        'veth-pair-red': {
+          ...red,
+          marker: { lab: 'other', object: 'red' },
+          links: red.links.map((l) => ({ ...l, marker: null, alias: undefined })),
+        },
+      },
+    };
+    const r = await s.api('POST', '/api/labs/veth-pair/exec', { node: 'red', tool: 'ipAddr' });
+    expect(r.status).toBe(403);
+    expect(r.json.message).toMatch(/namespace "veth-pair-red" of node "red" is owned by lab "other"/);
+    const ok = await s.api('POST', '/api/labs/veth-pair/exec', { node: 'blue', tool: 'ipAddr' });
+    expect(ok.status).toBe(200);
+    // The namespace is ours again, but its interface carries no marker: no capture there.
+    s.engine.observation = {
+      ...obs,
+      namespaces: {
+        ...obs.namespaces,
+        'veth-pair-red': { ...red, links: red.links.map((l) => ({ ...l, marker: null, alias: undefined })) },
+      },
+    };
+    const { ws, first } = await wsOpen(`ws://127.0.0.1:${s.port}/ws/capture?lab=veth-pair&link=cable&end=0`, {
+      authorization: `Bearer ${TEST_TOKEN}`,
+    });
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    const msg = JSON.parse(await first);
+    expect(msg).toMatchObject({ type: 'error', code: 'PermissionDenied' });
+    expect(msg.message).toMatch(/interface "veth-red" \(cable#0\) in namespace "veth-pair-red" is not owned/);
+    expect(await closed).toBe(4403);
+    expect(lab.name).toBe('veth-pair');
+    expect(runner.calls.filter((c) => c.includes('tcpdump'))).toEqual([]);
   });
 });

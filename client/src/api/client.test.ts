@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { makeVethPair } from '../testing/factories';
 import { ApiError, createApiClient } from './client';
-import { backoffDelay } from './statusSocket';
+import { backoffDelay, StatusSocket } from './statusSocket';
 
 function fakeFetch(status: number, body: unknown) {
   return vi.fn(async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }));
@@ -63,6 +63,30 @@ describe('api client', () => {
   it('parses 202 operation started', async () => {
     const r = await createApiClient('', fakeFetch(202, { operationId: 'op-1' })).apply('veth-pair');
     expect(r.operationId).toBe('op-1');
+  });
+
+  it('marks every call as coming from our page (X-Netloom-Client: web), GETs included', async () => {
+    const f = fakeFetch(200, { labs: [] });
+    await createApiClient('', f).listLabs();
+    const init = (f.mock.calls[0] as unknown as [string, RequestInit])[1];
+    expect(init.headers).toMatchObject({ 'X-Netloom-Client': 'web' });
+  });
+
+  it('the status socket asks for the netloom.web subprotocol', () => {
+    const made: unknown[][] = [];
+    class FakeWs {
+      constructor(...args: unknown[]) {
+        made.push(args);
+      }
+      close() {}
+    }
+    const sock = new StatusSocket(
+      { onMessage: () => {}, onState: () => {} },
+      { url: 'ws://x/ws', WebSocketImpl: FakeWs as unknown as typeof WebSocket },
+    );
+    sock.start();
+    expect(made[0]).toEqual(['ws://x/ws', ['netloom.web']]);
+    sock.stop();
   });
 
   it('backs off exponentially with a cap', () => {

@@ -16,6 +16,7 @@ import { type ForeignFormat, InteropExportResponse, InteropImportResponse } from
 import type { Lab } from '../../../shared/lab';
 import type { Layout } from '../../../shared/layout';
 import { PlanResult } from '../../../shared/plan';
+import { CLIENT_HEADER, CLIENT_HEADER_VALUE } from '../../../shared/session';
 import { type ExecRequestInput, ExecResponse, PathResponse, ReachabilityResponse } from '../../../shared/tools';
 
 export class ApiError extends Error {
@@ -46,7 +47,12 @@ export async function request(
     res = await fetchImpl(url, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept } : { 'content-type': 'application/json', accept },
+      // The mark only our page sends (a foreign page cannot add it without a preflight the server never answers).
+      headers: {
+        accept,
+        [CLIENT_HEADER]: CLIENT_HEADER_VALUE,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (e) {

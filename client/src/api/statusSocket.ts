@@ -3,6 +3,7 @@
  * with exponential backoff (capped), and reports connected/disconnected. Knows nothing about React.
  */
 import { type ClientMessage, ServerMessage } from '../../../shared/api';
+import { WS_PROTOCOL } from '../../../shared/session';
 
 export interface StatusSocketHandlers {
   onMessage(m: ServerMessage): void;
@@ -65,7 +66,7 @@ export class StatusSocket {
     this.handlers.onState('connecting');
     let ws: WebSocket;
     try {
-      ws = new Impl(this.url());
+      ws = new Impl(this.url(), [WS_PROTOCOL]);
     } catch {
       this.retry();
       return;

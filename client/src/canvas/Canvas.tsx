@@ -18,6 +18,7 @@ import {
 } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeKind } from '../../../shared/lab';
+import { readOnlyView } from '../classroom/viewMode';
 import { GoalBadges } from '../exercise/GoalBadges';
 import { useEditor, useEditorStore } from '../store/context';
 import {
@@ -42,9 +43,16 @@ import {
   sameAttachEdge,
   sameEdgeView,
   sameNodeView,
+  sameTunnelEdge,
+  type TunnelFlowEdge,
   toFlow,
+  tunnelEdges,
 } from './toFlow';
-import { edgeTypes } from './VethEdge';
+import { TUNNEL_EDGE, tunnelEdgeTypes, type TunnelFlowEdge as WgTunnelFlowEdge, wireguardTunnels } from './tunnelEdge';
+import { edgeTypes as vethEdgeTypes } from './VethEdge';
+
+/** Veth, attach and VXLAN tunnel edges, and the WireGuard tunnels' dashed links (tunnelEdge.tsx). */
+const edgeTypes = { ...vethEdgeTypes, ...tunnelEdgeTypes };
 
 export const DRAG_MIME = 'application/x-netloom-kind';
 
@@ -59,13 +67,15 @@ const STATE_COLOURS: Record<string, string> = {
 
 type Measured = { width: number; height: number };
 /** Veth links, and the dashed lines from attached interfaces to their bridges. */
-type AnyEdge = FlowEdge | AttachFlowEdge;
+type AnyEdge = FlowEdge | AttachFlowEdge | TunnelFlowEdge | WgTunnelFlowEdge;
 
 /** Below this zoom labels are unreadable: hide them and drop shadows (cheaper to paint 500 nodes). */
 const LOW_ZOOM = 0.45;
 const selectLowZoom = (s: { transform: [number, number, number] }) => s.transform[2] < LOW_ZOOM;
 
 export default function Canvas() {
+  // The teacher viewing a student's canvas (classroom mode): nothing on it can be changed.
+  const readOnly = readOnlyView() !== null;
   const store = useEditorStore();
   const lab = useEditor(selectLab);
   const layout = useEditor(selectLayout);
@@ -94,6 +104,7 @@ export default function Canvas() {
   const prevNodes = useRef(new Map<string, FlowNode>());
   const prevEdges = useRef(new Map<string, FlowEdge>());
   const prevAttach = useRef(new Map<string, AttachFlowEdge>());
+  const prevTunnels = useRef(new Map<string, TunnelFlowEdge>());
 
   const { nodes, edges } = useMemo(() => {
     void measureTick;
@@ -157,7 +168,18 @@ export default function Canvas() {
     prevNodes.current = nextNodes;
     prevEdges.current = nextEdges;
     prevAttach.current = nextAttach;
-    return { nodes, edges: attach.length ? [...edges, ...attach] : (edges as AnyEdge[]) };
+    const wg = wireguardTunnels(lab, objects);
+    // VXLAN tunnels: one dashed line between their two ends.
+    const nextTunnels = new Map<string, TunnelFlowEdge>();
+    const tunnels = tunnelEdges(lab, objects, path).map((e) => {
+      const prev = prevTunnels.current.get(e.id);
+      const out = prev && sameTunnelEdge(prev, e) ? prev : e;
+      nextTunnels.set(e.id, out);
+      return out;
+    });
+    prevTunnels.current = nextTunnels;
+    const extra: AnyEdge[] = [...attach, ...tunnels, ...wg];
+    return { nodes, edges: extra.length ? [...edges, ...extra] : (edges as AnyEdge[]) };
   }, [lab, layout, objects, problems, selection, failure, busyObject, path, notes, notices, measureTick]);
 
   const onNodesChange = useCallback(
@@ -185,7 +207,12 @@ export default function Canvas() {
     (changes: EdgeChange<AnyEdge>[]) => {
       let sel: Set<string> | null = null;
       for (const c of changes) {
-        if (c.type === 'select' && !c.id.startsWith(ATTACH_EDGE)) {
+        if (
+          c.type === 'select' &&
+          !c.id.startsWith(ATTACH_EDGE) &&
+          !c.id.startsWith(TUNNEL_EDGE) &&
+          !c.id.startsWith('vxlan:')
+        ) {
           sel ??= new Set(store.getState().selection.links);
           if (c.selected) sel.add(c.id);
           else sel.delete(c.id);
@@ -233,7 +260,8 @@ export default function Canvas() {
   }, [store]);
   const onNodeDoubleClick = useCallback(
     (_e: React.MouseEvent, n: FlowNode) => {
-      if (n.data.kind !== 'bridge') store.getState().openTerminalTab(n.id);
+      // No terminal on the host node: the server refuses a shell in the root namespace.
+      if (n.data.kind === 'namespace') store.getState().openTerminalTab(n.id);
     },
     [store],
   );
@@ -300,16 +328,19 @@ export default function Canvas() {
         edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
+        onConnect={readOnly ? undefined : onConnect}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesReconnectable={!readOnly}
         onNodeDragStart={beginDrag}
         onNodeDragStop={endDrag}
         onSelectionDragStart={beginDrag}
         onSelectionDragStop={endDrag}
         onPaneClick={onPaneClick}
-        onNodeDoubleClick={onNodeDoubleClick}
-        onNodeContextMenu={onNodeContextMenu}
-        onEdgeContextMenu={onEdgeContextMenu}
-        onPaneContextMenu={onPaneContextMenu}
+        onNodeDoubleClick={readOnly ? undefined : onNodeDoubleClick}
+        onNodeContextMenu={readOnly ? undefined : onNodeContextMenu}
+        onEdgeContextMenu={readOnly ? undefined : onEdgeContextMenu}
+        onPaneContextMenu={readOnly ? undefined : onPaneContextMenu}
         zoomOnDoubleClick={false}
         connectionMode={ConnectionMode.Loose}
         connectionLineType={ConnectionLineType.Straight}

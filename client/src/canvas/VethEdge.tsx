@@ -8,7 +8,7 @@ import { EdgeLabelRenderer, type EdgeProps, type InternalNode, useInternalNode }
 import { memo } from 'react';
 import { useEditorStore } from '../store/context';
 import { borderPoint, edgeGeometry, type Rect } from './edgeGeometry';
-import type { AttachFlowEdge, EndView, FlowEdge } from './toFlow';
+import type { AttachFlowEdge, EndView, FlowEdge, TunnelFlowEdge } from './toFlow';
 
 /** The node's rectangle on the canvas (React Flow's absolute position and measured size). */
 function rectOf(n: InternalNode): Rect {
@@ -94,6 +94,11 @@ function EndLabel({
           title="Live: what the host has on this interface (the design's addresses are above)"
         >
           {compact ? '≠ host' : `host: ${end.live.join(' ') || 'no address'}`}
+        </span>
+      )}
+      {end.vlan && (
+        <span className="nl-end-vlan" data-testid={`endpoint.${end.key}.vlan`}>
+          {end.vlan}
         </span>
       )}
       {end.error && <span className="nl-end-error">⚠ invalid</span>}
@@ -237,4 +242,56 @@ export const AttachEdge = memo(function AttachEdge({ id, source, target, data }:
   );
 });
 
-export const edgeTypes = { veth: VethEdge, attach: AttachEdge };
+/**
+ * A VXLAN tunnel: one dashed arc between the namespaces of its two ends (the underlay links are drawn as
+ * themselves), its VNI in the middle; amber with the mismatch when the ends disagree.
+ */
+export const TunnelEdge = memo(function TunnelEdge({ id, source, target, data }: EdgeProps<TunnelFlowEdge>) {
+  const s = useInternalNode(source);
+  const t = useInternalNode(target);
+  if (!s || !t || !data) return null;
+  const [rs, rt] = [rectOf(s), rectOf(t)];
+  // An arc bowing upwards, so the tunnel stands apart from the underlay it rides on (often a straight row of
+  // veths through the routers between the sites): it leaves each node towards the arc's control point.
+  const [cs, ct] = [center(s), center(t)];
+  const len = Math.hypot(ct.x - cs.x, ct.y - cs.y) || 1;
+  const bow = Math.min(320, Math.max(200, len * 0.5));
+  let nx = -(ct.y - cs.y) / len;
+  let ny = (ct.x - cs.x) / len;
+  if (ny > 0) [nx, ny] = [-nx, -ny];
+  const c = { x: (cs.x + ct.x) / 2 + nx * bow, y: (cs.y + ct.y) / 2 + ny * bow };
+  const p = borderPoint(rs, c);
+  const q = borderPoint(rt, c);
+  const d = `M ${p.x},${p.y} Q ${c.x},${c.y} ${q.x},${q.y}`;
+  const mid = { x: (p.x + 2 * c.x + q.x) / 4, y: (p.y + 2 * c.y + q.y) / 4 };
+  const cls = data.ok ? `state-${data.state}` : 'is-mismatch';
+  return (
+    <>
+      <g
+        data-testid={`tunnel-edge.${data.key}`}
+        data-ok={String(data.ok)}
+        {...(data.path ? { 'data-path': 'true' } : {})}
+        className={`nl-edge nl-tunnel-edge ${cls}${data.path ? ' on-path' : ''}`}
+      >
+        <path d={d} className="nl-edge-halo" />
+        <path d={d} className="react-flow__edge-path nl-edge-path" />
+      </g>
+      <EdgeLabelRenderer>
+        <div
+          className={`nl-tunnel-label nodrag nopan ${cls}`}
+          style={{ transform: `translate(-50%, -50%) translate(${mid.x}px, ${mid.y}px)` }}
+          title={
+            data.warning ??
+            `VXLAN tunnel ${data.ifnames[0]} ⇢ ${data.ifnames[1]}: Ethernet frames inside UDP, carried by the routed underlay`
+          }
+          data-testid={`tunnel-label.${data.key}`}
+          data-edge={id}
+        >
+          {data.label}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+});
+
+export const edgeTypes = { veth: VethEdge, attach: AttachEdge, tunnel: TunnelEdge };

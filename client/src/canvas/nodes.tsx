@@ -44,6 +44,10 @@ const KIND_TAG: Record<AttachedView['kind'], string> = {
   vlan: 'VLAN',
   macvlan: 'MACVLAN',
   wireguard: 'WG',
+  gre: 'GRE',
+  ipip: 'IPIP',
+  ip6tnl: 'IP6TNL',
+  geneve: 'GENEVE',
 };
 
 /** One attached interface: kind tag, name, detail ("VNI 42"), bridge; its dot shows the live operstate. */

@@ -7,6 +7,8 @@ import type { Issue } from '../../../shared/errors';
 import type { AttachedInterface, Lab, LabNode } from '../../../shared/lab';
 import type { Layout } from '../../../shared/layout';
 import type { ObjectState, ObjectStatus } from '../../../shared/status';
+import { vxlanTunnels } from '../../../shared/tunnels';
+import { portVlanLabel } from '../kernelFeatures';
 import { impairmentLabel } from './impairment';
 
 export type ViewState = ObjectState;
@@ -91,6 +93,8 @@ export interface EndView {
   selected: boolean;
   /** Badge text of this end's egress impairment ("⏱ 1 Mbit/s · delay 50 ms"). */
   impairment?: string;
+  /** VLAN membership of a port of a filtering bridge ("VLAN 10", "VLAN 1 · tagged 10,20"). */
+  vlan?: string;
 }
 
 export interface EdgeView extends Record<string, unknown> {
@@ -134,6 +138,73 @@ export type FlowEdge = Edge<EdgeView, 'veth'>;
 /** Id prefix of attach edges (a link id never contains ':'). */
 export const ATTACH_EDGE = 'attach:';
 export type AttachFlowEdge = Edge<AttachEdgeView, 'attach'>;
+
+/** A VXLAN tunnel (shared/tunnels.ts): ONE dashed line between the namespaces of its two ends. */
+export interface TunnelEdgeView extends Record<string, unknown> {
+  /** The tunnel id `vxlan:<nodeA>/<ifA>~<nodeB>/<ifB>` (also the path tool's object id for it). */
+  key: string;
+  /** "VXLAN · VNI 100", or "VNI 100 ≠ 101" when the ends disagree. */
+  label: string;
+  /** VNI and port agree: frames cross. */
+  ok: boolean;
+  /** The two ends' interface names, source side first. */
+  ifnames: [string, string];
+  state: ViewState;
+  warning?: string;
+  path?: boolean;
+}
+export type TunnelFlowEdge = Edge<TunnelEdgeView, 'tunnel'>;
+
+const STATE_RANK: ViewState[] = ['failed', 'conflict', 'drifted', 'pending', 'absent', 'ready'];
+/** The state of something made of two objects: the worse one. */
+const worse = (a: ViewState, b: ViewState): ViewState => (STATE_RANK.indexOf(a) <= STATE_RANK.indexOf(b) ? a : b);
+
+/** One edge per paired VXLAN (unpaired ends stay chips: their warning names what is missing). */
+export function tunnelEdges(
+  lab: Lab,
+  status: Record<string, ObjectStatus>,
+  path?: ReadonlySet<string>,
+): TunnelFlowEdge[] {
+  return vxlanTunnels(lab).tunnels.map((t) => {
+    const mismatch = [
+      ...(t.vni.a !== t.vni.b ? [`VNI ${t.vni.a} ≠ ${t.vni.b}`] : []),
+      ...(t.port.a !== t.port.b ? [`port ${t.port.a} ≠ ${t.port.b}`] : []),
+    ];
+    return {
+      id: t.id,
+      type: 'tunnel' as const,
+      source: t.a.node.id,
+      target: t.b.node.id,
+      selectable: false,
+      focusable: false,
+      deletable: false,
+      data: {
+        key: t.id,
+        label: t.ok ? `VXLAN · VNI ${t.vni.a}` : mismatch.join(' · '),
+        ok: t.ok,
+        ifnames: [t.a.x.name, t.b.x.name],
+        state: worse(stateOf(status[t.a.key]), stateOf(status[t.b.key])),
+        ...(t.ok ? {} : { warning: `the two ends disagree (${mismatch.join(', ')}): no frame crosses` }),
+        ...(path?.has(t.id) ? { path: true } : {}),
+      },
+    };
+  });
+}
+
+export function sameTunnelEdge(a: TunnelFlowEdge, b: TunnelFlowEdge): boolean {
+  const x = a.data!;
+  const y = b.data!;
+  return (
+    a.source === b.source &&
+    a.target === b.target &&
+    x.label === y.label &&
+    x.ok === y.ok &&
+    x.state === y.state &&
+    x.warning === y.warning &&
+    x.path === y.path &&
+    x.ifnames.join() === y.ifnames.join()
+  );
+}
 
 export interface FlowSelection {
   nodes: readonly string[];
@@ -282,11 +353,13 @@ export function toFlow(
   const selNodes = new Set(selection.nodes);
   const selLinks = new Set(selection.links);
 
+  const filtering = new Set(lab.nodes.flatMap((n) => (n.kind === 'bridge' && n.vlanFiltering ? [n.id] : [])));
   const edges: FlowEdge[] = lab.links.map((l) => {
     const ends = l.endpoints.map((e, i) => {
       const key = `${l.id}#${i}`;
       const st = status[key];
       const impairment = impairmentLabel(e.impairment);
+      const vlan = filtering.has(e.node) ? portVlanLabel(e.vlan ?? {}) : undefined;
       const live = liveAddresses(e.addresses, st);
       const view: EndView = {
         key,
@@ -299,6 +372,7 @@ export function toFlow(
         ...(st?.operstate ? { operstate: st.operstate } : {}),
         ...(issues.get(key) ? { error: firstOf(issues.get(key), 'error') } : {}),
         ...(impairment ? { impairment } : {}),
+        ...(vlan ? { vlan } : {}),
       };
       const list = ifaces.get(e.node) ?? [];
       list.push({
@@ -552,6 +626,7 @@ function sameEnd(a: EndView, b: EndView): boolean {
     a.error === b.error &&
     a.selected === b.selected &&
     a.impairment === b.impairment &&
+    a.vlan === b.vlan &&
     a.addresses.join() === b.addresses.join() &&
     a.live?.join() === b.live?.join()
   );

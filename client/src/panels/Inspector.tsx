@@ -24,7 +24,9 @@ import {
 } from '../store/selectors';
 import { fieldError, listCheck, splitList, TextField, Toggle } from './fields';
 import { AttachedInterfaces } from './interfaces';
+import { LiveKernelState } from './liveState';
 import { HostNat, ImpairmentSection, NamespaceSysctls, RoutesTable } from './network';
+import { BridgeVlanSection, PortVlanSection } from './vlans';
 
 /** Issues of an object whose path ends in `field` (after the object's own prefix). */
 function issuesFor(issues: Issue[] | undefined, field: string): string[] {
@@ -139,7 +141,7 @@ function NodeForm({ node }: { node: LabNode }) {
       </div>
       <GeneralIssues issues={general} />
       <StatusDetails st={st} />
-      {node.kind !== 'bridge' && <NodeTools id={node.id} />}
+      {node.kind !== 'bridge' && <NodeTools id={node.id} host={node.kind === 'host'} />}
       {node.kind === 'namespace' && (
         <>
           <TextField
@@ -168,6 +170,7 @@ function NodeForm({ node }: { node: LabNode }) {
           <NamespaceSysctls node={node} />
           <AttachedInterfaces node={node} issues={allIssues} />
           <RoutesTable node={node} issues={issues} />
+          <LiveKernelState node={node} />
         </>
       )}
       {node.kind === 'bridge' && (
@@ -228,6 +231,7 @@ function NodeForm({ node }: { node: LabNode }) {
             testid="inspector.stp"
             onChange={(stp) => update({ stp })}
           />
+          <BridgeVlanSection node={node} />
         </>
       )}
       {node.kind === 'host' && (
@@ -297,20 +301,25 @@ function RenameOffer({ node, from, onDone }: { node: LabNode; from: string; onDo
   );
 }
 
-/** Live tools of a namespace/host: terminal, ping (the lab must be applied). */
-function NodeTools({ id }: { id: string }) {
+/**
+ * Live tools of a namespace/host: terminal, ping (the lab must be applied). The host node has no terminal:
+ * the server refuses a shell in the root namespace (it reaches what other labs and the host own).
+ */
+function NodeTools({ id, host }: { id: string; host: boolean }) {
   const store = useEditorStore();
   return (
     <div className="nl-insp-tools" data-testid="inspector.tools">
       <span className="nl-insp-tools-title">Tools</span>
-      <button
-        type="button"
-        className="nl-btn small"
-        data-testid="inspector.terminal"
-        onClick={() => store.getState().openTerminalTab(id)}
-      >
-        ›_ Open terminal
-      </button>
+      {!host && (
+        <button
+          type="button"
+          className="nl-btn small"
+          data-testid="inspector.terminal"
+          onClick={() => store.getState().openTerminalTab(id)}
+        >
+          ›_ Open terminal
+        </button>
+      )}
       <button
         type="button"
         className="nl-btn small"
@@ -439,6 +448,7 @@ function EndpointForm({ linkId, end, e }: { linkId: string; end: 0 | 1; e: Endpo
         onChange={(up) => update({ up })}
         hint={e.up ? undefined : 'Down: a fault to find for students.'}
       />
+      <PortVlanSection linkId={linkId} end={end} e={e} issues={issues} />
       <ImpairmentSection linkId={linkId} end={end} e={e} issues={issues} />
       <button
         type="button"

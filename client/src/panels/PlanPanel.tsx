@@ -44,6 +44,13 @@ export default function PlanPanel() {
           ))}
         </ul>
       )}
+      {r?.warnings && r.warnings.length > 0 && (
+        <ul className="nl-callout warn" data-testid="plan.warnings">
+          {r.warnings.map((w) => (
+            <li key={w.code + w.message}>{w.message}</li>
+          ))}
+        </ul>
+      )}
       {r &&
         view === 'ops' &&
         // A refused plan has no operations either: its errors say why, not "nothing to do".

@@ -21,12 +21,15 @@ import { useEditor, useEditorStore } from '../store/context';
 import type { AttachedPatch } from '../store/labSlice';
 import { selectStatusOf } from '../store/selectors';
 import { fieldError, listCheck, splitList, TextField } from './fields';
+import { KernelNote } from './vlans';
+import { WireguardFields } from './wireguardFields';
 
 export const KIND_LABEL: Record<AttachedKind, string> = {
   vxlan: 'VXLAN tunnel',
   tap: 'TAP device',
   vlan: 'VLAN (802.1Q)',
   macvlan: 'macvlan',
+  wireguard: 'WireGuard (VPN)',
 };
 
 const KIND_HINT: Record<AttachedInterface['kind'], string> = {
@@ -38,6 +41,10 @@ const KIND_HINT: Record<AttachedInterface['kind'], string> = {
     'A second MAC address on an interface of the host (the parent), placed in this namespace: it sits on the parent’s network. Macvlans on the same parent reach each other (mode bridge); the host itself does not, through the parent.',
   wireguard:
     'An encrypted layer-3 tunnel: IP packets sent here leave as UDP packets to a peer, which accepts them only from the networks it allows for this end’s key.',
+  gre: 'IP in GRE: IPv4 packets sent here travel inside GRE packets to the remote underlay address (layer 3, no encryption).',
+  ipip: 'IPv4 in IPv4: the simplest tunnel, an outer IPv4 header around each packet (layer 3, no encryption).',
+  ip6tnl: 'An IPv6 tunnel: IPv6 and/or IPv4 packets inside IPv6 packets to the remote (layer 3).',
+  geneve: 'Ethernet over UDP (port 6081), like VXLAN with extensible options: both ends need the same VNI.',
 };
 
 type Field = keyof AttachedPatch;
@@ -205,6 +212,7 @@ function AttachedCard({
           <div className="nl-field-hint">One remote peer, or a multicast group (with its underlay dev).</div>
         </>
       )}
+      {x.kind === 'vlan' && <KernelNote feature="vlan" testid={`${t}.unavailable`} />}
       {x.kind === 'vlan' && (
         <div className="nl-row">
           <TextField
@@ -227,6 +235,7 @@ function AttachedCard({
           />
         </div>
       )}
+      {x.kind === 'wireguard' && <WireguardFields node={node} x={x} k={k} issues={issues} update={update} />}
       {x.kind === 'macvlan' && (
         <TextField
           label="Parent (an interface of the host)"
@@ -255,36 +264,38 @@ function AttachedCard({
           value={x.mtu?.toString() ?? ''}
           testid={`${t}.mtu`}
           mono
-          placeholder={x.kind === 'vxlan' ? '1450' : '1500'}
+          placeholder={x.kind === 'vxlan' ? '1450' : x.kind === 'wireguard' ? '1420' : '1500'}
           check={mtuCheck}
           errors={errs('mtu')}
           onCommit={intCommit((mtu) => update({ mtu }), undefined)}
         />
-        <div className="nl-field">
-          <label htmlFor={`${t}.bridge`}>Port of bridge</label>
-          <select
-            id={`${t}.bridge`}
-            className={`nl-input${errs('bridge').length ? ' invalid' : ''}`}
-            data-testid={`${t}.bridge`}
-            value={x.bridge ?? ''}
-            onChange={(e) => update({ bridge: e.target.value || undefined })}
-          >
-            <option value="">none</option>
-            {bridges.map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
+        {x.kind !== 'wireguard' && (
+          <div className="nl-field">
+            <label htmlFor={`${t}.bridge`}>Port of bridge</label>
+            <select
+              id={`${t}.bridge`}
+              className={`nl-input${errs('bridge').length ? ' invalid' : ''}`}
+              data-testid={`${t}.bridge`}
+              value={x.bridge ?? ''}
+              onChange={(e) => update({ bridge: e.target.value || undefined })}
+            >
+              <option value="">none</option>
+              {bridges.map(([id, name]) => (
+                <option key={id} value={id}>
+                  {name}
+                </option>
+              ))}
+              {x.bridge !== undefined && !bridges.some(([id]) => id === x.bridge) && (
+                <option value={x.bridge}>{x.bridge} (not here)</option>
+              )}
+            </select>
+            {errs('bridge').map((m) => (
+              <div key={m} className="nl-field-error" role="alert" data-testid={`${t}.bridge.error`}>
+                {m}
+              </div>
             ))}
-            {x.bridge !== undefined && !bridges.some(([id]) => id === x.bridge) && (
-              <option value={x.bridge}>{x.bridge} (not here)</option>
-            )}
-          </select>
-          {errs('bridge').map((m) => (
-            <div key={m} className="nl-field-error" role="alert" data-testid={`${t}.bridge.error`}>
-              {m}
-            </div>
-          ))}
-        </div>
+          </div>
+        )}
       </div>
       {whole.map((i) => (
         <div
@@ -319,7 +330,7 @@ export function AttachedInterfaces({ node, issues }: { node: NamespaceNode; issu
       {list.length === 0 && (
         <div className="nl-field-hint" data-testid="inspector.interfaces.empty">
           Besides its veths, a namespace can hold tunnels and virtual devices: a VXLAN, a TAP, a VLAN sub-interface, a
-          macvlan.
+          macvlan, a WireGuard VPN interface.
         </div>
       )}
       {list.map((x, k) => (
@@ -349,6 +360,7 @@ export function AttachedInterfaces({ node, issues }: { node: NamespaceNode; issu
           + Add interface
         </button>
       </div>
+      {kind === 'vlan' && <KernelNote feature="vlan" testid="inspector.iface-kind.unavailable" />}
     </div>
   );
 }

@@ -15,6 +15,7 @@ import type {
   VethLink,
   VlanInterface,
   VxlanInterface,
+  WireguardInterface,
 } from '../../../shared/lab';
 import type { Layout, Position } from '../../../shared/layout';
 import {
@@ -33,7 +34,10 @@ import type { EditorState } from './editorStore';
  * A field set to undefined is removed.
  */
 export type AttachedPatch = Partial<
-  Omit<VxlanInterface, 'kind'> & Omit<VlanInterface, 'kind'> & Omit<MacvlanInterface, 'kind'>
+  Omit<VxlanInterface, 'kind'> &
+    Omit<VlanInterface, 'kind'> &
+    Omit<MacvlanInterface, 'kind'> &
+    Omit<WireguardInterface, 'kind'>
 >;
 
 export interface Clip {

@@ -33,6 +33,19 @@ describe('allProblems: design, plan and host', () => {
     expect(selectDesignErrorCount(s())).toBe(0); // Apply's own gate stays the design's
   });
 
+  it('plan warnings (host-side short prefix, pre-flight) reach Problems as warnings on their object, never as errors', () => {
+    const lab = s().lab;
+    const warnings = [
+      { code: 'ShortPrefix', message: 'very short prefix', severity: 'warning' as const, object: 'l1#0' },
+      { code: 'ManyNamespaces', message: 'many namespaces', severity: 'warning' as const },
+    ];
+    s().setPlanIssues({ lab, issues: [...planIssuesOf(lab, []), ...planIssuesOf(lab, warnings, 'warning')] });
+    const p = allProblems(s());
+    expect(p.errors).toBe(0);
+    expect(p.warnings).toBe(2);
+    expect(p.byObject.get('l1')?.[0]).toMatchObject({ message: 'very short prefix', severity: 'warning' });
+  });
+
   it('plan problems describe the lab they were made for: an edit hides them until the next check', () => {
     const lab = s().lab;
     s().setPlanIssues({ lab, issues: planIssuesOf(lab, [{ code: 'Conflict', message: 'x', path: 'nodes.0' }]) });

@@ -3,10 +3,12 @@
  * Only the canvas adapter reads the whole node/link arrays; panels read one object by id.
  * Derived values that allocate are memoized on their inputs so `useStore` sees a stable result.
  */
+
 import type { Issue } from '../../../shared/errors';
 import { type Lab, type LabNode, NETEM_FIELDS, NETEM_WORDS, type VethLink } from '../../../shared/lab';
 import type { PlanResult } from '../../../shared/plan';
 import { validate } from '../../../shared/validate';
+import { kernelBlocker } from '../kernelFeatures';
 import type { EditorState } from './editorStore';
 
 export const selectLab = (s: EditorState) => s.lab;
@@ -246,6 +248,8 @@ export const selectApplyBlocker = (s: EditorState): string | null => {
     const use = netemUseOf(s.lab);
     if (use) return `${use} needs netem, which this kernel does not have`;
   }
+  const kernel = kernelBlocker(s.lab, s.capabilities);
+  if (kernel) return kernel;
   if (s.connection === 'disconnected') return 'not connected to the server';
   return null;
 };

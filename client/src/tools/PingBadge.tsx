@@ -1,7 +1,7 @@
 /** The ping result, drawn on the canvas just above the source node (inside React Flow's viewport). */
 import { useInternalNode, ViewportPortal } from '@xyflow/react';
 import { useEditor, useEditorStore } from '../store/context';
-import { pingSummary } from './model';
+import { overlayLines, pingSummary } from './model';
 
 export function PingBadge() {
   const ping = useEditor((s) => s.ping);
@@ -9,6 +9,15 @@ export function PingBadge() {
     const id = s.ping?.result?.toNode ?? s.ping?.to;
     const n = s.lab.nodes.find((x) => x.id === id);
     return n ? (n.kind === 'host' ? 'host' : n.name) : (s.ping?.result?.target ?? s.ping?.to ?? '');
+  });
+  const overlay = useEditor((s) => {
+    const res = s.ping?.result;
+    if (!res) return '';
+    const name = (id: string) => {
+      const n = s.lab.nodes.find((x) => x.id === id);
+      return n ? (n.kind === 'host' ? 'host' : n.name) : id;
+    };
+    return overlayLines(res, name).join('\n');
   });
   const store = useEditorStore();
   const node = useInternalNode(ping?.from ?? '');
@@ -44,6 +53,11 @@ export function PingBadge() {
         </div>
         {ping.state === 'running' && <div className="nl-ping-text">pinging…</div>}
         {sum && <div className="nl-ping-text">{sum.text}</div>}
+        {(overlay ? overlay.split('\n') : []).map((line) => (
+          <div key={line} className="nl-ping-overlay mono small" data-testid="ping.overlay">
+            ⇢ {line}
+          </div>
+        ))}
         {sum?.explanation && (
           <div className="nl-ping-why">
             {sum.reason && <b>{sum.reason}</b>} {sum.explanation}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PathResponse, ReachabilityResponse } from '../../../shared/tools';
 import { makeVethPair } from '../testing/factories';
-import { matrixGrid, matrixNotes, pathObjects, pingSummary, protocolClass, resolveTarget } from './model';
+import { matrixGrid, matrixNotes, overlayLines, pathObjects, pingSummary, protocolClass, resolveTarget } from './model';
 
 const path = (over: Partial<PathResponse> = {}): PathResponse => ({
   from: 'red',
@@ -31,6 +31,34 @@ describe('path highlight', () => {
   it('maps forward and reverse objects to canvas ids (endpoint keys fold into their link)', () => {
     expect([...pathObjects(path())].sort()).toEqual(['blue', 'l1', 'red']);
     expect(pathObjects(null).size).toBe(0);
+  });
+});
+
+describe('overlay lines', () => {
+  it('a hop through a VXLAN lists the underlay it rides on; a plain path has none', () => {
+    const res = path({
+      hops: [
+        {
+          node: 'site-a',
+          out: 'vx0',
+          l2: ['vxlan:site-a/vx0~site-b/vx0'],
+          tunnel: {
+            id: 'vxlan:site-a/vx0~site-b/vx0',
+            kind: 'vxlan',
+            vni: 100,
+            remote: '172.16.2.1',
+            underlay: [
+              { node: 'site-a', out: 'eth0', l2: [] },
+              { node: 'wan', l2: [] },
+              { node: 'site-b', l2: [] },
+            ],
+          },
+        },
+        { node: 'site-b', in: 'vx0', l2: [] },
+      ],
+    });
+    expect(overlayLines(res, (id) => id.toUpperCase())).toEqual(['vx0 · VXLAN 100 over SITE-A → WAN → SITE-B']);
+    expect(overlayLines(path())).toEqual([]);
   });
 });
 

@@ -48,6 +48,18 @@ export function pingSummary(res: PathResponse): PingSummaryView {
   return { ok, text };
 }
 
+/**
+ * The overlay legs of a path, one line each: "vx0 · VXLAN 100 over site-a → wan → site-b" (the underlay hops
+ * its UDP packets take). Empty for a path without tunnels.
+ */
+export function overlayLines(res: Pick<PathResponse, 'hops'>, label: (id: string) => string = (id) => id): string[] {
+  return res.hops.flatMap((h) =>
+    h.tunnel
+      ? [`${h.out ?? '?'} · VXLAN ${h.tunnel.vni} over ${h.tunnel.underlay.map((u) => label(u.node)).join(' → ')}`]
+      : [],
+  );
+}
+
 export type CellKind = 'self' | 'ok' | 'fail' | 'none';
 
 export interface CellView {

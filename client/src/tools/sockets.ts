@@ -1,4 +1,5 @@
 /** Tool WebSocket helpers: same-origin URL (the session cookie authenticates) and the open-socket count. */
+import { WS_PROTOCOL } from '../../../shared/session';
 import type { EditorStore } from '../store/editorStore';
 
 export function toolUrl(path: string, query: Record<string, string | number>): string {
@@ -9,7 +10,7 @@ export function toolUrl(path: string, query: Record<string, string | number>): s
 
 /** Opens a socket and keeps `toolSockets` in the store in step with it (shown on the stage for tests). */
 export function openToolSocket(store: EditorStore, url: string): WebSocket {
-  const ws = new WebSocket(url);
+  const ws = new WebSocket(url, [WS_PROTOCOL]);
   ws.binaryType = 'arraybuffer';
   store.getState().socketOpened();
   let counted = true;

@@ -23,7 +23,9 @@ export interface AttachedKind<K extends AttachedSpec['kind'] = AttachedSpec['kin
     key: string;
     /** The field the refusal names, below the interface's path. */
     field: string;
-    message(ifname: string): string;
+    /** Kinds of one group are refused together, in interface order (default: the kind on its own). */
+    group?: string;
+    message(ifname: string, caps: Readonly<Record<string, unknown>>): string;
   };
   /** The capabilities() key the start-up probe sets for this device kind (none: not probed). */
   readonly probe?: string;
@@ -36,7 +38,7 @@ export interface AttachedKind<K extends AttachedSpec['kind'] = AttachedSpec['kin
   /** Created from the root straight into its namespace (macvlan: the parent is in the root). */
   readonly fromRoot?: boolean;
   /** MTU set after creation instead of in the add command (tuntap has no `mtu`). */
-  readonly mtuAfter?: boolean;
+  readonly mtuAfter?: boolean | ((spec: Extract<AttachedSpec, { kind: K }>) => boolean);
 }
 
 export const ipIn = (netns: NetnsRef, ...args: string[]): Cmd => ({ type: 'ip', netns, args });

@@ -14,7 +14,7 @@ import { openEngine } from '../engine';
 import { observe } from '../observe';
 import { plan } from '../plan';
 import { planDestroy, planDestroyNat } from '../planDestroy';
-import { describeKernel, exampleLabs, hasProgram, withSandbox } from '../testing/kernel';
+import { describeKernel, exampleLabs, pingAvailable, withSandbox } from '../testing/kernel';
 import { snapshot } from '../testing/snapshot';
 import type { ObservedState, OpBody } from '../types';
 import { loadNetlinkDriver, type NetlinkDriver, type NetlinkExecFailure, netlinkUnavailableReason } from './driver';
@@ -27,7 +27,7 @@ const parse = (input: LabInput): Lab => {
   if (!v.ok) throw new Error(`example is invalid: ${JSON.stringify(v.issues)}`);
   return v.lab;
 };
-const canPing = hasProgram('/usr/bin/ping') || hasProgram('/bin/ping');
+const canPing = pingAvailable();
 
 async function netlink(runner: CommandRunner): Promise<NetlinkDriver> {
   const d = await loadNetlinkDriver(runner);

@@ -66,6 +66,16 @@ export function hasProgram(path: string): boolean {
   return spawnSync('test', ['-x', path]).status === 0;
 }
 
+/**
+ * Can the tests ping? Where `ping` is missing a test may leave out its traffic checks — except under
+ * `CI=true`, where a missing `ping` fails the file at once (a traffic check must never pass by absence).
+ */
+export function pingAvailable(env: NodeJS.ProcessEnv = process.env, has = hasProgram): boolean {
+  const ok = has('/usr/bin/ping') || has('/bin/ping');
+  if (!ok && env.CI === 'true') throw new Error('ping (iputils-ping) is required for kernel tests under CI=true');
+  return ok;
+}
+
 /** The example labs shipped in examples/*.yaml, parsed (input form). */
 export async function exampleLabs(): Promise<{ file: string; lab: import('../../../shared').LabInput }[]> {
   const { readdir, readFile } = await import('node:fs/promises');

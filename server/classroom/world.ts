@@ -1,0 +1,119 @@
+/**
+ * One student's world: a private sandbox (network + mount + PID namespace, `createSandbox({ pidns })`), its
+ * own engine, lab store (with the namespace quota), operation queue, status hub, live tools and exercise
+ * service — a whole `createApp` whose token is the student's. Requests of that student are handed to it, so
+ * every route is scoped to the student by construction: another student's labs are not in this store, and
+ * their objects are not in this kernel. Created lazily on the student's first request.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type App, createApp } from '../app';
+import type { CommandRunner, Engine, Sandbox } from '../engine/contract';
+import type { CatalogueEntry } from '../exercise/files';
+import type { GraderOptions } from '../exercise/grader';
+import type { Logger } from '../log';
+import type { Example } from '../store/labFiles';
+import { LabStore } from '../store/labStore';
+import { guardStore, type Quotas, SocketQuota } from './quota';
+import type { RosterStudent } from './roster';
+
+export type EngineDriver = 'auto' | 'netlink' | 'ip-batch';
+
+export interface OpenedWorld {
+  engine: Engine;
+  sandbox: Sandbox | null;
+  runner?: CommandRunner;
+}
+
+export interface WorldOptions {
+  /** Root of the classroom's state: each student gets `<dir>/<id>/` (labs + engine state), fresh per run. */
+  dir: string;
+  log: Logger;
+  listen: string;
+  extraPorts?: number[];
+  staticDir?: string | null;
+  examples: Example[];
+  exercises: CatalogueEntry[];
+  statusIntervalMs?: number;
+  grader?: GraderOptions;
+  quotas: Quotas;
+  driver: EngineDriver;
+  version?: string;
+  /** Test seam: how a world's engine is opened (default: a new PID-namespaced sandbox + openEngine). */
+  openWorld?: (engineDir: string) => Promise<OpenedWorld>;
+}
+
+export interface StudentWorld {
+  student: RosterStudent;
+  app: App;
+  store: LabStore;
+  engine: Engine;
+  sandbox: Sandbox | null;
+  terminals: SocketQuota;
+  captures: SocketQuota;
+  close(): Promise<void>;
+}
+
+async function openSandboxWorld(engineDir: string, driver: EngineDriver): Promise<OpenedWorld> {
+  const { createSandbox } = await import('../engine/sandbox');
+  const { openEngine } = await import('../engine/engine');
+  const sandbox = await createSandbox({ pidns: true });
+  try {
+    const engine = await openEngine({ stateDir: engineDir, runner: sandbox.runner, driver });
+    return { engine, sandbox, runner: sandbox.runner };
+  } catch (e) {
+    await sandbox.close();
+    throw e;
+  }
+}
+
+export async function openStudentWorld(
+  student: RosterStudent,
+  o: WorldOptions,
+  defaultLab?: string,
+): Promise<StudentWorld> {
+  const log = o.log.child({ student: student.id });
+  const base = join(o.dir, student.id);
+  const engineDir = join(base, 'engine');
+  await rm(base, { recursive: true, force: true });
+  await mkdir(engineDir, { recursive: true, mode: 0o700 });
+  const store = guardStore(await LabStore.open(join(base, 'labs'), log), o.quotas);
+  const { engine, sandbox, runner } = await (o.openWorld ?? ((d) => openSandboxWorld(d, o.driver)))(engineDir);
+  const app = createApp({
+    engine,
+    store,
+    log,
+    token: student.token,
+    mode: 'sandbox',
+    listen: o.listen,
+    ...(o.extraPorts ? { extraPorts: o.extraPorts } : {}),
+    ...(o.staticDir !== undefined ? { staticDir: o.staticDir } : {}),
+    examples: o.examples,
+    exercises: o.exercises,
+    ...(defaultLab ? { defaultLab } : {}),
+    ...(o.statusIntervalMs ? { statusIntervalMs: o.statusIntervalMs } : {}),
+    ...(o.grader ? { grader: o.grader } : {}),
+    ...(o.version ? { version: o.version } : {}),
+    ...(runner ? { runner } : {}),
+  });
+  log.info({ sandbox: sandbox?.pid ?? null }, 'student world open');
+  let closing: Promise<void> | null = null;
+  return {
+    student,
+    app,
+    store,
+    engine,
+    sandbox,
+    terminals: new SocketQuota('terminals', o.quotas.terminals),
+    captures: new SocketQuota('captures', o.quotas.captures),
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await Promise.race([app.ops.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+        await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
+        await sandbox?.close().catch((err: unknown) => log.error({ err }, 'sandbox close failed'));
+      })();
+      return closing;
+    },
+  };
+}
