@@ -88,6 +88,8 @@ function http(port: number, method: string, path: string, body?: string): Promis
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
       },
     );
+    // A hung server must not hang the bench: 20 s without an answer counts as no answer (status 0).
+    req.setTimeout(20_000, () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0, text: '' }));
     req.end(body);
   });

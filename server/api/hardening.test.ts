@@ -5,6 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_HEADER, CLIENT_HEADER_VALUE } from '../../shared/session';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../testing/harness';
 import { makeVethPairLab } from '../testing/labs';
 import { closeDocumentWorkers } from '../util/documentsAsync';
@@ -139,11 +140,16 @@ describe('request bodies (item 13)', () => {
   });
 
   it('a non-Bearer Authorization header does not make a valid cookie fail', async () => {
-    const cookie = `netloom_token=${TEST_TOKEN}`;
-    const r = await s.req('GET', '/api/labs', { headers: { cookie, authorization: 'Basic dXNlcjpwYXNz' } });
+    // The session model (sessions.ts): the token link is exchanged for a session cookie once.
+    const link = await s.req('GET', `/?token=${encodeURIComponent(TEST_TOKEN)}`);
+    expect(link.status, link.text).toBe(302);
+    const set = String(link.headers['set-cookie']);
+    const cookie = set.slice(0, set.indexOf(';'));
+    const web = { [CLIENT_HEADER]: CLIENT_HEADER_VALUE };
+    const r = await s.req('GET', '/api/labs', { headers: { cookie, ...web, authorization: 'Basic dXNlcjpwYXNz' } });
     expect(r.status).toBe(200);
     // A wrong Bearer token still fails, cookie or not.
-    const wrong = await s.req('GET', '/api/labs', { headers: { cookie, authorization: 'Bearer nope' } });
+    const wrong = await s.req('GET', '/api/labs', { headers: { cookie, ...web, authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
   });
 });

@@ -40,6 +40,8 @@ beforeEach(async () => {
   s = await startTestServer({ runner });
   s.security.registerToken('student-token-1', STUDENT);
   expect((await s.api('POST', '/api/labs', { lab: makeVethPairLab() })).status).toBe(201);
+  // Tools follow what a lab applied and owns (targets.ts): the lab is applied (fake engine) first.
+  expect((await s.engine.apply((await s.store.require('veth-pair')).lab)).ok).toBe(true);
 });
 afterEach(async () => {
   runner.release();
