@@ -113,28 +113,11 @@ function wireguardRoutes(node: NamespaceNode): Route[] {
   return out;
 }
 
-/** Does an observed link have the designed tunnel/VLAN/macvlan parameters? (Other kinds: nothing to compare.) */
+/** Does an observed link have the designed parameters (the kind module's `matches`; none: nothing to compare)? */
 export function specMatches(spec: AttachedSpec | undefined, l: ObservedLink): boolean {
   if (!spec) return true;
-  if (spec.kind === 'tap') return l.tunType === undefined || l.tunType === 'tap';
-  if (spec.kind === 'macvlan')
-    return (
-      l.macvlan !== undefined &&
-      l.macvlan.mode === spec.mode &&
-      l.macvlan.parent !== null &&
-      l.macvlan.parent.netns === null &&
-      l.macvlan.parent.ifname === spec.parent
-    );
-  if (spec.kind !== 'vxlan') return true;
-  const v = l.vxlan;
-  return (
-    v !== undefined &&
-    v.vni === spec.vni &&
-    (v.remote ?? null) === (spec.remote ?? null) &&
-    (v.group ?? null) === (spec.group ?? null) &&
-    (spec.local === undefined || v.local === spec.local) &&
-    (v.port ?? 4789) === spec.dstPort
-  );
+  const kind = attachedKind(spec.kind);
+  return kind?.matches ? kind.matches(spec as never, l) : true;
 }
 
 /** A port's VLANs: the pvid (default 1, untagged unless `untagged: false`) and the tagged ones, by vid. */
@@ -308,7 +291,7 @@ function computeDesired(lab: Lab): DesiredLab {
     }
   });
 
-  // Interfaces attached to namespace nodes (vxlan/tap/vlan/macvlan/wireguard/tunnels), after the veths (an underlay may be one).
+  // Interfaces attached to namespace nodes (the kinds/ registry), after the veths (an underlay may be one).
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'namespace') return;
     (node.interfaces ?? []).forEach((x, k) => {

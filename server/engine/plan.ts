@@ -45,6 +45,7 @@ import {
   vlansText,
 } from './desired';
 import { hostAddressIssues, objectPaths } from './hostAddresses';
+import { attachedKind } from './kinds';
 import { formatMarker } from './marker';
 import type {
   AnyOpBody,
@@ -124,10 +125,6 @@ export interface PlanOptions {
    * (delay, jitter, loss, duplicate, corrupt) is a plan-time Unsupported error and nothing runs.
    */
   netem?: boolean;
-  /** The kernel has 802.1Q vlan devices (capabilities().vlan); without it a vlan interface is refused. */
-  vlan?: boolean;
-  /** The kernel has macvlan devices (capabilities().macvlan); without it a macvlan interface is refused. */
-  macvlan?: boolean;
   /**
    * The kernel's bridge has 802.1Q VLAN filtering (capabilities().bridgeVlan); without it a bridge with
    * `vlanFiltering: true` is refused.
@@ -139,11 +136,11 @@ export interface PlanOptions {
    */
   wireguard?: 'kernel' | 'userspace' | null;
   wireguardMessage?: string;
-  /** Point-to-point tunnel kinds the kernel has (capabilities().gre / ipip / ip6tnl / geneve). */
-  gre?: boolean;
-  ipip?: boolean;
-  ip6tnl?: boolean;
-  geneve?: boolean;
+  /**
+   * The capability each interface kind of the registry needs (kinds/: `capability.key`, a capabilities()
+   * key such as `vlan` or `gre`): without it, an interface of that kind is refused (capabilityGate.ts).
+   */
+  [kindCapability: string]: unknown;
 }
 
 export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions = {}): Plan {
@@ -262,11 +259,11 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       object: d.object,
     });
   }
-  // A macvlan's parent must be an interface of the root namespace that survives this plan (or one it creates
-  // there). It is only read, never changed, so whoever owns it does not matter.
+  // A kind created on a root-namespace parent (kinds/: `rootParent`) needs it to exist and survive this plan
+  // (or be created there). It is only read, never changed, so whoever owns it does not matter.
   for (const d of desired.ifaces) {
-    if (d.spec?.kind !== 'macvlan') continue;
-    const parent = d.spec.parent;
+    const parent = d.spec && attachedKind(d.spec.kind)?.rootParent?.(d.spec as never);
+    if (parent === undefined || !d.spec) continue;
     const seen = linksByKey.get(key(null, parent));
     const created = desired.ifaces.some((x) => x.netns === null && x.ifname === parent && x !== d);
     if (
@@ -276,9 +273,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       continue;
     errors.push({
       code: 'Conflict',
-      message: seen
-        ? `macvlan '${d.ifname}' needs parent interface '${parent}' in the host's root namespace, which this plan removes or renames`
-        : `macvlan '${d.ifname}' needs parent interface '${parent}' in the host's root namespace, which does not exist there`,
+      message: `${d.spec.kind} '${d.ifname}' needs parent interface '${parent}' in the host's root namespace, which ${seen ? 'this plan removes or renames' : 'does not exist there'}`,
       path: `${d.path}.parent`,
       object: d.object,
     });
@@ -1092,4 +1087,3 @@ export function describe(op: AnyOpBody): string {
       return `take ${op.ifname} out of VLAN ${op.vid}${inNs(op.netns)}`;
   }
 }
-

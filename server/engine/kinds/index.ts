@@ -4,10 +4,10 @@
  * Unsupported. (WireGuard's keys, peers and daemons are its runtime, wireguard.ts, called from engine.ts.)
  */
 import type { AttachedSpec } from '../types';
-import type { AttachedKind } from './kind';
 import { geneve } from './geneve';
 import { ip6tnl } from './ip6tnl';
 import { gre, ipip } from './ipTunnel';
+import type { AttachedKind } from './kind';
 import { macvlan } from './macvlan';
 import { tap } from './tap';
 import { vlan } from './vlan';

@@ -6,7 +6,7 @@
 import type { AttachedInterface } from '../../../shared';
 import type { Cmd } from '../render';
 import type { Resource } from '../steps';
-import type { AttachedSpec, NetnsRef } from '../types';
+import type { AttachedSpec, NetnsRef, ObservedLink } from '../types';
 
 export type IfaceCreate = {
   netns: NetnsRef;
@@ -35,6 +35,23 @@ export interface AttachedKind<K extends AttachedSpec['kind'] = AttachedSpec['kin
   under(spec: Extract<AttachedSpec, { kind: K }>, netns: NetnsRef): Resource[];
   /** The device's `ip` creation command (marking and enslaving follow in render.ts). */
   ipAdd(op: IfaceCreate, spec: Extract<AttachedSpec, { kind: K }>, mtu: string[]): Cmd;
+  /** Does an observed link (already of the right kind) have the designed parameters? Absent: yes. */
+  matches?(spec: Extract<AttachedSpec, { kind: K }>, l: ObservedLink): boolean;
+  /** The designed parameters in words, for the status condition when they differ. */
+  paramsText?(spec: Extract<AttachedSpec, { kind: K }>): string;
+  /** An interface of the root namespace it is created on (only read): it must exist and survive the plan. */
+  rootParent?(spec: Extract<AttachedSpec, { kind: K }>): string;
+  /**
+   * The kind's own fields of the simulated link (simulate.ts); `root(ifname)` is a root-namespace link
+   * (throws when missing, as the kernel would).
+   */
+  simulated?(spec: Extract<AttachedSpec, { kind: K }>, root: (ifname: string) => ObservedLink): Partial<ObservedLink>;
+  /**
+   * The MTU the kernel gives it when none is asked for, if fixed (tap: 1500); absent where it follows
+   * something else (vlan and macvlan: their parent's; vxlan: its underlay's minus 50), so an unset MTU there
+   * is never judged.
+   */
+  readonly defaultMtu?: number;
   /** Created from the root straight into its namespace (macvlan: the parent is in the root). */
   readonly fromRoot?: boolean;
   /** MTU set after creation instead of in the add command (tuntap has no `mtu`). */

@@ -16,6 +16,18 @@ export const macvlan: AttachedKind<'macvlan'> = {
   },
   desired: (x) => ({ kind: 'macvlan', parent: x.parent, mode: x.mode ?? 'bridge' }),
   under: (x) => [{ kind: 'link', ns: null, ifname: x.parent }],
+  rootParent: (x) => x.parent,
+  matches: (x, l) =>
+    l.macvlan !== undefined &&
+    l.macvlan.mode === x.mode &&
+    l.macvlan.parent !== null &&
+    l.macvlan.parent.netns === null &&
+    l.macvlan.parent.ifname === x.parent,
+  paramsText: (x) => ` (parent '${x.parent}', mode ${x.mode})`,
+  simulated: (x, root) => {
+    const lower = root(x.parent);
+    return { macvlan: { mode: x.mode, parent: { netns: null, ifname: lower.ifname, ifindex: lower.ifindex } } };
+  },
   ipAdd: (op, x, mtu) =>
     ipIn(
       null,

@@ -4,7 +4,9 @@ import { type AttachedKind, ipIn } from './kind';
 export const tap: AttachedKind<'tap'> = {
   kind: 'tap',
   mtuAfter: true,
+  defaultMtu: 1500,
   desired: () => ({ kind: 'tap' }),
   under: () => [],
+  matches: (_x, l) => l.tunType === undefined || l.tunType === 'tap',
   ipAdd: (op) => ipIn(op.netns, 'tuntap', 'add', 'dev', op.ifname, 'mode', 'tap'),
 };
