@@ -26,6 +26,7 @@ import { planRefusals } from './capabilityGate';
 import {
   canonicalCidr,
   type DesiredIface,
+  type DesiredLab,
   type DesiredNat,
   type DesiredNetns,
   desiredState,
@@ -287,41 +288,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     });
   if (errors.length) return { ops: [], errors };
 
-  // ---- Deletions. (Desired objects by id, the first of each as a scan finds it; indexed only if needed.)
-  const desiredNs = firstByObject(deletedNs.length ? desired.namespaces : []);
-  const desiredIface = firstByObject(deletes.length ? desired.ifaces : []);
-  for (const ns of deletedNs) {
-    const name = ns.name as string;
-    const nodeId = ns.marker!.object;
-    const d = desiredNs.get(nodeId);
-    const empty = ns.links.every(isLoopback) && !ns.routes.some((r) => isManagedRoute(r)) && ns.forwarding !== true;
-    emit('netns.delete', {
-      kind: 'netns.delete',
-      netns: name,
-      object: nodeId,
-      reason: d
-        ? `namespace node '${nodeId}' was renamed from '${name}' to '${d.name}'; a network namespace cannot be renamed, so it is deleted and created anew`
-        : `namespace '${name}' belongs to lab '${lab}' but is no longer in the design`,
-      inverse: empty ? { kind: 'netns.create', netns: name, marker: formatMarker(lab, nodeId) } : null,
-    });
-  }
-  for (const s of deletes) {
-    const obj = s.link.marker!.object;
-    const d = desiredIface.get(obj);
-    const what = s.link.kind === 'bridge' ? 'bridge' : s.link.kind === 'veth' ? 'veth' : 'interface';
-    let reason = `${what} '${s.link.ifname}' in ${where(s.netns)} belongs to lab '${lab}' (object '${obj}') but is no longer in the design`;
-    if (d && d.netns !== s.netns)
-      reason = `'${obj}' moved from ${where(s.netns)} to ${where(d.netns)}; the ${what} is deleted and created there`;
-    else if (d) reason = `${what} '${s.link.ifname}' (object '${obj}') no longer matches the design; it is recreated`;
-    emit('link.delete', {
-      kind: 'link.delete',
-      netns: s.netns,
-      ifname: s.link.ifname,
-      object: obj,
-      reason,
-      inverse: null,
-    });
-  }
+  planDeletions(lab, desired, deletedNs, deletes, emit);
 
   // ---- Kept interfaces: renames (down first), then settings, addresses, up.
   interface Rename {
@@ -474,6 +441,77 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     }
   }
 
+  planCreations(desired, createdNs, kept, opts, emit);
+
+  planNamespaceSettings(lab, desired, keptNs, doomed, flushed, emit);
+
+  planNat(lab, desired.nat, observed, emit);
+
+  const ops = PHASES.flatMap((p) => buckets.get(p)!);
+  if (!desired.allowDefaultRouteInterface) {
+    const guarded = defaultRouteErrors(ops, observed, desiredLab);
+    if (guarded.length) return { ops: [], errors: guarded };
+  }
+  const host = hostAddressIssues(desired, observed, objectPaths(desiredLab));
+  if (host.errors.length) return { ops: [], errors: host.errors };
+  return { ops, errors: [], ...(host.warnings.length > 0 && { warnings: host.warnings }) };
+}
+
+const IP_FORWARD = 'net.ipv4.ip_forward';
+
+/** Phase: deletions of owned namespaces and interfaces the design no longer has (or recreates). */
+function planDeletions(
+  lab: string,
+  desired: DesiredLab,
+  deletedNs: readonly ObservedNetns[],
+  deletes: readonly Seen[],
+  emit: (phase: Phase, op: Operation) => void,
+) {
+  // ---- Deletions. (Desired objects by id, the first of each as a scan finds it; indexed only if needed.)
+  const desiredNs = firstByObject(deletedNs.length ? desired.namespaces : []);
+  const desiredIface = firstByObject(deletes.length ? desired.ifaces : []);
+  for (const ns of deletedNs) {
+    const name = ns.name as string;
+    const nodeId = ns.marker!.object;
+    const d = desiredNs.get(nodeId);
+    const empty = ns.links.every(isLoopback) && !ns.routes.some((r) => isManagedRoute(r)) && ns.forwarding !== true;
+    emit('netns.delete', {
+      kind: 'netns.delete',
+      netns: name,
+      object: nodeId,
+      reason: d
+        ? `namespace node '${nodeId}' was renamed from '${name}' to '${d.name}'; a network namespace cannot be renamed, so it is deleted and created anew`
+        : `namespace '${name}' belongs to lab '${lab}' but is no longer in the design`,
+      inverse: empty ? { kind: 'netns.create', netns: name, marker: formatMarker(lab, nodeId) } : null,
+    });
+  }
+  for (const s of deletes) {
+    const obj = s.link.marker!.object;
+    const d = desiredIface.get(obj);
+    const what = s.link.kind === 'bridge' ? 'bridge' : s.link.kind === 'veth' ? 'veth' : 'interface';
+    let reason = `${what} '${s.link.ifname}' in ${where(s.netns)} belongs to lab '${lab}' (object '${obj}') but is no longer in the design`;
+    if (d && d.netns !== s.netns)
+      reason = `'${obj}' moved from ${where(s.netns)} to ${where(d.netns)}; the ${what} is deleted and created there`;
+    else if (d) reason = `${what} '${s.link.ifname}' (object '${obj}') no longer matches the design; it is recreated`;
+    emit('link.delete', {
+      kind: 'link.delete',
+      netns: s.netns,
+      ifname: s.link.ifname,
+      object: obj,
+      reason,
+      inverse: null,
+    });
+  }
+}
+
+/** Phase: new namespaces, bridges, veths and attached interfaces (each with its settings tail). */
+function planCreations(
+  desired: DesiredLab,
+  createdNs: readonly DesiredNetns[],
+  kept: ReadonlyMap<string, Seen>,
+  opts: PlanOptions,
+  emit: (phase: Phase, op: Operation) => void,
+) {
   // ---- New namespaces, bridges, veths.
   for (const d of createdNs) {
     emit('netns.create', {
@@ -549,7 +587,17 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     });
     newIfaceTail(d, emit);
   }
+}
 
+/** Phase: routes, forwarding and sysctls per namespace node. */
+function planNamespaceSettings(
+  lab: string,
+  desired: DesiredLab,
+  keptNs: ReadonlyMap<string, ObservedNetns>,
+  doomed: Set<string>,
+  flushed: Set<string>,
+  emit: (phase: Phase, op: Operation) => void,
+) {
   // ---- Routes and forwarding per namespace node.
   for (const d of desired.namespaces) {
     const o = keptNs.get(d.object);
@@ -587,20 +635,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       });
     }
   }
-
-  planNat(lab, desired.nat, observed, emit);
-
-  const ops = PHASES.flatMap((p) => buckets.get(p)!);
-  if (!desired.allowDefaultRouteInterface) {
-    const guarded = defaultRouteErrors(ops, observed, desiredLab);
-    if (guarded.length) return { ops: [], errors: guarded };
-  }
-  const host = hostAddressIssues(desired, observed, objectPaths(desiredLab));
-  if (host.errors.length) return { ops: [], errors: host.errors };
-  return { ops, errors: [], ...(host.warnings.length > 0 && { warnings: host.warnings }) };
 }
-
-const IP_FORWARD = 'net.ipv4.ip_forward';
 
 /**
  * Host NAT: our nft table (created, recreated atomically when the sources change, deleted when the design
