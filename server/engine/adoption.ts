@@ -7,8 +7,7 @@
  */
 import type { Lab } from '../../shared';
 import { guardAdoption } from './hostGuard';
-import { formatMarker } from './marker';
-import { aliasToMarker } from './observe';
+import { aliasToMarker, formatMarker } from './marker';
 import type { ObservedState, Operation } from './types';
 
 export interface AdoptionRefusal {

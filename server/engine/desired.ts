@@ -21,6 +21,8 @@ import {
   subnetOf,
 } from '../../shared/net';
 import { DEFAULT_WIREGUARD_MTU } from '../../shared/wireguard';
+import { proxyArpKey, rpFilterKey } from './decodeRules';
+import { attachedKind } from './kinds';
 import { formatMarker } from './marker';
 import type {
   AttachedSpec,
@@ -94,47 +96,6 @@ export const kindMatches = (d: { kind: DesiredIface['kind'] }, l: ObservedLink):
     ? l.kind === 'wireguard' || (l.kind === 'tun' && (l.tunType === undefined || l.tunType === 'tun'))
     : l.kind === kernelKind(d);
 
-/** A namespace interface of the lab → what to create (WireGuard's mode is decided at plan time). */
-function attachedSpec(x: AttachedInterface): AttachedSpec {
-  switch (x.kind) {
-    case 'vxlan':
-      return {
-        kind: 'vxlan',
-        vni: x.vni,
-        ...(x.remote !== undefined && { remote: x.remote }),
-        ...(x.group !== undefined && { group: x.group }),
-        ...(x.local !== undefined && { local: x.local }),
-        dstPort: x.dstPort ?? 4789,
-        ...(x.dev !== undefined && { dev: x.dev }),
-      };
-    case 'vlan':
-      return { kind: 'vlan', parent: x.parent, vlanId: x.vlanId };
-    case 'macvlan':
-      return { kind: 'macvlan', parent: x.parent, mode: x.mode ?? 'bridge' };
-    case 'wireguard':
-      return { kind: 'wireguard' };
-    case 'gre':
-    case 'ipip':
-      return {
-        kind: x.kind,
-        remote: x.remote,
-        ...(x.local !== undefined && { local: x.local }),
-        ...(x.ttl !== undefined && { ttl: x.ttl }),
-      };
-    case 'ip6tnl':
-      return {
-        kind: 'ip6tnl',
-        remote: canonicalIp(x.remote),
-        ...(x.local !== undefined && { local: canonicalIp(x.local) }),
-        mode: x.mode ?? 'any',
-      };
-    case 'geneve':
-      return { kind: 'geneve', vni: x.vni, remote: x.remote, dstPort: x.dstPort ?? 6081 };
-    default:
-      return { kind: 'tap' };
-  }
-}
-
 /** `routeAllowedIps`: one route per allowed network of the node's WireGuard interfaces, through the interface. */
 function wireguardRoutes(node: NamespaceNode): Route[] {
   const out: Route[] = [];
@@ -152,28 +113,11 @@ function wireguardRoutes(node: NamespaceNode): Route[] {
   return out;
 }
 
-/** Does an observed link have the designed tunnel/VLAN/macvlan parameters? (Other kinds: nothing to compare.) */
+/** Does an observed link have the designed parameters (the kind module's `matches`; none: nothing to compare)? */
 export function specMatches(spec: AttachedSpec | undefined, l: ObservedLink): boolean {
   if (!spec) return true;
-  if (spec.kind === 'tap') return l.tunType === undefined || l.tunType === 'tap';
-  if (spec.kind === 'macvlan')
-    return (
-      l.macvlan !== undefined &&
-      l.macvlan.mode === spec.mode &&
-      l.macvlan.parent !== null &&
-      l.macvlan.parent.netns === null &&
-      l.macvlan.parent.ifname === spec.parent
-    );
-  if (spec.kind !== 'vxlan') return true;
-  const v = l.vxlan;
-  return (
-    v !== undefined &&
-    v.vni === spec.vni &&
-    (v.remote ?? null) === (spec.remote ?? null) &&
-    (v.group ?? null) === (spec.group ?? null) &&
-    (spec.local === undefined || v.local === spec.local) &&
-    (v.port ?? 4789) === spec.dstPort
-  );
+  const kind = attachedKind(spec.kind);
+  return kind?.matches ? kind.matches(spec as never, l) : true;
 }
 
 /** A port's VLANs: the pvid (default 1, untagged unless `untagged: false`) and the tagged ones, by vid. */
@@ -347,16 +291,28 @@ function computeDesired(lab: Lab): DesiredLab {
     }
   });
 
-  // Interfaces attached to namespace nodes (vxlan/tap/vlan/macvlan/wireguard/tunnels), after the veths (an underlay may be one).
+  // Interfaces attached to namespace nodes (the kinds/ registry), after the veths (an underlay may be one).
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'namespace') return;
     (node.interfaces ?? []).forEach((x, k) => {
       const object = `${node.id}/${x.name}`;
+      // A kind the schema knows but the engine's registry (kinds/) does not is refused: every plan with one
+      // fails and nothing runs.
+      const kind = attachedKind(x.kind);
+      if (!kind) {
+        errors.push({
+          code: 'Unsupported',
+          message: `${x.kind} interface '${x.name}' cannot be created by this version of Netloom yet: the lab is valid, applying it is refused`,
+          path: `nodes.${i}.interfaces.${k}.kind`,
+          object,
+        });
+        return;
+      }
       const bridge = x.bridge !== undefined ? nodes.get(x.bridge) : undefined;
-      const spec = attachedSpec(x);
+      const spec: AttachedSpec = kind.desired(x as never);
       ifaces.push({
         object,
-        kind: x.kind,
+        kind: spec.kind,
         netns: node.name,
         ifname: x.name,
         marker: formatMarker(lab.name, object),
@@ -569,9 +525,9 @@ export function namespaceSysctls(
   proxyArp: boolean | undefined,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const scope of ['all', 'default']) {
-    if (rpFilter !== undefined) out[`net.ipv4.conf.${scope}.rp_filter`] = String(rpFilter);
-    if (proxyArp !== undefined) out[`net.ipv4.conf.${scope}.proxy_arp`] = proxyArp ? '1' : '0';
+  for (const scope of ['all', 'default'] as const) {
+    if (rpFilter !== undefined) out[rpFilterKey(scope)] = String(rpFilter);
+    if (proxyArp !== undefined) out[proxyArpKey(scope)] = proxyArp ? '1' : '0';
   }
   return out;
 }

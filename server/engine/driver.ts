@@ -8,8 +8,10 @@
 import { mapLimit } from '../util/mapLimit';
 import type { CommandRunner } from './contract';
 import { fanout } from './fanout';
-import { OBSERVE_BATCH, OBSERVE_FLAGS, splitJson } from './observe';
-import { batchSafe, type Cmd, cmdArgv, render, type Segment } from './render';
+import { type NetnsRead, OBSERVE_BATCH, OBSERVE_FLAGS, parseNetns, splitJson } from './observe';
+import { batchSafe, type Cmd, cmdArgv, ipCommands } from './render';
+import { type PlacedStep, schedule } from './schedule';
+import { nsKey, stepNamespaces } from './steps';
 import type { AnyOpBody, NetnsRef } from './types';
 
 export interface ExecHooks {
@@ -44,87 +46,31 @@ export type ExecResult =
       ok: true;
       processes: number;
       /**
-       * OBSERVE_BATCH output per namespace, read by the namespace's own final batch after its last change
-       * (nothing else touched it later or at the same time): verify can skip reading these again.
+       * Namespaces read back (decoded) by their own final batch after their last change (nothing else
+       * touched them later or at the same time): the ip observer's re-observation skips reading these again.
        */
-      observed?: Map<string, string>;
+      observed?: Map<string, NetnsRead>;
     }
   | { ok: false; processes: number; failure: ExecFailure };
 
 export interface Driver {
   readonly name: string;
-  /**
-   * Takes the original operations (OpBody) and, when `featureOps` is true, the feature ones too
-   * (FeatureOpBody: qdiscs, …). The engine hands a plan containing feature ops only to such a driver.
-   */
+  /** Runs every operation kind (steps.ts schedules them; the driver encodes and sends). */
   execute(ops: readonly AnyOpBody[], hooks?: ExecHooks): Promise<ExecResult>;
-  /** Runs FeatureOpBody operations as well (optional; absent = only OpBody). */
-  readonly featureOps?: boolean;
   /** Releases what the driver holds (agent process, sockets). */
   close?(): Promise<void>;
 }
 
-interface Placed {
-  op: number;
-  seg: Segment;
-  wave: number;
+/** A scheduled step with its iproute2 commands. */
+interface Placed extends PlacedStep {
+  cmds: Cmd[];
 }
 
-const nsKey = (n: NetnsRef): string => (n === null ? '' : `/${n}`);
-
-/**
- * Assigns every segment the earliest wave that keeps it after every earlier segment it conflicts with
- * (same namespace process: same wave is enough, lines keep their order; another process: a later wave).
- * Deletions (barriers) come after everything before them, and everything after them waits for them.
- */
-export function schedule(ops: readonly AnyOpBody[]): { placed: Placed[]; waves: number } {
-  const placed: Placed[] = [];
-  type Use = { wave: number; exec: string };
-  const writers = new Map<string, Use[]>();
-  const readers = new Map<string, Use[]>();
-  const note = (m: Map<string, Use[]>, r: string, u: Use) => {
-    const list = m.get(r) ?? [];
-    const same = list.find((e) => e.exec === u.exec);
-    if (same) same.wave = Math.max(same.wave, u.wave);
-    else list.push({ ...u });
-    m.set(r, list);
-  };
-  let barrier = -1; // last wave holding a deletion
-  let maxWave = -1; // last wave of any non-deletion segment
-  let waves = 0;
-  ops.forEach((op, i) => {
-    for (const seg of render(op)) {
-      const exec = nsKey(seg.netns);
-      let wave = seg.barrier ? maxWave + 1 : barrier + 1;
-      const after = (uses: Use[] | undefined) => {
-        for (const u of uses ?? []) wave = Math.max(wave, u.exec === exec ? u.wave : u.wave + 1);
-      };
-      for (const r of seg.reads) after(writers.get(r));
-      for (const w of seg.writes) {
-        after(writers.get(w));
-        after(readers.get(w));
-      }
-      placed.push({ op: i, seg, wave });
-      for (const r of seg.reads) note(readers, r, { wave, exec });
-      for (const w of seg.writes) note(writers, w, { wave, exec });
-      if (seg.barrier) barrier = Math.max(barrier, wave);
-      else maxWave = Math.max(maxWave, wave);
-      waves = Math.max(waves, wave + 1);
-    }
-  });
-  return { placed, waves };
-}
-
-/** Namespaces mentioned by a segment (where it runs and whose objects it reads or writes). */
-function segmentNamespaces(seg: Segment): Set<string> {
-  const out = new Set<string>();
-  if (seg.netns !== null) out.add(seg.netns);
-  for (const r of [...seg.reads, ...seg.writes]) {
-    const m = /^(?:ns:(.+)|if:([^/]+)\/.*|(?:addrs|routes|fwd):(.+))$/.exec(r);
-    const name = m?.[1] ?? m?.[2] ?? m?.[3];
-    if (name) out.add(name);
-  }
-  return out;
+/** Every step of `ops` in its wave (the one scheduler), with the commands the iproute2 encoder gives it. */
+function placeCommands(ops: readonly AnyOpBody[]): { placed: Placed[]; waves: number } {
+  const { placed, waves } = schedule(ops);
+  const cmds = ops.map(ipCommands);
+  return { placed: placed.map((p) => ({ ...p, cmds: cmds[p.op]![p.k] ?? [] })), waves };
 }
 
 /**
@@ -132,14 +78,17 @@ function segmentNamespaces(seg: Segment): Set<string> {
  * namespace and nothing else touches it in the same wave (so reading it there gives its final state).
  */
 function finalOwnWave(placed: readonly Placed[]): Map<string, number> {
+  const touches = placed.map((p) => stepNamespaces(p.step));
   const last = new Map<string, number>();
-  for (const p of placed) for (const n of segmentNamespaces(p.seg)) last.set(n, Math.max(last.get(n) ?? -1, p.wave));
+  placed.forEach((p, j) => {
+    for (const n of touches[j]!) last.set(n, Math.max(last.get(n) ?? -1, p.wave));
+  });
   const out = new Map<string, number>();
   for (const [n, w] of last) {
-    const inWave = placed.filter((p) => p.wave === w && segmentNamespaces(p.seg).has(n));
-    const onlyOwn = inWave.every((p) => p.seg.netns === n);
-    const plain = inWave.every((p) => p.seg.cmds.every((c) => c.type === 'ip' && batchSafe(c.args)));
-    if (onlyOwn && plain && !inWave.some((p) => p.seg.barrier)) out.set(n, w);
+    const inWave = placed.filter((p, j) => p.wave === w && touches[j]!.has(n));
+    const onlyOwn = inWave.every((p) => p.step.netns === n);
+    const plain = inWave.every((p) => p.cmds.every((c) => c.type === 'ip' && batchSafe(c.args)));
+    if (onlyOwn && plain && !inWave.some((p) => p.step.barrier)) out.set(n, w);
   }
   return out;
 }
@@ -158,9 +107,9 @@ function jobsOf(items: Placed[]): Job[][] {
   // share one process, other commands run alone, in order.
   const groups = new Map<string, { netns: NetnsRef; cmds: { op: number; cmd: Cmd }[] }>();
   for (const p of items) {
-    const k = nsKey(p.seg.netns);
-    const g = groups.get(k) ?? { netns: p.seg.netns, cmds: [] };
-    for (const cmd of p.seg.cmds) g.cmds.push({ op: p.op, cmd });
+    const k = nsKey(p.step.netns);
+    const g = groups.get(k) ?? { netns: p.step.netns, cmds: [] };
+    for (const cmd of p.cmds) g.cmds.push({ op: p.op, cmd });
     groups.set(k, g);
   }
   return [...groups.values()].map((g) => {
@@ -202,7 +151,6 @@ export interface IpBatchDriverOptions {
 
 export class IpBatchDriver implements Driver {
   readonly name = 'ip-batch';
-  readonly featureOps = true;
   private readonly concurrency: number;
   private readonly goneTimeout: number;
   private readonly timeoutMs: number;
@@ -217,12 +165,12 @@ export class IpBatchDriver implements Driver {
   }
 
   async execute(ops: readonly AnyOpBody[], hooks: ExecHooks = {}): Promise<ExecResult> {
-    const { placed, waves } = schedule(ops);
+    const { placed, waves } = placeCommands(ops);
     const remaining = new Map<number, number>();
     for (const p of placed) remaining.set(p.op, (remaining.get(p.op) ?? 0) + 1);
     let processes = 0;
     const finalWave = finalOwnWave(placed);
-    const observed = new Map<string, string>();
+    const observed = new Map<string, NetnsRead>();
     for (let w = 0; w < waves; w++) {
       const items = placed.filter((p) => p.wave === w);
       if (!items.length) continue;
@@ -230,7 +178,7 @@ export class IpBatchDriver implements Driver {
       const groups = jobsOf(items);
       await hooks.onWaveStart?.(opsInWave, w, waves, groups[0]?.[0]?.lines[0]?.argv ?? []);
       // Namespaces being deleted in this wave: remember their veths' peers to wait for them afterwards.
-      const deleting = items.flatMap((p) => p.seg.cmds.filter(isNetnsDel).map((c) => c.args[2]!));
+      const deleting = items.flatMap((p) => p.cmds.filter(isNetnsDel).map((c) => c.args[2]!));
       const known = deleting.map((n) => hooks.peersOf?.(n));
       const peers = [
         ...known.flatMap((k) => k ?? []),
@@ -255,7 +203,16 @@ export class IpBatchDriver implements Driver {
           }),
         );
         const r = await fanout(this.runner, batches, OBSERVE_FLAGS, { timeoutMs: this.timeoutMs });
-        if (!r.failures.length) for (const n of reading) if (r.outputs.has(n)) observed.set(n, r.outputs.get(n)!);
+        if (!r.failures.length)
+          for (const n of reading) {
+            const text = r.outputs.get(n);
+            if (text === undefined) continue;
+            try {
+              observed.set(n, parseNetns(n, text));
+            } catch {
+              // garbled: the observer reads it again
+            }
+          }
         processes += r.processes;
         for (const f of r.failures) {
           // Display only: "…/<index>.batch:<line>" names the batch file and line (line 1 is `netns identify`).

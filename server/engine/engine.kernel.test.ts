@@ -12,7 +12,7 @@ import { observe } from './observe';
 import { shellText } from './render';
 import { FaultyRunner } from './testing/faults';
 import { describeKernel, exampleLabs, kernelDriver, pingAvailable, withSandbox } from './testing/kernel';
-import { linkIdentity, snapshot } from './testing/snapshot';
+import { linkIdentity, settledSnapshot, snapshot } from './testing/snapshot';
 
 // Examples needing an optional kernel feature run in server/examples.kernel.test.ts, against probed capabilities
 // (the engines here skip the probe).
@@ -234,12 +234,12 @@ describeKernel('engine on the kernel: faults', () => {
       const lab = byName('veth-pair');
       const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       expect((await engine.apply(lab)).ok).toBe(true);
-      const applied = await snapshot(sb.runner);
+      const applied = await settledSnapshot(sb.runner);
       const { writeFile } = await import('node:fs/promises');
       for (const bad of ['', '{"kind":"apply","ops":', 'null']) {
         await writeFile(`${stateDir}/journal.json`, bad);
         await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
-        expect(await snapshot(sb.runner)).toEqual(applied);
+        expect(await settledSnapshot(sb.runner)).toEqual(applied);
       }
       expect((await engine.destroy(lab.name)).ok).toBe(true);
     }));
@@ -296,11 +296,11 @@ describeKernel('engine on the kernel: host safety', () => {
       await sb.runner.run(['ip', 'link', 'add', 'foreign0', 'type', 'bridge']);
       const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver(), skipProbe: true });
       expect((await engine.apply(byName('router'))).ok).toBe(true);
-      const routerOnly = await snapshot(sb.runner);
+      const routerOnly = await settledSnapshot(sb.runner);
       expect((await engine.apply(byName('bridge-lan'))).ok).toBe(true);
       expect((await engine.apply(byName('router'))).ran).toBe(0);
       expect((await engine.destroy('bridge-lan')).ok).toBe(true);
-      expect(await snapshot(sb.runner)).toEqual(routerOnly);
+      expect(await settledSnapshot(sb.runner)).toEqual(routerOnly);
       expect((await engine.destroy('router')).ok).toBe(true);
     }));
 

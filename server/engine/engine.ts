@@ -8,28 +8,24 @@
 import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
 import { checkAdoption, unmarked } from './adoption';
 import { detectCapabilities, detectVersions } from './capabilities';
+import { execRefusal, gatedCapabilities } from './capabilityGate';
 import type { ApplyOutcome, CommandRunner, Engine, EngineOptions, Progress } from './contract';
 import { isManagedQdisc, routeMatches } from './desired';
 import { type Driver, type ExecFailure, IpBatchDriver } from './driver';
 import { guardDefaultRoute } from './hostGuard';
 import { type JournalRecord, StateDir } from './journal';
+import { attachedKind } from './kinds';
 import { WireguardRuntime } from './kinds/wireguard';
 import { acquireLock } from './lock';
-import { observe } from './observe';
+import { type AfterExecute, IpObserver, type Observer } from './observer';
 import { type PlanOptions, plan as planOps } from './plan';
 import { planDestroy, planDestroyNat } from './planDestroy';
 import { type PreflightIssue, preflight, readLimits } from './preflight';
 import { cmdArgv, opArgvs, planResult, render, shellText } from './render';
 import { setterHolds } from './rollbackJudge';
 import { status as labStatus } from './status';
-import {
-  type AnyOpBody,
-  isFeatureOp,
-  type NetnsRef,
-  type ObservedLink,
-  type ObservedState,
-  type Operation,
-} from './types';
+import { touchedNamespaces } from './steps';
+import type { AnyOpBody, NetnsRef, ObservedLink, ObservedState, Operation } from './types';
 
 /** Thrown by a test hook to emulate a crash: the engine stops at once, leaving journal and host as they are. */
 export class SimulatedCrash extends Error {}
@@ -56,22 +52,14 @@ export interface OpenEngineOptions extends EngineOptions {
   /** Verify: how many re-observations before giving up. */
   verifyAttempts?: number;
   /**
-   * A full observation of the host (default: observe() through `ip -j -batch`). Given with a netlink driver:
-   * one agent request instead of a handful of processes. `counters`: a status sample (fresh counters
-   * wanted). Partial re-reads during verify still use the driver's read-back or observe(), unless
-   * `incremental` says the observer re-reads only what changed (then verify simply calls it).
+   * How the host is read (default: IpObserver, `ip -j -batch`; with the netlink driver the notification-fed
+   * CachedObserver, or NetlinkObserver with NETLOOM_OBSERVE_CACHE=0).
    */
-  observer?: (opts?: { counters?: boolean }) => Promise<ObservedState>;
-  incremental?: boolean;
-  /** Called before executing many operations (the incremental observer stops listening meanwhile). */
-  beforeLargeChange?: () => Promise<void>;
+  observerImpl?: Observer;
 }
 
 type Outcome = ApplyOutcome;
 type Err = NonNullable<Outcome['error']>;
-
-/** From this many operations on, an incremental observer is paused while they run (and then reads all). */
-const LARGE_CHANGE_OPS = 64;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -81,21 +69,18 @@ export async function openEngine(opts: OpenEngineOptions): Promise<Engine> {
   if (!opts.driverImpl && (opts.driver === 'netlink' || opts.driver === 'auto')) {
     // Loaded lazily: the addon and its agent only when asked for.
     const { loadNetlinkDriver, netlinkUnavailableReason } = await import('./netlink/driver');
-    const { observeNetlink } = await import('./netlink/observe');
     const { ObservationCache } = await import('./netlink/cache');
+    const { CachedObserver, NetlinkObserver } = await import('./netlink/observer');
     const nl = await loadNetlinkDriver(opts.runner);
     if (nl) {
       owned = nl;
       // The observation kept current by kernel notifications (NETLOOM_OBSERVE_CACHE=0: a full read each time).
-      const cache = opts.observer || process.env.NETLOOM_OBSERVE_CACHE === '0' ? null : new ObservationCache(nl);
-      if (cache) nl.observeAfter = false; // verify reads through the cache
-      o = {
-        ...opts,
-        driverImpl: nl,
-        observer: opts.observer ?? (cache ? (x) => cache.observe(x) : () => observeNetlink(nl)),
-        incremental: cache !== null,
-        ...(cache && { beforeLargeChange: () => cache.pause() }),
-      };
+      const observerImpl =
+        opts.observerImpl ??
+        (process.env.NETLOOM_OBSERVE_CACHE === '0'
+          ? new NetlinkObserver(nl)
+          : new CachedObserver(new ObservationCache(nl)));
+      o = { ...opts, driverImpl: nl, observerImpl };
     } else if (opts.driver === 'netlink') {
       throw new Error(`the netlink driver is unavailable: ${netlinkUnavailableReason()}`);
     }
@@ -114,7 +99,7 @@ class NetloomEngine implements Engine {
   readonly mode;
   private readonly runner: CommandRunner;
   private readonly driver: Driver;
-  private featureDriver: Driver | undefined;
+  private readonly observer: Observer;
   private readonly state: StateDir;
   private caps: Record<string, boolean> = {};
   private vers: Record<string, string> = {};
@@ -135,6 +120,7 @@ class NetloomEngine implements Engine {
       new IpBatchDriver(opts.runner, {
         ...(opts.commandTimeoutMs !== undefined && { commandTimeoutMs: opts.commandTimeoutMs }),
       });
+    this.observer = opts.observerImpl ?? new IpObserver(opts.runner);
     this.state = new StateDir(opts.stateDir);
     this.wg = new WireguardRuntime(opts.stateDir, opts.runner);
   }
@@ -164,25 +150,9 @@ class NetloomEngine implements Engine {
   /** What the planner needs to know of the kernel (a feature it lacks is refused at plan time). */
   private planOptions(): PlanOptions {
     return {
-      netem: this.caps.netem === true,
-      vlan: this.caps.vlan === true,
-      macvlan: this.caps.macvlan === true,
-      bridgeVlan: this.caps.bridgeVlan === true,
-      gre: this.caps.gre === true,
-      ipip: this.caps.ipip === true,
-      ip6tnl: this.caps.ip6tnl === true,
-      geneve: this.caps.geneve === true,
+      ...Object.fromEntries(gatedCapabilities().map((k) => [k, this.caps[k] === true])),
       ...this.wg.planOptions(),
     };
-  }
-
-  /** The configured driver, unless the ops include feature ops it does not declare it runs. */
-  private driverFor(ops: readonly AnyOpBody[]): Driver {
-    if (this.driver.featureOps || !ops.some(isFeatureOp)) return this.driver;
-    this.featureDriver ??= new IpBatchDriver(this.runner, {
-      ...(this.opts.commandTimeoutMs !== undefined && { commandTimeoutMs: this.opts.commandTimeoutMs }),
-    });
-    return this.featureDriver;
   }
 
   capabilities(): Record<string, boolean> {
@@ -205,7 +175,7 @@ class NetloomEngine implements Engine {
 
   /** One full observation of the host (`counters`: for a status sample). */
   private read(opts?: { counters?: boolean }): Promise<ObservedState> {
-    return this.opts.observer ? this.opts.observer(opts) : observe(this.runner);
+    return this.observer.observe(opts);
   }
 
   /** In-process queue + cross-process lock file around every change. */
@@ -388,15 +358,11 @@ class NetloomEngine implements Engine {
       }
       // Verify: the host must now plan nothing (bounded retries: the kernel settles asynchronously).
       onProgress?.({ phase: 'verify', step: p.ops.length, total: p.ops.length });
-      // Only the namespaces the plan touched (and their veth neighbours) are read again.
-      // The first read reuses what the final batches read back; retries read again.
-      const touched = touchedNamespaces(p.ops);
-      let prefetched: Map<string, string> | undefined = ran.observed;
+      // The observer reads again what the plan touched. The first read reuses what the driver read back.
+      let readBack = ran.observed;
       const left = await this.verify(() => {
-        const o = this.opts.incremental
-          ? this.read()
-          : observe(this.runner, { only: touched, base: observed, ...(prefetched && { prefetched }) });
-        prefetched = undefined;
+        const o = this.observer.reobserve({ ops: p.ops, base: observed, ...(readBack && { readBack }) });
+        readBack = undefined;
         return o.then((x) => planOps(desired, x, this.planOptions()).ops);
       });
       if (left.length) {
@@ -437,20 +403,16 @@ class NetloomEngine implements Engine {
       // wireguard-go daemons first: their TUN devices are then plain owned links.
       await this.wg.stopLab(labName);
       let ran = 0;
-      let prev: ObservedState | null = null;
-      let touched = new Set<string>();
+      let prev: { base: ObservedState; ops: Operation[] } | null = null;
       // A destroy converges: delete what is owned, re-observe (netns deletion is asynchronous), repeat.
       // Re-observations read only what the deletions touched; the first one reads everything.
       for (let attempt = 0; attempt < 5; attempt++) {
         onProgress?.({ phase: 'observe', step: 0, total: 0 });
-        // With a netlink observer a full read costs less than a partial one through `ip`.
-        const observed: ObservedState = this.opts.observer
-          ? await this.read()
-          : await observe(this.runner, prev && attempt < 4 ? { only: touched, base: prev } : {});
+        const observed: ObservedState =
+          prev && attempt < 4 ? await this.observer.reobserve(prev) : await this.observer.observe();
         const core = planDestroy(labName, observed);
         const p = { ...core, ops: [...core.ops, ...planDestroyNat(labName, observed)] as Operation[] };
-        prev = observed;
-        touched = touchedNamespaces(p.ops);
+        prev = { base: observed, ops: p.ops };
         if (p.ops.length === 0) {
           await this.state.clearApplied(labName);
           await this.state.clearJournal();
@@ -580,35 +542,11 @@ class NetloomEngine implements Engine {
     return null;
   }
 
+  /** The capability gate on the planned operations, once the probe ran. */
   private unsupported(ops: readonly Operation[]): Err | null {
     if (this.opts.skipProbe || !Object.keys(this.caps).length) return null;
-    const need = (k: string) => this.caps[k] === false;
-    for (const op of ops) {
-      const feature =
-        op.kind === 'qdisc.replace'
-          ? op.qdisc.kind
-          : op.kind === 'nat.apply'
-            ? 'nftables'
-            : op.kind === 'iface.create' && op.spec.kind !== 'tap'
-              ? op.spec.kind
-              : op.kind === 'bridge.setVlanFiltering' && op.on
-                ? 'bridgeVlan'
-                : op.kind === 'veth.create'
-                  ? 'veth'
-                  : op.kind === 'bridge.create'
-                    ? 'bridge'
-                    : op.kind === 'netns.create'
-                      ? 'netns'
-                      : null;
-      if (feature && need(feature))
-        return {
-          code: 'Unsupported',
-          message: `this host does not support ${feature}${op.kind === 'qdisc.replace' ? ' qdiscs' : op.kind === 'nat.apply' ? '' : ' devices'}`,
-          object: op.object,
-          rolledBack: false,
-        };
-    }
-    return null;
+    const r = execRefusal(ops, this.caps);
+    return r && { code: 'Unsupported', message: r.message, object: r.object, rolledBack: false };
   }
 
   /**
@@ -622,15 +560,15 @@ class NetloomEngine implements Engine {
     onProgress?: (p: Progress) => void,
     observed?: ObservedState,
     commands?: string[],
-  ): Promise<{ error: Err; record: JournalRecord } | { error: null; observed: Map<string, string> | undefined }> {
+  ): Promise<{ error: Err; record: JournalRecord } | { error: null; observed: AfterExecute['readBack'] }> {
     // Journaled before each wave's side effects (the first write creates the record). Recovery undoes
     // completed ∪ attempted, so a wave's end needs no write of its own: the next wave's start (or the
     // journal's removal after verify) records it.
     const record: JournalRecord = { kind, lab, startedAt: new Date().toISOString(), ops, completed: [], attempted: [] };
     let completed = 0;
     const listed = new Set<number>();
-    if (ops.length >= LARGE_CHANGE_OPS) await this.opts.beforeLargeChange?.();
-    const res = await this.driverFor(ops).execute(ops, {
+    await this.observer.beforeExecute?.(ops.length);
+    const res = await this.driver.execute(ops, {
       ...(observed && {
         peersOf: (netns: string) =>
           observed.namespaces[netns]?.links.flatMap((l) =>
@@ -705,7 +643,7 @@ class NetloomEngine implements Engine {
       if (inverses.length === 0) return { ok: true };
       const refused = guardDefaultRoute(inverses, observed);
       if (refused) return { ok: false, argv: opArgvs(inverses[refused.index]!)[0] ?? [], stderr: refused.message };
-      const res = await this.driverFor(inverses).execute(inverses);
+      const res = await this.driver.execute(inverses);
       if (res.ok) {
         // Re-check on the next loop round (async netns deletion, peers).
         continue;
@@ -741,21 +679,6 @@ class NetloomEngine implements Engine {
 function guarded(ops: readonly Operation[], observed: ObservedState): Err | null {
   const g = guardDefaultRoute(ops, observed);
   return g ? { code: 'Conflict', message: g.message, object: ops[g.index]!.object, rolledBack: false } : null;
-}
-
-/** Every named namespace an operation runs in, creates, deletes or reaches into. */
-export function touchedNamespaces(ops: readonly AnyOpBody[]): Set<string> {
-  const out = new Set<string>();
-  for (const op of ops)
-    for (const seg of render(op)) {
-      if (seg.netns !== null) out.add(seg.netns);
-      for (const r of [...seg.reads, ...seg.writes]) {
-        const m = /^(?:ns:(.+)|if:([^/]+)\/.*|(?:addrs|routes|fwd):(.+))$/.exec(r);
-        const name = m?.[1] ?? m?.[2] ?? m?.[3];
-        if (name) out.add(name);
-      }
-    }
-  return out;
 }
 
 const findLink = (obs: ObservedState, netns: NetnsRef, ifname: string): ObservedLink | undefined =>
@@ -822,9 +745,9 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
         continue;
       case 'iface.create':
       case 'bridge.create': {
-        // A macvlan is deleted even in a namespace about to go: its parent (outside) is released at once,
-        // not when the kernel gets round to tearing the namespace down.
-        if (inDeleted(op.netns) && !(op.kind === 'iface.create' && op.spec.kind === 'macvlan')) continue;
+        // A device created from the root on a parent there is deleted even in a namespace about to go: its
+        // parent (outside) is released at once, not when the kernel gets round to tearing the namespace down.
+        if (inDeleted(op.netns) && !(op.kind === 'iface.create' && attachedKind(op.spec.kind)?.fromRoot)) continue;
         const l = findLink(observed, op.netns, op.ifname);
         if (owned(l, op.marker) && !gone.has(k(op.netns, op.ifname))) {
           out.push({ kind: 'link.delete', netns: op.netns, ifname: op.ifname });
@@ -967,4 +890,4 @@ export function rollbackOps(lab: string, opsNewestFirst: readonly Operation[], o
   return out.filter((_, i) => judged.get(i)?.() ?? true);
 }
 
-export { cmdArgv, render };
+export { cmdArgv, render, touchedNamespaces };

@@ -262,7 +262,7 @@ describe('impairments: status and rollback', () => {
 describe('attached interfaces: markers and render', () => {
   it('markers `<node>/<ifname>` round-trip through the alias, even for a name ending in .0', async () => {
     const { parseMarker } = await import('./marker');
-    const { aliasToMarker, markerToAlias } = await import('./observe');
+    const { aliasToMarker, markerToAlias } = await import('./marker');
     for (const m of ['netloom:lab:red/vx0', 'netloom:lab:red/eth0.0', 'netloom:lab:l1#0']) {
       expect(aliasToMarker(markerToAlias(m))).toBe(m);
       expect(parseMarker(m)).not.toBeNull();

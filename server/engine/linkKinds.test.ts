@@ -70,8 +70,15 @@ describe('macvlan', () => {
       ['ip', '-n', 'red', 'link', 'set', 'dev', 'mv0', 'alias', 'netloom:demo:red/mv0'],
     ]);
     const [add, mark] = render(op);
-    expect(add).toMatchObject({ netns: null, reads: ['if:/eth0', 'ns:red'], writes: ['if:red/mv0'] });
-    expect(mark).toMatchObject({ netns: 'red', writes: ['if:red/mv0'] });
+    expect(add).toMatchObject({
+      netns: null,
+      reads: [
+        { kind: 'link', ns: null, ifname: 'eth0' },
+        { kind: 'netns', ns: 'red' },
+      ],
+      writes: [{ kind: 'link', ns: 'red', ifname: 'mv0' }],
+    });
+    expect(mark).toMatchObject({ netns: 'red', writes: [{ kind: 'link', ns: 'red', ifname: 'mv0' }] });
   });
 
   it('observe() reads mode and parent (`link` in the same namespace; index + nsid elsewhere)', () => {

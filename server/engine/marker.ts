@@ -21,3 +21,16 @@ export function parseMarker(alias: string | undefined | null): Marker | null {
   if (!LAB_NAME_PATTERN.test(lab) || !OBJECT.test(object)) return null;
   return { lab, object };
 }
+
+/**
+ * iproute2's batch reader cuts every line at `#` (comment), even inside quotes, so a marker such as
+ * `netloom:lab:cable#0` cannot be written in a batch. The kernel alias therefore spells the endpoint suffix
+ * `.0`/`.1` (ids never contain `.`, so this is unambiguous); the decoders map it back with aliasToMarker.
+ */
+export function markerToAlias(marker: string): string {
+  return marker.replace(/#([01])$/, '.$1');
+}
+export function aliasToMarker(alias: string): string {
+  // An attached interface (`<node>/<ifname>`) keeps its name as is, even one ending in `.0`.
+  return alias.startsWith('netloom:') && !alias.includes('/') ? alias.replace(/\.([01])$/, '#$1') : alias;
+}

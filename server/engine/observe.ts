@@ -7,9 +7,11 @@
 
 import { mapLimit } from '../util/mapLimit';
 import type { CommandRunner } from './contract';
+import { DEFAULT_QDISCS, proxyArpKey, RP_FILTER_VALUES, rpFilterKey } from './decodeRules';
 import { canonicalCidr, canonicalIp } from './desired';
 import { fanout } from './fanout';
-import { parseMarker } from './marker';
+import { aliasToMarker, parseMarker } from './marker';
+
 import type {
   NetnsRef,
   ObservedLink,
@@ -28,19 +30,6 @@ export class ObserveError extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * iproute2's batch reader cuts every line at `#` (comment), even inside quotes, so a marker such as
- * `netloom:lab:cable#0` cannot be written in a batch. The kernel alias therefore spells the endpoint suffix
- * `.0`/`.1` (ids never contain `.`, so this is unambiguous); observe() maps it back.
- */
-export function markerToAlias(marker: string): string {
-  return marker.replace(/#([01])$/, '.$1');
-}
-export function aliasToMarker(alias: string): string {
-  // An attached interface (`<node>/<ifname>`) keeps its name as is, even one ending in `.0`.
-  return alias.startsWith('netloom:') && !alias.includes('/') ? alias.replace(/\.([01])$/, '#$1') : alias;
 }
 
 /** Concatenated JSON documents (what `ip -j -batch` prints: one array per command) → values. */
@@ -279,7 +268,6 @@ export function applyBridgeVlans(ns: ObservedNetns, stdout: string): void {
 }
 
 /** Root qdisc kinds the kernel picks by itself: not reported (an interface "has no impairment"). */
-const DEFAULT_QDISCS = new Set(['noqueue', 'noop', 'fq_codel', 'pfifo_fast', 'mq', 'fq', 'pfifo', 'cake', 'sfq']);
 /** Kinds whose parameters observe() reads with `tc` (on owned interfaces only). */
 const TC_QDISCS = new Set(['tbf', 'netem']);
 
@@ -336,17 +324,15 @@ export function parseQdiscOptions(kind: string, o: J): Record<string, number> {
   return out;
 }
 
-const RP_FILTER: Record<string, string> = { off: '0', strict: '1', loose: '2' };
-
 /** rp_filter and proxy_arp of `all` and `default` (IPv4), as sysctl values, from `netconf show`. */
 function netconfSysctls(netconf: J[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const c of netconf) {
     const scope = str(c.interface);
     if (c.family !== 'inet' || (scope !== 'all' && scope !== 'default')) continue;
-    const rp = RP_FILTER[str(c.rp_filter) ?? ''];
-    if (rp !== undefined) out[`net.ipv4.conf.${scope}.rp_filter`] = rp;
-    if (typeof c.proxy_neigh === 'boolean') out[`net.ipv4.conf.${scope}.proxy_arp`] = c.proxy_neigh ? '1' : '0';
+    const rp = RP_FILTER_VALUES[str(c.rp_filter) ?? ''];
+    if (rp !== undefined) out[rpFilterKey(scope)] = rp;
+    if (typeof c.proxy_neigh === 'boolean') out[proxyArpKey(scope)] = c.proxy_neigh ? '1' : '0';
   }
   return out;
 }
@@ -363,24 +349,34 @@ export async function listNetns(runner: CommandRunner): Promise<string[]> {
   return list.map((e) => str(e.name)).filter((n): n is string => n !== undefined);
 }
 
-/** Raw reads behind each observation, so a partial re-observation can reuse the untouched namespaces. */
-const raws = new WeakMap<ObservedState, Map<NetnsRef, RawNetns>>();
+/** One namespace as the ip decoder read it (typed; what a partial re-observation reuses). */
+export type NetnsRead = RawNetns;
 
 export interface ObserveOptions {
   /**
    * Partial re-observation (verify): read the root, these namespaces, the namespaces linked to them by a
-   * veth (in `base`) and any namespace `base` did not know; take every other one from `base`. Only valid
-   * when nothing but the caller has changed those others since `base` was read.
+   * veth (in `base`) and any namespace `base` did not know; take every other one from `baseReads`. Only
+   * valid when nothing but the caller has changed those others since `base` was read.
    */
   only?: Iterable<string>;
   base?: ObservedState;
-  /** Output of OBSERVE_BATCH per namespace, already read after its last change (by the driver). */
-  prefetched?: ReadonlyMap<string, string>;
+  /** The per-namespace reads behind `base` (readHost()'s `reads`). */
+  baseReads?: ReadonlyMap<NetnsRef, NetnsRead>;
+  /** Namespaces already read after their last change (the ip-batch driver's read-back), decoded. */
+  prefetched?: ReadonlyMap<string, NetnsRead>;
 }
 
 export async function observe(runner: CommandRunner, opts: ObserveOptions = {}): Promise<ObservedState> {
+  return (await readHost(runner, opts)).state;
+}
+
+/** observe(), plus the per-namespace reads behind it (for a later partial re-observation). */
+export async function readHost(
+  runner: CommandRunner,
+  opts: ObserveOptions = {},
+): Promise<{ state: ObservedState; reads: Map<NetnsRef, NetnsRead> }> {
   const names = await listNetns(runner);
-  const baseRaw = opts.base ? raws.get(opts.base) : undefined;
+  const baseRaw = opts.base ? opts.baseReads : undefined;
   let toRead = names;
   if (opts.only && opts.base && baseRaw) {
     const want = new Set(opts.only);
@@ -394,19 +390,23 @@ export async function observe(runner: CommandRunner, opts: ObserveOptions = {}):
       }
     toRead = names.filter((n) => want.has(n) || !baseRaw.has(n));
   }
-  const pre = opts.prefetched ?? new Map<string, string>();
+  const pre = opts.prefetched ?? new Map<string, NetnsRead>();
   const [root, fan, nft] = await Promise.all([
     observeRoot(runner),
     fanout(runner, new Map(toRead.filter((n) => !pre.has(n)).map((n) => [n, BATCH])), FLAGS, { timeoutMs: 60_000 }),
     observeNft(runner),
   ]);
-  for (const [n, text] of pre) if (!fan.outputs.has(n)) fan.outputs.set(n, text);
   const byName = new Map<NetnsRef, RawNetns>([[null, root]]);
   const readSet = new Set(toRead);
   for (const n of names) {
     if (!readSet.has(n)) {
       const b = baseRaw?.get(n);
       if (b) byName.set(n, structuredClone(b));
+      continue;
+    }
+    const got = pre.get(n);
+    if (got) {
+      byName.set(n, got);
       continue;
     }
     const text = fan.outputs.get(n);
@@ -490,8 +490,7 @@ export async function observe(runner: CommandRunner, opts: ObserveOptions = {}):
     if (r) namespaces[n] = r.ns;
   }
   const state: ObservedState = { root: root.ns, namespaces, ...(nft && { nft }) };
-  raws.set(state, byName);
-  return state;
+  return { state, reads: byName };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -21,10 +21,12 @@
  * - A delete's inverse is null: an interface cannot be recreated faithfully (ifindex, peer, addresses),
  *   except an empty owned namespace, whose inverse is `netns.create`.
  */
-import { type Lab, NETEM_FIELDS, NETEM_WORDS, type Route } from '../../shared';
+import type { Lab, Route } from '../../shared';
+import { planRefusals } from './capabilityGate';
 import {
   canonicalCidr,
   type DesiredIface,
+  type DesiredLab,
   type DesiredNat,
   type DesiredNetns,
   desiredState,
@@ -44,6 +46,7 @@ import {
   vlansText,
 } from './desired';
 import { hostAddressIssues, objectPaths } from './hostAddresses';
+import { attachedKind } from './kinds';
 import { formatMarker } from './marker';
 import type {
   AnyOpBody,
@@ -123,10 +126,6 @@ export interface PlanOptions {
    * (delay, jitter, loss, duplicate, corrupt) is a plan-time Unsupported error and nothing runs.
    */
   netem?: boolean;
-  /** The kernel has 802.1Q vlan devices (capabilities().vlan); without it a vlan interface is refused. */
-  vlan?: boolean;
-  /** The kernel has macvlan devices (capabilities().macvlan); without it a macvlan interface is refused. */
-  macvlan?: boolean;
   /**
    * The kernel's bridge has 802.1Q VLAN filtering (capabilities().bridgeVlan); without it a bridge with
    * `vlanFiltering: true` is refused.
@@ -138,74 +137,19 @@ export interface PlanOptions {
    */
   wireguard?: 'kernel' | 'userspace' | null;
   wireguardMessage?: string;
-  /** Point-to-point tunnel kinds the kernel has (capabilities().gre / ipip / ip6tnl / geneve). */
-  gre?: boolean;
-  ipip?: boolean;
-  ip6tnl?: boolean;
-  geneve?: boolean;
+  /**
+   * The capability each interface kind of the registry needs (kinds/: `capability.key`, a capabilities()
+   * key such as `vlan` or `gre`): without it, an interface of that kind is refused (capabilityGate.ts).
+   */
+  [kindCapability: string]: unknown;
 }
 
 export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions = {}): Plan {
   const lab = desiredLab.name;
   const desired = desiredState(desiredLab);
   if (desired.errors.length) return { ops: [], errors: desired.errors };
-  if (!opts.vlan) {
-    const vlans = desired.ifaces.filter((d) => d.spec?.kind === 'vlan');
-    if (vlans.length)
-      return {
-        ops: [],
-        errors: vlans.map((d) => ({
-          code: 'Unsupported' as const,
-          message: `VLAN interface '${d.ifname}' needs 802.1Q (vlan) support, which this kernel does not have`,
-          path: `${d.path}.vlanId`,
-          object: d.object,
-        })),
-      };
-  }
-  const refused = refusedKinds(desired.ifaces, opts);
+  const refused = planRefusals(desiredLab, desired, { ...opts });
   if (refused.length) return { ops: [], errors: refused };
-  if (!opts.macvlan) {
-    const macvlans = desired.ifaces.filter((d) => d.spec?.kind === 'macvlan');
-    if (macvlans.length)
-      return {
-        ops: [],
-        errors: macvlans.map((d) => ({
-          code: 'Unsupported' as const,
-          message: `macvlan interface '${d.ifname}' needs macvlan support, which this kernel does not have`,
-          path: `${d.path}.kind`,
-          object: d.object,
-        })),
-      };
-  }
-  if (!opts.bridgeVlan) {
-    const errors: PlanError[] = [];
-    desiredLab.nodes.forEach((n, i) => {
-      if (n.kind === 'bridge' && n.vlanFiltering === true)
-        errors.push({
-          code: 'Unsupported',
-          message: `VLAN filtering on bridge '${n.name}' needs the kernel's bridge VLAN support (CONFIG_BRIDGE_VLAN_FILTERING), which this kernel does not have`,
-          path: `nodes.${i}.vlanFiltering`,
-          object: n.id,
-        });
-    });
-    if (errors.length) return { ops: [], errors };
-  }
-  if (!opts.netem) {
-    const unsupported: PlanError[] = [];
-    for (const d of desired.ifaces) {
-      if (d.qdisc?.kind !== 'netem') continue;
-      for (const f of NETEM_FIELDS) {
-        if (d.qdisc[f] === undefined) continue;
-        unsupported.push({
-          code: 'Unsupported',
-          message: `${NETEM_WORDS[f]} on '${d.ifname}' needs the netem qdisc, which this kernel does not have (a rate limit alone works: rateKbit)`,
-          path: `${d.impairmentPath}.${f}`,
-          object: d.object,
-        });
-      }
-    }
-    if (unsupported.length) return { ops: [], errors: unsupported };
-  }
 
   const errors: PlanError[] = [];
   const buckets = new Map<Phase, Operation[]>(PHASES.map((p) => [p, []]));
@@ -316,11 +260,11 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       object: d.object,
     });
   }
-  // A macvlan's parent must be an interface of the root namespace that survives this plan (or one it creates
-  // there). It is only read, never changed, so whoever owns it does not matter.
+  // A kind created on a root-namespace parent (kinds/: `rootParent`) needs it to exist and survive this plan
+  // (or be created there). It is only read, never changed, so whoever owns it does not matter.
   for (const d of desired.ifaces) {
-    if (d.spec?.kind !== 'macvlan') continue;
-    const parent = d.spec.parent;
+    const parent = d.spec && attachedKind(d.spec.kind)?.rootParent?.(d.spec as never);
+    if (parent === undefined || !d.spec) continue;
     const seen = linksByKey.get(key(null, parent));
     const created = desired.ifaces.some((x) => x.netns === null && x.ifname === parent && x !== d);
     if (
@@ -330,9 +274,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       continue;
     errors.push({
       code: 'Conflict',
-      message: seen
-        ? `macvlan '${d.ifname}' needs parent interface '${parent}' in the host's root namespace, which this plan removes or renames`
-        : `macvlan '${d.ifname}' needs parent interface '${parent}' in the host's root namespace, which does not exist there`,
+      message: `${d.spec.kind} '${d.ifname}' needs parent interface '${parent}' in the host's root namespace, which ${seen ? 'this plan removes or renames' : 'does not exist there'}`,
       path: `${d.path}.parent`,
       object: d.object,
     });
@@ -346,41 +288,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     });
   if (errors.length) return { ops: [], errors };
 
-  // ---- Deletions. (Desired objects by id, the first of each as a scan finds it; indexed only if needed.)
-  const desiredNs = firstByObject(deletedNs.length ? desired.namespaces : []);
-  const desiredIface = firstByObject(deletes.length ? desired.ifaces : []);
-  for (const ns of deletedNs) {
-    const name = ns.name as string;
-    const nodeId = ns.marker!.object;
-    const d = desiredNs.get(nodeId);
-    const empty = ns.links.every(isLoopback) && !ns.routes.some((r) => isManagedRoute(r)) && ns.forwarding !== true;
-    emit('netns.delete', {
-      kind: 'netns.delete',
-      netns: name,
-      object: nodeId,
-      reason: d
-        ? `namespace node '${nodeId}' was renamed from '${name}' to '${d.name}'; a network namespace cannot be renamed, so it is deleted and created anew`
-        : `namespace '${name}' belongs to lab '${lab}' but is no longer in the design`,
-      inverse: empty ? { kind: 'netns.create', netns: name, marker: formatMarker(lab, nodeId) } : null,
-    });
-  }
-  for (const s of deletes) {
-    const obj = s.link.marker!.object;
-    const d = desiredIface.get(obj);
-    const what = s.link.kind === 'bridge' ? 'bridge' : s.link.kind === 'veth' ? 'veth' : 'interface';
-    let reason = `${what} '${s.link.ifname}' in ${where(s.netns)} belongs to lab '${lab}' (object '${obj}') but is no longer in the design`;
-    if (d && d.netns !== s.netns)
-      reason = `'${obj}' moved from ${where(s.netns)} to ${where(d.netns)}; the ${what} is deleted and created there`;
-    else if (d) reason = `${what} '${s.link.ifname}' (object '${obj}') no longer matches the design; it is recreated`;
-    emit('link.delete', {
-      kind: 'link.delete',
-      netns: s.netns,
-      ifname: s.link.ifname,
-      object: obj,
-      reason,
-      inverse: null,
-    });
-  }
+  planDeletions(lab, desired, deletedNs, deletes, emit);
 
   // ---- Kept interfaces: renames (down first), then settings, addresses, up.
   interface Rename {
@@ -533,6 +441,77 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     }
   }
 
+  planCreations(desired, createdNs, kept, opts, emit);
+
+  planNamespaceSettings(lab, desired, keptNs, doomed, flushed, emit);
+
+  planNat(lab, desired.nat, observed, emit);
+
+  const ops = PHASES.flatMap((p) => buckets.get(p)!);
+  if (!desired.allowDefaultRouteInterface) {
+    const guarded = defaultRouteErrors(ops, observed, desiredLab);
+    if (guarded.length) return { ops: [], errors: guarded };
+  }
+  const host = hostAddressIssues(desired, observed, objectPaths(desiredLab));
+  if (host.errors.length) return { ops: [], errors: host.errors };
+  return { ops, errors: [], ...(host.warnings.length > 0 && { warnings: host.warnings }) };
+}
+
+const IP_FORWARD = 'net.ipv4.ip_forward';
+
+/** Phase: deletions of owned namespaces and interfaces the design no longer has (or recreates). */
+function planDeletions(
+  lab: string,
+  desired: DesiredLab,
+  deletedNs: readonly ObservedNetns[],
+  deletes: readonly Seen[],
+  emit: (phase: Phase, op: Operation) => void,
+) {
+  // ---- Deletions. (Desired objects by id, the first of each as a scan finds it; indexed only if needed.)
+  const desiredNs = firstByObject(deletedNs.length ? desired.namespaces : []);
+  const desiredIface = firstByObject(deletes.length ? desired.ifaces : []);
+  for (const ns of deletedNs) {
+    const name = ns.name as string;
+    const nodeId = ns.marker!.object;
+    const d = desiredNs.get(nodeId);
+    const empty = ns.links.every(isLoopback) && !ns.routes.some((r) => isManagedRoute(r)) && ns.forwarding !== true;
+    emit('netns.delete', {
+      kind: 'netns.delete',
+      netns: name,
+      object: nodeId,
+      reason: d
+        ? `namespace node '${nodeId}' was renamed from '${name}' to '${d.name}'; a network namespace cannot be renamed, so it is deleted and created anew`
+        : `namespace '${name}' belongs to lab '${lab}' but is no longer in the design`,
+      inverse: empty ? { kind: 'netns.create', netns: name, marker: formatMarker(lab, nodeId) } : null,
+    });
+  }
+  for (const s of deletes) {
+    const obj = s.link.marker!.object;
+    const d = desiredIface.get(obj);
+    const what = s.link.kind === 'bridge' ? 'bridge' : s.link.kind === 'veth' ? 'veth' : 'interface';
+    let reason = `${what} '${s.link.ifname}' in ${where(s.netns)} belongs to lab '${lab}' (object '${obj}') but is no longer in the design`;
+    if (d && d.netns !== s.netns)
+      reason = `'${obj}' moved from ${where(s.netns)} to ${where(d.netns)}; the ${what} is deleted and created there`;
+    else if (d) reason = `${what} '${s.link.ifname}' (object '${obj}') no longer matches the design; it is recreated`;
+    emit('link.delete', {
+      kind: 'link.delete',
+      netns: s.netns,
+      ifname: s.link.ifname,
+      object: obj,
+      reason,
+      inverse: null,
+    });
+  }
+}
+
+/** Phase: new namespaces, bridges, veths and attached interfaces (each with its settings tail). */
+function planCreations(
+  desired: DesiredLab,
+  createdNs: readonly DesiredNetns[],
+  kept: ReadonlyMap<string, Seen>,
+  opts: PlanOptions,
+  emit: (phase: Phase, op: Operation) => void,
+) {
   // ---- New namespaces, bridges, veths.
   for (const d of createdNs) {
     emit('netns.create', {
@@ -608,7 +587,17 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     });
     newIfaceTail(d, emit);
   }
+}
 
+/** Phase: routes, forwarding and sysctls per namespace node. */
+function planNamespaceSettings(
+  lab: string,
+  desired: DesiredLab,
+  keptNs: ReadonlyMap<string, ObservedNetns>,
+  doomed: Set<string>,
+  flushed: Set<string>,
+  emit: (phase: Phase, op: Operation) => void,
+) {
   // ---- Routes and forwarding per namespace node.
   for (const d of desired.namespaces) {
     const o = keptNs.get(d.object);
@@ -646,20 +635,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       });
     }
   }
-
-  planNat(lab, desired.nat, observed, emit);
-
-  const ops = PHASES.flatMap((p) => buckets.get(p)!);
-  if (!desired.allowDefaultRouteInterface) {
-    const guarded = defaultRouteErrors(ops, observed, desiredLab);
-    if (guarded.length) return { ops: [], errors: guarded };
-  }
-  const host = hostAddressIssues(desired, observed, objectPaths(desiredLab));
-  if (host.errors.length) return { ops: [], errors: host.errors };
-  return { ops, errors: [], ...(host.warnings.length > 0 && { warnings: host.warnings }) };
 }
-
-const IP_FORWARD = 'net.ipv4.ip_forward';
 
 /**
  * Host NAT: our nft table (created, recreated atomically when the sources change, deleted when the design
@@ -1145,34 +1121,4 @@ export function describe(op: AnyOpBody): string {
     case 'bridge.vlanDel':
       return `take ${op.ifname} out of VLAN ${op.vid}${inNs(op.netns)}`;
   }
-}
-
-const TUNNEL_NEEDS: Record<string, string> = {
-  gre: "the kernel's GRE tunnels (ip_gre, CONFIG_NET_IPGRE)",
-  ipip: "the kernel's IPIP tunnels (ipip, CONFIG_NET_IPIP)",
-  ip6tnl: "the kernel's IPv6 tunnels (ip6_tunnel, CONFIG_IPV6_TUNNEL)",
-  geneve: "the kernel's GENEVE tunnels (geneve, CONFIG_GENEVE)",
-};
-
-/** WireGuard without a way to run it, and tunnel kinds this kernel lacks: Unsupported, naming the field. */
-function refusedKinds(ifaces: readonly DesiredIface[], opts: PlanOptions): PlanError[] {
-  const out: PlanError[] = [];
-  for (const d of ifaces) {
-    const k = d.spec?.kind;
-    if (k === 'wireguard' && !opts.wireguard)
-      out.push({
-        code: 'Unsupported',
-        message: `WireGuard interface '${d.ifname}' cannot be created here: ${opts.wireguardMessage ?? "WireGuard needs the kernel's wireguard module or wireguard-go on a TUN device, and this host has neither"}`,
-        path: `${d.path}.kind`,
-        object: d.object,
-      });
-    else if ((k === 'gre' || k === 'ipip' || k === 'ip6tnl' || k === 'geneve') && !opts[k])
-      out.push({
-        code: 'Unsupported',
-        message: `${k === 'ip6tnl' ? 'ip6tnl' : k.toUpperCase()} interface '${d.ifname}' needs ${TUNNEL_NEEDS[k]}, which this kernel does not have`,
-        path: `${d.path}.kind`,
-        object: d.object,
-      });
-  }
-  return out;
 }

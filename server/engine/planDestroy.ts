@@ -3,15 +3,15 @@
  * or partial observation only ever yields fewer deletions, never "delete everything". No I/O.
  */
 import { observedNamespaces, planNatRemoval } from './plan';
-import type { CoreOperation, ObservedState, Operation, Plan } from './types';
+import type { ObservedState, Operation, Plan } from './types';
 
 /**
  * Owned namespaces go first (one `netns.delete` removes every interface inside and the peers of its veths
  * in one go; owned macvlans inside are deleted just before, see below); then owned interfaces living in namespaces we do not own (root bridges, host-side veth ends),
  * veths before bridges, each veth pair once. Inverses are null: a destroy is not rolled back.
  */
-export function planDestroy(labName: string, observed: ObservedState): Plan<CoreOperation> {
-  const ops: CoreOperation[] = [];
+export function planDestroy(labName: string, observed: ObservedState): Plan<Operation> {
+  const ops: Operation[] = [];
   const gone = new Set<string>();
   const key = (netns: string | null, ifname: string) => `${netns ?? ''}/${ifname}`;
   const all = observedNamespaces(observed);

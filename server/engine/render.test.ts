@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { schedule } from './driver';
 import { splitByIdentify } from './fanout';
-import { aliasToMarker, markerToAlias, splitJson } from './observe';
+import { aliasToMarker, markerToAlias } from './marker';
+import { splitJson } from './observe';
 import { batchSafe, opArgvs, planResult, render, shellText } from './render';
+import { schedule } from './schedule';
 import type { OpBody, Operation } from './types';
 
 const op = (body: OpBody, inverse: OpBody | null = null): Operation => ({ ...body, object: 'x', reason: 'r', inverse });
@@ -131,16 +132,18 @@ describe('schedule', () => {
   it('builds a star in two waves: everything in the root first, then one batch per namespace', () => {
     const { placed, waves } = schedule(star(50));
     expect(waves).toBe(2);
-    const wave0 = new Set(placed.filter((p) => p.wave === 0).map((p) => p.seg.netns));
+    const wave0 = new Set(placed.filter((p) => p.wave === 0).map((p) => p.step.netns));
     expect([...wave0]).toEqual([null]);
   });
 
   it('keeps every segment after the segments it depends on', () => {
-    const { placed } = schedule(star(3));
+    const ops = star(3);
+    const { placed } = schedule(ops);
     const waveOf = (pred: (p: (typeof placed)[number]) => boolean) => placed.find(pred)!.wave;
+    const cmd0 = (p: (typeof placed)[number]) => render(ops[p.op]!)[p.k]!.cmds[0]!;
     expect(
-      waveOf((p) => p.seg.cmds[0]!.type === 'ip' && p.seg.cmds[0]!.args.join(' ') === 'netns add s1'),
-    ).toBeLessThan(waveOf((p) => p.seg.netns === 's1'));
+      waveOf((p) => cmd0(p).type === 'ip' && (cmd0(p) as { args: string[] }).args.join(' ') === 'netns add s1'),
+    ).toBeLessThan(waveOf((p) => p.step.netns === 's1'));
   });
 
   it('deletions come before everything after them, in their own wave', () => {

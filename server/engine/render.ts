@@ -1,11 +1,13 @@
 /**
- * Operation → iproute2 commands: batch lines per namespace (what the driver feeds to `ip -n NS -batch -`),
- * the equivalent standalone argv (what a person would type; PlanOp.argv and the --script output), and the
- * PlanResult view. Pure. Every user value follows an explicit keyword (`dev X`, `name X`).
+ * The iproute2 encoder: operation → commands, one run per step of steps.ts (what the ip-batch driver feeds
+ * to `ip -n NS -batch -`), the equivalent standalone argv (what a person would type; PlanOp.argv and the
+ * shell transcript), and the PlanResult view. Pure. Every user value follows an explicit keyword.
  */
 import type { PlanOp, PlanResult, Route } from '../../shared';
 import { routeFamily } from './desired';
-import { markerToAlias } from './observe';
+import { attachedKind, mtuAfter } from './kinds';
+import { markerToAlias } from './marker';
+import { type Step, steps, vethSides } from './steps';
 import type { AnyOpBody, NetnsRef, Operation, PlanError, PlanWarning, QdiscSpec, VethEnd } from './types';
 
 /** One command. `ip` commands can join a batch of their namespace; `exec` ones run on their own. */
@@ -14,28 +16,10 @@ export type Cmd =
   /** `stdin`: fed to the program (nft scripts); shown as a here-document in the script. */
   | { type: 'exec'; netns: NetnsRef; argv: string[]; stdin?: string };
 
-/**
- * A run of commands in one namespace. `reads`/`writes` name the kernel objects it depends on / changes
- * (`ns:NAME` existence, `if:NS/IFNAME`, `addrs:NS`, `routes:NS`, `fwd:NS`); the scheduler orders segments
- * that conflict on them and lets the rest share a wave. A segment in a named namespace also reads `ns:NAME`.
- */
-export interface Segment {
-  netns: NetnsRef;
+/** The commands of one step of an operation (steps.ts says where it runs and what it touches). */
+export interface Segment extends Step {
   cmds: Cmd[];
-  reads: string[];
-  writes: string[];
-  /** Deletions: may affect objects elsewhere (veth peers), so everything later waits for them. */
-  barrier?: boolean;
 }
-
-const nsR = (n: NetnsRef): string[] => (n === null ? [] : [`ns:${n}`]);
-const ifR = (n: NetnsRef, i: string): string => `if:${n ?? ''}/${i}`;
-const seg = (netns: NetnsRef, cmds: Cmd[], writes: string[], reads: string[] = []): Segment => ({
-  netns,
-  cmds,
-  reads: [...nsR(netns), ...reads],
-  writes,
-});
 
 const ipIn = (netns: NetnsRef, ...args: string[]): Cmd => ({ type: 'ip', netns, args });
 const nsArgs = (netns: NetnsRef): string[] => (netns === null ? [] : ['-n', netns]);
@@ -67,65 +51,53 @@ function linkOpts(e: VethEnd): string[] {
   return [...(e.mtu !== undefined ? ['mtu', String(e.mtu)] : []), ...(e.mac !== undefined ? ['address', e.mac] : [])];
 }
 
+/** An operation's steps with their iproute2 commands. */
 export function render(op: AnyOpBody): Segment[] {
-  const on = (netns: NetnsRef, ifname: string, ...cmds: Cmd[]): Segment[] => [seg(netns, cmds, [ifR(netns, ifname)])];
+  const cmds = ipCommands(op);
+  return steps(op).map((s, k) => ({ ...s, cmds: cmds[k] ?? [] }));
+}
+
+const setDev = (netns: NetnsRef, ifname: string, ...args: string[]): Cmd =>
+  ipIn(netns, 'link', 'set', 'dev', ifname, ...args);
+const mark = (netns: NetnsRef, ifname: string, marker: string): Cmd =>
+  setDev(netns, ifname, 'alias', markerToAlias(marker));
+const inNs = (netns: NetnsRef, argv: string[]): string[] =>
+  netns === null ? argv : ['ip', 'netns', 'exec', netns, ...argv];
+
+/** The iproute2 commands of an operation: one list per step of steps(op), in the same order. */
+export function ipCommands(op: AnyOpBody): Cmd[][] {
   switch (op.kind) {
     case 'netns.create':
-      // The namespace's marker lives on its `lo` (set from inside, so a separate segment).
-      return [
-        seg(null, [ipIn(null, 'netns', 'add', op.netns)], [`ns:${op.netns}`]),
-        seg(
-          op.netns,
-          [
-            ipIn(op.netns, 'link', 'set', 'dev', 'lo', 'alias', markerToAlias(op.marker)),
-            ipIn(op.netns, 'link', 'set', 'dev', 'lo', 'up'),
-          ],
-          [ifR(op.netns, 'lo')],
-        ),
-      ];
+      return [[ipIn(null, 'netns', 'add', op.netns)], [mark(op.netns, 'lo', op.marker), setDev(op.netns, 'lo', 'up')]];
     case 'netns.delete':
-      return [{ ...seg(null, [ipIn(null, 'netns', 'del', op.netns)], [`ns:${op.netns}`]), barrier: true }];
+      return [[ipIn(null, 'netns', 'del', op.netns)]];
     case 'netns.setForwarding': {
       const v = op.on ? '1' : '0';
       const sysctl = ['sysctl', '-q', '-w', `net.ipv4.ip_forward=${v}`, `net.ipv6.conf.all.forwarding=${v}`];
-      const argv = op.netns === null ? sysctl : ['ip', 'netns', 'exec', op.netns, ...sysctl];
-      return [seg(op.netns, [{ type: 'exec', netns: op.netns, argv }], [`fwd:${op.netns ?? ''}`])];
+      return [[{ type: 'exec', netns: op.netns, argv: inNs(op.netns, sysctl) }]];
     }
     case 'bridge.create':
-      return on(
-        op.netns,
-        op.ifname,
-        ipIn(
-          op.netns,
-          'link',
-          'add',
-          'name',
-          op.ifname,
-          ...(op.mtu !== undefined ? ['mtu', String(op.mtu)] : []),
-          'type',
-          'bridge',
-          ...(op.stp !== undefined ? ['stp_state', op.stp ? '1' : '0'] : []),
-        ),
-        ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'alias', markerToAlias(op.marker)),
-      );
+      return [
+        [
+          ipIn(
+            op.netns,
+            'link',
+            'add',
+            'name',
+            op.ifname,
+            ...(op.mtu !== undefined ? ['mtu', String(op.mtu)] : []),
+            'type',
+            'bridge',
+            ...(op.stp !== undefined ? ['stp_state', op.stp ? '1' : '0'] : []),
+          ),
+          mark(op.netns, op.ifname, op.marker),
+        ],
+      ];
     case 'bridge.setStp':
-      return on(
-        op.netns,
-        op.ifname,
-        ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'type', 'bridge', 'stp_state', op.on ? '1' : '0'),
-      );
+      return [[setDev(op.netns, op.ifname, 'type', 'bridge', 'stp_state', op.on ? '1' : '0')]];
     case 'veth.create': {
-      // Create from the root side when there is one (a named namespace cannot name the root by path), else
-      // from the end that has a master (enslaved at creation). `alias` at creation is ignored for veths on
-      // this kernel, so markers are set afterwards.
-      const [l, r] =
-        op.a.netns === null
-          ? [op.a, op.b]
-          : op.b.netns === null
-            ? [op.b, op.a]
-            : !op.a.master && op.b.master
-              ? [op.b, op.a]
-              : [op.a, op.b];
+      // `alias` at creation is ignored for veths on this kernel, so markers are set afterwards.
+      const [l, r] = vethSides(op);
       const add = ipIn(
         l.netns,
         'link',
@@ -142,234 +114,49 @@ export function render(op: AnyOpBody): Segment[] {
         ...(r.netns !== l.netns && r.netns !== null ? ['netns', r.netns] : []),
         ...linkOpts(r),
       );
-      const lAlias = ipIn(l.netns, 'link', 'set', 'dev', l.ifname, 'alias', markerToAlias(l.marker));
       const rCmds = [
-        ipIn(r.netns, 'link', 'set', 'dev', r.ifname, 'alias', markerToAlias(r.marker)),
-        ...(r.master !== undefined ? [ipIn(r.netns, 'link', 'set', 'dev', r.ifname, 'master', r.master)] : []),
+        mark(r.netns, r.ifname, r.marker),
+        ...(r.master !== undefined ? [setDev(r.netns, r.ifname, 'master', r.master)] : []),
       ];
-      const masterR = (e: VethEnd) => (e.master !== undefined ? [ifR(e.netns, e.master)] : []);
-      const lWrites = [ifR(l.netns, l.ifname), ifR(r.netns, r.ifname)];
-      if (r.netns === l.netns) return [seg(l.netns, [add, lAlias, ...rCmds], lWrites, [...masterR(l), ...masterR(r)])];
-      return [
-        seg(l.netns, [add, lAlias], lWrites, [...nsR(r.netns), ...masterR(l)]),
-        seg(r.netns, rCmds, [ifR(r.netns, r.ifname)], masterR(r)),
-      ];
+      const lCmds = [add, mark(l.netns, l.ifname, l.marker)];
+      return r.netns === l.netns ? [[...lCmds, ...rCmds]] : [lCmds, rCmds];
     }
     case 'link.delete':
-      return [
-        {
-          ...seg(op.netns, [ipIn(op.netns, 'link', 'del', 'dev', op.ifname)], [ifR(op.netns, op.ifname)]),
-          barrier: true,
-        },
-      ];
+      return [[ipIn(op.netns, 'link', 'del', 'dev', op.ifname)]];
     case 'link.rename':
-      return [
-        seg(
-          op.netns,
-          [ipIn(op.netns, 'link', 'set', 'dev', op.from, 'name', op.to)],
-          [ifR(op.netns, op.from), ifR(op.netns, op.to)],
-        ),
-      ];
+      return [[setDev(op.netns, op.from, 'name', op.to)]];
     case 'link.setUp':
-      // Up/down changes which routes the kernel accepts: order it with addresses and routes too.
-      return [
-        seg(
-          op.netns,
-          [ipIn(op.netns, 'link', 'set', 'dev', op.ifname, op.up ? 'up' : 'down')],
-          [ifR(op.netns, op.ifname), `addrs:${op.netns ?? ''}`],
-        ),
-      ];
+      return [[setDev(op.netns, op.ifname, op.up ? 'up' : 'down')]];
     case 'link.setMtu':
-      return on(op.netns, op.ifname, ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'mtu', String(op.mtu)));
+      return [[setDev(op.netns, op.ifname, 'mtu', String(op.mtu))]];
     case 'link.setMac':
-      return on(op.netns, op.ifname, ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'address', op.mac));
+      return [[setDev(op.netns, op.ifname, 'address', op.mac)]];
     case 'link.setMaster':
-      return [
-        seg(
-          op.netns,
-          [
-            ipIn(
-              op.netns,
-              'link',
-              'set',
-              'dev',
-              op.ifname,
-              ...(op.master === null ? ['nomaster'] : ['master', op.master]),
-            ),
-          ],
-          [ifR(op.netns, op.ifname)],
-          op.master === null ? [] : [ifR(op.netns, op.master)],
-        ),
-      ];
+      return [[setDev(op.netns, op.ifname, ...(op.master === null ? ['nomaster'] : ['master', op.master]))]];
     case 'link.setAlias':
-      return on(op.netns, op.ifname, ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'alias', markerToAlias(op.alias)));
+      return [[mark(op.netns, op.ifname, op.alias)]];
     case 'addr.add':
     case 'addr.del': {
       // `nodad`: the address is usable at once (no 1–2 s tentative phase), which verify and students expect.
       const extra = op.kind === 'addr.add' && op.cidr.includes(':') ? ['nodad'] : [];
       const verb = op.kind === 'addr.add' ? 'add' : 'del';
-      return [
-        seg(
-          op.netns,
-          [ipIn(op.netns, 'addr', verb, op.cidr, 'dev', op.ifname, ...extra)],
-          [ifR(op.netns, op.ifname), `addrs:${op.netns ?? ''}`],
-        ),
-      ];
+      return [[ipIn(op.netns, 'addr', verb, op.cidr, 'dev', op.ifname, ...extra)]];
     }
     case 'qdisc.replace':
     case 'qdisc.delete': {
       const argv = qdiscArgv(op.netns, op.ifname, op.kind === 'qdisc.replace' ? op.qdisc : null);
-      return [seg(op.netns, [{ type: 'exec', netns: op.netns, argv }], [ifR(op.netns, op.ifname)])];
+      return [[{ type: 'exec', netns: op.netns, argv }]];
     }
     case 'nat.apply':
     case 'nat.delete': {
       // One nft transaction: applied atomically or not at all. Only our own table is named.
       const stdin = op.kind === 'nat.apply' ? natScript(op) : `delete table ip ${op.table}\n`;
-      return [seg(null, [{ type: 'exec', netns: null, argv: ['nft', '-f', '-'], stdin }], [`nft:${op.table}`])];
+      return [[{ type: 'exec', netns: null, argv: ['nft', '-f', '-'], stdin }]];
     }
-    case 'iface.create': {
-      const x = op.spec;
-      const mtu = op.mtu !== undefined ? ['mtu', String(op.mtu)] : [];
-      if (x.kind === 'macvlan') {
-        // Added from the root (where the parent is), straight into its namespace; marked and enslaved there.
-        const ns = op.netns;
-        const add = ipIn(
-          null,
-          'link',
-          'add',
-          'link',
-          x.parent,
-          'name',
-          op.ifname,
-          ...(ns !== null ? ['netns', ns] : []),
-          ...mtu,
-          'type',
-          'macvlan',
-          'mode',
-          x.mode,
-        );
-        const rest = [
-          ipIn(ns, 'link', 'set', 'dev', op.ifname, 'alias', markerToAlias(op.marker)),
-          ...(op.master !== undefined ? [ipIn(ns, 'link', 'set', 'dev', op.ifname, 'master', op.master)] : []),
-        ];
-        const writes = [ifR(ns, op.ifname)];
-        const masterR = op.master !== undefined ? [ifR(ns, op.master)] : [];
-        if (ns === null) return [seg(null, [add, ...rest], writes, [ifR(null, x.parent), ...masterR])];
-        return [seg(null, [add], writes, [ifR(null, x.parent), ...nsR(ns)]), seg(ns, rest, writes, masterR)];
-      }
-      const add =
-        x.kind === 'vxlan'
-          ? ipIn(
-              op.netns,
-              'link',
-              'add',
-              'name',
-              op.ifname,
-              ...mtu,
-              'type',
-              'vxlan',
-              'id',
-              String(x.vni),
-              ...(x.remote !== undefined ? ['remote', x.remote] : []),
-              ...(x.group !== undefined ? ['group', x.group] : []),
-              ...(x.local !== undefined ? ['local', x.local] : []),
-              'dstport',
-              String(x.dstPort),
-              ...(x.dev !== undefined ? ['dev', x.dev] : []),
-            )
-          : x.kind === 'vlan'
-            ? ipIn(
-                op.netns,
-                'link',
-                'add',
-                'link',
-                x.parent,
-                'name',
-                op.ifname,
-                ...mtu,
-                'type',
-                'vlan',
-                'id',
-                String(x.vlanId),
-              )
-            : x.kind === 'wireguard' && x.mode === 'kernel'
-              ? ipIn(op.netns, 'link', 'add', 'name', op.ifname, ...mtu, 'type', 'wireguard')
-              : x.kind === 'gre' || x.kind === 'ipip'
-                ? ipIn(
-                    op.netns,
-                    'link',
-                    'add',
-                    'name',
-                    op.ifname,
-                    ...mtu,
-                    'type',
-                    x.kind,
-                    'remote',
-                    x.remote,
-                    ...(x.local !== undefined ? ['local', x.local] : []),
-                    ...(x.ttl !== undefined ? ['ttl', String(x.ttl)] : []),
-                  )
-                : x.kind === 'ip6tnl'
-                  ? ipIn(
-                      op.netns,
-                      'link',
-                      'add',
-                      'name',
-                      op.ifname,
-                      ...mtu,
-                      'type',
-                      'ip6tnl',
-                      'mode',
-                      x.mode,
-                      'remote',
-                      x.remote,
-                      ...(x.local !== undefined ? ['local', x.local] : []),
-                    )
-                  : x.kind === 'geneve'
-                    ? ipIn(
-                        op.netns,
-                        'link',
-                        'add',
-                        'name',
-                        op.ifname,
-                        ...mtu,
-                        'type',
-                        'geneve',
-                        'id',
-                        String(x.vni),
-                        'remote',
-                        x.remote,
-                        'dstport',
-                        String(x.dstPort),
-                      )
-                    : // A tap, or wireguard-go's TUN device (persistent: it outlives the daemon).
-                      ipIn(op.netns, 'tuntap', 'add', 'dev', op.ifname, 'mode', x.kind === 'wireguard' ? 'tun' : 'tap');
-      const setMtu = x.kind === 'tap' || (x.kind === 'wireguard' && x.mode !== 'kernel');
-      const cmds = [
-        add,
-        ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'alias', markerToAlias(op.marker)),
-        ...(setMtu && op.mtu !== undefined ? [ipIn(op.netns, 'link', 'set', 'dev', op.ifname, ...mtu)] : []),
-        ...(op.master !== undefined ? [ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'master', op.master)] : []),
-      ];
-      const under = x.kind === 'vxlan' ? x.dev : x.kind === 'vlan' ? x.parent : undefined;
-      return [
-        seg(
-          op.netns,
-          cmds,
-          [ifR(op.netns, op.ifname)],
-          [
-            ...(op.master !== undefined ? [ifR(op.netns, op.master)] : []),
-            ...(under !== undefined ? [ifR(op.netns, under)] : []),
-          ],
-        ),
-      ];
-    }
+    case 'iface.create':
+      return ifaceCommands(op);
     case 'bridge.setVlanFiltering':
-      return on(
-        op.netns,
-        op.ifname,
-        ipIn(op.netns, 'link', 'set', 'dev', op.ifname, 'type', 'bridge', 'vlan_filtering', op.on ? '1' : '0'),
-      );
+      return [[setDev(op.netns, op.ifname, 'type', 'bridge', 'vlan_filtering', op.on ? '1' : '0')]];
     case 'bridge.vlanAdd':
     case 'bridge.vlanDel': {
       const argv = [
@@ -384,24 +171,31 @@ export function render(op: AnyOpBody): Segment[] {
         ...(op.kind === 'bridge.vlanAdd' && op.pvid ? ['pvid'] : []),
         ...(op.kind === 'bridge.vlanAdd' && op.untagged ? ['untagged'] : []),
       ];
-      return [seg(op.netns, [{ type: 'exec', netns: op.netns, argv }], [ifR(op.netns, op.ifname)])];
+      return [[{ type: 'exec', netns: op.netns, argv }]];
     }
-    case 'sysctl.set': {
-      const sysctl = ['sysctl', '-q', '-w', `${op.key}=${op.value}`];
-      const argv = op.netns === null ? sysctl : ['ip', 'netns', 'exec', op.netns, ...sysctl];
-      return [seg(op.netns, [{ type: 'exec', netns: op.netns, argv }], [`sysctl:${op.netns ?? ''}/${op.key}`])];
-    }
+    case 'sysctl.set':
+      return [
+        [{ type: 'exec', netns: op.netns, argv: inNs(op.netns, ['sysctl', '-q', '-w', `${op.key}=${op.value}`]) }],
+      ];
     case 'route.add':
     case 'route.del':
-      return [
-        seg(
-          op.netns,
-          [ipIn(op.netns, ...routeArgs(op.kind === 'route.add' ? 'add' : 'del', op.route))],
-          [`routes:${op.netns ?? ''}`],
-          [`addrs:${op.netns ?? ''}`, ...(op.route.dev !== undefined ? [ifR(op.netns, op.route.dev)] : [])],
-        ),
-      ];
+      return [[ipIn(op.netns, ...routeArgs(op.kind === 'route.add' ? 'add' : 'del', op.route))]];
   }
+}
+
+function ifaceCommands(op: Extract<AnyOpBody, { kind: 'iface.create' }>): Cmd[][] {
+  const kind = attachedKind(op.spec.kind)!;
+  const ns = op.netns;
+  const mtu = op.mtu !== undefined ? ['mtu', String(op.mtu)] : [];
+  const after = mtuAfter(kind, op.spec);
+  const add = kind.ipAdd(op, op.spec, after ? [] : mtu);
+  const rest = [
+    mark(ns, op.ifname, op.marker),
+    ...(after && op.mtu !== undefined ? [setDev(ns, op.ifname, ...mtu)] : []),
+    ...(op.master !== undefined ? [setDev(ns, op.ifname, 'master', op.master)] : []),
+  ];
+  // A kind created from the root is marked (and enslaved) from inside its namespace: a second step.
+  return kind.fromRoot && ns !== null ? [[add], rest] : [[add, ...rest]];
 }
 
 /** `tc` argv of a root qdisc (`replace` is idempotent: it installs or changes in place). */
@@ -441,7 +235,7 @@ export function natScript(op: { table: string; comment: string; sources: string[
 
 /** Every command of an op as standalone argv, in order. */
 export function opArgvs(op: AnyOpBody): string[][] {
-  return render(op).flatMap((s) => s.cmds.map(cmdArgv));
+  return ipCommands(op).flatMap((cmds) => cmds.map(cmdArgv));
 }
 
 const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
@@ -521,7 +315,7 @@ export function script(labName: string, ops: readonly Operation[]): string {
   ];
   for (const op of ops) {
     lines.push(`# ${op.kind} (${op.object}): ${op.reason.replaceAll('\n', ' ')}`);
-    for (const c of render(op).flatMap((sg) => sg.cmds)) {
+    for (const c of ipCommands(op).flat()) {
       if (c.type === 'exec' && c.stdin !== undefined)
         lines.push(`${shellText(c.argv)} <<'EOF'`, c.stdin.trimEnd(), 'EOF');
       else lines.push(shellText(cmdArgv(c)));

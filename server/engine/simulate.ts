@@ -5,6 +5,7 @@
  * IPv6 addresses, deleting a bridge releases its ports). Pure; never used by the engine at run time.
  */
 import { canonicalCidr, canonicalIp, routeFamily, routeMatches } from './desired';
+import { attachedKind } from './kinds';
 import { parseMarker } from './marker';
 import type { AnyOpBody, NetnsRef, ObservedLink, ObservedNetns, ObservedState, VethEnd } from './types';
 
@@ -216,8 +217,9 @@ export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState 
     case 'iface.create': {
       const x = op.spec;
       if (op.master !== undefined && linkOf(op.netns, op.master).kind !== 'bridge') throw new SimError('not a bridge');
-      // A macvlan's parent is in the root namespace (`ip link add link PARENT … netns NS`).
-      const lower = x.kind === 'macvlan' ? linkOf(null, x.parent) : undefined;
+      const kind = attachedKind(x.kind);
+      // The kind's own fields first: a parent it needs is looked up before anything is added.
+      const { mtu: ownMtu, ...own } = kind?.simulated?.(x as never, (ifname) => linkOf(null, ifname)) ?? {};
       const tun = x.kind === 'tap' || (x.kind === 'wireguard' && x.mode !== 'kernel');
       addLink(op.netns, {
         netns: op.netns,
@@ -228,23 +230,12 @@ export function simulate(observed: ObservedState, op: AnyOpBody): ObservedState 
         marker: parseMarker(op.marker),
         adminUp: false,
         operstate: 'DOWN',
-        mtu: op.mtu ?? (x.kind === 'vxlan' ? 1450 : 1500),
+        mtu: op.mtu ?? ownMtu ?? 1500,
         mac: `02:00:00:00:02:${nextIndex().toString(16).padStart(2, '0')}`,
         ...(op.master !== undefined && { master: op.master }),
         addresses: [],
         ...(tun && { tunType: x.kind === 'tap' ? 'tap' : 'tun' }),
-        ...(x.kind === 'macvlan' && {
-          macvlan: { mode: x.mode, parent: { netns: null, ifname: lower!.ifname, ifindex: lower!.ifindex } },
-        }),
-        ...(x.kind === 'vxlan' && {
-          vxlan: {
-            vni: x.vni,
-            ...(x.remote !== undefined && { remote: x.remote }),
-            ...(x.group !== undefined && { group: x.group }),
-            ...(x.local !== undefined && { local: x.local }),
-            port: x.dstPort,
-          },
-        }),
+        ...own,
       });
       break;
     }

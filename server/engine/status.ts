@@ -29,7 +29,12 @@ import {
   specMatches,
   vlansText,
 } from './desired';
-import type { Marker, NetnsRef, ObservedLink, ObservedNetns, ObservedState } from './types';
+import { attachedKind } from './kinds';
+import type { AttachedSpec, Marker, NetnsRef, ObservedLink, ObservedNetns, ObservedState } from './types';
+
+/** The designed parameters in words (the kind module's), for a TunnelDiffers condition. */
+const paramsText = (spec: AttachedSpec | undefined): string =>
+  (spec && attachedKind(spec.kind)?.paramsText?.(spec as never)) ?? '';
 
 export interface Revisions {
   observed: number;
@@ -227,7 +232,7 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
       c.push(
         drift(
           'TunnelDiffers',
-          `'${d.ifname}' does not have the designed ${d.kind} parameters${d.spec?.kind === 'macvlan' ? ` (parent '${d.spec.parent}', mode ${d.spec.mode})` : ''}; re-apply recreates it`,
+          `'${d.ifname}' does not have the designed ${d.kind} parameters${paramsText(d.spec)}; re-apply recreates it`,
         ),
       );
     if (l.addresses.length || d.addresses.length) {
@@ -310,11 +315,11 @@ export function status(lab: Lab, observed: ObservedState, revisions: Revisions, 
 
 /**
  * The MTU the kernel gives a new interface of this kind when none is asked for: Ethernet's 1500 for a veth
- * end and a tap. Undefined where it follows something else (a bridge takes its ports' smallest; vlan and
- * macvlan their parent's; a vxlan its underlay's minus 50), so an unset MTU there is never judged.
+ * end, the kind module's `defaultMtu` for attached kinds. Undefined where it follows something else (a
+ * bridge takes its ports' smallest), so an unset MTU there is never judged.
  */
 export function defaultMtu(d: Pick<DesiredIface, 'kind'>): number | undefined {
-  return d.kind === 'veth' || d.kind === 'tap' ? 1500 : undefined;
+  return d.kind === 'veth' ? 1500 : attachedKind(d.kind)?.defaultMtu;
 }
 
 /** Items by key, the first one winning (as find() would). */

@@ -185,14 +185,7 @@ export type OpBody =
   | { kind: 'addr.add'; netns: NetnsRef; ifname: string; cidr: string }
   | { kind: 'addr.del'; netns: NetnsRef; ifname: string; cidr: string }
   | { kind: 'route.add'; netns: NetnsRef; route: Route }
-  | { kind: 'route.del'; netns: NetnsRef; route: Route };
-
-/**
- * Operations added with network features (issue #6). Kept apart from OpBody so drivers written against the
- * original set keep compiling; the engine runs plans containing these with a driver that declares
- * `featureOps` (IpBatchDriver does).
- */
-export type FeatureOpBody =
+  | { kind: 'route.del'; netns: NetnsRef; route: Route }
   /** `tc qdisc replace dev X root …`: installs or changes the root qdisc in place (the link is kept). */
   | { kind: 'qdisc.replace'; netns: NetnsRef; ifname: string; qdisc: QdiscSpec }
   /** `tc qdisc del dev X root`: back to the kernel's default qdisc. */
@@ -226,22 +219,10 @@ export type FeatureOpBody =
   /** `bridge vlan del dev PORT vid N`. */
   | { kind: 'bridge.vlanDel'; netns: NetnsRef; ifname: string; vid: number };
 
-export type AnyOpBody = OpBody | FeatureOpBody;
+/** The same union (the name older call sites use). */
+export type AnyOpBody = OpBody;
 
-export type OpKind = AnyOpBody['kind'];
-
-const FEATURE_KINDS: ReadonlySet<string> = new Set<FeatureOpBody['kind']>([
-  'qdisc.replace',
-  'qdisc.delete',
-  'nat.apply',
-  'nat.delete',
-  'sysctl.set',
-  'iface.create',
-  'bridge.setVlanFiltering',
-  'bridge.vlanAdd',
-  'bridge.vlanDel',
-]);
-export const isFeatureOp = (op: AnyOpBody): op is FeatureOpBody => FEATURE_KINDS.has(op.kind);
+export type OpKind = OpBody['kind'];
 
 export interface OpMeta {
   /** Lab object id (node id, link id, or endpoint key `${linkId}#0|#1`). */
@@ -252,8 +233,6 @@ export interface OpMeta {
 }
 
 export type Operation = AnyOpBody & OpMeta;
-/** An operation of the original set only (what planDestroy produces; any Driver runs these). */
-export type CoreOperation = OpBody & OpMeta;
 
 /** A plan-time error: nothing may run. */
 export interface PlanError {

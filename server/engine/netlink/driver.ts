@@ -13,9 +13,11 @@ import { REPO_ROOT } from '../../paths';
 import type { CommandRunner } from '../contract';
 import { routeFamily } from '../desired';
 import { type Driver, type ExecFailure, type ExecHooks, type ExecResult, IpBatchDriver } from '../driver';
-import { markerToAlias } from '../observe';
+import { markerToAlias } from '../marker';
 import { opArgvs } from '../render';
-import { type AnyOpBody, isFeatureOp, type NetnsRef, type OpBody } from '../types';
+import { assignWaves } from '../schedule';
+import { netnsR, nsKey } from '../steps';
+import type { AnyOpBody, NetnsRef, OpBody } from '../types';
 import { type Action, type ActionResult, Agent, type WaveAction } from './agentProcess';
 import {
   addrMsg,
@@ -34,7 +36,6 @@ import {
   routeMsg,
   setLink,
 } from './messages';
-import { observeAgent, observedIpText } from './observe';
 
 export { type Action, type ActionResult, AGENT_PATH, Agent, type WaveAction } from './agentProcess';
 
@@ -65,8 +66,6 @@ class NeedIndex extends Error {
   }
 }
 
-const nsKey = (n: NetnsRef): string => (n === null ? '' : `/${n}`);
-
 /** One step of a wave: a netlink message (with the op it belongs to) or an agent action. */
 export type Part =
   | { op: number; argv: string[]; nl: { netns: NetnsRef; msg: Encoded; seq: number } }
@@ -74,34 +73,30 @@ export type Part =
 
 /**
  * Orders a wave's parts for as few socket switches as possible without reordering anything that depends on
- * each other: a part runs in the earliest round after every earlier part touching one of its namespaces
- * (the same round when that part runs on the same socket, whose order the kernel keeps). Within a round,
- * parts are grouped per socket (namespace-level actions form one group, so creations batch on threads);
- * consecutive messages of a group become one action: one sendmsg of pipelined requests.
+ * each other: the one scheduler (schedule.ts) puts each part in the earliest round after every earlier part
+ * touching one of its namespaces (the same round when that part runs on the same socket, whose order the
+ * kernel keeps). Within a round, parts are grouped per socket (namespace-level actions form one group, so
+ * creations batch on threads); consecutive messages of a group become one action: one sendmsg of pipelined
+ * requests.
  */
 export function arrange(parts: readonly Part[]): { actions: WaveAction[]; owners: Part[][] } {
-  const last = new Map<string, { round: number; exec: string }[]>();
+  const execOf = (p: Part) => ('nl' in p ? nsKey(p.nl.netns) : 'agent');
+  const { waves } = assignWaves(
+    parts.map((p) => ({
+      exec: execOf(p),
+      reads: [],
+      writes: ('nl' in p ? [p.nl.netns, ...p.nl.msg.fdSlots.map((f) => f.netns)] : [p.act.ns]).map(netnsR),
+    })),
+  );
   const rounds: Map<string, Part[]>[] = [];
-  for (const p of parts) {
-    const exec = 'nl' in p ? nsKey(p.nl.netns) : 'agent';
-    const touches = 'nl' in p ? [p.nl.netns, ...p.nl.msg.fdSlots.map((f) => f.netns)] : [p.act.ns];
-    let round = 0;
-    for (const t of touches) {
-      for (const e of last.get(nsKey(t)) ?? []) round = Math.max(round, e.exec === exec ? e.round : e.round + 1);
-    }
-    for (const t of new Set(touches.map(nsKey))) {
-      const list = last.get(t) ?? [];
-      const same = list.find((e) => e.exec === exec);
-      if (same) same.round = Math.max(same.round, round);
-      else list.push({ round, exec });
-      last.set(t, list);
-    }
+  parts.forEach((p, j) => {
+    const round = waves[j]!;
     while (rounds.length <= round) rounds.push(new Map());
     const groups = rounds[round]!;
-    const g = groups.get(exec);
+    const g = groups.get(execOf(p));
     if (g) g.push(p);
-    else groups.set(exec, [p]);
-  }
+    else groups.set(execOf(p), [p]);
+  });
   const actions: WaveAction[] = [];
   const owners: Part[][] = [];
   for (const groups of rounds) {
@@ -120,6 +115,30 @@ export function arrange(parts: readonly Part[]): { actions: WaveAction[]; owners
   }
   return { actions, owners };
 }
+
+/** Kinds with an rtnetlink encoding here; the others (tc, nft, sysctl, bridge vlan, attached devices) run through the ip-batch driver. */
+const NETLINK_KINDS = [
+  'netns.create',
+  'netns.delete',
+  'netns.setForwarding',
+  'bridge.create',
+  'bridge.setStp',
+  'veth.create',
+  'link.delete',
+  'link.rename',
+  'link.setUp',
+  'link.setMtu',
+  'link.setMac',
+  'link.setMaster',
+  'link.setAlias',
+  'addr.add',
+  'addr.del',
+  'route.add',
+  'route.del',
+] as const;
+type NetlinkOp = Extract<OpBody, { kind: (typeof NETLINK_KINDS)[number] }>;
+const NETLINK_SET: ReadonlySet<string> = new Set(NETLINK_KINDS);
+const encodesNetlink = (op: AnyOpBody): op is NetlinkOp => NETLINK_SET.has(op.kind);
 
 /** Operations whose effects are namespace/link removals only (they need no settled host before them). */
 const removal = (op: AnyOpBody) => op.kind === 'netns.delete' || op.kind === 'link.delete';
@@ -179,11 +198,6 @@ function needs(op: AnyOpBody): [NetnsRef, string][] {
 }
 
 export interface NetlinkDriverOptions {
-  /**
-   * After a successful execute(), read every named namespace back through the agent and return it as
-   * ExecResult.observed (observe()'s `prefetched` form), so verify spawns no `ip` per namespace. Default on.
-   */
-  observeAfter?: boolean;
   /** Wait at the end of execute() until deleted namespaces' veth peers are gone (as the ip-batch driver does). */
   settle?: boolean;
   netnsGoneTimeoutMs?: number;
@@ -191,16 +205,12 @@ export interface NetlinkDriverOptions {
 
 export class NetlinkDriver implements Driver {
   readonly name = 'netlink';
-  /** Feature ops (qdiscs, …) run through the ip-batch driver; everything else through netlink. */
-  readonly featureOps = true;
   private readonly fallback: IpBatchDriver;
   private agent: Agent | null;
   private seq = 1;
   /** Per namespace: ifname → ifindex, as far as this execute() knows (reset at every call). */
   private idx = new Map<string, Map<string, number>>();
   private observedIndex: ExecHooks['ifindexOf'];
-  /** See NetlinkDriverOptions.observeAfter (off when the engine verifies through an observation cache). */
-  observeAfter: boolean;
 
   constructor(
     readonly runner: CommandRunner,
@@ -209,7 +219,6 @@ export class NetlinkDriver implements Driver {
   ) {
     this.agent = agent;
     this.fallback = new IpBatchDriver(runner);
-    this.observeAfter = opts.observeAfter !== false;
   }
 
   /** Starts the agent (once); restarts it if it died. Shared with observeNetlink() (one agent process). */
@@ -248,7 +257,7 @@ export class NetlinkDriver implements Driver {
   }
 
   /** Parts of one op. Throws NeedIndex before producing anything when an ifindex is unknown. */
-  private encode(op: OpBody, i: number): Part[] {
+  private encode(op: NetlinkOp, i: number): Part[] {
     const argvs = opArgvs(op);
     const a0 = argvs[0] ?? [];
     const av = (k: number) => argvs[k] ?? a0;
@@ -580,13 +589,13 @@ export class NetlinkDriver implements Driver {
           await this.waitGone(agent, lingering, deleted);
           lingering = new Map();
         }
-        if (isFeatureOp(op)) {
+        if (!encodesNetlink(op)) {
           // Feature operations (qdiscs, …) have no netlink encoding here: the ip-batch driver runs each run
           // of them as its own wave(s), after everything before has been sent.
           const f = await flush();
           if (f) return fail(f);
           let j = i;
-          while (j + 1 < ops.length && isFeatureOp(ops[j + 1]!)) j++;
+          while (j + 1 < ops.length && !encodesNetlink(ops[j + 1]!)) j++;
           const idx = (k: number) => i + k;
           const r = await this.fallback.execute(ops.slice(i, j + 1), {
             onWaveStart: (o, _w, _n, first) => hooks.onWaveStart?.(o.map(idx), wave, wave + 1, first),
@@ -635,24 +644,12 @@ export class NetlinkDriver implements Driver {
         }
         pending.push(...parts);
       }
-      // Nothing reads through the agent after the last wave unless deletions linger or a read-back
-      // follows: then that wave also closes the fds, saving closeAll's round trip.
-      const readBack = this.observeAfter && ops.some((o) => !isFeatureOp(o));
-      const f = await flush(!lingering.size && !readBack);
+      // Nothing reads through the agent after the last wave unless deletions linger: then that wave also
+      // closes the fds, saving closeAll's round trip. (Verify reads through the engine's Observer.)
+      const f = await flush(!lingering.size);
       if (f) return fail(f);
       if (lingering.size && this.opts.settle !== false) await this.waitGone(agent, lingering, deleted);
-      // Read the result back through the same agent (one round trip), in the form observe() takes as
-      // `prefetched`: the engine's verify then spawns no `ip` per namespace.
-      let observed: Map<string, string> | undefined;
-      if (readBack) {
-        try {
-          const state = await observeAgent(agent);
-          observed = new Map(Object.entries(state.namespaces).map(([n, ns]) => [n, observedIpText(ns)]));
-        } catch {
-          observed = undefined; // verify reads by itself
-        }
-      }
-      return { ok: true, processes: 0, ...(observed && { observed }) };
+      return { ok: true, processes: 0 };
     } catch (e) {
       if (!agent.dead) throw e;
       // The agent died during a read (lookups, waiting for deletions): nothing of op `at` ran yet, but the

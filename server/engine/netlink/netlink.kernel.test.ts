@@ -295,8 +295,8 @@ describeKernel('netlink driver on the kernel', () => {
 
   it('keeps no namespace alive after an execute: one deleted by hand is freed, its veth peer goes', async () => {
     await withSandbox(async (sb) => {
-      // As the engine runs it (no read-back): the last wave itself tells the agent to drop its fds.
-      const d = (await loadNetlinkDriver(sb.runner, { observeAfter: false }))!;
+      // As the engine runs it: the last wave itself tells the agent to drop its fds.
+      const d = (await loadNetlinkDriver(sb.runner))!;
       try {
         const r = await d.execute([
           { kind: 'netns.create', netns: 'held', marker: 'netloom:t:held' },

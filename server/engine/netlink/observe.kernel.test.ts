@@ -15,6 +15,7 @@ import { describeKernel, exampleLabs, kernelDriver, withSandbox } from '../testi
 import type { ObservedState } from '../types';
 import { loadNetlinkDriver, netlinkUnavailableReason } from './driver';
 import { lastNetlinkObserveTimings, observeNetlink } from './observe';
+import { NetlinkObserver } from './observer';
 
 // Examples needing an optional kernel feature (refused by a plan without capabilities) are covered by
 // server/examples.kernel.test.ts.
@@ -154,19 +155,19 @@ describeKernel('observeNetlink on the kernel', () => {
   });
 
   for (const { file, lab: input } of labs) {
-    it(`${file}: the netlink driver's read-back (ExecResult.observed) is what observe() reads itself`, async () => {
+    it(`${file}: the netlink observer's re-observation after an execute is what observe() reads itself`, async () => {
       const lab = parse(input);
       await withSandbox(async (sb) => {
         const d = await loadNetlinkDriver(sb.runner);
         if (!d) throw new Error(`netlink driver unavailable: ${netlinkUnavailableReason()}`);
         try {
-          const p = plan(lab, await observe(sb.runner));
+          const base = await observe(sb.runner);
+          const p = plan(lab, base);
           const r = await d.execute(p.ops);
           if (!r.ok) throw new Error(JSON.stringify(r.failure));
-          expect(r.observed?.size).toBe(Object.keys(lab.nodes.filter((n) => n.kind === 'namespace')).length);
+          const again = await new NetlinkObserver(d).reobserve({ ops: p.ops, base });
           const fresh = await observe(sb.runner);
-          const viaPrefetch = await observe(sb.runner, { prefetched: r.observed! });
-          expect(noCounters(viaPrefetch)).toEqual(noCounters(fresh));
+          expect(noCounters(again)).toEqual(noCounters(fresh));
         } finally {
           await d.close();
         }

@@ -4,8 +4,6 @@
  * parser, so it must round-trip through parseNetns).
  */
 import { describe, expect, it } from 'vitest';
-import { parseNetns } from '../observe';
-import type { ObservedNetns } from '../types';
 import type { Action, ActionResult } from './agentProcess';
 import {
   AF_INET,
@@ -60,7 +58,6 @@ import {
   linkAddressText,
   linkTypeName,
   nsidTables,
-  observedIpText,
   protocolName,
   type RawNetlinkNetns,
   resolvePeers,
@@ -305,72 +302,6 @@ describe('resolvePeers', () => {
   });
 });
 
-describe('ExecResult.observed text', () => {
-  it('round-trips through observe()’s own parser', () => {
-    const ns: ObservedNetns = {
-      name: 'n1',
-      marker: { lab: 'lab', object: 'n1' },
-      forwarding: false,
-      ipv4Forward: true,
-      sysctls: { 'net.ipv4.conf.all.rp_filter': '1', 'net.ipv4.conf.default.proxy_arp': '1' },
-      links: [
-        {
-          netns: 'n1',
-          ifindex: 1,
-          ifname: 'lo',
-          kind: 'loopback',
-          alias: 'netloom:lab:n1',
-          marker: { lab: 'lab', object: 'n1' },
-          adminUp: true,
-          operstate: 'UNKNOWN',
-          mtu: 65536,
-          mac: '00:00:00:00:00:00',
-          addresses: [],
-          counters: { rxBytes: 1, txBytes: 2, rxPackets: 3, txPackets: 4 },
-        },
-        {
-          netns: 'n1',
-          ifindex: 2,
-          ifname: 'eth0',
-          kind: 'veth',
-          alias: 'netloom:lab:l1#0',
-          marker: { lab: 'lab', object: 'l1#0' },
-          adminUp: true,
-          operstate: 'UP',
-          mtu: 1400,
-          mac: 'aa:bb:cc:00:00:01',
-          master: 'br0',
-          peer: { netns: null, ifname: 'p0', ifindex: 9 },
-          addresses: ['10.0.0.1/24', 'fd00::1/64'],
-          qdisc: { kind: 'htb' },
-        },
-        {
-          netns: 'n1',
-          ifindex: 3,
-          ifname: 'br0',
-          kind: 'bridge',
-          marker: null,
-          adminUp: false,
-          operstate: 'DOWN',
-          mtu: 1500,
-          addresses: [],
-          stp: true,
-        },
-      ],
-      routes: [
-        { family: 4, to: '10.0.0.0/24', dev: 'eth0', protocol: 'kernel' },
-        { family: 4, to: '10.9.9.9/32', via: '10.0.0.2', dev: 'eth0', protocol: 'boot' },
-        { family: 6, to: 'default', via: 'fd00::2', dev: 'eth0', metric: 1024, protocol: 'boot' },
-      ],
-    };
-    const raw = parseNetns('n1', observedIpText(ns));
-    const { peer: _p, ...eth0 } = ns.links[1]!;
-    expect(raw.ns.links[1]).toEqual({ ...eth0, peer: null }); // observe() resolves peers after parsing
-    expect(raw.ns).toEqual({ ...ns, links: [ns.links[0], { ...eth0, peer: null }, ns.links[2]] });
-    expect(raw.vethRefs.get(2)?.peerIndex).toBe(9);
-  });
-});
-
 describe('node-attached interfaces (vxlan, tap) as observe() reads `ip -d`', () => {
   const port = Buffer.alloc(2);
   port.writeUInt16BE(4789, 0);
@@ -405,11 +336,6 @@ describe('node-attached interfaces (vxlan, tap) as observe() reads `ip -d`', () 
     expect(vx0!.vxlan).toEqual({ vni: 42, remote: '192.168.1.2', local: '192.168.1.1', port: 4789 });
     expect(vx1!.vxlan).toEqual({ vni: 7, group: 'ff05::100', port: 4789 });
     expect(tap0!.tunType).toBe('tap');
-  });
-
-  it('round-trips through observedIpText → parseNetns (the read-back)', () => {
-    const back = parseNetns('h', observedIpText(raw.ns)).ns.links;
-    expect(back.map((l) => [l.vxlan, l.tunType])).toEqual(raw.ns.links.map((l) => [l.vxlan, l.tunType]));
   });
 });
 

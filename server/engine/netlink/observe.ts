@@ -17,9 +17,10 @@
  * for same-namespace veth pairs.
  */
 import type { CommandRunner } from '../contract';
+import { DEFAULT_QDISCS, proxyArpKey, rpFilterKey } from '../decodeRules';
 import { canonicalCidr, canonicalIp } from '../desired';
-import { parseMarker } from '../marker';
-import { aliasToMarker, applyBridgeVlans, applyTcQdiscs, isVlanBridge, observeNft } from '../observe';
+import { aliasToMarker, parseMarker } from '../marker';
+import { applyBridgeVlans, applyTcQdiscs, isVlanBridge, observeNft } from '../observe';
 import type { NetnsRef, ObservedLink, ObservedNetns, ObservedRoute, ObservedState } from '../types';
 import { type Action, Agent } from './agentProcess';
 import {
@@ -169,7 +170,6 @@ export function linkAddressText(b: Buffer, type: number): string {
 }
 
 /** Root qdisc kinds the kernel picks by itself (as observe.ts): not reported. */
-const DEFAULT_QDISCS = new Set(['noqueue', 'noop', 'fq_codel', 'pfifo_fast', 'mq', 'fq', 'pfifo', 'cake', 'sfq']);
 const TC_QDISCS = new Set(['tbf', 'netem']);
 /** IFLA_MACVLAN_MODE values, as `ip -d` names them. */
 const MACVLAN_MODES: Record<number, string> = { 1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source' };
@@ -241,8 +241,8 @@ export function decodeNetns(name: NetnsRef, replies: Buffer): RawNetlinkNetns {
         if (c.family === AF_INET && scope) {
           // As observe(): rp_filter and proxy_arp of `all` and `default`, as sysctl values.
           if (c.rpFilter !== undefined && c.rpFilter >= 0 && c.rpFilter <= 2)
-            sysctls[`net.ipv4.conf.${scope}.rp_filter`] = String(c.rpFilter);
-          if (c.proxyNeigh !== undefined) sysctls[`net.ipv4.conf.${scope}.proxy_arp`] = c.proxyNeigh ? '1' : '0';
+            sysctls[rpFilterKey(scope)] = String(c.rpFilter);
+          if (c.proxyNeigh !== undefined) sysctls[proxyArpKey(scope)] = c.proxyNeigh ? '1' : '0';
         }
         break;
       }
@@ -742,100 +742,4 @@ export async function askNsids(
     out.set(a, m);
   });
   return out;
-}
-
-// ------------------------------------------------------------------------------------------------------
-// The same namespace as `ip -j -d -s -batch` of OBSERVE_BATCH would print it (the fields parseNetns()
-// reads), for ExecResult.observed → observe({ prefetched }). Peers are written as observe() resolves them:
-// `link_index` + a `link_netnsid` that this namespace's `netns list-id` names (absent: the root).
-
-const RP_NAMES = ['off', 'strict', 'loose'];
-
-export function observedIpText(ns: ObservedNetns): string {
-  const ids = new Map<string, number>();
-  const idOf = (peerNs: NetnsRef) => {
-    if (peerNs === null) return 1_000_000; // unnamed in list-id: observe() takes it for the root
-    const id = ids.get(peerNs) ?? ids.size;
-    ids.set(peerNs, id);
-    return id;
-  };
-  const links = ns.links.map((l) => {
-    return {
-      ifindex: l.ifindex,
-      ifname: l.ifname,
-      flags: l.adminUp ? ['UP'] : [],
-      mtu: l.mtu,
-      ...(l.qdisc && { qdisc: l.qdisc.kind }),
-      operstate: l.operstate,
-      link_type: l.kind === 'loopback' ? 'loopback' : 'ether',
-      ...(l.mac !== undefined && { address: l.mac }),
-      ...(l.alias !== undefined && {
-        ifalias: l.alias.startsWith('netloom:') ? l.alias.replace(/#([01])$/, '.$1') : l.alias,
-      }),
-      ...(l.master !== undefined && { master: l.master }),
-      ...(l.peer && { link_index: l.peer.ifindex, link_netnsid: idOf(l.peer.netns) }),
-      // A macvlan's lower device: by name in the same namespace, by index + nsid elsewhere (as `ip -j`).
-      ...(l.macvlan?.parent &&
-        (l.macvlan.parent.netns === ns.name
-          ? { link: l.macvlan.parent.ifname }
-          : { link_index: l.macvlan.parent.ifindex, link_netnsid: idOf(l.macvlan.parent.netns) })),
-      ...(l.kind !== 'loopback' && {
-        linkinfo: {
-          info_kind: l.kind,
-          ...(l.kind === 'bridge' && {
-            info_data: {
-              stp_state: l.stp ? 1 : 0,
-              ...(l.vlanFiltering !== undefined && { vlan_filtering: l.vlanFiltering ? 1 : 0 }),
-            },
-          }),
-          ...(l.kind === 'macvlan' && l.macvlan && { info_data: { mode: l.macvlan.mode } }),
-          ...(l.kind === 'vxlan' &&
-            l.vxlan && {
-              info_data: {
-                id: l.vxlan.vni,
-                ...(l.vxlan.remote !== undefined && { remote: l.vxlan.remote }),
-                ...(l.vxlan.group !== undefined && { group: l.vxlan.group }),
-                ...(l.vxlan.local !== undefined && { local: l.vxlan.local }),
-                ...(l.vxlan.port !== undefined && { port: l.vxlan.port }),
-              },
-            }),
-          ...(l.kind === 'tun' && l.tunType !== undefined && { info_data: { type: l.tunType } }),
-        },
-      }),
-      addr_info: l.addresses.map((cidr) => {
-        const [ip, len] = cidr.split('/');
-        return { family: ip!.includes(':') ? 'inet6' : 'inet', local: ip, prefixlen: Number(len), scope: 'global' };
-      }),
-      ...(l.counters && {
-        stats64: {
-          rx: { bytes: l.counters.rxBytes, packets: l.counters.rxPackets },
-          tx: { bytes: l.counters.txBytes, packets: l.counters.txPackets },
-        },
-      }),
-    };
-  });
-  const routes = ns.routes.map((r) => ({
-    ...(r.to === 'default' || !/\/(32|128)$/.test(r.to) ? { dst: r.to } : { dst: r.to.replace(/\/\d+$/, '') }),
-    ...(r.via !== undefined && { gateway: r.via }),
-    ...(r.dev !== undefined && { dev: r.dev }),
-    ...(r.metric !== undefined && { metric: r.metric }),
-    ...(r.protocol !== undefined && { protocol: r.protocol }),
-    ...(r.family === 6 && { pref: 'medium' }),
-  }));
-  const sys = ns.sysctls ?? {};
-  const conf = (scope: 'all' | 'default') => {
-    const rp = sys[`net.ipv4.conf.${scope}.rp_filter`];
-    const pa = sys[`net.ipv4.conf.${scope}.proxy_arp`];
-    return {
-      ...(rp !== undefined && { rp_filter: RP_NAMES[Number(rp)] }),
-      ...(pa !== undefined && { proxy_neigh: pa === '1' }),
-    };
-  };
-  const netconf = [
-    { family: 'inet', interface: 'all', forwarding: ns.ipv4Forward ?? ns.forwarding ?? false, ...conf('all') },
-    { family: 'inet', interface: 'default', ...conf('default') },
-    { family: 'inet6', interface: 'all', forwarding: ns.forwarding ?? false },
-  ];
-  const listId = [...ids].map(([name, nsid]) => ({ nsid, name }));
-  return [links, routes, netconf, listId].map((d) => JSON.stringify(d)).join('\n');
 }

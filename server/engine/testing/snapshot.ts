@@ -3,6 +3,7 @@
  * namespace its links (with ifindex, aliases, masters), addresses, routes of every table and forwarding,
  * with counters, timers and address lifetimes removed. Two snapshots compare with `toEqual`.
  */
+import { waitUntil } from '../../testing/wait';
 import type { CommandRunner } from '../contract';
 import { listNetns, splitJson } from '../observe';
 
@@ -41,6 +42,33 @@ export async function snapshot(runner: CommandRunner): Promise<Snapshot> {
     });
   }
   return { netns: names, namespaces };
+}
+
+type RawLink = { ifname: string; flags?: string[]; operstate?: string; addr_info?: { tentative?: boolean }[] };
+
+/**
+ * Is the kernel's own IPv6 work done in every namespace? After links come up the kernel adds, on its own
+ * schedule, each link's fe80 address (when linkwatch reports the carrier: operstate follows LOWER_UP) and,
+ * once its duplicate address detection ends, the address's `local fe80::…` route. A snapshot taken before
+ * that differs from one taken after in objects Netloom never made; `settledSnapshot` waits for it instead.
+ */
+async function kernelSettled(runner: CommandRunner): Promise<boolean> {
+  for (const n of ['', ...(await listNetns(runner))]) {
+    const r = await runner.run(['ip', ...(n ? ['-n', n] : []), '-j', 'addr', 'show']);
+    if (r.code !== 0) return false;
+    for (const l of (splitJson(r.stdout)[0] ?? []) as RawLink[]) {
+      // Carrier up but linkwatch has not run yet (addrconf follows it).
+      if (l.flags?.includes('LOWER_UP') && l.operstate !== 'UP' && l.operstate !== 'UNKNOWN') return false;
+      if ((l.addr_info ?? []).some((a) => a.tentative)) return false;
+    }
+  }
+  return true;
+}
+
+/** `snapshot` once the kernel's own IPv6 link-local work is done (a condition, bounded by a hang guard). */
+export async function settledSnapshot(runner: CommandRunner, timeoutMs = 30_000): Promise<Snapshot> {
+  await waitUntil(() => kernelSettled(runner), timeoutMs, "the kernel's IPv6 address configuration", 50);
+  return snapshot(runner);
 }
 
 /** ifindex + addresses of one interface (to prove an untouched object kept its identity). */

@@ -1,0 +1,39 @@
+/**
+ * The registry of interface kinds attached to namespace nodes. Adding a kind: its module, one line here,
+ * the schema and the UI. A kind the schema knows but this registry does not is refused at plan time as
+ * Unsupported. (WireGuard's keys, peers and daemons are its runtime, wireguard.ts, called from engine.ts.)
+ */
+import type { AttachedSpec } from '../types';
+import { geneve } from './geneve';
+import { ip6tnl } from './ip6tnl';
+import { gre, ipip } from './ipTunnel';
+import type { AttachedKind } from './kind';
+import { macvlan } from './macvlan';
+import { tap } from './tap';
+import { vlan } from './vlan';
+import { vxlan } from './vxlan';
+import { wireguard } from './wireguardDevice';
+
+/** Registry order is the order of plan-time refusals (a capability group at its first kind). */
+const KINDS: { [K in AttachedSpec['kind']]: AttachedKind<K> } = {
+  vxlan,
+  tap,
+  vlan,
+  wireguard,
+  gre,
+  ipip,
+  ip6tnl,
+  geneve,
+  macvlan,
+};
+
+/** `mtuAfter` of a kind for one spec. */
+export const mtuAfter = (kind: AttachedKind, spec: AttachedSpec): boolean =>
+  typeof kind.mtuAfter === 'function' ? kind.mtuAfter(spec as never) : kind.mtuAfter === true;
+
+/** The module of an attached kind, or undefined when this engine cannot create it. */
+export function attachedKind<K extends string>(kind: K): AttachedKind | undefined {
+  return Object.hasOwn(KINDS, kind) ? (KINDS[kind as AttachedSpec['kind']] as AttachedKind) : undefined;
+}
+
+export const attachedKinds = (): AttachedKind[] => Object.values(KINDS) as AttachedKind[];
