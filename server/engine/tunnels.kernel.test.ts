@@ -28,8 +28,19 @@ const lab = (x: object) =>
         name: 'tun-a',
         interfaces: [{ name: 't0', addresses: ['10.9.0.1/30'], ...x }],
       },
+      { id: 'b', kind: 'namespace', name: 'tun-b' },
     ],
-    links: [],
+    // The underlay: a tunnel's `local` must be an address of its namespace (validate, issue #13 item 11).
+    links: [
+      {
+        id: 'under',
+        kind: 'veth',
+        endpoints: [
+          { node: 'a', ifname: 'u0', addresses: ['192.0.2.1/24', 'fd00::1/64'] },
+          { node: 'b', ifname: 'u0', addresses: ['192.0.2.2/24', 'fd00::2/64'] },
+        ],
+      },
+    ],
   });
 
 describeKernel('point-to-point tunnel kinds', () => {
