@@ -61,6 +61,17 @@ export interface OpenEngineOptions extends EngineOptions {
 type Outcome = ApplyOutcome;
 type Err = NonNullable<Outcome['error']>;
 
+/** An operation's outcome: time since `t0`, the commands it ran (when any), its error (when any). */
+function outcomeOf(t0: number, commands: string[]): (ran: number, error?: Err) => Outcome {
+  return (ran, error) => ({
+    ok: !error,
+    ran,
+    durationMs: performance.now() - t0,
+    ...(commands.length > 0 && { commands }),
+    ...(error && { error }),
+  });
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function openEngine(opts: OpenEngineOptions): Promise<Engine> {
@@ -286,13 +297,7 @@ class NetloomEngine implements Engine {
   apply(lab: Lab, onProgress?: (p: Progress) => void): Promise<Outcome> {
     const t0 = performance.now();
     const commands: string[] = [];
-    const done = (ran: number, error?: Err): Outcome => ({
-      ok: !error,
-      ran,
-      durationMs: performance.now() - t0,
-      ...(commands.length > 0 && { commands }),
-      ...(error && { error }),
-    });
+    const done = outcomeOf(t0, commands);
     const v = validate(lab);
     if (!v.ok) {
       const first = v.issues.find((i) => i.severity === 'error');
@@ -391,13 +396,7 @@ class NetloomEngine implements Engine {
     const t0 = performance.now();
     const commands: string[] = [];
     return this.serial(async () => {
-      const done = (ran: number, error?: Err): Outcome => ({
-        ok: !error,
-        ran,
-        durationMs: performance.now() - t0,
-        ...(commands.length > 0 && { commands }),
-        ...(error && { error }),
-      });
+      const done = outcomeOf(t0, commands);
       const blocked = await this.preflight();
       if (blocked) return done(0, blocked);
       // wireguard-go daemons first: their TUN devices are then plain owned links.
@@ -440,13 +439,7 @@ class NetloomEngine implements Engine {
   adopt(lab: Lab, ops: readonly Operation[], onProgress?: (p: Progress) => void): Promise<Outcome> {
     const t0 = performance.now();
     const commands: string[] = [];
-    const done = (ran: number, error?: Err): Outcome => ({
-      ok: !error,
-      ran,
-      durationMs: performance.now() - t0,
-      ...(commands.length > 0 && { commands }),
-      ...(error && { error }),
-    });
+    const done = outcomeOf(t0, commands);
     const v = validate(lab);
     if (!v.ok) {
       const first = v.issues.find((i) => i.severity === 'error');
