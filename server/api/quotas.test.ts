@@ -94,8 +94,16 @@ describe('exec quota', { timeout: 60_000 }, () => {
     runner.max = 0;
     const matrix = s.api('POST', '/api/labs/veth-pair/reachability', {});
     await waitUntil(() => runner.running === 2, 30_000);
-    const beside = Array.from({ length: QUOTAS.exec }, () => s.api('POST', '/api/labs/veth-pair/exec', exec));
-    await waitUntil(() => runner.running === 4, 30_000);
+    let refused = 0;
+    const beside = Array.from({ length: QUOTAS.exec }, () =>
+      s.api('POST', '/api/labs/veth-pair/exec', exec).then((r) => {
+        if (r.status === 429) refused++;
+        return r;
+      }),
+    );
+    // Every request must have been admitted or refused before the matrix ends and frees its slots
+    // (a request still in flight then would be admitted: the race a loaded CI machine found).
+    await waitUntil(() => runner.running === 4 && refused === 6, 30_000);
     runner.open = true;
     runner.release();
     const statuses = (await Promise.all(beside)).map((r) => r.status).sort();
