@@ -1,5 +1,5 @@
 /**
- * `tsx bench/classroom.ts [--students 30] [--rounds 10] [--window 20] [--log FILE]` (npm run bench:classroom): classroom
+ * `tsx bench/classroom.ts [--students 30] [--rounds 10] [--window 20] [--log FILE] [--prof DIR]` (npm run bench:classroom): classroom
  * mode at class scale (issue 17 item 5). The real command (`netloom serve --classroom --students N`, the
  * compiled build; `--log` keeps its JSON log, with each world's open/apply/grade timings) with a 10-namespace exercise (bench/exercise.ts's routed LAN, 14 goals) pushed before
  * anyone joined; then:
@@ -80,6 +80,12 @@ const parse = (data: WebSocket.RawData): ServerMessage | null => {
   return m.success ? m.data : null;
 };
 
+/** `--prof DIR`: the server writes a V8 CPU profile there (where its start and steady state spend time). */
+const profArgs = () => {
+  const i = process.argv.indexOf('--prof');
+  return i > 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[i + 1]}`] : [];
+};
+
 export interface ClassroomFigures {
   students: number;
   startS: number;
@@ -102,7 +108,18 @@ export async function benchClassroom(students = 30, rounds = 10, windowS = 20): 
   const bin = join(import.meta.dirname, '..', 'bin', 'netloom.js');
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, 'serve', '--classroom', '--students', String(students), '--exercises', exDir, '--port', String(port)],
+    [
+      ...profArgs(),
+      bin,
+      'serve',
+      '--classroom',
+      '--students',
+      String(students),
+      '--exercises',
+      exDir,
+      '--port',
+      String(port),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {

@@ -19,6 +19,7 @@ import { MAX_STUDENTS, makeRoster, numberedNames, parseRoster } from './classroo
 import { type ClassroomServer, createClassroomServer } from './classroom/server';
 import type { CommandRunner, Engine, Sandbox } from './engine/contract';
 import { acquireLock, type HeldLock, LockBusyError } from './engine/lock';
+import { SpawnRelay } from './engine/relay';
 import { sandboxHolderProblem } from './engine/sandboxAttach';
 import { AppError } from './errors';
 import { EXERCISES_DIR, loadCatalogue } from './exercise/files';
@@ -472,7 +473,11 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
   // Classroom mode: a front door hands each request to its principal's world (server/classroom/server.ts).
   let front: ClassroomServer | null = null;
   let classroom: Classroom | null = null;
+  let relay: SpawnRelay | null = null;
   if (opts.classroom) {
+    // Every world's commands start in one small relay process, not in the server (relay.ts).
+    relay = new SpawnRelay();
+    const spawner = relay.run.bind(relay);
     classroom = new Classroom({
       students: makeRoster(opts.classroom.names),
       teacherToken: opts.token,
@@ -491,6 +496,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
         probed: { capabilities: engine.capabilities(), versions: engine.versions() },
         version: packageVersion(),
         grader: { intervalMs: CLASSROOM_GRADE_MS, recheckMs: CLASSROOM_RECHECK_MS },
+        spawner,
       },
     });
     front = createClassroomServer(classroom, app, log);
@@ -498,6 +504,7 @@ export async function serve(args: string[], hooks: ServeHooks = {}): Promise<num
   const listener = front?.server ?? app.server;
 
   const shutdownEngine = async () => {
+    relay?.close();
     await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
     await sandbox?.close().catch((err: unknown) => log.error({ err }, 'sandbox close failed'));
     await serveLock.release().catch(() => {});

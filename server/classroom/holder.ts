@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { CommandRunner, Sandbox } from '../engine/contract';
-import { prefixedRunner, spawnArgv } from '../engine/runner';
+import { prefixedRunner, type Spawner, spawnArgv } from '../engine/runner';
 import { HOLDER_ENV } from '../engine/sandboxAttach';
 
 export interface WorldSandboxOptions {
@@ -19,6 +19,8 @@ export interface WorldSandboxOptions {
   userns?: boolean;
   /** How long to wait for the holder to come up. */
   startTimeoutMs?: number;
+  /** Starts the world's commands (default: spawned by this process; classroom mode: its spawn relay). */
+  spawner?: Spawner;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -100,11 +102,12 @@ export async function createWorldSandbox(opts: WorldSandboxOptions = {}): Promis
   try {
     // The mount namespace is a copy of ours over the same filesystems: the mount point is made here.
     mkdirSync('/run/netns', { recursive: true });
+    const spawner = opts.spawner ?? spawnArgv;
     const setup = await Promise.all([
-      spawnArgv([...enter(['-m']), '--', 'mount', '-t', 'tmpfs', '-o', 'mode=0755', 'netloom-sandbox', '/run/netns'], {
+      spawner([...enter(['-m']), '--', 'mount', '-t', 'tmpfs', '-o', 'mode=0755', 'netloom-sandbox', '/run/netns'], {
         timeoutMs: 10_000,
       }),
-      spawnArgv([...enter(['-n']), '--', 'ip', 'link', 'set', 'dev', 'lo', 'up'], { timeoutMs: 10_000 }),
+      spawner([...enter(['-n']), '--', 'ip', 'link', 'set', 'dev', 'lo', 'up'], { timeoutMs: 10_000 }),
     ]);
     const bad = setup.find((r) => r.code !== 0);
     if (bad) throw new Error(`sandbox setup failed: ${bad.stderr.trim()}`);
@@ -114,7 +117,7 @@ export async function createWorldSandbox(opts: WorldSandboxOptions = {}): Promis
     throw e;
   }
 
-  const runner: CommandRunner = prefixedRunner([...enter(['-n', '-m', '-p']), '--'], 'sandbox');
+  const runner: CommandRunner = prefixedRunner([...enter(['-n', '-m', '-p']), '--'], 'sandbox', opts.spawner);
   const holder = pid;
   let closing: Promise<void> | null = null;
   return {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type App, createApp } from '../app';
 import type { CommandRunner, Engine, Sandbox } from '../engine/contract';
 import type { OpenEngineOptions } from '../engine/engine';
+import type { Spawner } from '../engine/runner';
 import type { CatalogueEntry } from '../exercise/files';
 import type { GraderOptions } from '../exercise/grader';
 import type { Logger } from '../log';
@@ -44,6 +45,8 @@ export interface WorldOptions {
   /** The teacher's engine's probe (same kernel, same tools): no world probes the kernel again. */
   probed?: OpenEngineOptions['probed'];
   version?: string;
+  /** Starts the worlds' commands (serve.ts: one spawn relay for the class; default: spawned by the server). */
+  spawner?: Spawner;
   /** Test seam: how a world's engine is opened (default: a new PID-namespaced sandbox + openEngine). */
   openWorld?: (engineDir: string) => Promise<OpenedWorld>;
 }
@@ -63,11 +66,12 @@ async function openSandboxWorld(
   engineDir: string,
   driver: EngineDriver,
   probed: OpenEngineOptions['probed'],
+  spawner?: Spawner,
 ): Promise<OpenedWorld> {
   const { createWorldSandbox } = await import('./holder');
   const { openEngine } = await import('../engine/engine');
   const t0 = performance.now();
-  const sandbox = await createWorldSandbox();
+  const sandbox = await createWorldSandbox(spawner ? { spawner } : {});
   const t1 = performance.now();
   try {
     const engine = await openEngine({ stateDir: engineDir, runner: sandbox.runner, driver, ...(probed && { probed }) });
@@ -91,9 +95,9 @@ export async function openStudentWorld(
   await mkdir(engineDir, { recursive: true, mode: 0o700 });
   const store = guardStore(await LabStore.open(join(base, 'labs'), log), o.quotas);
   const t0 = performance.now();
-  const { engine, sandbox, runner, timings } = await (o.openWorld ?? ((d) => openSandboxWorld(d, o.driver, o.probed)))(
-    engineDir,
-  );
+  const { engine, sandbox, runner, timings } = await (
+    o.openWorld ?? ((d) => openSandboxWorld(d, o.driver, o.probed, o.spawner))
+  )(engineDir);
   const app = createApp({
     engine,
     store,

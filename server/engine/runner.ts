@@ -65,13 +65,16 @@ export function spawnArgv(argv: readonly string[], opts: RunOptions = {}): Promi
   });
 }
 
+/** How a runner starts a command: here (`spawnArgv`) or through a spawn relay (relay.ts). */
+export type Spawner = (argv: readonly string[], opts?: RunOptions) => Promise<RunResult>;
+
 /** A runner whose every command is `prefix ++ argv`. */
-export function prefixedRunner(prefix: readonly string[], mode: Mode): CommandRunner {
+export function prefixedRunner(prefix: readonly string[], mode: Mode, spawner: Spawner = spawnArgv): CommandRunner {
   const frozen = Object.freeze([...prefix]);
   return {
     prefix: frozen,
     mode,
-    run: (argv, opts) => spawnArgv([...frozen, ...argv], opts),
+    run: (argv, opts) => spawner([...frozen, ...argv], opts),
   };
 }
 
