@@ -87,6 +87,8 @@ describe('rename and duplicate', () => {
     expect(r.status).toBe(200);
     expect(LabDocument.parse(r.json).lab).toMatchObject({ name: 'ren-b', title: 'Class B' });
     expect((await s.api('GET', '/api/labs/ren-a')).status).toBe(404);
+    // The old name's keys go (the renamed lab gets its own on first need).
+    expect(s.engine.calls.filter((c) => c.method === 'forgetLab')).toEqual([{ method: 'forgetLab', lab: 'ren-a' }]);
     expect((await s.api('GET', '/api/labs/ren-b')).json.lab.nodes).toHaveLength(2);
     expect((await s.api('POST', '/api/labs/ren-b/rename', { to: 'ren-taken' })).status).toBe(409);
     const bad = await s.api('POST', '/api/labs/ren-b/rename', { to: 'Bad Name' });

@@ -91,6 +91,7 @@ export function labManagementRouter(deps: LabManagementDeps): Router {
     const doc = await movable(name);
     const created = await store.create({ ...doc.lab, name: to, ...(title !== undefined && { title }) }, doc.layout);
     await store.delete(name);
+    await engine.forgetLab(name); // keys follow the name: the renamed lab gets its own on first need
     res.json(documentOf(created));
   });
 

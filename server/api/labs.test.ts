@@ -142,7 +142,10 @@ describe('lab CRUD', () => {
     const renamed = await s.api('PUT', '/api/labs/crud', { lab: { ...edited, name: 'other' }, baseRevision: 3 });
     expect(renamed.status).toBe(400);
 
+    expect(s.engine.calls.filter((c) => c.method === 'forgetLab')).toHaveLength(0);
     expect((await s.api('DELETE', '/api/labs/crud')).status).toBe(204);
+    // What the engine keeps for the lab (its WireGuard keys) goes with it.
+    expect(s.engine.calls.filter((c) => c.method === 'forgetLab')).toEqual([{ method: 'forgetLab', lab: 'crud' }]);
     expect((await s.api('GET', '/api/labs/crud')).status).toBe(404);
     expect((await s.api('DELETE', '/api/labs/crud')).status).toBe(404);
     expect((await s.api('PUT', '/api/labs/crud', { lab: edited, baseRevision: 3 })).status).toBe(404);

@@ -107,6 +107,7 @@ export function apiRouter(deps: ApiDeps): Router {
     if (doc.appliedRevision !== null || (await engine.appliedLab(name)))
       throw new AppError('Conflict', `lab "${name}" is applied on the host; destroy it first`);
     await store.delete(name);
+    await engine.forgetLab(name); // its WireGuard keys: a deleted lab leaves nothing behind
     res.status(204).end();
   });
 

@@ -99,6 +99,11 @@ export interface Engine {
    * Read-only. The result may be shared with other readers: never mutate it.
    */
   observe(): Promise<ObservedState>;
+  /**
+   * Drops what the engine keeps for a lab whose document was deleted or renamed away (its WireGuard keys),
+   * so nothing of it is left behind and a new lab of that name starts fresh. Refused while it is applied.
+   */
+  forgetLab(labName: string): Promise<void>;
   /** The lab last applied successfully under this name (as recorded by the engine), if any. */
   appliedLab(labName: string): Promise<Lab | null>;
   /** Which driver runs operations (`ip-batch` or `netlink`). */

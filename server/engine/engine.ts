@@ -294,6 +294,12 @@ class NetloomEngine implements Engine {
     return this.state.readApplied(labName);
   }
 
+  async forgetLab(labName: string): Promise<void> {
+    if (await this.state.readApplied(labName))
+      throw new Error(`lab '${labName}' is applied on the host: destroy it before forgetting it`);
+    this.wg.keys.forget(labName);
+  }
+
   apply(lab: Lab, onProgress?: (p: Progress) => void): Promise<Outcome> {
     const t0 = performance.now();
     const commands: string[] = [];

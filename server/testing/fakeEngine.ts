@@ -11,7 +11,7 @@ import { parseMarker } from '../engine/marker';
 import type { ObservedState, Operation } from '../engine/types';
 
 export interface FakeCall {
-  method: 'plan' | 'apply' | 'destroy' | 'adopt' | 'recover' | 'status' | 'appliedLab';
+  method: 'plan' | 'apply' | 'destroy' | 'adopt' | 'recover' | 'status' | 'appliedLab' | 'forgetLab';
   lab?: string;
 }
 
@@ -44,7 +44,7 @@ export class FakeEngine implements Engine {
 
   /** Calls that could change or plan the host (everything except status/appliedLab reads). */
   get mutatingCalls(): FakeCall[] {
-    return this.calls.filter((c) => c.method !== 'status' && c.method !== 'appliedLab');
+    return this.calls.filter((c) => c.method !== 'status' && c.method !== 'appliedLab' && c.method !== 'forgetLab');
   }
   callCount(method?: FakeCall['method']): number {
     return method ? this.calls.filter((c) => c.method === method).length : this.calls.length;
@@ -194,6 +194,11 @@ export class FakeEngine implements Engine {
       }
     }
     return st;
+  }
+
+  async forgetLab(labName: string): Promise<void> {
+    this.calls.push({ method: 'forgetLab', lab: labName });
+    if (this.applied.has(labName)) throw new Error(`lab '${labName}' is applied on the host`);
   }
 
   async appliedLab(labName: string): Promise<Lab | null> {

@@ -7,7 +7,8 @@
  * killed by kill -9 in the middle of `up` leaves none after `netloom recover`.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
@@ -158,10 +159,29 @@ describeKernel('the WireGuard VPN example, from the CLI', () => {
         await engine.close();
       }
 
+      const keyDir = join(stateDir, 'secrets', 'wireguard-vpn');
+      expect(existsSync(keyDir)).toBe(true);
+      const applied = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
+      try {
+        // Keys of an applied lab are kept: forgetting it is refused.
+        await expect(applied.forgetLab('wireguard-vpn')).rejects.toThrow(/is applied/);
+        expect(existsSync(keyDir)).toBe(true);
+      } finally {
+        await applied.close();
+      }
+
       const dn = await cli('down', EXAMPLE);
       expect(dn.code, dn.stderr).toBe(0);
       expect(ours(instance)).toEqual([]);
       expect(await snapshot(sb.runner)).toEqual(before);
+      // A lab that is deleted leaves no key behind (the API's DELETE and rename call forgetLab).
+      const gone = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
+      try {
+        await gone.forgetLab('wireguard-vpn');
+      } finally {
+        await gone.close();
+      }
+      expect(existsSync(keyDir)).toBe(false);
     }));
 
   it('a CLI killed by kill -9 in the middle of `up` leaves no process and no object after `netloom recover`', () =>
