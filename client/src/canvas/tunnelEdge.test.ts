@@ -21,6 +21,12 @@ describe('WireGuard tunnels on the canvas', () => {
       wireguardTunnels(lab, { 'a/wg0': { id: 'a/wg0', ...ready }, 'b/wg0': { id: 'b/wg0', ...ready } })[0]!.data!.state,
     ).toBe('ready');
     expect(wireguardTunnels(lab, { 'a/wg0': { id: 'a/wg0', ...ready } })[0]!.data!.state).toBe('drifted');
+    // Both ends reported, neither on the host (before apply, after destroy): absent, not drifted.
+    const absent = { state: 'absent' as const, conditions: [] };
+    expect(
+      wireguardTunnels(lab, { 'a/wg0': { id: 'a/wg0', ...absent }, 'b/wg0': { id: 'b/wg0', ...absent } })[0]!.data!
+        .state,
+    ).toBe('absent');
   });
 
   it('no edge while only one end lists the other', () => {

@@ -39,7 +39,8 @@ export function wireguardTunnels(lab: Lab, status: Readonly<Record<string, Objec
       seen.add(pair);
       const ends: [string, string] = [`${at.node.id}/${at.x.name}`, `${r.at.node.id}/${r.at.x.name}`];
       const sts = ends.map((e) => status[e]);
-      const state: ViewState = sts.every((s) => s === undefined)
+      // Not on the host yet (or destroyed): absent, like every other object — not "drifted".
+      const state: ViewState = sts.every((s) => s === undefined || s.state === 'absent')
         ? 'absent'
         : sts.every((s) => s?.state === 'ready' && s.wireguard?.running !== false)
           ? 'ready'
