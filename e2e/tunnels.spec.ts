@@ -8,9 +8,8 @@
  */
 import { expect, test } from '@playwright/test';
 import { CanvasPage } from './pages/CanvasPage';
-import { E2E_TOKEN, EditorPage } from './pages/EditorPage';
+import { EditorPage } from './pages/EditorPage';
 import { ToolsPage } from './pages/ToolsPage';
-import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -24,11 +23,7 @@ test('tunnels: dashed VXLAN link, overlay ping, live routes and neighbours, VLAN
   const canvas = new CanvasPage(app);
   const tools = new ToolsPage(app);
   await canvas.start();
-  const opened = await pageApi(page).post('/api/examples/vxlan-sites.yaml/open');
-  expect([200, 201]).toContain(opened.status());
-  await page.goto(`/?token=${E2E_TOKEN}#vxlan-sites`);
-  await expect(app.tid('toolbar.lab').locator('.nl-lab-key')).toHaveText('vxlan-sites');
-  await expect(app.tid('status.connection')).toHaveAttribute('data-state', 'connected');
+  await app.openExample('vxlan-sites.yaml', 'vxlan-sites');
 
   // One dashed link between the two sites, labelled with its VNI; no problem on either end.
   await expect(page.locator('[data-testid^="tunnel-edge."]')).toHaveCount(1);

@@ -7,9 +7,8 @@
  */
 import { expect, test } from '@playwright/test';
 import { CanvasPage } from './pages/CanvasPage';
-import { E2E_TOKEN, EditorPage } from './pages/EditorPage';
+import { EditorPage } from './pages/EditorPage';
 import { ToolsPage } from './pages/ToolsPage';
-import { pageApi } from './support/pageApi';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -24,11 +23,7 @@ test('wireguard: one tunnel link, site-to-site ping, live key, daemon and handsh
   const canvas = new CanvasPage(app);
   const tools = new ToolsPage(app);
   await canvas.start();
-  const opened = await pageApi(page).post('/api/examples/wireguard-vpn.yaml/open');
-  expect([200, 201]).toContain(opened.status());
-  await page.goto(`/?token=${E2E_TOKEN}#wireguard-vpn`);
-  await expect(app.tid('toolbar.lab').locator('.nl-lab-key')).toHaveText('wireguard-vpn');
-  await expect(app.tid('status.connection')).toHaveAttribute('data-state', 'connected');
+  await app.openExample('wireguard-vpn.yaml', 'wireguard-vpn');
 
   // One tunnel link between the two routers, not yet on the host.
   await expect(page.locator('[data-testid^="tunnel-edge."]')).toHaveCount(1);

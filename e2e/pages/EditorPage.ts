@@ -4,7 +4,7 @@
  * Assertions poll (web-first); there are no sleeps.
  */
 import { type Download, expect, type Locator, type Page } from '@playwright/test';
-import { login, pageApi } from '../support/pageApi';
+import { E2E_TOKEN, login, pageApi } from '../support/pageApi';
 
 export { E2E_TOKEN } from '../support/pageApi';
 export type Kind = 'namespace' | 'bridge' | 'host';
@@ -49,6 +49,15 @@ export class EditorPage {
   }
 
   /** Name of the lab on the canvas. */
+  /** Opens a shipped example as a lab through the page's session, and shows it (connected). */
+  async openExample(file: string, lab: string): Promise<void> {
+    const opened = await pageApi(this.page).post(`/api/examples/${file}/open`);
+    expect([200, 201]).toContain(opened.status());
+    await this.page.goto(`/?token=${E2E_TOKEN}#${lab}`);
+    await expect(this.tid('toolbar.lab').locator('.nl-lab-key')).toHaveText(lab);
+    await expect(this.tid('status.connection')).toHaveAttribute('data-state', 'connected');
+  }
+
   async labName(): Promise<string> {
     return ((await this.tid('toolbar.lab').locator('.nl-lab-key').textContent()) ?? '').trim();
   }

@@ -10,6 +10,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths';
 import type { RunOptions, RunResult } from './contract';
+import { ndjsonReader } from './ndjson';
 import { DEFAULT_TIMEOUT_MS, SPAWN_FAILED } from './runner';
 
 /** A plain ES module run by node as its own process (never bundled): found in the sources' place. */
@@ -27,7 +28,6 @@ export class SpawnRelay {
   private child: ChildProcessWithoutNullStreams | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private chunks: Buffer[] = [];
   private closed = false;
   /** Relays started so far (a test seam: a crashed relay is replaced). */
   starts = 0;
@@ -68,7 +68,6 @@ export class SpawnRelay {
     const child = spawn(process.execPath, [RELAY_PATH], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     this.starts++;
-    this.chunks = [];
     // Never keep the server alive for it; EOF on its stdin ends it when the server exits.
     child.unref();
     for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
@@ -84,27 +83,16 @@ export class SpawnRelay {
     };
     child.on('error', (e) => gone(`cannot start the spawn relay: ${e.message}`));
     child.on('exit', (code, sig) => gone(`spawn relay exited (${code ?? sig}) ${stderr.trim()}`.trim()));
-    child.stdout.on('data', (b: Buffer) => {
-      let rest = b;
-      for (let nl = rest.indexOf(10); nl >= 0; nl = rest.indexOf(10)) {
-        this.chunks.push(rest.subarray(0, nl));
-        const line = Buffer.concat(this.chunks).toString('utf8');
-        this.chunks = [];
-        rest = rest.subarray(nl + 1);
-        let msg: Partial<RunResult> & { id?: number };
-        try {
-          msg = JSON.parse(line);
-        } catch {
-          continue;
-        }
+    child.stdout.on(
+      'data',
+      ndjsonReader<Partial<RunResult> & { id?: number }>((msg) => {
         const p = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
-        if (!p) continue;
+        if (!p) return;
         this.pending.delete(msg.id!);
         clearTimeout(p.timer);
         p.resolve({ code: msg.code ?? SPAWN_FAILED, stdout: msg.stdout ?? '', stderr: msg.stderr ?? '' });
-      }
-      if (rest.length) this.chunks.push(rest);
-    });
+      }),
+    );
     return child;
   }
 

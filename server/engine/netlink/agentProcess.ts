@@ -5,6 +5,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../paths';
+import { ndjsonReader } from '../ndjson';
 import type { NetnsRef } from '../types';
 
 /** A plain ES module run by node as its own process (never bundled): found in the sources' place. */
@@ -74,8 +75,6 @@ export interface ActionResult {
 export class Agent {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: ActionResult[]) => void; reject: (e: Error) => void }>();
-  /** Chunks of the reply line being received (no newline among them yet). */
-  private chunks: Buffer[] = [];
   dead: Error | null = null;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
@@ -110,21 +109,9 @@ export class Agent {
       };
       child.on('error', (e) => fail(`cannot start the netlink agent: ${e.message}`));
       child.on('exit', (code, sig) => fail(`netlink agent exited (${code ?? sig}): ${stderr.trim()}`));
-      child.stdout.on('data', (b: Buffer) => {
-        // Replies can be megabytes long (a 1000-namespace dump): only the new chunk is searched for the end
-        // of the line, and the line is joined once (appending to one string and rescanning it was quadratic).
-        let rest = b;
-        for (let nl = rest.indexOf(10); nl >= 0; nl = rest.indexOf(10)) {
-          agent.chunks.push(rest.subarray(0, nl));
-          const line = Buffer.concat(agent.chunks).toString('utf8');
-          agent.chunks = [];
-          rest = rest.subarray(nl + 1);
-          let msg: { ready?: boolean; error?: string; id?: number; results?: ActionResult[] };
-          try {
-            msg = JSON.parse(line);
-          } catch {
-            continue;
-          }
+      child.stdout.on(
+        'data',
+        ndjsonReader<{ ready?: boolean; error?: string; id?: number; results?: ActionResult[] }>((msg) => {
           if (!started && msg.ready !== undefined) {
             clearTimeout(timer);
             if (!msg.ready) {
@@ -135,7 +122,7 @@ export class Agent {
             started = true;
             agent.idle();
             resolve(agent);
-            continue;
+            return;
           }
           const w = msg.id !== undefined ? agent.waiting.get(msg.id) : undefined;
           if (w) {
@@ -143,9 +130,8 @@ export class Agent {
             if (!agent.waiting.size) agent.idle();
             w.resolve(msg.results ?? []);
           }
-        }
-        if (rest.length) agent.chunks.push(rest);
-      });
+        }),
+      );
     });
   }
 
