@@ -52,7 +52,9 @@ const USAGE = `Usage: netloom serve [options]
   --roster FILE         classroom roster: one student name per line (# comments)
   --quota-namespaces N  per student: namespaces in their labs (default ${DEFAULT_QUOTAS.namespaces})
   --quota-terminals N   per student: terminals open at once (default ${DEFAULT_QUOTAS.terminals})
-  --quota-captures N    per student: captures open at once (default ${DEFAULT_QUOTAS.captures})`;
+  --quota-captures N    per student: captures open at once (default ${DEFAULT_QUOTAS.captures})
+  --quota-processes N   per student: processes of all their terminals, captures and commands at once
+                        (default ${DEFAULT_QUOTAS.processes}; each student's tools run as a uid of their own)`;
 
 const VITE_PORT = 5173;
 const DEFAULT_EXAMPLE = 'veth-pair.yaml';
@@ -104,6 +106,7 @@ const SERVE_OPTIONS = {
   'quota-namespaces': { type: 'string' },
   'quota-terminals': { type: 'string' },
   'quota-captures': { type: 'string' },
+  'quota-processes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -167,7 +170,14 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     throw new UsageError('--status-interval must be 50–60000 ms');
 
   let classroom: ServeOptions['classroom'];
-  const classroomOnly = ['students', 'roster', 'quota-namespaces', 'quota-terminals', 'quota-captures'] as const;
+  const classroomOnly = [
+    'students',
+    'roster',
+    'quota-namespaces',
+    'quota-terminals',
+    'quota-captures',
+    'quota-processes',
+  ] as const;
   if (!values.classroom) {
     const stray = classroomOnly.find((k) => values[k] !== undefined);
     if (stray) throw new UsageError(`--${stray} needs --classroom`);
@@ -198,6 +208,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
         namespaces: count('quota-namespaces', values['quota-namespaces'], DEFAULT_QUOTAS.namespaces, 1000),
         terminals: count('quota-terminals', values['quota-terminals'], DEFAULT_QUOTAS.terminals, 64),
         captures: count('quota-captures', values['quota-captures'], DEFAULT_QUOTAS.captures, 64),
+        processes: count('quota-processes', values['quota-processes'], DEFAULT_QUOTAS.processes, 4096),
       },
     };
   }

@@ -35,7 +35,12 @@ export const ClassroomDashboard = z.strictObject({
   /** The exercise pushed to everyone (catalogue file + title), or null. */
   exercise: z.strictObject({ file: z.string(), title: z.string() }).nullable(),
   students: z.array(ClassroomStudent),
-  quotas: z.strictObject({ namespaces: z.number().int(), terminals: z.number().int(), captures: z.number().int() }),
+  quotas: z.strictObject({
+    namespaces: z.number().int(),
+    terminals: z.number().int(),
+    captures: z.number().int(),
+    processes: z.number().int(),
+  }),
   at: z.string(),
 });
 export type ClassroomDashboard = z.infer<typeof ClassroomDashboard>;

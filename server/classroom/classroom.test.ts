@@ -18,7 +18,7 @@ import { FakeEngine } from '../testing/fakeEngine';
 import { Classroom } from './classroom';
 import { CSV_HEADER, csvCell, resultsCsv } from './csv';
 import { PrincipalRegistry } from './principal';
-import { guardStore, SocketQuota } from './quota';
+import { guardStore, type Quotas, SocketQuota } from './quota';
 import { makeRoster, numberedNames, parseRoster, RosterError, slug } from './roster';
 import { createClassroomServer, viewTarget } from './server';
 
@@ -156,7 +156,7 @@ describe('scoping over HTTP', () => {
     for (const s of stops.splice(0).reverse()) await s();
   });
 
-  async function start(quotas = { namespaces: 10, terminals: 1, captures: 1 }) {
+  async function start(quotas: Quotas = { namespaces: 10, terminals: 1, captures: 1, processes: 64 }) {
     const dir = await mkdtemp(join(tmpdir(), 'netloom-class-'));
     const log = silentLogger();
     const teacherToken = 'teacher-token-0123456789';
@@ -299,7 +299,7 @@ describe('scoping over HTTP', () => {
   });
 
   it('refuses a terminal beyond the quota with 429 naming it', async () => {
-    const c = await start({ namespaces: 10, terminals: 0, captures: 1 });
+    const c = await start({ namespaces: 10, terminals: 0, captures: 1, processes: 64 });
     const status = await new Promise<number>((ok, fail) => {
       const ws = new WebSocket(`ws://127.0.0.1:${c.port}/ws/term?node=x`, {
         headers: { authorization: `Bearer ${c.tokens.alice}` },

@@ -11,7 +11,7 @@ import type { Logger } from '../log';
 import { type Principal, PrincipalRegistry } from './principal';
 import type { Quotas } from './quota';
 import type { RosterStudent } from './roster';
-import { openStudentWorld, type StudentWorld, type WorldOptions } from './world';
+import { openStudentWorld, type StudentWorld, studentTools, type WorldOptions } from './world';
 
 export interface ClassroomOptions {
   students: RosterStudent[];
@@ -94,7 +94,8 @@ export class Classroom {
       let began = asked;
       w = this.opening(() => {
         began = performance.now();
-        return openStudentWorld(student, this.o.world, ex?.exercise.lab.name);
+        const n = this.o.students.indexOf(student) + 1;
+        return openStudentWorld(student, this.o.world, ex?.exercise.lab.name, studentTools(n, this.o.world.quotas));
       }).then(
         async (world) => {
           this.opened.set(id, world);

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { CommandRunner, Sandbox } from '../engine/contract';
+import type { CommandRunner, Sandbox, ToolIdentity } from '../engine/contract';
 import { prefixedRunner, type Spawner, spawnArgv } from '../engine/runner';
 import { HOLDER_ENV } from '../engine/sandboxAttach';
 
@@ -21,6 +21,8 @@ export interface WorldSandboxOptions {
   startTimeoutMs?: number;
   /** Starts the world's commands (default: spawned by this process; classroom mode: its spawn relay). */
   spawner?: Spawner;
+  /** Who the world's live tools run as (classroom mode: the student's own uid and process quota). */
+  tools?: ToolIdentity;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,7 +119,12 @@ export async function createWorldSandbox(opts: WorldSandboxOptions = {}): Promis
     throw e;
   }
 
-  const runner: CommandRunner = prefixedRunner([...enter(['-n', '-m', '-p']), '--'], 'sandbox', opts.spawner);
+  const runner: CommandRunner = prefixedRunner(
+    [...enter(['-n', '-m', '-p']), '--'],
+    'sandbox',
+    opts.spawner,
+    opts.tools,
+  );
   const holder = pid;
   let closing: Promise<void> | null = null;
   return {

@@ -11,9 +11,11 @@ export interface Quotas {
   namespaces: number;
   terminals: number;
   captures: number;
+  /** Processes (and threads) of all of a student's tools at once: RLIMIT_NPROC of their own uid (confine.ts). */
+  processes: number;
 }
 
-export const DEFAULT_QUOTAS: Quotas = { namespaces: 30, terminals: 4, captures: 2 };
+export const DEFAULT_QUOTAS: Quotas = { namespaces: 30, terminals: 4, captures: 2, processes: 128 };
 
 export const quotaExceeded = (what: keyof Quotas, limit: number, detail = ''): AppError =>
   new AppError(

@@ -8,7 +8,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type App, createApp } from '../app';
-import type { CommandRunner, Engine, Sandbox } from '../engine/contract';
+import type { CommandRunner, Engine, Sandbox, ToolIdentity } from '../engine/contract';
 import type { OpenEngineOptions } from '../engine/engine';
 import type { Spawner } from '../engine/runner';
 import type { CatalogueEntry } from '../exercise/files';
@@ -67,11 +67,12 @@ async function openSandboxWorld(
   driver: EngineDriver,
   probed: OpenEngineOptions['probed'],
   spawner?: Spawner,
+  tools?: ToolIdentity,
 ): Promise<OpenedWorld> {
   const { createWorldSandbox } = await import('./holder');
   const { openEngine } = await import('../engine/engine');
   const t0 = performance.now();
-  const sandbox = await createWorldSandbox(spawner ? { spawner } : {});
+  const sandbox = await createWorldSandbox({ ...(spawner && { spawner }), ...(tools && { tools }) });
   const t1 = performance.now();
   try {
     const engine = await openEngine({ stateDir: engineDir, runner: sandbox.runner, driver, ...(probed && { probed }) });
@@ -83,10 +84,20 @@ async function openSandboxWorld(
   }
 }
 
+/** First uid of the students' tools (`0x6e6c0000`, "nl"): far above login users and the usual subuid ranges. */
+export const STUDENT_UID_BASE = 0x6e6c0000;
+
+/** Student number `n` (1-based, roster order): their tools' own uid, limited to the process quota. */
+export const studentTools = (n: number, quotas: Pick<Quotas, 'processes'>): ToolIdentity => ({
+  uid: STUDENT_UID_BASE + n,
+  maxProcesses: quotas.processes,
+});
+
 export async function openStudentWorld(
   student: RosterStudent,
   o: WorldOptions,
   defaultLab?: string,
+  tools?: ToolIdentity,
 ): Promise<StudentWorld> {
   const log = o.log.child({ student: student.id });
   const base = join(o.dir, student.id);
@@ -96,7 +107,7 @@ export async function openStudentWorld(
   const store = guardStore(await LabStore.open(join(base, 'labs'), log), o.quotas);
   const t0 = performance.now();
   const { engine, sandbox, runner, timings } = await (
-    o.openWorld ?? ((d) => openSandboxWorld(d, o.driver, o.probed, o.spawner))
+    o.openWorld ?? ((d) => openSandboxWorld(d, o.driver, o.probed, o.spawner, tools))
   )(engineDir);
   const app = createApp({
     engine,

@@ -12,6 +12,19 @@ export interface CommandRunner {
   /** argv prefix that enters the runner's world (e.g. nsenter …), for long-lived children like ping/tcpdump. */
   readonly prefix: readonly string[];
   readonly mode: Mode;
+  /** Who the live tools started through this runner run as (default: `nobody` when the server is root). */
+  readonly tools?: ToolIdentity;
+}
+
+/**
+ * The user a confined tool (terminal, capture, exec) becomes (server/tools/confine.ts). Classroom mode gives
+ * every student a uid of their own, so their processes can be counted and limited apart.
+ */
+export interface ToolIdentity {
+  /** uid and gid to switch to (real root only). */
+  uid: number;
+  /** RLIMIT_NPROC of that uid: processes (and threads) it may have at once, over all its tools. */
+  maxProcesses?: number;
 }
 export interface RunOptions {
   stdin?: string;

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Mode } from '../../shared';
-import type { CommandRunner, RunOptions, RunResult } from './contract';
+import type { CommandRunner, RunOptions, RunResult, ToolIdentity } from './contract';
 
 /** Generous default: a big `ip -batch` (hundreds of namespaces) takes a few seconds on a busy machine. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -69,12 +69,18 @@ export function spawnArgv(argv: readonly string[], opts: RunOptions = {}): Promi
 export type Spawner = (argv: readonly string[], opts?: RunOptions) => Promise<RunResult>;
 
 /** A runner whose every command is `prefix ++ argv`. */
-export function prefixedRunner(prefix: readonly string[], mode: Mode, spawner: Spawner = spawnArgv): CommandRunner {
+export function prefixedRunner(
+  prefix: readonly string[],
+  mode: Mode,
+  spawner: Spawner = spawnArgv,
+  tools?: ToolIdentity,
+): CommandRunner {
   const frozen = Object.freeze([...prefix]);
   return {
     prefix: frozen,
     mode,
     run: (argv, opts) => spawner([...frozen, ...argv], opts),
+    ...(tools && { tools }),
   };
 }
 

@@ -11,7 +11,7 @@ import { type CaptureServerMessage, endpointKey, IfName, type Lab, MAX_CAPTURES,
 import type { CommandRunner } from '../engine/contract';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
-import { confinedInNetns } from './confine';
+import { confinedInNetns, type Who } from './confine';
 import { PcapSplitter } from './pcapStream';
 import { killGroup } from './procs';
 
@@ -54,26 +54,30 @@ export function linkEnd(lab: Lab, linkId: string, end: 0 | 1): { ifname: string;
 const privilegeArgs = (): string[] => (process.getuid?.() === 0 ? [] : ['-Z', 'root']);
 
 /** The capture command inside the end's namespace (runner prefix goes in front). The filter follows `--`. */
-export function captureArgv(t: Pick<CaptureTarget, 'ifname' | 'netns' | 'filter'>): string[] {
+export function captureArgv(t: Pick<CaptureTarget, 'ifname' | 'netns' | 'filter'>, who?: Who): string[] {
   const filter = t.filter.trim();
-  return confinedInNetns(t.netns, [
-    'tcpdump',
-    '-i',
-    t.ifname,
-    '-U',
-    '--immediate-mode',
-    '-w',
-    '-',
-    '-s',
-    SNAPLEN,
-    ...privilegeArgs(),
-    ...(filter ? ['--', filter] : []),
-  ]);
+  return confinedInNetns(
+    t.netns,
+    [
+      'tcpdump',
+      '-i',
+      t.ifname,
+      '-U',
+      '--immediate-mode',
+      '-w',
+      '-',
+      '-s',
+      SNAPLEN,
+      ...privilegeArgs(),
+      ...(filter ? ['--', filter] : []),
+    ],
+    who,
+  );
 }
 
 /** The dry compile: `tcpdump -d` prints the BPF program, or fails on a bad filter. */
-export function compileArgv(t: Pick<CaptureTarget, 'ifname' | 'netns' | 'filter'>): string[] {
-  return confinedInNetns(t.netns, ['tcpdump', '-d', '-i', t.ifname, ...privilegeArgs(), '--', t.filter.trim()]);
+export function compileArgv(t: Pick<CaptureTarget, 'ifname' | 'netns' | 'filter'>, who?: Who): string[] {
+  return confinedInNetns(t.netns, ['tcpdump', '-d', '-i', t.ifname, ...privilegeArgs(), '--', t.filter.trim()], who);
 }
 
 /** Checks a filter by compiling it inside the namespace; returns tcpdump's complaint, or null when it compiles. */
@@ -82,7 +86,7 @@ export async function checkFilter(
   t: Pick<CaptureTarget, 'ifname' | 'netns' | 'filter'>,
 ): Promise<string | null> {
   if (!t.filter.trim()) return null;
-  const r = await runner.run(compileArgv(t), { timeoutMs: 10_000 });
+  const r = await runner.run(compileArgv(t, runner.tools), { timeoutMs: 10_000 });
   if (r.code === 0) return null;
   const line = r.stderr.split('\n').find((l) => l.trim()) ?? `tcpdump exited with ${r.code}`;
   return line.replace(/^tcpdump: /, '').slice(0, 300);
@@ -116,7 +120,7 @@ export class Captures {
       ws.close(ToolCloseCode.TooMany, 'too many captures');
       return;
     }
-    const [file, ...args] = [...this.runner.prefix, ...captureArgv(t)];
+    const [file, ...args] = [...this.runner.prefix, ...captureArgv(t, this.runner.tools)];
     const child = spawn(file!, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group: closing kills nsenter, ip netns exec and tcpdump alike

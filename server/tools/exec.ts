@@ -87,7 +87,7 @@ const cap = (s: string) => (s.length > MAX_OUTPUT ? `${s.slice(0, MAX_OUTPUT)}\n
 /** Runs one allowlisted tool inside `netns` through the runner (sandbox prefix, process-group timeout). */
 export async function runExec(runner: CommandRunner, netns: string | null, req: ExecRequest): Promise<ExecResponse> {
   const { argv, timeoutMs } = execArgv(req);
-  const command = confinedInNetns(netns, argv);
+  const command = confinedInNetns(netns, argv, runner.tools);
   const t0 = performance.now();
   const r = await runner.run(command, { timeoutMs });
   const durationMs = Math.round(performance.now() - t0);

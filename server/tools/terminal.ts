@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import { MAX_TERMINALS, TerminalClientMessage, type TerminalServerMessage, ToolCloseCode } from '../../shared';
 import type { CommandRunner } from '../engine/contract';
 import type { Logger } from '../log';
-import { confinedInNetns } from './confine';
+import { confinedInNetns, type Who } from './confine';
 import { killSession } from './procs';
 
 /** Above this much unsent output the pty is paused until the socket drains (a `yes` must not eat memory). */
@@ -25,8 +25,8 @@ export interface TerminalTarget {
 }
 
 /** The command a terminal runs inside the node (the runner's prefix goes in front). */
-export function terminalArgv(netns: string | null, dropUser?: boolean): string[] {
-  return confinedInNetns(netns, ['/bin/bash', '--norc', '--noprofile', '-i'], dropUser);
+export function terminalArgv(netns: string | null, who?: Who): string[] {
+  return confinedInNetns(netns, ['/bin/bash', '--norc', '--noprofile', '-i'], who);
 }
 
 /**
@@ -74,7 +74,7 @@ export class Terminals {
       return;
     }
     const { spawn } = await import('node-pty');
-    const [file, ...args] = [...this.runner.prefix, ...terminalArgv(target.netns)];
+    const [file, ...args] = [...this.runner.prefix, ...terminalArgv(target.netns, this.runner.tools)];
     let term: IPty;
     try {
       term = spawn(file!, args, {

@@ -161,6 +161,24 @@ describe('confinement (issue #13 items 6, 10)', () => {
   });
 });
 
+describe('a tool identity of its own (classroom: one uid and process quota per student)', () => {
+  it('as real root: that uid, RLIMIT_NPROC through prlimit before setpriv; otherwise stays, unlimited', () => {
+    const argv = confineArgv(['bash'], { uid: 1852571649, maxProcesses: 64 });
+    if (process.getuid?.() === 0) {
+      const at = argv.indexOf('prlimit');
+      expect(argv.slice(at, at + 4)).toEqual(['prlimit', '--nproc=64', '--', 'setpriv']);
+      expect(argv).toContain('--reuid=1852571649');
+      expect(argv).toContain('--regid=1852571649');
+      expect(argv.indexOf('unshare')).toBeLessThan(at);
+    } else {
+      // Inside a user namespace only uid 0 is mapped, and a limit would count the operator's own processes.
+      expect(argv).not.toContain('prlimit');
+      expect(argv.some((a) => a.startsWith('--reuid'))).toBe(false);
+    }
+    expect(program(argv)).toEqual(['bash']);
+  });
+});
+
 describe('terminal and capture argv', () => {
   it('terminal: bash without rc files, interactive, inside the namespace; clean env with the prompt', () => {
     const bash = ['/bin/bash', '--norc', '--noprofile', '-i'];

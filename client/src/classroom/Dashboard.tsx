@@ -212,7 +212,7 @@ export function Dashboard() {
       {d && (
         <p className="nl-cls-muted">
           Quotas per student: {d.quotas.namespaces} namespaces, {d.quotas.terminals} terminals, {d.quotas.captures}{' '}
-          captures.
+          captures, {d.quotas.processes} processes.
         </p>
       )}
     </div>
