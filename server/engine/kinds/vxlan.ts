@@ -1,9 +1,20 @@
 /** VXLAN: `ip link add NAME type vxlan id VNI [remote|group] [local] dstport P [dev UNDERLAY]`. */
 import { type AttachedKind, ipIn } from './kind';
 
+export type VxlanSpec = {
+  kind: 'vxlan';
+  vni: number;
+  remote?: string;
+  group?: string;
+  local?: string;
+  dstPort: number;
+  dev?: string;
+};
+
 export const vxlan: AttachedKind<'vxlan'> = {
   kind: 'vxlan',
   probe: 'vxlan',
+  probeArgs: () => ['type', 'vxlan', 'id', '42', 'dstport', '4789', 'local', '127.0.0.1'],
   desired: (x) => ({
     kind: 'vxlan',
     vni: x.vni,

@@ -642,8 +642,8 @@ export interface LinkRecord {
   vxlan?: { id: number; group?: Buffer; local?: Buffer; port?: number };
   /** tun devices: IFLA_TUN_TYPE (IFF_TUN = 1, IFF_TAP = 2). */
   tunType?: number;
-  /** macvlan devices: IFLA_MACVLAN_MODE (1 private, 2 vepa, 4 bridge, 8 passthru, 16 source). */
-  macvlanMode?: number;
+  /** IFLA_INFO_DATA as it came, for the kinds that decode their own attributes (kinds/: `onLower`). */
+  infoData?: Buffer;
   /** Bridges: IFLA_BR_VLAN_FILTERING from IFLA_INFO_DATA. */
   vlanFiltering?: number;
 }
@@ -656,7 +656,6 @@ const IFLA_VXLAN_PORT = 15;
 const IFLA_VXLAN_GROUP6 = 16;
 const IFLA_VXLAN_LOCAL6 = 17;
 const IFLA_TUN_TYPE = 3;
-const IFLA_MACVLAN_MODE = 1;
 const IFLA_BR_VLAN_FILTERING = 7;
 const nonZero = (b: Buffer | undefined): Buffer | undefined => (b?.some((x) => x !== 0) ? b : undefined);
 
@@ -683,10 +682,7 @@ export function parseLinkRecord(r: Reply): LinkRecord {
       const vf = parseAttrs(data).get(IFLA_BR_VLAN_FILTERING);
       if (vf && vf.length >= 1) rec.vlanFiltering = vf.readUInt8(0);
     }
-    if (kind === 'macvlan' && data) {
-      const m = parseAttrs(data).get(IFLA_MACVLAN_MODE);
-      if (m && m.length >= 4) rec.macvlanMode = m.readUInt32LE(0);
-    }
+    if (data) rec.infoData = data;
     if (kind === 'vxlan' && data) {
       const d = parseAttrs(data);
       const id = d.get(IFLA_VXLAN_ID);
