@@ -2,13 +2,13 @@
  * Pure destroy planner: every object carrying this lab's exact marker is deleted, nothing else. An empty
  * or partial observation only ever yields fewer deletions, never "delete everything". No I/O.
  */
-import { onLower } from './kinds';
+import { linkKind } from './kinds';
 import { observedNamespaces, planNatRemoval } from './plan';
 import type { ObservedState, Operation, Plan } from './types';
 
 /**
  * Owned namespaces go first (one `netns.delete` removes every interface inside and the peers of its veths
- * in one go; owned links of a kind `onLower.deleteBeforeNamespace` inside are deleted just before, see
+ * in one go; owned links of a kind that says `deleteBeforeNamespace` inside are deleted just before, see
  * below); then owned interfaces living in namespaces we do not own (root bridges, host-side veth ends),
  * veths before bridges, each veth pair once. Inverses are null: a destroy is not rolled back.
  */
@@ -24,9 +24,9 @@ export function planDestroy(labName: string, observed: ObservedState): Plan<Oper
       gone.add(key(ns.name, l.ifname));
       if (l.peer) gone.add(key(l.peer.netns, l.peer.ifname));
       // An owned link on a lower device outside, of a kind that asks for it: deleted explicitly first (its
-      // module's `onLower.deleteBeforeNamespace` says why).
+      // module's `deleteBeforeNamespace` says why).
       if (
-        onLower(l.kind)?.deleteBeforeNamespace &&
+        linkKind(l.kind)?.deleteBeforeNamespace &&
         l.marker?.lab === labName &&
         l.attachment?.parent?.netns !== ns.name
       )

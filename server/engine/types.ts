@@ -55,7 +55,7 @@ export interface ObservedLink {
   /** `tun` devices: `tap` or `tun`. */
   tunType?: string;
   /**
-   * Links of an attached kind on a lower device (its module's `onLower`): the mode the module decodes (in
+   * Links of an attached kind on a lower device (its module's `decode`): the mode the module decodes (in
    * `ip -d` words) and the lower device, resolved when it is in the same namespace or in the root namespace
    * (null: in another namespace, or not found).
    */

@@ -49,6 +49,5 @@ export function attachedKind<K extends string>(kind: K): AttachedKind | undefine
 
 export const attachedKinds = (): AttachedKind[] => Object.values(KINDS) as AttachedKind[];
 
-/** The `onLower` of the kind whose kernel links are of `linkKind` (an observed link's kind), if any. */
-export const onLower = (linkKind: string): NonNullable<AttachedKind['onLower']> | undefined =>
-  attachedKind(linkKind)?.onLower;
+/** The module of the kind whose kernel links are of `linkKind` (an observed link's kind), if any. */
+export const linkKind = (linkKind: string): AttachedKind | undefined => attachedKind(linkKind);

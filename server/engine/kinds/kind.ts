@@ -36,22 +36,21 @@ export interface AttachedKind<K extends AttachedSpec['kind'] = AttachedSpec['kin
    */
   probeArgs?(lower: string): string[];
   /**
-   * A kind created on a lower device (`ip link add link LOWER …`, the kernel kind is `kind`): both observers
-   * decode its mode with these and resolve its lower device (same namespace or root) into
-   * `ObservedLink.attachment`.
+   * How both observers decode its links (whose kernel kind is `kind`): the kind's own ObservedLink fields
+   * from `ip -j -d` (`linkinfo.info_data`) and from the IFLA_INFO_DATA attributes (type → payload) of a
+   * netlink link dump. A kind on a lower device (`ip link add link LOWER …`) decodes an `attachment` with
+   * `parent: null`; the observer resolves the lower device into it (same namespace or the root).
    */
-  readonly onLower?: {
-    /** Its mode from `ip -j -d` (`linkinfo.info_data`). */
-    ipMode(data: Readonly<Record<string, unknown>>): string | undefined;
-    /** Its mode from the IFLA_INFO_DATA attributes (type → payload) of a netlink link dump. */
-    netlinkMode(data: ReadonlyMap<number, Buffer>): string | undefined;
-    /**
-     * A destroy deletes an owned one whose lower device is outside its namespace before the namespace: the
-     * namespace's own teardown runs later in the kernel, and until then the (foreign) lower device still
-     * counts it (promiscuity, MAC filters).
-     */
-    deleteBeforeNamespace: boolean;
+  readonly decode?: {
+    ip(data: Readonly<Record<string, unknown>>): Partial<ObservedLink>;
+    netlink(data: ReadonlyMap<number, Buffer>): Partial<ObservedLink>;
   };
+  /**
+   * A destroy deletes an owned one whose lower device (`attachment.parent`) is outside its namespace before
+   * the namespace: the namespace's own teardown runs later in the kernel, and until then the (foreign)
+   * lower device still counts it (promiscuity, MAC filters).
+   */
+  readonly deleteBeforeNamespace?: boolean;
   /** Lab interface → what `iface.create` makes. */
   desired(x: Extract<AttachedInterface, { kind: K }>): Extract<AttachedSpec, { kind: K }>;
   /** Interfaces it is created on top of (read by its step), besides its bridge. */

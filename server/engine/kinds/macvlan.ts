@@ -1,7 +1,7 @@
 /**
  * macvlan (mode bridge) on `parent`, an interface of the root namespace that is only read, never changed:
  * `ip link add link PARENT name X netns NS type macvlan mode bridge` runs in the root, then X is marked
- * (and enslaved) inside NS. Its observed mode and lower device: `onLower` (IFLA_MACVLAN_MODE in netlink).
+ * (and enslaved) inside NS. Observed: its mode (IFLA_MACVLAN_MODE in netlink) and lower device (`attachment`).
  */
 import { type AttachedKind, ipIn } from './kind';
 
@@ -23,14 +23,14 @@ export const macvlan: AttachedKind<'macvlan'> = {
     field: 'kind',
     message: (ifname) => `macvlan interface '${ifname}' needs macvlan support, which this kernel does not have`,
   },
-  onLower: {
-    ipMode: (data) => (typeof data.mode === 'string' ? data.mode : undefined),
-    netlinkMode: (data) => {
+  decode: {
+    ip: (data) => ({ attachment: { mode: typeof data.mode === 'string' ? data.mode : 'unknown', parent: null } }),
+    netlink: (data) => {
       const m = data.get(IFLA_MACVLAN_MODE);
-      return m && m.length >= 4 ? MODES[m.readUInt32LE(0)] : undefined;
+      return { attachment: { mode: (m && m.length >= 4 && MODES[m.readUInt32LE(0)]) || 'unknown', parent: null } };
     },
-    deleteBeforeNamespace: true,
   },
+  deleteBeforeNamespace: true,
   desired: (x) => ({ kind: 'macvlan', parent: x.parent, mode: x.mode ?? 'bridge' }),
   under: (x) => [{ kind: 'link', ns: null, ifname: x.parent }],
   rootParent: (x) => x.parent,

@@ -1,8 +1,8 @@
-/** Kinds on a lower device decode their own mode (both observers ask the registry), and the probe lines. */
+/** Kinds decode their own links (both observers ask the registry), and give the start-up probe its lines. */
 import { describe, expect, it } from 'vitest';
 import { detectCapabilities } from '../capabilities';
 import type { CommandRunner, RunOptions } from '../contract';
-import { attachedKinds, onLower } from './index';
+import { attachedKinds, linkKind } from './index';
 
 const u32 = (n: number) => {
   const b = Buffer.alloc(4);
@@ -10,20 +10,35 @@ const u32 = (n: number) => {
   return b;
 };
 
-describe('onLower', () => {
-  it('macvlan decodes its mode from ip -j -d and from IFLA_INFO_DATA', () => {
-    const k = onLower('macvlan')!;
+describe('decode', () => {
+  it('macvlan decodes its mode (ip -j -d, IFLA_INFO_DATA) into an attachment the observer resolves', () => {
+    const k = linkKind('macvlan')!;
     expect(k.deleteBeforeNamespace).toBe(true);
-    expect(k.ipMode({ mode: 'vepa' })).toBe('vepa');
-    expect(k.ipMode({})).toBeUndefined();
-    expect(k.netlinkMode(new Map([[1, u32(4)]]))).toBe('bridge');
-    expect(k.netlinkMode(new Map([[1, u32(16)]]))).toBe('source');
-    expect(k.netlinkMode(new Map([[1, u32(3)]]))).toBeUndefined();
-    expect(k.netlinkMode(new Map())).toBeUndefined();
+    const mode = (p: { attachment?: { mode: string; parent: unknown } }) => {
+      expect(p.attachment?.parent).toBeNull();
+      return p.attachment?.mode;
+    };
+    expect(mode(k.decode!.ip({ mode: 'vepa' }))).toBe('vepa');
+    expect(mode(k.decode!.ip({}))).toBe('unknown');
+    expect(mode(k.decode!.netlink(new Map([[1, u32(4)]])))).toBe('bridge');
+    expect(mode(k.decode!.netlink(new Map([[1, u32(16)]])))).toBe('source');
+    expect(mode(k.decode!.netlink(new Map([[1, u32(3)]])))).toBe('unknown');
+    expect(mode(k.decode!.netlink(new Map()))).toBe('unknown');
   });
 
-  it('is absent for links of other kinds', () => {
-    for (const kind of ['veth', 'bridge', 'vxlan', 'vlan', 'tun', 'nope']) expect(onLower(kind)).toBeUndefined();
+  it('vxlan decodes its parameters only with an id', () => {
+    const k = linkKind('vxlan')!;
+    expect(k.deleteBeforeNamespace).toBeUndefined();
+    expect(k.decode!.ip({ id: 7, group: '239.1.1.1', port: 4789 })).toEqual({
+      vxlan: { vni: 7, group: '239.1.1.1', port: 4789 },
+    });
+    expect(k.decode!.ip({ remote: '10.0.0.2' })).toEqual({});
+    expect(k.decode!.netlink(new Map())).toEqual({});
+  });
+
+  it('no decoder (and no early delete) for kinds without a module or that decode nothing', () => {
+    for (const kind of ['veth', 'bridge', 'tun', 'nope']) expect(linkKind(kind)).toBeUndefined();
+    for (const kind of ['vlan', 'gre', 'geneve']) expect(linkKind(kind)?.decode).toBeUndefined();
   });
 });
 
