@@ -3,8 +3,8 @@
  * objects included. The root and every named namespace come from the engine's observe(); namespaces held
  * only by processes (no name under /run/netns) are found through /proc/PID/ns/net (de-duplicated by inode,
  * labelled `pid:<PID>` with the process name) and read with `nsenter --net=/proc/PID/ns/net ip -j …`
- * through the runner. Veth peers are resolved across all of them; other link kinds (macvlan, vxlan, tun, …)
- * get their parent and a few kind-specific details. Read-only: never changes anything; argv only.
+ * through the runner. Veth peers are resolved across all of them; other link kinds (on a lower device,
+ * tunnels, tun, …) get their parent and a few kind-specific details. Read-only: never changes anything; argv only.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { CommandRunner } from '../engine/contract';
@@ -18,7 +18,7 @@ export const LAB_KINDS: ReadonlySet<string> = new Set(['veth', 'bridge', 'loopba
 
 /** A kernel link with what discovery adds to observe's view. */
 export interface DiscoveredLink extends ObservedLink {
-  /** Lower device (macvlan/vlan/vxlan/ipvlan …), resolved across namespaces when possible. */
+  /** Lower device (of a vlan, a vxlan's underlay, …), resolved across namespaces when possible. */
   parent?: { netns: NetnsRef; ifname: string } | null;
   /** A few primitive kind-specific fields from `ip -d` linkinfo (mode, id, remote, type, …). */
   detail?: Record<string, string | number | boolean>;

@@ -1,7 +1,7 @@
 /**
  * toLab(discovery): the discovered host as a Lab in the same format the designer edits (shared/lab.ts),
- * foreign objects included — plus what the format cannot express (macvlan, vxlan, tun, dummy, veths into
- * process-held namespaces, …) as `extras` the canvas draws as labelled stubs, and per object its kernel
+ * foreign objects included — plus what the format cannot express (links on a lower device, vxlan, tun, dummy,
+ * veths into process-held namespaces, …) as `extras` the canvas draws as labelled stubs, and per object its kernel
  * names and ownership. Ids are derived deterministically from kernel names (an object already carrying a
  * Netloom marker keeps its marker's id when that is free). The lab always passes validate(): whatever
  * cannot be expressed is dropped with a warning. Pure.

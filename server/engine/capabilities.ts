@@ -1,41 +1,38 @@
 /**
  * Kernel feature detection, done once at open by trying: inside a throwaway network namespace (`unshare
  * --net`, entered through the runner so the sandbox's world is probed) one forced `ip -batch` creates one
- * object of each kind and lists what exists. Nothing is created where anyone can see it.
+ * object of each kind and lists what exists. Nothing is created where anyone can see it. Each attached
+ * kind's line and key come from its module (kinds/: `probe`, `probeArgs`).
  */
 import { release } from 'node:os';
 import type { CommandRunner } from './contract';
+import { attachedKinds } from './kinds';
 import { splitJson } from './observe';
+
+/** Attached kinds the probe batch tests: their capabilities() key and the link it makes. */
+const KIND_PROBES = attachedKinds().flatMap((k) =>
+  k.probe !== undefined && k.probeArgs
+    ? [{ key: k.probe, ifname: `nlp-${k.probe}`, args: k.probeArgs('nlp-veth0') }]
+    : [],
+);
 
 export const FEATURES = [
   'netns',
   'veth',
   'bridge',
-  'macvlan',
-  'vxlan',
+  ...new Set(KIND_PROBES.map((p) => p.key)),
   'tbf',
   'htb',
   'netem',
-  'vlan',
   'bridgeVlan',
   'nftables',
-  'gre',
-  'ipip',
-  'ip6tnl',
-  'geneve',
-] as const;
+];
 
-const PROBE = `link add nlp-veth0 type veth peer name nlp-veth1
+/** The probe batch: the lower veth pair, the bridges, one link per attached kind, then `link show`. */
+export const PROBE = `link add nlp-veth0 type veth peer name nlp-veth1
 link add nlp-br type bridge
-link add nlp-mv link nlp-veth0 type macvlan mode bridge
-link add nlp-vx type vxlan id 42 dstport 4789 local 127.0.0.1
-link add nlp-vl link nlp-veth0 type vlan id 5
 link add nlp-brv type bridge vlan_filtering 1
-link add nlp-gre type gre remote 127.0.0.2 local 127.0.0.1
-link add nlp-ipip type ipip remote 127.0.0.2 local 127.0.0.1
-link add nlp-6tnl type ip6tnl mode any remote ::2 local ::1
-link add nlp-gnv type geneve id 42 remote 127.0.0.2
-link show
+${KIND_PROBES.map((p) => `link add ${p.ifname} ${p.args.join(' ')}\n`).join('')}link show
 `;
 
 /** One qdisc at a time on the fresh namespace's `lo`; each `show` prints one JSON array. */
@@ -67,13 +64,7 @@ export async function detectCapabilities(runner: CommandRunner): Promise<Record<
   caps.netns = links.length > 0; // the probe ran in a fresh namespace at all
   caps.veth = has('nlp-veth0');
   caps.bridge = has('nlp-br');
-  caps.macvlan = has('nlp-mv');
-  caps.vxlan = has('nlp-vx');
-  caps.vlan = has('nlp-vl');
-  caps.gre = has('nlp-gre');
-  caps.ipip = has('nlp-ipip');
-  caps.ip6tnl = has('nlp-6tnl');
-  caps.geneve = has('nlp-gnv');
+  for (const p of KIND_PROBES) caps[p.key] = has(p.ifname);
   // Bridge VLAN filtering: the bridge exists with vlan_filtering on, and `bridge vlan` (iproute2) runs.
   const brv = links.find((l) => l.ifname === 'nlp-brv') as { linkinfo?: { info_data?: { vlan_filtering?: number } } };
   if (brv?.linkinfo?.info_data?.vlan_filtering === 1) {

@@ -83,7 +83,10 @@ export interface EngineOptions {
 
 export interface Engine {
   readonly mode: Mode;
-  /** Kernel features detected at open (netns, veth, bridge, macvlan, vxlan, tbf, htb, netem, vlan, bridgeVlan, nftables, gre, ipip, ip6tnl, geneve, wireguard). */
+  /**
+   * Kernel features detected at open: netns, veth, bridge, each attached kind's probe key (kinds/), tbf,
+   * htb, netem, bridgeVlan, nftables, wireguard.
+   */
   capabilities(): Record<string, boolean>;
   /** Tool versions (iproute2, kernel). */
   versions(): Record<string, string>;

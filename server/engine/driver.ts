@@ -277,7 +277,7 @@ export class IpBatchDriver implements Driver {
       const byId = new Map(ids.map((e) => [e.nsid as number, e.name as string | undefined]));
       return (
         links
-          // Veths only: a macvlan's `link_index` is its parent, which stays.
+          // Veths only: the `link_index` of a link on a lower device is its parent, which stays.
           .filter(
             (l) =>
               typeof l.link_netnsid === 'number' &&

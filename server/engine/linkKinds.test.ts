@@ -102,10 +102,10 @@ describe('macvlan', () => {
         JSON.stringify([{ nsid: 0 }]),
       ].join('\n');
     const same = parseNetns(null, text({ link: 'up0' })).ns.links.find((l) => l.ifname === 'mvr');
-    expect(same?.macvlan).toEqual({ mode: 'bridge', parent: { netns: null, ifname: 'up0', ifindex: 3 } });
+    expect(same?.attachment).toEqual({ mode: 'bridge', parent: { netns: null, ifname: 'up0', ifindex: 3 } });
     // In a namespace, with the parent in the root: resolved by observe() across namespaces (null here).
     const other = parseNetns('red', text({ link_index: 3, link_netnsid: 0 }));
-    expect(other.ns.links.find((l) => l.ifname === 'mvr')?.macvlan).toEqual({ mode: 'bridge', parent: null });
+    expect(other.ns.links.find((l) => l.ifname === 'mvr')?.attachment).toEqual({ mode: 'bridge', parent: null });
   });
 
   it('is refused without the capability, and needs its parent in the root namespace', () => {
@@ -121,7 +121,7 @@ describe('macvlan', () => {
     expect(plan(mvLab('eth0'), after, { macvlan: true }).ops).toEqual([]);
     // The parent changes under it (recreated elsewhere): drift, and the next plan recreates it.
     const moved = structuredClone(after);
-    moved.namespaces.red!.links.find((l) => l.ifname === 'mv0')!.macvlan!.parent = {
+    moved.namespaces.red!.links.find((l) => l.ifname === 'mv0')!.attachment!.parent = {
       netns: null,
       ifname: 'eth1',
       ifindex: 9,

@@ -115,11 +115,11 @@ describeKernel('macvlan on the kernel', () => {
           expect(mv('nlt-red')).toMatchObject({
             kind: 'macvlan',
             marker: { lab: 'mvlab', object: 'red/mv0' },
-            macvlan: { mode: 'bridge', parent: { netns: null, ifname: 'up0' } },
+            attachment: { mode: 'bridge', parent: { netns: null, ifname: 'up0' } },
             addresses: ['10.60.0.1/24'],
             adminUp: true,
           });
-          expect(mv('nlt-blue')).toMatchObject({ mtu: 1400, macvlan: { parent: { netns: null, ifname: 'up0' } } });
+          expect(mv('nlt-blue')).toMatchObject({ mtu: 1400, attachment: { parent: { netns: null, ifname: 'up0' } } });
           // The netlink observer reads the same.
           expect(noCounters(await observeNetlink(sb.runner))).toEqual(noCounters(obs));
           if (canPing) expect(await ping(sb.runner)).toBe(true);
@@ -140,7 +140,7 @@ describeKernel('macvlan on the kernel', () => {
           expect((await engine.apply(lab('up1'))).ok).toBe(true);
           expect((await observe(sb.runner)).namespaces['nlt-red']!.links.find((l) => l.ifname === 'mv0')).toMatchObject(
             {
-              macvlan: { parent: { netns: null, ifname: 'up1' } },
+              attachment: { parent: { netns: null, ifname: 'up1' } },
             },
           );
           if (canPing) expect(await ping(sb.runner)).toBe(true);

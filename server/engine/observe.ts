@@ -10,6 +10,7 @@ import type { CommandRunner } from './contract';
 import { DEFAULT_QDISCS, proxyArpKey, RP_FILTER_VALUES, rpFilterKey } from './decodeRules';
 import { canonicalCidr, canonicalIp } from './desired';
 import { fanout } from './fanout';
+import { linkKind } from './kinds';
 import { aliasToMarker, parseMarker } from './marker';
 
 import type {
@@ -70,7 +71,7 @@ interface RawNetns {
   needsTc?: boolean;
   /** An owned VLAN-filtering bridge: its ports' VLANs still need a `bridge vlan` read. */
   needsVlans?: boolean;
-  /** ifindex → lower device of a macvlan in another namespace (resolved like veth peers). */
+  /** ifindex → lower device (of a decoded `attachment`) in another namespace (resolved like veth peers). */
   lowerRefs?: Map<number, { nsid: number; index: number }>;
   /** ifindex → veth peer reference as seen from this namespace. */
   vethRefs: Map<number, { nsid: number | null; peerIndex: number }>;
@@ -145,26 +146,17 @@ export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
       }),
     };
     const info = (linkinfo.info_data ?? {}) as J;
-    if (kind === 'vxlan' && num(info.id) !== undefined) {
-      const remote = str(info.remote);
-      const group = str(info.group);
-      link.vxlan = {
-        vni: num(info.id)!,
-        ...(remote !== undefined && { remote }),
-        ...(group !== undefined && { group }),
-        ...(str(info.local) !== undefined && { local: str(info.local) }),
-        ...(num(info.port) !== undefined && { port: num(info.port) }),
-      };
-    }
+    // An attached kind's own fields: its module decodes them (kinds/: `decode`).
+    const decode = linkKind(kind)?.decode;
+    if (decode) Object.assign(link, decode.ip(info));
     if (kind === 'tun' && str(info.type) !== undefined) link.tunType = str(info.type);
     if (kind === 'bridge' && num(info.vlan_filtering) !== undefined)
       link.vlanFiltering = num(info.vlan_filtering) === 1;
-    if (kind === 'macvlan') {
+    if (link.attachment) {
       // Lower device in the same namespace: `link` names it; elsewhere: `link_index` + `link_netnsid`.
       const same = str(l.link);
       const idx = num(l.link_index);
       const nsid = num(l.link_netnsid);
-      link.macvlan = { mode: str(info.mode) ?? 'unknown', parent: null };
       if (same !== undefined) sameLower.push([link, same]);
       else if (idx !== undefined && nsid !== undefined) lowerRefs.set(ifindex, { nsid, index: idx });
     }
@@ -215,7 +207,8 @@ export function parseNetns(name: NetnsRef, stdout: string): RawNetns {
   const needsTc = observedLinks.some((l) => l.marker !== null && TC_QDISCS.has(l.qdisc?.kind ?? ''));
   for (const [link, lowerName] of sameLower) {
     const lower = observedLinks.find((x) => x.ifname === lowerName);
-    if (lower && link.macvlan) link.macvlan.parent = { netns: name, ifname: lower.ifname, ifindex: lower.ifindex };
+    if (lower && link.attachment)
+      link.attachment.parent = { netns: name, ifname: lower.ifname, ifindex: lower.ifindex };
   }
   const needsVlans = observedLinks.some(isVlanBridge);
   return {
@@ -442,16 +435,16 @@ export async function readHost(
       }
     }
   }
-  // Macvlan lower devices in another namespace: this namespace's nsid names it (no name: the root). Only the
+  // Lower devices (of a decoded `attachment`) in another namespace: this namespace's nsid names it (no name: the root). Only the
   // root and the same namespace are resolved (what observeNetlink resolves too).
   for (const raw of byName.values()) {
     for (const [ifindex, ref] of raw.lowerRefs ?? []) {
       const link = raw.ns.links.find((l) => l.ifindex === ifindex);
       // As for veth peers: an nsid with no name (or none listed) is the root.
-      if (!link?.macvlan || raw.nsids.get(ref.nsid) !== undefined) continue;
+      if (!link?.attachment || raw.nsids.get(ref.nsid) !== undefined) continue;
       const lower = root.ns.links.find((l) => l.ifindex === ref.index);
       if (lower && raw.ns.name !== null)
-        link.macvlan.parent = { netns: null, ifname: lower.ifname, ifindex: lower.ifindex };
+        link.attachment.parent = { netns: null, ifname: lower.ifname, ifindex: lower.ifindex };
     }
   }
   // Ports of our VLAN-filtering bridges: one `bridge vlan` read per namespace that has one.

@@ -2,12 +2,14 @@
  * Pure destroy planner: every object carrying this lab's exact marker is deleted, nothing else. An empty
  * or partial observation only ever yields fewer deletions, never "delete everything". No I/O.
  */
+import { linkKind } from './kinds';
 import { observedNamespaces, planNatRemoval } from './plan';
 import type { ObservedState, Operation, Plan } from './types';
 
 /**
  * Owned namespaces go first (one `netns.delete` removes every interface inside and the peers of its veths
- * in one go; owned macvlans inside are deleted just before, see below); then owned interfaces living in namespaces we do not own (root bridges, host-side veth ends),
+ * in one go; owned links of a kind that says `deleteBeforeNamespace` inside are deleted just before, see
+ * below); then owned interfaces living in namespaces we do not own (root bridges, host-side veth ends),
  * veths before bridges, each veth pair once. Inverses are null: a destroy is not rolled back.
  */
 export function planDestroy(labName: string, observed: ObservedState): Plan<Operation> {
@@ -21,15 +23,19 @@ export function planDestroy(labName: string, observed: ObservedState): Plan<Oper
     for (const l of ns.links) {
       gone.add(key(ns.name, l.ifname));
       if (l.peer) gone.add(key(l.peer.netns, l.peer.ifname));
-      // A macvlan on a parent outside: deleted explicitly first. The namespace's own teardown runs later in
-      // the kernel, and until then the (foreign) parent still counts it (promiscuity, MAC filters).
-      if (l.kind === 'macvlan' && l.marker?.lab === labName && l.macvlan?.parent?.netns !== ns.name)
+      // An owned link on a lower device outside, of a kind that asks for it: deleted explicitly first (its
+      // module's `deleteBeforeNamespace` says why).
+      if (
+        linkKind(l.kind)?.deleteBeforeNamespace &&
+        l.marker?.lab === labName &&
+        l.attachment?.parent?.netns !== ns.name
+      )
         ops.push({
           kind: 'link.delete',
           netns: ns.name,
           ifname: l.ifname,
           object: l.marker.object,
-          reason: `macvlan '${l.ifname}' in namespace '${ns.name}' belongs to lab '${labName}', which is being destroyed; deleted before its namespace so its parent is released at once`,
+          reason: `${l.kind} '${l.ifname}' in namespace '${ns.name}' belongs to lab '${labName}', which is being destroyed; deleted before its namespace so its parent is released at once`,
           inverse: null,
         });
     }

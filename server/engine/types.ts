@@ -3,6 +3,7 @@
  * driver executes. Plain data (JSON-serializable) so plans can be journaled, golden-tested and shown.
  */
 import type { Counters, Route } from '../../shared';
+import type { AttachedSpec } from './kinds';
 
 /** Ownership marker: `netloom:<lab>:<object>`, stored as an interface alias (for a namespace: on its `lo`). */
 export interface Marker {
@@ -13,11 +14,18 @@ export interface Marker {
 /** Netns name, or null for the root network namespace (of the host or of the sandbox). */
 export type NetnsRef = string | null;
 
+/** A link named from elsewhere: its namespace, name and index. */
+export interface LinkRef {
+  netns: NetnsRef;
+  ifname: string;
+  ifindex: number;
+}
+
 export interface ObservedLink {
   netns: NetnsRef;
   ifindex: number;
   ifname: string;
-  /** `veth`, `bridge`, `loopback`, `macvlan`, `vxlan`, `vlan`, `tun`, `dummy`, … (`ip -d` linkinfo kind). */
+  /** `veth`, `bridge`, `loopback`, `vxlan`, `vlan`, `tun`, `dummy`, … (`ip -d` linkinfo kind). */
   kind: string;
   alias?: string;
   /** Parsed from `alias`; only an exact, well-formed marker counts. */
@@ -47,10 +55,11 @@ export interface ObservedLink {
   /** `tun` devices: `tap` or `tun`. */
   tunType?: string;
   /**
-   * macvlan devices: mode (`bridge`, `private`, `vepa`, …) and lower device, resolved when it is in the same
-   * namespace or in the root namespace (null: in another namespace, or not found).
+   * Links of an attached kind on a lower device (its module's `decode`): the mode the module decodes (in
+   * `ip -d` words) and the lower device, resolved when it is in the same namespace or in the root namespace
+   * (null: in another namespace, or not found).
    */
-  macvlan?: { mode: string; parent: { netns: NetnsRef; ifname: string; ifindex: number } | null };
+  attachment?: { mode: string; parent: LinkRef | null };
   /** Bridges: 802.1Q VLAN filtering on. */
   vlanFiltering?: boolean;
   /**
@@ -67,26 +76,11 @@ export interface PortVlanEntry {
   untagged: boolean;
 }
 
-/** What `iface.create` makes: a node-attached interface (vxlan, tap, 802.1Q vlan). */
-export type AttachedSpec =
-  | { kind: 'vxlan'; vni: number; remote?: string; group?: string; local?: string; dstPort: number; dev?: string }
-  | { kind: 'tap' }
-  | { kind: 'vlan'; parent: string; vlanId: number }
-  /**
-   * `parent` is an interface of the root namespace; `ip link add link PARENT … netns NS` runs in the root
-   * and creates the macvlan directly in its namespace.
-   */
-  | { kind: 'macvlan'; parent: string; mode: 'bridge' }
-  /**
-   * WireGuard (issue #15): `kernel` = the kernel's wireguard link; `userspace` = a persistent TUN device
-   * that a supervised wireguard-go daemon attaches to (server/wireguard/). The planner fills `mode` in from
-   * the world's capability; desired state leaves it out.
-   */
-  | { kind: 'wireguard'; mode?: 'kernel' | 'userspace' }
-  /** Point-to-point IP tunnels (GRE, IPIP, ip6tnl) and GENEVE (L2 over UDP). */
-  | { kind: 'gre' | 'ipip'; remote: string; local?: string; ttl?: number }
-  | { kind: 'ip6tnl'; remote: string; local?: string; mode: 'ip6ip6' | 'ipip6' | 'any' }
-  | { kind: 'geneve'; vni: number; remote: string; dstPort: number };
+/**
+ * What `iface.create` makes: a node-attached interface. Each kind's module (kinds/) declares its own spec;
+ * kinds/index.ts unites them.
+ */
+export type { AttachedSpec };
 
 /** A root qdisc Netloom installs for an endpoint's impairment. */
 export type QdiscSpec =

@@ -8,6 +8,7 @@ import type { ImportReport, Lab, Layout } from '../../shared';
 import { formatCidr, parseCidr } from '../../shared/net';
 import { envsubst } from './envsubst';
 import { checkSize, ImportRefused } from './errors';
+import { HOST_ATTACHED, hostAttachedWords, isHostAttachedEnd, isHostAttachedLink } from './hostAttached';
 import { readCommand } from './iproute2';
 import { kernelIfname, Model, type ModelIface, type ModelNode, type Space } from './model';
 import { repairLab } from './repair';
@@ -398,13 +399,13 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
         b!.ipv4 = v4[1];
         a!.ipv6 = v6[0];
         b!.ipv6 = v6[1];
-        // Brief special ends: macvlan:PARENT, mgmt-net:IF, host:IF.
+        // Brief special ends: the host-attached kind's (hostAttached.ts), mgmt-net:IF, host:IF.
         for (const [special, other] of [
           [a!, b!],
           [b!, a!],
         ] as const) {
-          if (special.node === 'macvlan') {
-            macvlan(other, special.iface, 'bridge');
+          if (isHostAttachedEnd(special.node)) {
+            hostAttached(other, special.iface, 'bridge');
             return;
           }
           if (special.node === 'mgmt-net') {
@@ -444,6 +445,10 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       item.drop(`a "${type}" link needs "endpoint: {node, interface}"`);
       return;
     }
+    if (isHostAttachedLink(type)) {
+      hostAttached(single, str(raw['host-interface']) ?? '', str(raw.mode) ?? 'bridge');
+      return;
+    }
     switch (type) {
       case 'host': {
         const hostIf = str(raw['host-interface']);
@@ -476,10 +481,6 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
           return;
         }
         mgmtNet(single, hostIf);
-        return;
-      }
-      case 'macvlan': {
-        macvlan(single, str(raw['host-interface']) ?? '', str(raw.mode) ?? 'bridge');
         return;
       }
       case 'vxlan':
@@ -559,29 +560,30 @@ export function importContainerlab(text: string, opts: ImportOptions = {}): Impo
       }
     }
 
-    function macvlan(end: End, parent: string, mode: string): void {
+    /** An interface on one of the host's interfaces (`parent`): hostAttached.ts says what and how. */
+    function hostAttached(end: End, parent: string, mode: string): void {
       const p = placeOf(end);
       if (typeof p === 'string') {
         item.drop(p);
         return;
       }
       if (p.node.kind !== 'namespace') {
-        item.drop(`a macvlan end must be on a namespace node; "${end.node}" is a ${p.node.kind}`);
+        item.drop(hostAttachedWords.notOnNamespace(end.node, p.node.kind));
         return;
       }
       const par = kernelIfname(parent);
       if (!parent || par !== parent) {
-        item.drop(`macvlan parent "${parent}" is not an interface name (is a \${VAR} unset?)`);
+        item.drop(hostAttachedWords.badParent(parent));
         return;
       }
-      const f = model.addIface(p.space, end.iface, 'macvlan', item);
+      const f = model.addIface(p.space, end.iface, HOST_ATTACHED, item);
       f.parent = parent;
       item.target = p.node.id;
       for (const v of [end.ipv4, end.ipv6]) addAddress(f, v, item);
-      if (mode !== 'bridge')
-        item.approximated(`macvlan mode ${mode} becomes mode bridge (the only one in a Netloom lab)`);
-      if (end.mac) item.dropped(`mac ${str(end.mac)}: a MAC address on a macvlan is not part of a Netloom lab`);
-      item.info(`the macvlan sits on the host's ${parent}, which must exist when the lab is applied`);
+      const approx = hostAttachedWords.mode(mode);
+      if (approx) item.approximated(approx);
+      if (end.mac) item.dropped(hostAttachedWords.mac(str(end.mac)));
+      item.info(hostAttachedWords.parentNeeded(parent));
     }
     function mgmtNet(end: End, hostIf: string): void {
       const p = placeOf(end);

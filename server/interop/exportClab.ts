@@ -1,7 +1,7 @@
 /**
  * Netloom lab → containerlab topology (.clab.yml): namespaces become `kind: linux` nodes (no management
  * network, so their interface names are free), bridges `kind: bridge` (in a namespace with
- * `network-mode: container:NS`), veths links, macvlans macvlan links; addresses, routes, forwarding,
+ * `network-mode: container:NS`), veths links, interfaces on a host interface their links (hostAttached.ts); addresses, routes, forwarding,
  * sysctls, impairments, attached interfaces and VLANs become exec lines the importer reads back, so
  * import(export(lab)) is the same lab. Ids, names and descriptions ride in `netloom.*` labels. Pure.
  */
@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import type { AttachedInterface, Endpoint, Impairment, Lab, Layout, NamespaceNode } from '../../shared';
 import { parseCidr, parseIp } from '../../shared/net';
 import { importContainerlab } from './containerlab';
+import { CLAB_SPECIAL_NODES, hostAttachedClabLink } from './hostAttached';
 
 /** A small image with iproute2, tc and ping (containerlab's own network-multitool). */
 export const EXPORT_IMAGE = 'ghcr.io/srl-labs/network-multitool';
@@ -43,7 +44,7 @@ export function exportContainerlab(lab: Lab, layout?: Layout): ExportResult {
 function build(lab: Lab, layout: Layout | undefined, forceOff: Set<string>): ExportResult {
   const notes: string[] = [];
   const byId = new Map(lab.nodes.map((n) => [n.id, n]));
-  const used = new Set<string>(['host', 'macvlan', 'mgmt-net', HOST_NODE]);
+  const used = new Set<string>([...CLAB_SPECIAL_NODES, HOST_NODE]);
   const clabName = new Map<string, string>();
   const unique = (want: string) => {
     let n = want;
@@ -124,13 +125,13 @@ function build(lab: Lab, layout: Layout | undefined, forceOff: Set<string>): Exp
         );
         continue;
       }
-      if (x.kind === 'macvlan') {
-        links.push({ type: 'macvlan', 'host-interface': x.parent, endpoint: { node: me, interface: x.name } });
-      } else run(me, createLine(x));
+      const clabLink = hostAttachedClabLink(x, me);
+      if (clabLink) links.push(clabLink);
+      else run(me, createLine(x));
       if (x.mtu !== undefined) run(me, `ip link set dev ${x.name} mtu ${x.mtu}`);
       if (x.bridge)
         run(me, `ip link set dev ${x.name} master ${(byId.get(x.bridge) as { name?: string })?.name ?? x.bridge}`);
-      if (x.kind !== 'macvlan') run(me, `ip link set dev ${x.name} up`);
+      if (!clabLink) run(me, `ip link set dev ${x.name} up`);
       for (const a of x.addresses) run(me, `ip addr add ${a} dev ${x.name}`);
     }
   }

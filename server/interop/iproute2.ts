@@ -26,13 +26,12 @@ export interface LinkSet {
 export interface LinkAdd {
   name: string;
   type: string;
-  /** `link DEV`: the lower device (vlan, macvlan). */
+  /** `link DEV`: the lower device (vlan, …). */
   link?: string;
   set: LinkSet;
   /** Type-specific options, parsed. */
   vxlan?: { vni?: number; remote?: string; group?: string; local?: string; dev?: string; dstPort?: number };
   vlanId?: number;
-  macvlanMode?: string;
   bridge?: { stp?: boolean; vlanFiltering?: boolean };
   /** veth peer. */
   peer?: { name: string; set: LinkSet };
@@ -735,14 +734,6 @@ function linkAdd(a: Args): LinkAdd {
           const p = a.next();
           if (p.toLowerCase() !== '802.1q') refuse(`VLAN protocol ${p} (QinQ) is not part of a Netloom lab`);
         } else ignored.push(w);
-      }
-      break;
-    case 'macvlan':
-    case 'macvtap':
-      while (!a.done) {
-        const w = a.next();
-        if (w === 'mode') add.macvlanMode = a.next();
-        else ignored.push(w);
       }
       break;
     case 'veth': {

@@ -17,12 +17,13 @@ import type {
 } from '../../shared';
 import { ID_PATTERN, IFNAME_MAX_BYTES, ifnameProblem, netnsNameProblem } from '../../shared/names';
 import { formatCidr, parseCidr, parseIp, subnetOf } from '../../shared/net';
+import { type HostAttachedKind, hostAttachedToLab, inNodeDrop } from './hostAttached';
 import type { Effect, LinkAdd, LinkSet } from './iproute2';
 import type { Item, Reporter } from './report';
 
 export const ROOT = '\0root';
 
-export type IfaceKind = 'veth' | 'bridge' | 'vxlan' | 'tap' | 'vlan' | 'macvlan';
+export type IfaceKind = 'veth' | 'bridge' | 'vxlan' | 'tap' | 'vlan' | HostAttachedKind;
 
 export interface ModelIface {
   name: string;
@@ -439,15 +440,7 @@ export class Model {
     }
     if (set.mtu !== undefined) {
       if (set.mtu < 68 || set.mtu > 65535) item.dropped(`\`${text}\`: MTU ${set.mtu} is out of range`);
-      else if (
-        f.kind === 'veth' ||
-        f.kind === 'bridge' ||
-        f.kind === 'vxlan' ||
-        f.kind === 'tap' ||
-        f.kind === 'vlan' ||
-        f.kind === 'macvlan'
-      )
-        f.mtu = set.mtu;
+      else f.mtu = set.mtu; // every kind of the model has an MTU
     }
     if (set.mac !== undefined) {
       if (f.kind === 'veth') f.mac = set.mac;
@@ -555,13 +548,6 @@ export class Model {
         f.vlanId = add.vlanId;
         break;
       }
-      case 'macvlan':
-      case 'macvtap': {
-        item.dropped(
-          `\`${text}\`: a macvlan on an interface inside the node is not part of a Netloom lab (a macvlan's parent is an interface of the host)`,
-        );
-        return;
-      }
       case 'dummy':
       case 'tap':
         if (!attachedHere()) return;
@@ -584,7 +570,7 @@ export class Model {
         break;
       }
       default: {
-        item.dropped(`\`${text}\`: a ${add.type} interface is not part of a Netloom lab`);
+        item.dropped(`\`${text}\`: ${inNodeDrop(add.type) ?? `a ${add.type} interface is not part of a Netloom lab`}`);
         return;
       }
     }
@@ -712,7 +698,10 @@ export class Model {
         if (f.kind === 'vxlan' && f.vxlan) attached.push({ kind: 'vxlan', ...base, ...f.vxlan });
         else if (f.kind === 'tap') attached.push({ kind: 'tap', ...base });
         else if (f.kind === 'vlan') attached.push({ kind: 'vlan', ...base, parent: f.parent!, vlanId: f.vlanId! });
-        else if (f.kind === 'macvlan') attached.push({ kind: 'macvlan', ...base, parent: f.parent!, mode: 'bridge' });
+        else {
+          const onHost = hostAttachedToLab(f.kind, base, f.parent);
+          if (onHost) attached.push(onHost);
+        }
       }
       let forwarding = false;
       if (s.fwd4 !== undefined || s.fwd6 !== undefined) {

@@ -3,11 +3,14 @@ import { canonicalIp as netCanonicalIp } from '../../../shared/net';
 import { type AttachedKind, ipIn } from './kind';
 import { tunnelNeed } from './tunnelNeed';
 
+export type Ip6tnlSpec = { kind: 'ip6tnl'; remote: string; local?: string; mode: 'ip6ip6' | 'ipip6' | 'any' };
+
 const canonicalIp = (ip: string): string => netCanonicalIp(ip) ?? ip;
 
 export const ip6tnl: AttachedKind<'ip6tnl'> = {
   kind: 'ip6tnl',
   probe: 'ip6tnl',
+  probeArgs: () => ['type', 'ip6tnl', 'mode', 'any', 'remote', '::2', 'local', '::1'],
   capability: tunnelNeed('ip6tnl'),
   desired: (x) => ({
     kind: 'ip6tnl',

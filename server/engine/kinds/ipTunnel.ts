@@ -1,15 +1,17 @@
 /** GRE and IPIP point-to-point tunnels: `ip link add NAME type gre|ipip remote R [local L] [ttl N]`. */
 import type { AttachedInterface } from '../../../shared';
-import type { AttachedSpec } from '../types';
 import { type AttachedKind, ipIn } from './kind';
 import { tunnelNeed } from './tunnelNeed';
 
 type K = 'gre' | 'ipip';
-type Spec = Extract<AttachedSpec, { kind: K }>;
+/** Point-to-point IP tunnels (GRE, IPIP). */
+export type IpTunnelSpec = { kind: K; remote: string; local?: string; ttl?: number };
+type Spec = IpTunnelSpec;
 
 const ipTunnel = <T extends K>(kind: T): AttachedKind<T> => ({
   kind,
   probe: kind,
+  probeArgs: () => ['type', kind, 'remote', '127.0.0.2', 'local', '127.0.0.1'],
   capability: tunnelNeed(kind),
   desired: (x: Extract<AttachedInterface, { kind: K }>) =>
     ({

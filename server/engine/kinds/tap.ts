@@ -1,6 +1,8 @@
 /** TAP: a persistent `tuntap` device (no process attached); its MTU is set after creation. */
 import { type AttachedKind, ipIn } from './kind';
 
+export type TapSpec = { kind: 'tap' };
+
 export const tap: AttachedKind<'tap'> = {
   kind: 'tap',
   mtuAfter: true,

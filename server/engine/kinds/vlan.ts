@@ -1,9 +1,12 @@
 /** 802.1Q VLAN: `ip link add link PARENT name X type vlan id N` (parent in the same namespace). */
 import { type AttachedKind, ipIn } from './kind';
 
+export type VlanSpec = { kind: 'vlan'; parent: string; vlanId: number };
+
 export const vlan: AttachedKind<'vlan'> = {
   kind: 'vlan',
   probe: 'vlan',
+  probeArgs: (lower) => ['link', lower, 'type', 'vlan', 'id', '5'],
   capability: {
     key: 'vlan',
     field: 'vlanId',

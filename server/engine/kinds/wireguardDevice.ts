@@ -5,6 +5,13 @@
  */
 import { type AttachedKind, ipIn } from './kind';
 
+/**
+ * `kernel` = the kernel's wireguard link; `userspace` = a persistent TUN device that a supervised
+ * wireguard-go daemon attaches to (server/wireguard/). The planner fills `mode` in from the world's
+ * capability; desired state leaves it out.
+ */
+export type WireguardSpec = { kind: 'wireguard'; mode?: 'kernel' | 'userspace' };
+
 const FALLBACK =
   "WireGuard needs the kernel's wireguard module or wireguard-go on a TUN device, and this host has neither";
 

@@ -8,7 +8,7 @@
  *   1. drains the notifications and lists /run/netns with each namespace's inode number;
  *   2. re-reads the root namespace, and every named namespace that is new, was replaced (other inode), sent
  *      a notification, has no nsid here (it cannot notify us), or needs a tool netlink does not replace
- *      (`tc` parameters, `bridge vlan`, a macvlan's lower device in the root); nft only after it changed;
+ *      (`tc` parameters, `bridge vlan`, a decoded `attachment`'s lower device in the root); nft only after it changed;
  *   3. reuses the decoded rest as it was, and resolves veth peers over the whole set again (pairs seen
  *      before are recalled, checked against both ends' current indexes);
  *   4. for a status sample, refreshes counters: one RTM_GETSTATS dump in the root and in the reused

@@ -635,30 +635,17 @@ export interface LinkRecord {
   stats?: { rxPackets: number; txPackets: number; rxBytes: number; txBytes: number };
   /** Bridges: IFLA_BR_STP_STATE from IFLA_INFO_DATA. */
   stpState?: number;
-  /**
-   * VXLAN devices (IFLA_INFO_DATA): VNI, the IPv4/IPv6 group-or-remote and local address (absent when
-   * unset/any, as `ip -d` omits them) and the UDP destination port.
-   */
-  vxlan?: { id: number; group?: Buffer; local?: Buffer; port?: number };
   /** tun devices: IFLA_TUN_TYPE (IFF_TUN = 1, IFF_TAP = 2). */
   tunType?: number;
-  /** macvlan devices: IFLA_MACVLAN_MODE (1 private, 2 vepa, 4 bridge, 8 passthru, 16 source). */
-  macvlanMode?: number;
+  /** IFLA_INFO_DATA as it came, for the attached kinds that decode their own attributes (kinds/: `decode`). */
+  infoData?: Buffer;
   /** Bridges: IFLA_BR_VLAN_FILTERING from IFLA_INFO_DATA. */
   vlanFiltering?: number;
 }
 
-// linux/if_link.h: IFLA_VXLAN_* and IFLA_TUN_* inside IFLA_INFO_DATA.
-const IFLA_VXLAN_ID = 1;
-const IFLA_VXLAN_GROUP = 2;
-const IFLA_VXLAN_LOCAL = 4;
-const IFLA_VXLAN_PORT = 15;
-const IFLA_VXLAN_GROUP6 = 16;
-const IFLA_VXLAN_LOCAL6 = 17;
+// linux/if_link.h: IFLA_TUN_* inside IFLA_INFO_DATA (an attached kind's own: its module, kinds/).
 const IFLA_TUN_TYPE = 3;
-const IFLA_MACVLAN_MODE = 1;
 const IFLA_BR_VLAN_FILTERING = 7;
-const nonZero = (b: Buffer | undefined): Buffer | undefined => (b?.some((x) => x !== 0) ? b : undefined);
 
 const u64 = (b: Buffer, off: number) => Number(b.readBigUInt64LE(off));
 
@@ -683,25 +670,7 @@ export function parseLinkRecord(r: Reply): LinkRecord {
       const vf = parseAttrs(data).get(IFLA_BR_VLAN_FILTERING);
       if (vf && vf.length >= 1) rec.vlanFiltering = vf.readUInt8(0);
     }
-    if (kind === 'macvlan' && data) {
-      const m = parseAttrs(data).get(IFLA_MACVLAN_MODE);
-      if (m && m.length >= 4) rec.macvlanMode = m.readUInt32LE(0);
-    }
-    if (kind === 'vxlan' && data) {
-      const d = parseAttrs(data);
-      const id = d.get(IFLA_VXLAN_ID);
-      if (id && id.length >= 4) {
-        const group = nonZero(d.get(IFLA_VXLAN_GROUP)) ?? nonZero(d.get(IFLA_VXLAN_GROUP6));
-        const local = nonZero(d.get(IFLA_VXLAN_LOCAL)) ?? nonZero(d.get(IFLA_VXLAN_LOCAL6));
-        const port = d.get(IFLA_VXLAN_PORT);
-        rec.vxlan = {
-          id: id.readUInt32LE(0),
-          ...(group && { group }),
-          ...(local && { local }),
-          ...(port && port.length >= 2 && { port: port.readUInt16BE(0) }),
-        };
-      }
-    }
+    if (data) rec.infoData = data;
     if (kind === 'tun' && data) {
       const t = parseAttrs(data).get(IFLA_TUN_TYPE);
       if (t && t.length >= 1) rec.tunType = t.readUInt8(0);

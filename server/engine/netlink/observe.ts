@@ -19,6 +19,7 @@
 import type { CommandRunner } from '../contract';
 import { DEFAULT_QDISCS, proxyArpKey, rpFilterKey } from '../decodeRules';
 import { canonicalCidr, canonicalIp } from '../desired';
+import { linkKind } from '../kinds';
 import { aliasToMarker, parseMarker } from '../marker';
 import { applyBridgeVlans, applyTcQdiscs, isVlanBridge, observeNft } from '../observe';
 import type { NetnsRef, ObservedLink, ObservedNetns, ObservedRoute, ObservedState } from '../types';
@@ -43,6 +44,7 @@ import {
   newNsidAuto,
   OBSERVE_LINK_ATTRS,
   parseAddrRecord,
+  parseAttrs,
   parseError,
   parseLinkRecord,
   parseNetconfRecord,
@@ -171,8 +173,6 @@ export function linkAddressText(b: Buffer, type: number): string {
 
 /** Root qdisc kinds the kernel picks by itself (as observe.ts): not reported. */
 const TC_QDISCS = new Set(['tbf', 'netem']);
-/** IFLA_MACVLAN_MODE values, as `ip -d` names them. */
-const MACVLAN_MODES: Record<number, string> = { 1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source' };
 
 // ------------------------------------------------------------------------------------------------------
 // Decoding one namespace's replies
@@ -186,7 +186,7 @@ export interface RawNetlinkNetns {
   needsTc?: boolean;
   /** An owned VLAN-filtering bridge: its ports' VLANs are read with `bridge vlan` (as observe() does). */
   needsVlans?: boolean;
-  /** ifindex → lower device of a macvlan in another namespace (nsid as seen from here). */
+  /** ifindex → lower device (of a decoded `attachment`) in another namespace (nsid as seen from here). */
   lowerRefs?: Map<number, { nsid: number; index: number }>;
 }
 
@@ -282,26 +282,15 @@ export function decodeNetns(name: NetnsRef, replies: Buffer): RawNetlinkNetns {
       ...(l.stats && { counters: l.stats }),
       ...(kind === 'bridge' && { stp: (l.stpState ?? 0) !== 0 }),
     };
-    // As observe() reads `ip -d`: a unicast group is printed as `remote`, a multicast one as `group`.
-    if (kind === 'vxlan' && l.vxlan) {
-      const g = l.vxlan.group;
-      const multicast = g !== undefined && (g.length === 4 ? (g[0]! & 0xf0) === 0xe0 : g[0] === 0xff);
-      const gText = g === undefined ? undefined : canonicalIp(ipText(g));
-      link.vxlan = {
-        vni: l.vxlan.id,
-        ...(gText !== undefined && !multicast && { remote: gText }),
-        ...(gText !== undefined && multicast && { group: gText }),
-        ...(l.vxlan.local !== undefined && { local: canonicalIp(ipText(l.vxlan.local)) }),
-        ...(l.vxlan.port !== undefined && { port: l.vxlan.port }),
-      };
-    }
+    // An attached kind's own fields: its module decodes IFLA_INFO_DATA (kinds/: `decode`), as observe() `ip -d`.
+    const decode = linkKind(kind)?.decode;
+    if (decode) Object.assign(link, decode.netlink(l.infoData ? parseAttrs(l.infoData) : new Map()));
     if (kind === 'bridge' && l.vlanFiltering !== undefined) link.vlanFiltering = l.vlanFiltering === 1;
-    if (kind === 'macvlan') {
+    if (link.attachment) {
       // As observe(): the lower device in the same namespace by index; in another one only the root's
       // (IFLA_LINK_NETNSID = this namespace's id of the root), resolved once the root is read.
-      const mode = MACVLAN_MODES[l.macvlanMode ?? -1] ?? 'unknown';
       const same = l.link !== undefined && l.link !== 0 && l.linkNetnsid === undefined;
-      link.macvlan = { mode, parent: same ? { netns: name, ifname: ifName(l.link!), ifindex: l.link! } : null };
+      if (same) link.attachment.parent = { netns: name, ifname: ifName(l.link!), ifindex: l.link! };
       if (!same && l.link !== undefined && l.link !== 0 && l.linkNetnsid !== undefined)
         lowerRefs.set(l.index, { nsid: l.linkNetnsid, index: l.link });
     }
@@ -568,7 +557,7 @@ async function observeWith(agent: Agent, runner: CommandRunner | undefined): Pro
 
 /**
  * The steps after decoding (shared with the observation cache): veth peers (the kernel settles ambiguous
- * named-named pairs), macvlan lower devices in the root, and what netlink does not say (`bridge vlan` of
+ * named-named pairs), lower devices (of a decoded `attachment`) in the root, and what netlink does not say (`bridge vlan` of
  * our VLAN-filtering bridges, `tc` parameters of our qdiscs) read with `runner` as observe() does.
  */
 export async function finishRaw(
@@ -582,15 +571,15 @@ export async function finishRaw(
     (qs) => askNsids(agent, qs, nsidQueries),
     (asks, names) => nsidTables(agent, asks, names, nsidQueries),
   );
-  // Macvlan lower devices in the root namespace (this namespace's id of the root is known).
+  // Lower devices (of a decoded `attachment`) in the root namespace (this namespace's id of the root is known).
   const rootRaw = byName.get(null)!;
   for (const raw of byName.values()) {
     if (raw.ns.name === null) continue;
     for (const [ifindex, ref] of raw.lowerRefs ?? []) {
       const link = raw.ns.links.find((l) => l.ifindex === ifindex);
       const lower = rootRaw.ns.links.find((l) => l.ifindex === ref.index);
-      if (link?.macvlan && lower && raw.rootNsid !== undefined && raw.rootNsid >= 0 && ref.nsid === raw.rootNsid)
-        link.macvlan.parent = { netns: null, ifname: lower.ifname, ifindex: lower.ifindex };
+      if (link?.attachment && lower && raw.rootNsid !== undefined && raw.rootNsid >= 0 && ref.nsid === raw.rootNsid)
+        link.attachment.parent = { netns: null, ifname: lower.ifname, ifindex: lower.ifindex };
     }
   }
   // Ports of our VLAN-filtering bridges: `bridge vlan` per namespace that has one (as observe()).
