@@ -131,6 +131,51 @@ describeKernel('vxlan / tap / vlan on the kernel', () => {
       await engine.close();
     }));
 
+  it('an IPv6 VXLAN made by hand (discovery): both observers read its ends (iproute2 names them remote6/local6)', () =>
+    withSandbox(async (sb, stateDir) => {
+      const made = await sb.runner.run(
+        [
+          'ip',
+          'link',
+          'add',
+          'vx6',
+          'type',
+          'vxlan',
+          'id',
+          '7',
+          'remote',
+          '2001:db8::2',
+          'local',
+          '2001:db8::1',
+          'dstport',
+          '4789',
+        ],
+        { timeoutMs: 10_000 },
+      );
+      expect(made.code, made.stderr).toBe(0);
+      const group = await sb.runner.run(
+        ['ip', 'link', 'add', 'vx6g', 'type', 'vxlan', 'id', '8', 'group', 'ff05::1', 'dev', 'lo', 'dstport', '4789'],
+        { timeoutMs: 10_000 },
+      );
+      expect(group.code, group.stderr).toBe(0);
+      const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });
+      try {
+        const byIp = (await observe(sb.runner)).root.links;
+        const byEngine = (await engine.observe()).root.links;
+        for (const links of [byIp, byEngine]) {
+          expect(links.find((x) => x.ifname === 'vx6')?.vxlan).toEqual({
+            vni: 7,
+            remote: '2001:db8::2',
+            local: '2001:db8::1',
+            port: 4789,
+          });
+          expect(links.find((x) => x.ifname === 'vx6g')?.vxlan).toEqual({ vni: 8, group: 'ff05::1', port: 4789 });
+        }
+      } finally {
+        await engine.close();
+      }
+    }));
+
   it('a VLAN interface is refused at plan time on a kernel without 802.1Q; nothing changes', () =>
     withSandbox(async (sb, stateDir) => {
       const engine = await openEngine({ stateDir, runner: sb.runner, driver: kernelDriver() });

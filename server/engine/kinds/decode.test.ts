@@ -33,6 +33,13 @@ describe('decode', () => {
       vxlan: { vni: 7, group: '239.1.1.1', port: 4789 },
     });
     expect(k.decode!.ip({ remote: '10.0.0.2' })).toEqual({});
+    // IPv6 ends, as `ip -j -d` prints them (remote6/local6/group6; seen on this kernel's iproute2).
+    expect(k.decode!.ip({ id: 7, remote6: '2001:db8::2', local6: '2001:db8::1', port: 4789 })).toEqual({
+      vxlan: { vni: 7, remote: '2001:db8::2', local: '2001:db8::1', port: 4789 },
+    });
+    expect(k.decode!.ip({ id: 8, group6: 'ff05::1', port: 4789 })).toEqual({
+      vxlan: { vni: 8, group: 'ff05::1', port: 4789 },
+    });
     expect(k.decode!.netlink(new Map())).toEqual({});
   });
 

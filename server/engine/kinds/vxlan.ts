@@ -37,14 +37,16 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 function decodeIp(info: Readonly<Record<string, unknown>>): Partial<ObservedLink> {
   const vni = num(info.id);
   if (vni === undefined) return {};
-  const remote = str(info.remote);
-  const group = str(info.group);
+  // iproute2 names the IPv6 forms remote6, group6 and local6.
+  const remote = str(info.remote) ?? str(info.remote6);
+  const group = str(info.group) ?? str(info.group6);
+  const local = str(info.local) ?? str(info.local6);
   return {
     vxlan: {
       vni,
       ...(remote !== undefined && { remote }),
       ...(group !== undefined && { group }),
-      ...(str(info.local) !== undefined && { local: str(info.local) }),
+      ...(local !== undefined && { local }),
       ...(num(info.port) !== undefined && { port: num(info.port) }),
     },
   };
