@@ -5,7 +5,8 @@
  * change. Never touches an object without this lab's exact marker (the planner guarantees it; rollback
  * re-checks ownership on a fresh observation before every inverse).
  */
-import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
+import type { Lab, LabStatus, PlanResult } from '../../shared';
+import { validate } from '../../shared/validate';
 import { checkAdoption, unmarked } from './adoption';
 import { detectCapabilities, detectVersions } from './capabilities';
 import { execRefusal, gatedCapabilities } from './capabilityGate';

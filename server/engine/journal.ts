@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Lab, migrateLab } from '../../shared';
+import type { Lab } from '../../shared';
+import { migrateLab } from '../../shared/migrate';
 import type { Operation } from './types';
 
 /**
