@@ -23,12 +23,13 @@ const DEPENDENCY_STAMPS = ['package.json', 'package-lock.json', 'node_modules/.p
 /**
  * Everything the server imports, npm packages included, is in the bundle: one file to read and compile instead
  * of hundreds to resolve, and modules imported with import() stay lazy (`plan` never initializes express).
- * Not bundled: node-pty (a native addon, found relative to its own package), and two large data packages
- * only the HTTP server reaches, through require() (iconv-lite, mime-db: a third of the bundle, compiled by
- * every CLI run for nothing). An external imported with a static `import` would load at every start: keep
- * such imports dynamic, as terminal.ts does for node-pty.
+ * Not bundled: node-pty (a native addon, found relative to its own package); two large data packages only
+ * the HTTP server reaches, through require() (iconv-lite, mime-db: a third of the bundle, compiled by every
+ * CLI run for nothing); mvdan-sh (1.5 MB of GopherJS: 50 ms of compiling at every start; the
+ * exec-line reader, server/interop/shell.ts, requires it on first use). An external imported with a static
+ * `import` would load at every start: keep such imports dynamic, as terminal.ts does for node-pty.
  */
-const EXTERNAL = ['node-pty', 'iconv-lite', 'mime-db'];
+const EXTERNAL = ['node-pty', 'iconv-lite', 'mime-db', 'mvdan-sh'];
 /** In the bundle import.meta is dist/server/netloom.mjs's, so only server/paths.ts may ask where it is. */
 const WHERE_AM_I = /\bimport\.meta\.(?:dirname|filename|url)\b|\b__dirname\b|\b__filename\b/;
 const MAY_ASK_WHERE = new Set(['server/paths.ts']);
