@@ -5,7 +5,7 @@
  * a CLI that runs. Scratch trees live under reports/ and are built to their own dist/.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildServer as build, ROOT, staleReason as stale } from './build-server.mjs';
@@ -122,7 +122,25 @@ describe('build-server', () => {
     expect(run(b.entry, [])).toBe('function\n');
   }, 60_000);
 
-  it('the real server and CLI build into one file that runs without tsx, finding the repository', async () => {
+  it('puts what import() loads in chunks beside the entry; a chunk gone makes the build stale', async () => {
+    const root = tree('chunks', {
+      'server/cli.ts':
+        "export async function main(): Promise<number> {\n  console.log((await import('./lazy')).lazy());\n  return 0;\n}\n",
+      'server/lazy.ts': "export const lazy = (): string => 'lazy';\n",
+    });
+    const b = await build({ root });
+    expect(b.chunks).toBeGreaterThan(0);
+    expect(readFileSync(b.entry, 'utf8')).not.toContain("'lazy'");
+    expect(run(b.entry, [])).toBe('lazy\n');
+    const chunk = readdirSync(join(b.entry, '..')).find((f) => /^chunk-.*\.mjs$/.test(f))!;
+    rmSync(join(b.entry, '..', chunk));
+    expect(stale({ root })).toBe(`${chunk} is gone`);
+    await build({ root });
+    expect(stale({ root })).toBeNull();
+    expect(run(b.entry, [])).toBe('lazy\n');
+  }, 60_000);
+
+  it('the real server and CLI build into a bundle that runs without tsx, finding the repository', async () => {
     const outDir = join(SCRATCH, 'real');
     const b = await build({ root: ROOT, outDir });
     expect(b.inputs).toBeGreaterThan(50);

@@ -2,7 +2,7 @@
  * The HTTP + WebSocket contract between canvas and server. The client imports these schemas (never server
  * code) and parses responses with them; the server parses requests with them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClassroomDashboard } from './classroom';
 import { GradeReport } from './exercise';
 import { Lab, LabName } from './lab';

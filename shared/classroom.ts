@@ -2,7 +2,7 @@
  * Classroom mode (issue #17 item 4): the teacher's view of every student — who joined, the exercise pushed
  * to the class, each student's live grade report — and the requests of the teacher's dashboard. Pure zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GradeReport } from './exercise';
 
 export const PrincipalRole = z.enum(['operator', 'teacher', 'student']);

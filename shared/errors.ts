@@ -1,5 +1,5 @@
 /** Error kinds shared by server, CLI and client. Classified at the boundary; mapped to HTTP in one place. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ErrorCode = z.enum([
   'InvalidLab', // the document breaks a schema or validation rule (400)

@@ -4,7 +4,7 @@
  * lock violations, which lab objects a goal is about). Goals name what a student sees: namespace and
  * interface names as `ip` shows them (`host` = the root namespace), never lab ids. Pure zod; no I/O.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Issue } from './errors';
 import { Cidr, Id, IfName, IpAddress, Lab, LabName, NetnsName } from './lab';
 import { Layout } from './layout';

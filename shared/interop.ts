@@ -2,7 +2,7 @@
  * Import/export of foreign topology formats (containerlab, CORE): the import report and the HTTP contract
  * of /api/interop/*. Shapes only — the importers live in server/interop/. Imports only zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Lab } from './lab';
 import { Layout } from './layout';
 

@@ -1,5 +1,5 @@
 /** JSON Schemas of the lab and exercise file formats, generated from the zod schemas (input shape: defaults optional). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Exercise } from './exercise';
 import { Lab } from './lab';
 

@@ -3,7 +3,7 @@
  * types are inferred from it and `lab.schema.json` is generated from it. Structural rules only —
  * cross-reference rules (duplicates, subnets, dangling endpoints) live in `validate.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LAB_VERSION } from './migrations';
 import { ID_PATTERN, ifnameProblem, LAB_NAME_PATTERN, netnsNameProblem } from './names';
 import { parseCidr, parseIp } from './net';

@@ -1,5 +1,5 @@
 /** Layout: how the design is drawn (positions, viewport, notes). Stored beside a lab; never affects a plan. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id } from './lab';
 
 export const Position = z.strictObject({ x: z.number().finite(), y: z.number().finite() });

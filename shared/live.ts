@@ -4,7 +4,7 @@
  * the bridge forwarding database. Read on demand with `ip -j` and `bridge -j` inside the node's own
  * namespace (only one this lab owns); the inspector marks each row as live-only or also in the design.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const LiveInterface = z.strictObject({
   ifname: z.string(),

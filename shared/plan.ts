@@ -3,7 +3,7 @@
  * shell command a student could type. The engine's internal operations carry typed parameters; this is
  * their public view.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `noun.verb`, e.g. netns.create, veth.create, addr.add, link.up, route.replace, link.setMaster. */
 export const OperationKind = z.string().regex(/^[a-z]+\.[a-zA-Z]+$/);

@@ -3,7 +3,7 @@
  * only sends from our own page — the `X-Netloom-Client: web` header on every API call (a foreign page cannot
  * add it without a CORS preflight we never answer) and the `netloom.web` WebSocket subprotocol.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CLIENT_HEADER = 'X-Netloom-Client';
 export const CLIENT_HEADER_VALUE = 'web';

@@ -1,5 +1,5 @@
 /** Status: what the server observed of a lab on the host, streamed to the canvas. Not undoable, not stored. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ObjectState = z.enum(['absent', 'pending', 'ready', 'drifted', 'failed', 'conflict']);
 export type ObjectState = z.infer<typeof ObjectState>;

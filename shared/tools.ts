@@ -3,7 +3,7 @@
  * packet-capture WebSockets. Requests are parsed with these schemas on the server; the client parses responses
  * and control frames with them. Pure zod; no server code.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id, IpAddress } from './lab';
 
 // ---- POST /api/labs/:name/exec ----

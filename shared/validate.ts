@@ -272,57 +272,72 @@ class UnionFind {
   }
 }
 
+type NodeById = Map<string, { index: number; node: Lab['nodes'][number] }>;
+
 function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
   const issues: Issue[] = [];
-  const report = (
-    path: Path,
-    code: string,
-    message: string,
-    object: string | undefined,
-    severity: Issue['severity'] = 'error',
-  ) => {
+  const report: Report = (path, code, message, object, severity = 'error') => {
     issues.push({ path, message, severity, code, ...(object === undefined ? {} : { object }) });
   };
-
-  // Ids: unique across nodes and links. Later duplicates are ignored as reference targets.
-  const firstById = new Map<string, { path: Path }>();
-  const nodeById = new Map<string, { index: number; node: Lab['nodes'][number] }>();
-  lab.nodes.forEach((node, i) => {
-    const seen = firstById.get(node.id);
-    if (seen) {
-      report(
-        ['nodes', i, 'id'],
-        'DuplicateId',
-        `id "${node.id}" is already used by ${describePath(seen.path)}`,
-        node.id,
-      );
-      return;
-    }
-    firstById.set(node.id, { path: ['nodes', i] });
-    nodeById.set(node.id, { index: i, node });
-  });
-  lab.links.forEach((link, j) => {
-    const seen = firstById.get(link.id);
-    if (seen) {
-      report(
-        ['links', j, 'id'],
-        'DuplicateId',
-        `id "${link.id}" is already used by ${describePath(seen.path)}`,
-        link.id,
-      );
-      return;
-    }
-    firstById.set(link.id, { path: ['links', j] });
-  });
-
-  // Nodes: one host at most, unique namespace names, bridges in existing namespaces.
-  let hostSeen = false;
-  const nsByName = new Map<string, NamespaceNode>();
-  const bridgeNs = new Map<number, NsKey | undefined>();
+  const nodeById = checkIds(lab, report);
+  const bridgeNs = checkNodes(lab, nodeById, report);
   const nsLabel = (ns: NsKey): string =>
     ns === ROOT
       ? 'the root namespace (host)'
       : `namespace "${(nodeById.get(ns)?.node as NamespaceNode | undefined)?.name ?? ns}"`;
+  const wiring = collectInterfaces(lab, nodeById, bridgeNs, report);
+  const { ifaces, segments } = wiring;
+  checkBridgePorts(lab, wiring.ports, report);
+  checkBridgeLoops(lab, wiring, report);
+  const ifaceByNsName = checkInterfaceNames(ifaces, wiring.selfLoops, nsLabel, report);
+  // The later of two clashing interfaces gets the problem: the preferred (just edited) one goes last.
+  const prefer = opts.prefer;
+  checkAddresses(
+    prefer === undefined
+      ? ifaces
+      : [...ifaces.filter((x) => x.object !== prefer), ...ifaces.filter((x) => x.object === prefer)],
+    report,
+    nsLabel,
+  );
+  checkImpairments(lab, report);
+  checkNat(lab, report);
+  checkAttached(lab, interfacesByNamespace(ifaces), ifaceByNsName, report);
+  checkVxlanTunnels(lab, report);
+  checkWireguard(lab, report);
+  checkBridgeVlans(lab, report);
+  checkMacs(lab, segments, report);
+  checkRoutes(lab, ifaces, report, nsLabel);
+  checkReachability(lab, ifaces, report);
+  return issues;
+}
+
+/** Ids: unique across nodes and links. Later duplicates are ignored as reference targets. */
+function checkIds(lab: Lab, report: Report): NodeById {
+  const firstById = new Map<string, { path: Path }>();
+  const nodeById: NodeById = new Map();
+  const unique = (id: string, path: Path): boolean => {
+    const seen = firstById.get(id);
+    if (seen) {
+      report([...path, 'id'], 'DuplicateId', `id "${id}" is already used by ${describePath(seen.path)}`, id);
+      return false;
+    }
+    firstById.set(id, { path });
+    return true;
+  };
+  lab.nodes.forEach((node, i) => {
+    if (unique(node.id, ['nodes', i])) nodeById.set(node.id, { index: i, node });
+  });
+  lab.links.forEach((link, j) => {
+    unique(link.id, ['links', j]);
+  });
+  return nodeById;
+}
+
+/** Nodes: one host at most, unique namespace names, bridges in existing namespaces (their namespace by index). */
+function checkNodes(lab: Lab, nodeById: NodeById, report: Report): Map<number, NsKey | undefined> {
+  let hostSeen = false;
+  const nsByName = new Map<string, NamespaceNode>();
+  const bridgeNs = new Map<number, NsKey | undefined>();
   lab.nodes.forEach((node, i) => {
     if (node.kind === 'host') {
       if (hostSeen)
@@ -344,44 +359,69 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
         );
       else nsByName.set(node.name, node);
     } else {
-      bridgeNs.set(i, bridgeNamespace(node, i));
+      bridgeNs.set(i, bridgeNamespace(node, i, nodeById, report));
     }
   });
+  return bridgeNs;
+}
 
-  function bridgeNamespace(bridge: BridgeNode, i: number): NsKey | undefined {
-    if (bridge.namespace === undefined) return ROOT;
-    const target = nodeById.get(bridge.namespace);
-    if (!target) {
-      report(
-        ['nodes', i, 'namespace'],
-        'UnknownNamespace',
-        `bridge "${bridge.name}" is placed in namespace "${bridge.namespace}", but no node has that id`,
-        bridge.id,
-      );
-      return undefined;
-    }
-    if (target.node.kind !== 'namespace') {
-      report(
-        ['nodes', i, 'namespace'],
-        'NotANamespace',
-        `bridge "${bridge.name}" must be placed in a namespace node, but "${bridge.namespace}" is a ${target.node.kind}` +
-          (target.node.kind === 'host' ? ' (leave "namespace" out to put it in the root namespace)' : ''),
-        bridge.id,
-      );
-      return undefined;
-    }
-    return bridge.namespace;
+function bridgeNamespace(bridge: BridgeNode, i: number, nodeById: NodeById, report: Report): NsKey | undefined {
+  if (bridge.namespace === undefined) return ROOT;
+  const target = nodeById.get(bridge.namespace);
+  if (!target) {
+    report(
+      ['nodes', i, 'namespace'],
+      'UnknownNamespace',
+      `bridge "${bridge.name}" is placed in namespace "${bridge.namespace}", but no node has that id`,
+      bridge.id,
+    );
+    return undefined;
   }
+  if (target.node.kind !== 'namespace') {
+    report(
+      ['nodes', i, 'namespace'],
+      'NotANamespace',
+      `bridge "${bridge.name}" must be placed in a namespace node, but "${bridge.namespace}" is a ${target.node.kind}` +
+        (target.node.kind === 'host' ? ' (leave "namespace" out to put it in the root namespace)' : ''),
+      bridge.id,
+    );
+    return undefined;
+  }
+  return bridge.namespace;
+}
 
-  const addresses = (texts: string[], path: Path, object: string) => readAddresses(texts, path, object, report);
+/** Every interface of the lab, each in a namespace and on an L2 segment, and what the bridge rules need. */
+interface Wiring {
+  ifaces: Iface[];
+  segments: UnionFind;
+  /** Bridge node index → its number of ports. */
+  ports: Map<number, number>;
+  /** Bridges connected by veths (directly or through other bridges). */
+  bridgeLoops: UnionFind;
+  /** Veths between two bridges already connected: each closes a loop. */
+  loopLinks: { j: number; link: VethLink; bridges: [number, number] }[];
+  /** `${j}#1` of the veths whose two ends are the same interface. */
+  selfLoops: Set<string>;
+}
 
-  // Interfaces: bridges, then veth ends; each in a namespace and on an L2 segment.
-  const segments = new UnionFind();
-  const ifaces: Iface[] = [];
-  const bridgeIface = new Map<number, Iface>();
+/** Interfaces: bridges, then veth ends, then attached interfaces; segments resolved at the end. */
+function collectInterfaces(
+  lab: Lab,
+  nodeById: NodeById,
+  bridgeNs: Map<number, NsKey | undefined>,
+  report: Report,
+): Wiring {
+  const w: Wiring = {
+    ifaces: [],
+    segments: new UnionFind(),
+    ports: new Map(),
+    bridgeLoops: new UnionFind(),
+    loopLinks: [],
+    selfLoops: new Set(),
+  };
   lab.nodes.forEach((node, i) => {
     if (node.kind !== 'bridge') return;
-    const iface: Iface = {
+    w.ifaces.push({
       key: `B${i}`,
       name: node.name,
       ns: bridgeNs.get(i),
@@ -390,92 +430,105 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
       what: `bridge ${node.name}`,
       up: true,
       carrier: true,
-      addresses: addresses(node.addresses, ['nodes', i, 'addresses'], node.id),
+      addresses: readAddresses(node.addresses, ['nodes', i, 'addresses'], node.id, report),
       segment: `B${i}`,
-    };
-    ifaces.push(iface);
-    bridgeIface.set(i, iface);
-  });
-
-  const ports = new Map<number, number>();
-  const bridgeLoops = new UnionFind();
-  const loopLinks: { j: number; link: VethLink; bridges: [number, number] }[] = [];
-  const selfLoops = new Set<string>();
-  lab.links.forEach((link, j) => {
-    const [a, b] = link.endpoints;
-    if (a.node === b.node && a.ifname === b.ifname) {
-      report(
-        ['links', j, 'endpoints', 1, 'ifname'],
-        'VethSelfLoop',
-        `both ends of veth "${link.id}" are ${a.ifname} on the same node: a veth needs two distinct interfaces`,
-        `${link.id}#1`,
-      );
-      selfLoops.add(`${j}#1`);
-    }
-    const onBridge: (number | undefined)[] = [];
-    link.endpoints.forEach((ep, e) => {
-      const target = nodeById.get(ep.node);
-      const epPath: Path = ['links', j, 'endpoints', e];
-      const object = `${link.id}#${e}`;
-      let ns: NsKey | undefined;
-      let bridgeIndex: number | undefined;
-      if (!target) {
-        report(
-          [...epPath, 'node'],
-          'DanglingEndpoint',
-          `this end of veth "${link.id}" is attached to "${ep.node}", but no node has that id`,
-          object,
-        );
-      } else if (target.node.kind === 'namespace') ns = target.node.id;
-      else if (target.node.kind === 'host') ns = ROOT;
-      else {
-        bridgeIndex = target.index;
-        ns = bridgeNs.get(target.index);
-        ports.set(target.index, (ports.get(target.index) ?? 0) + 1);
-        segments.union(`L${j}`, `B${target.index}`);
-      }
-      onBridge.push(bridgeIndex);
-      ifaces.push({
-        key: `L${j}#${e}`,
-        name: ep.ifname,
-        ns,
-        path: [...epPath, 'ifname'],
-        object,
-        what: `${ep.ifname} (veth "${link.id}")`,
-        up: ep.up,
-        carrier: ep.up && link.endpoints[1 - e]!.up,
-        addresses: addresses(ep.addresses, [...epPath, 'addresses'], object),
-        segment: `L${j}`,
-        ...(bridgeIndex === undefined ? {} : { bridgeIndex }),
-      });
-      if (bridgeIndex !== undefined && ep.addresses.length > 0)
-        report(
-          [...epPath, 'addresses'],
-          'AddressOnBridgePort',
-          `${ep.ifname} is a port of bridge "${(lab.nodes[bridgeIndex] as BridgeNode).name}": a bridge port does not use its own IP address. Put the address on the bridge instead`,
-          object,
-          'warning',
-        );
     });
-    const [ba, bb] = onBridge;
-    if (ba !== undefined && bb !== undefined && !bridgeLoops.union(`B${ba}`, `B${bb}`))
-      loopLinks.push({ j, link, bridges: [ba, bb] });
-    const mtuA = a.mtu ?? 1500;
-    const mtuB = b.mtu ?? 1500;
-    if (mtuA !== mtuB)
-      report(
-        ['links', j, 'endpoints', b.mtu === undefined ? 0 : 1, 'mtu'],
-        'MtuMismatch',
-        `the two ends of veth "${link.id}" have different MTUs (${mtuA} and ${mtuB}): large packets will be dropped one way`,
-        `${link.id}#${b.mtu === undefined ? 0 : 1}`,
-        'warning',
-      );
   });
-  attachedIfaces(lab, nodeById, segments, ports, ifaces, report);
-  vlanSegments(lab, ifaces, segments);
-  for (const iface of ifaces) iface.segment = segments.find(iface.segment);
+  const ctx: VethContext = { nodeById, bridgeNs, w, report };
+  lab.links.forEach((link, j) => {
+    addVeth(lab, link, j, ctx);
+  });
+  attachedIfaces(lab, nodeById, w.segments, w.ports, w.ifaces, report);
+  vlanSegments(lab, w.ifaces, w.segments);
+  for (const iface of w.ifaces) iface.segment = w.segments.find(iface.segment);
+  return w;
+}
 
-  // Bridge ports: the kernel limit, and loops between bridges (a broadcast storm without STP).
+interface VethContext {
+  nodeById: NodeById;
+  bridgeNs: Map<number, NsKey | undefined>;
+  w: Wiring;
+  report: Report;
+}
+
+/** Veth `j`: its two ends as interfaces; a self loop, a loop between bridges, an MTU mismatch. */
+function addVeth(lab: Lab, link: VethLink, j: number, ctx: VethContext): void {
+  const { w, report } = ctx;
+  const [a, b] = link.endpoints;
+  if (a.node === b.node && a.ifname === b.ifname) {
+    report(
+      ['links', j, 'endpoints', 1, 'ifname'],
+      'VethSelfLoop',
+      `both ends of veth "${link.id}" are ${a.ifname} on the same node: a veth needs two distinct interfaces`,
+      `${link.id}#1`,
+    );
+    w.selfLoops.add(`${j}#1`);
+  }
+  const [ba, bb] = link.endpoints.map((_, e) => addVethEnd(lab, link, j, e, ctx));
+  if (ba !== undefined && bb !== undefined && !w.bridgeLoops.union(`B${ba}`, `B${bb}`))
+    w.loopLinks.push({ j, link, bridges: [ba, bb] });
+  const mtuA = a.mtu ?? 1500;
+  const mtuB = b.mtu ?? 1500;
+  if (mtuA !== mtuB)
+    report(
+      ['links', j, 'endpoints', b.mtu === undefined ? 0 : 1, 'mtu'],
+      'MtuMismatch',
+      `the two ends of veth "${link.id}" have different MTUs (${mtuA} and ${mtuB}): large packets will be dropped one way`,
+      `${link.id}#${b.mtu === undefined ? 0 : 1}`,
+      'warning',
+    );
+}
+
+/** End `e` of veth `j` as an interface: the index of the bridge it is a port of, if it is one. */
+function addVethEnd(lab: Lab, link: VethLink, j: number, e: number, ctx: VethContext): number | undefined {
+  const { w, report } = ctx;
+  const ep = link.endpoints[e]!;
+  const target = ctx.nodeById.get(ep.node);
+  const epPath: Path = ['links', j, 'endpoints', e];
+  const object = `${link.id}#${e}`;
+  let ns: NsKey | undefined;
+  let bridgeIndex: number | undefined;
+  if (!target) {
+    report(
+      [...epPath, 'node'],
+      'DanglingEndpoint',
+      `this end of veth "${link.id}" is attached to "${ep.node}", but no node has that id`,
+      object,
+    );
+  } else if (target.node.kind === 'namespace') ns = target.node.id;
+  else if (target.node.kind === 'host') ns = ROOT;
+  else {
+    bridgeIndex = target.index;
+    ns = ctx.bridgeNs.get(target.index);
+    w.ports.set(target.index, (w.ports.get(target.index) ?? 0) + 1);
+    w.segments.union(`L${j}`, `B${target.index}`);
+  }
+  w.ifaces.push({
+    key: `L${j}#${e}`,
+    name: ep.ifname,
+    ns,
+    path: [...epPath, 'ifname'],
+    object,
+    what: `${ep.ifname} (veth "${link.id}")`,
+    up: ep.up,
+    carrier: ep.up && link.endpoints[1 - e]!.up,
+    addresses: readAddresses(ep.addresses, [...epPath, 'addresses'], object, report),
+    segment: `L${j}`,
+    ...(bridgeIndex === undefined ? {} : { bridgeIndex }),
+  });
+  if (bridgeIndex !== undefined && ep.addresses.length > 0)
+    report(
+      [...epPath, 'addresses'],
+      'AddressOnBridgePort',
+      `${ep.ifname} is a port of bridge "${(lab.nodes[bridgeIndex] as BridgeNode).name}": a bridge port does not use its own IP address. Put the address on the bridge instead`,
+      object,
+      'warning',
+    );
+  return bridgeIndex;
+}
+
+/** Bridge ports: the kernel limit. */
+function checkBridgePorts(lab: Lab, ports: Map<number, number>, report: Report): void {
   for (const [i, n] of ports) {
     if (n > MAX_BRIDGE_PORTS) {
       const bridge = lab.nodes[i] as BridgeNode;
@@ -487,36 +540,46 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
       );
     }
   }
-  if (loopLinks.length > 0) {
-    const withoutStp = new Set<string>();
-    lab.nodes.forEach((node, i) => {
-      if (node.kind === 'bridge' && node.stp !== true) withoutStp.add(bridgeLoops.find(`B${i}`));
-    });
-    for (const { j, link, bridges } of loopLinks) {
-      const [x, y] = bridges.map((i) => (lab.nodes[i] as BridgeNode).name);
-      const where =
-        x === y && bridges[0] === bridges[1]
-          ? `both ends of veth "${link.id}" are ports of bridge "${x}"`
-          : `veth "${link.id}" closes a loop between bridges ("${x}" and "${y}" are already connected)`;
-      if (withoutStp.has(bridgeLoops.find(`B${bridges[0]}`)))
-        report(
-          ['links', j],
-          'BridgeLoop',
-          `${where}: every broadcast would circle forever (a broadcast storm). Remove the link, or set "stp: true" on the bridges so they block a port`,
-          link.id,
-        );
-      else
-        report(
-          ['links', j],
-          'BridgeLoop',
-          `${where}: STP will block one port, so this link carries no traffic until another path fails`,
-          link.id,
-          'warning',
-        );
-    }
-  }
+}
 
-  // Interface names: unique per namespace, `lo` is taken.
+/** Loops between bridges: a broadcast storm without STP, a link carrying nothing with it. */
+function checkBridgeLoops(lab: Lab, { loopLinks, bridgeLoops }: Wiring, report: Report): void {
+  if (loopLinks.length === 0) return;
+  const withoutStp = new Set<string>();
+  lab.nodes.forEach((node, i) => {
+    if (node.kind === 'bridge' && node.stp !== true) withoutStp.add(bridgeLoops.find(`B${i}`));
+  });
+  for (const { j, link, bridges } of loopLinks) {
+    const [x, y] = bridges.map((i) => (lab.nodes[i] as BridgeNode).name);
+    const where =
+      x === y && bridges[0] === bridges[1]
+        ? `both ends of veth "${link.id}" are ports of bridge "${x}"`
+        : `veth "${link.id}" closes a loop between bridges ("${x}" and "${y}" are already connected)`;
+    if (withoutStp.has(bridgeLoops.find(`B${bridges[0]}`)))
+      report(
+        ['links', j],
+        'BridgeLoop',
+        `${where}: every broadcast would circle forever (a broadcast storm). Remove the link, or set "stp: true" on the bridges so they block a port`,
+        link.id,
+      );
+    else
+      report(
+        ['links', j],
+        'BridgeLoop',
+        `${where}: STP will block one port, so this link carries no traffic until another path fails`,
+        link.id,
+        'warning',
+      );
+  }
+}
+
+/** Interface names: unique per namespace, `lo` is taken. The first interface of each `${ns}\0${name}`. */
+function checkInterfaceNames(
+  ifaces: readonly Iface[],
+  selfLoops: ReadonlySet<string>,
+  nsLabel: (ns: NsKey) => string,
+  report: Report,
+): Map<string, Iface> {
   const ifaceByNsName = new Map<string, Iface>();
   for (const iface of ifaces) {
     if (iface.name === 'lo') {
@@ -540,8 +603,11 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
         iface.object,
       );
   }
+  return ifaceByNsName;
+}
 
-  // The interfaces of each namespace with their addresses: the one index every rule below reads.
+/** The interfaces of each namespace with their addresses: the one index the attached rules read. */
+function interfacesByNamespace(ifaces: readonly Iface[]): Map<NsKey, Iface[]> {
   const ifacesOf = new Map<NsKey, Iface[]>();
   for (const iface of ifaces) {
     if (iface.ns === undefined) continue;
@@ -549,26 +615,7 @@ function crossReferenceIssues(lab: Lab, opts: ValidateOptions = {}): Issue[] {
     if (list) list.push(iface);
     else ifacesOf.set(iface.ns, [iface]);
   }
-
-  // The later of two clashing interfaces gets the problem: the preferred (just edited) one goes last.
-  const prefer = opts.prefer;
-  checkAddresses(
-    prefer === undefined
-      ? ifaces
-      : [...ifaces.filter((x) => x.object !== prefer), ...ifaces.filter((x) => x.object === prefer)],
-    report,
-    nsLabel,
-  );
-  checkImpairments(lab, report);
-  checkNat(lab, report);
-  checkAttached(lab, ifacesOf, ifaceByNsName, report);
-  checkVxlanTunnels(lab, report);
-  checkWireguard(lab, report);
-  checkBridgeVlans(lab, report);
-  checkMacs(lab, segments, report);
-  checkRoutes(lab, ifaces, report, nsLabel);
-  checkReachability(lab, ifaces, report);
-  return issues;
+  return ifacesOf;
 }
 
 export type Report = (

@@ -12,7 +12,7 @@ import { type ApiClient, ApiError } from './api/client';
 import { StatusSocket } from './api/statusSocket';
 import { exerciseStore } from './exercise/store';
 import { kernelBlocker } from './kernelFeatures';
-import type { EditorStore } from './store/editorStore';
+import type { EditorState, EditorStore } from './store/editorStore';
 import { routeText, type SuspendedRoute, setLinkDown, setLinkUp } from './store/linkFault';
 import { conflictsOf, netemUseOf, planIssuesOf, problemsOf, selectDirty } from './store/selectors';
 
@@ -21,63 +21,121 @@ export type Actions = ReturnType<typeof createActions>;
 /** localStorage key of the last lab opened in this browser (the bare URL reopens it). */
 const LAST_LAB_KEY = 'netloom.lastLab';
 
+/** The actions: lab files, operations on the host, the link fault and the live tools, in one object. */
 export function createActions(store: EditorStore, api: ApiClient) {
+  // The socket's result messages reopen the plan panel: bound once the operations exist.
+  let loadPlan: () => Promise<void> = async () => {};
+  const core = createCore(store, api, () => loadPlan());
+  const files = labFileActions(core);
+  const operations = operationActions(core, files);
+  loadPlan = operations.loadPlan;
+  return {
+    socket: core.socket,
+    ...files,
+    ...operations,
+    toggleLinkUp: linkFaultAction(core, files, operations),
+    ...toolActions(core),
+  };
+}
+
+/** What every group of actions shares: the store, the API, the status socket, the background checks. */
+interface Core {
+  store: EditorStore;
+  api: ApiClient;
+  st: () => EditorState;
+  fail: (e: unknown, what: string) => void;
+  socket: StatusSocket;
+  checkPlan: () => Promise<void>;
+  refreshNames: () => Promise<void>;
+  /** What to do when an operation's result arrives (it may arrive before the POST that started it returns). */
+  whenDone: (operationId: string, fn: (r: OperationResult) => void) => void;
+  /** Shows a lab document (opened, created, imported) and watches it. */
+  load: (lab: Lab, layout: Layout, revision: number | null) => void;
+}
+
+function createCore(store: EditorStore, api: ApiClient, loadPlan: () => Promise<void>): Core {
   const st = () => store.getState();
   const fail = (e: unknown, what: string) => {
     const msg = e instanceof ApiError ? e.body.message : (e as Error).message;
     st().notify(`${what}: ${msg}`, 'error');
   };
-
-  const onMessage = (m: ServerMessage) => {
-    const name = st().lab.name;
-    switch (m.type) {
-      case 'hello':
-        st().setMode(m.mode);
-        break;
-      case 'snapshot':
-        if (m.status.lab === name) st().applySnapshot(m.status);
-        break;
-      case 'delta':
-        if (m.lab === name) st().applyDelta(m);
-        break;
-      case 'progress':
-        if (m.lab !== name) break;
-        if (st().result?.operationId === m.operationId) break;
-        st().setProgress({
-          operationId: m.operationId,
-          step: m.step,
-          total: m.total,
-          phase: m.phase,
-          ...(m.command ? { command: m.command } : {}),
-          ...(m.object ? { object: m.object } : {}),
-        });
-        break;
-      case 'result':
-        // A recovery concerns every lab (its result names lab "*").
-        if (m.result.lab !== name && m.result.action !== 'recover') break;
-        st().setResult(m.result);
-        onResult.get(m.result.operationId)?.(m.result);
-        onResult.delete(m.result.operationId);
-        void checkPlan();
-        void refreshNames();
-        if (st().panel === 'plan') void actions.loadPlan();
-        break;
-      case 'error':
-        st().notify(m.message, 'error');
-        break;
-      case 'exercise':
-        exerciseStore.getState().receive(m.lab, m.report);
-        break;
-    }
+  const onResult = new Map<string, (r: OperationResult) => void>();
+  const whenDone = (operationId: string, fn: (r: OperationResult) => void) => {
+    const r = st().result;
+    if (r?.operationId === operationId) fn(r);
+    else onResult.set(operationId, fn);
   };
+  const checkPlan = planChecker(store, api);
+  const refreshNames = namesRefresher(store, api);
+  const socket = new StatusSocket({
+    onMessage: (m) => onServerMessage(st, m, { onResult, checkPlan, refreshNames, loadPlan }),
+    onState: (s) => st().setConnection(s),
+  });
+  const core: Core = { store, api, st, fail, socket, checkPlan, refreshNames, whenDone, load: () => {} };
+  core.load = loader(core);
+  return core;
+}
 
-  const socket = new StatusSocket({ onMessage, onState: (s) => st().setConnection(s) });
+/** A message of the status socket into the store (only those about the open lab, and recoveries). */
+function onServerMessage(
+  st: () => EditorState,
+  m: ServerMessage,
+  on: {
+    onResult: Map<string, (r: OperationResult) => void>;
+    checkPlan: () => Promise<void>;
+    refreshNames: () => Promise<void>;
+    loadPlan: () => Promise<void>;
+  },
+): void {
+  const name = st().lab.name;
+  switch (m.type) {
+    case 'hello':
+      st().setMode(m.mode);
+      break;
+    case 'snapshot':
+      if (m.status.lab === name) st().applySnapshot(m.status);
+      break;
+    case 'delta':
+      if (m.lab === name) st().applyDelta(m);
+      break;
+    case 'progress':
+      if (m.lab !== name) break;
+      if (st().result?.operationId === m.operationId) break;
+      st().setProgress({
+        operationId: m.operationId,
+        step: m.step,
+        total: m.total,
+        phase: m.phase,
+        ...(m.command ? { command: m.command } : {}),
+        ...(m.object ? { object: m.object } : {}),
+      });
+      break;
+    case 'result':
+      // A recovery concerns every lab (its result names lab "*").
+      if (m.result.lab !== name && m.result.action !== 'recover') break;
+      st().setResult(m.result);
+      on.onResult.get(m.result.operationId)?.(m.result);
+      on.onResult.delete(m.result.operationId);
+      void on.checkPlan();
+      void on.refreshNames();
+      if (st().panel === 'plan') void on.loadPlan();
+      break;
+    case 'error':
+      st().notify(m.message, 'error');
+      break;
+    case 'exercise':
+      exerciseStore.getState().receive(m.lab, m.report);
+      break;
+  }
+}
 
-  /**
-   * Plan-time problems (a name another lab or something else holds, a feature the kernel lacks) reach the
-   * Problems tab without pressing Plan: the stored lab is planned after it is opened or saved, after every
-   * operation, and when the live conflicts change. One check at a time; a request meanwhile runs once after.
-   */
+/**
+ * Plan-time problems (a name another lab or something else holds, a feature the kernel lacks) reach the
+ * Problems tab without pressing Plan: the stored lab is planned after it is opened or saved, after every
+ * operation, and when the live conflicts change. One check at a time; a request meanwhile runs once after.
+ */
+function planChecker(store: EditorStore, api: ApiClient): () => Promise<void> {
+  const st = () => store.getState();
   let planCheck: 'idle' | 'running' | 'again' = 'idle';
   const checkPlan = async (): Promise<void> => {
     if (planCheck !== 'idle') {
@@ -114,9 +172,13 @@ export function createActions(store: EditorStore, api: ApiClient) {
       void checkPlan();
     }
   });
+  return checkPlan;
+}
 
-  /** Names other labs and the host use (proposals avoid them): on opening a lab and after every operation. */
-  const refreshNames = async (): Promise<void> => {
+/** Names other labs and the host use (proposals avoid them): on opening a lab and after every operation. */
+function namesRefresher(store: EditorStore, api: ApiClient): () => Promise<void> {
+  const st = () => store.getState();
+  return async () => {
     const name = st().lab.name;
     try {
       const r = await api.namesInUse(name);
@@ -126,16 +188,10 @@ export function createActions(store: EditorStore, api: ApiClient) {
       // Not fatal: proposals are still free within the lab, and the plan reports a clash.
     }
   };
+}
 
-  /** What to do when an operation's result arrives (it may arrive before the POST that started it returns). */
-  const onResult = new Map<string, (r: OperationResult) => void>();
-  const whenDone = (operationId: string, fn: (r: OperationResult) => void) => {
-    const r = st().result;
-    if (r?.operationId === operationId) fn(r);
-    else onResult.set(operationId, fn);
-  };
-
-  function load(lab: Lab, layout: Layout, revision: number | null) {
+function loader({ store, st, socket, checkPlan, refreshNames }: Core): Core['load'] {
+  return (lab, layout, revision) => {
     // Re-opening the lab we already watch keeps its live status: the server sends a snapshot only on a new
     // subscription and then deltas of what changes, so clearing it here would leave stale greys.
     const sameLab = st().lab.name === lab.name && st().revision !== null;
@@ -166,56 +222,83 @@ export function createActions(store: EditorStore, api: ApiClient) {
       socket.subscribe(lab.name);
       void checkPlan();
     }
-    try {
-      history.replaceState(null, '', `${location.pathname}${location.search}#${encodeURIComponent(lab.name)}`);
-      // The bare URL reopens it next time (a lab never saved has nothing to reopen).
-      if (revision !== null) localStorage.setItem(LAST_LAB_KEY, lab.name);
-    } catch {
-      /* not in a browser, or private mode */
-    }
-  }
-
-  /** After the open lab was renamed or deleted elsewhere (the Open dialog): show what is there now. */
-  const reopen = async (name: string | null) => {
-    if (name) return actions.openLab(name, true);
-    const { labs } = await api.listLabs();
-    const info = await api.info();
-    const pick = labs.find((l) => l.name === info.defaultLab)?.name ?? labs[0]?.name;
-    if (pick) await actions.openLab(pick, true);
-    else {
-      // The last lab is gone: an empty one, and the dialog that names it.
-      actions.newLab();
-      st().setDialog('new');
-    }
+    rememberInUrl(lab.name, revision);
   };
+}
 
-  const actions = {
-    socket,
+function rememberInUrl(name: string, revision: number | null): void {
+  try {
+    history.replaceState(null, '', `${location.pathname}${location.search}#${encodeURIComponent(name)}`);
+    // The bare URL reopens it next time (a lab never saved has nothing to reopen).
+    if (revision !== null) localStorage.setItem(LAST_LAB_KEY, name);
+  } catch {
+    /* not in a browser, or private mode */
+  }
+}
+
+type LabFileActions = ReturnType<typeof labFileActions>;
+
+/** Lab files: start-up, open, create, rename, duplicate, delete, save, import. */
+function labFileActions(core: Core) {
+  const { api, st, fail, load } = core;
+  const docs = labDocumentActions(core);
+  const stored = storedLabActions(core, docs);
+  return {
     async init() {
-      socket.start();
+      core.socket.start();
       try {
         const info = await api.info();
         st().setMode(info.mode);
         st().setCapabilities(info.capabilities);
-        let last = '';
-        try {
-          last = localStorage.getItem(LAST_LAB_KEY) ?? '';
-        } catch {
-          /* private mode */
-        }
         // The URL names the lab; a bare URL reopens the last lab used in this browser.
-        const wanted = decodeURIComponent(location.hash.slice(1)) || last;
+        const wanted = decodeURIComponent(location.hash.slice(1)) || lastLab();
         const { labs } = await api.listLabs();
         const pick =
           labs.find((l) => l.name === wanted)?.name ??
           labs.find((l) => l.name === info.defaultLab)?.name ??
           labs[0]?.name;
-        if (pick) await actions.openLab(pick);
-        else actions.newLab();
+        if (pick) await docs.openLab(pick);
+        else docs.newLab();
       } catch (e) {
         fail(e, 'Cannot load');
       }
     },
+    ...docs,
+    ...stored,
+    /** Import a lab file (JSON or YAML): checked in the browser first for a fast message, stored by the server. */
+    async importText(text: string, filename = '') {
+      try {
+        const format = filename.endsWith('.json') || text.trimStart().startsWith('{') ? 'json' : 'yaml';
+        const data = format === 'json' ? JSON.parse(text) : (await import('yaml')).parse(text);
+        const labInput = data && typeof data === 'object' && 'lab' in data ? (data as { lab: unknown }).lab : data;
+        const res = validate(labInput);
+        if (!res.ok) {
+          const i = res.issues[0];
+          st().notify(`Import failed: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid lab'}`, 'error');
+          return;
+        }
+        const doc = await api.importLab(text, format);
+        load(doc.lab, doc.layout, doc.revision);
+        st().notify(`Imported ${doc.lab.name}`);
+      } catch (e) {
+        fail(e, 'Import failed');
+      }
+    },
+  };
+}
+
+function lastLab(): string {
+  try {
+    return localStorage.getItem(LAST_LAB_KEY) ?? '';
+  } catch {
+    /* private mode */
+    return '';
+  }
+}
+
+/** Documents into the editor: open (stored or example), create, a new unsaved lab; the lists to pick from. */
+function labDocumentActions({ api, st, fail, load }: Core) {
+  return {
     /** Opens a stored lab; the dialog it was picked in closes (unless `keepDialog`: a rename in the list). */
     async openLab(name: string, keepDialog = false) {
       try {
@@ -254,31 +337,16 @@ export function createActions(store: EditorStore, api: ApiClient) {
         fail(e, 'Cannot create the lab');
       }
     },
-    /** Renames a stored lab (refused while it is applied); the open lab follows. Throws the server's refusal. */
-    async renameLab(name: string, to: string) {
-      const open = st().lab.name === name;
-      if (open && !(await actions.saveIfDirty())) throw new Error('save the lab first');
-      await api.renameLab(name, to);
-      if (open) await reopen(to);
-    },
-    async duplicateLab(name: string, to: string) {
-      if (st().lab.name === name && !(await actions.saveIfDirty())) throw new Error('save the lab first');
-      await api.duplicateLab(name, to);
-    },
-    /** Deletes a stored lab (refused while it is applied); if it was open, another one is opened. */
-    async deleteLab(name: string) {
-      await api.deleteLab(name);
-      try {
-        if (localStorage.getItem(LAST_LAB_KEY) === name) localStorage.removeItem(LAST_LAB_KEY);
-      } catch {
-        /* private mode */
-      }
-      if (st().lab.name === name) await reopen(null);
-    },
     newLab(name?: string) {
       const n = name ?? `lab-${Date.now().toString(36).slice(-5)}`;
       load({ version: 1, name: n, title: 'New lab', nodes: [], links: [] }, emptyLayout(), null);
     },
+  };
+}
+
+/** Saving the open lab (the first save creates it on the server and starts watching it). */
+function savingActions({ api, st, fail, socket, checkPlan }: Core) {
+  const saving = {
     /** Save; returns false (after telling the user why) when it could not. */
     async save(): Promise<boolean> {
       const { lab, layout, revision } = st();
@@ -301,127 +369,92 @@ export function createActions(store: EditorStore, api: ApiClient) {
       }
     },
     async saveIfDirty(): Promise<boolean> {
-      return selectDirty(st()) ? actions.save() : true;
+      return selectDirty(st()) ? saving.save() : true;
     },
+  };
+  return saving;
+}
+
+/** The stored labs: save, rename, duplicate, delete (the open lab follows). */
+function storedLabActions(core: Core, docs: ReturnType<typeof labDocumentActions>) {
+  const { api, st } = core;
+  const saving = savingActions(core);
+  /** After the open lab was renamed or deleted elsewhere (the Open dialog): show what is there now. */
+  const reopen = async (name: string | null) => {
+    if (name) return docs.openLab(name, true);
+    const { labs } = await api.listLabs();
+    const info = await api.info();
+    const pick = labs.find((l) => l.name === info.defaultLab)?.name ?? labs[0]?.name;
+    if (pick) await docs.openLab(pick, true);
+    else {
+      // The last lab is gone: an empty one, and the dialog that names it.
+      docs.newLab();
+      st().setDialog('new');
+    }
+  };
+  return {
+    /** Renames a stored lab (refused while it is applied); the open lab follows. Throws the server's refusal. */
+    async renameLab(name: string, to: string) {
+      const open = st().lab.name === name;
+      if (open && !(await saving.saveIfDirty())) throw new Error('save the lab first');
+      await api.renameLab(name, to);
+      if (open) await reopen(to);
+    },
+    async duplicateLab(name: string, to: string) {
+      if (st().lab.name === name && !(await saving.saveIfDirty())) throw new Error('save the lab first');
+      await api.duplicateLab(name, to);
+    },
+    /** Deletes a stored lab (refused while it is applied); if it was open, another one is opened. */
+    async deleteLab(name: string) {
+      await api.deleteLab(name);
+      try {
+        if (localStorage.getItem(LAST_LAB_KEY) === name) localStorage.removeItem(LAST_LAB_KEY);
+      } catch {
+        /* private mode */
+      }
+      if (st().lab.name === name) await reopen(null);
+    },
+    ...saving,
+  };
+}
+
+type OperationActions = ReturnType<typeof operationActions>;
+
+/** Operations on the host: apply, destroy, recover, and the plan they would run. */
+function operationActions({ api, st, fail }: Core, files: Pick<LabFileActions, 'saveIfDirty'>) {
+  /** Starts an operation (unless its progress or result already arrived); null when the server refused. */
+  const start = async (
+    action: 'apply' | 'destroy' | 'recover',
+    refused: string,
+    request: () => Promise<{ operationId: string }>,
+  ): Promise<string | null> => {
+    try {
+      const { operationId } = await request();
+      if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
+        st().startOperation(operationId, action);
+      return operationId;
+    } catch (e) {
+      fail(e, refused);
+      return null;
+    }
+  };
+  return {
     /** Saves if needed and starts an apply; returns its operation id, or null when it did not start. */
     async apply(): Promise<string | null> {
-      if (problemsOf(st().lab).errors) {
-        st().notify('Apply refused: fix the problems first', 'error');
+      const refusal = applyRefusal(st());
+      if (refusal) {
+        st().notify(`Apply refused: ${refusal}`, 'error');
         return null;
       }
-      const netem = st().capabilities?.netem === false ? netemUseOf(st().lab) : null;
-      if (netem) {
-        st().notify(`Apply refused: ${netem} needs netem, which this kernel does not have`, 'error');
-        return null;
-      }
-      const kernel = kernelBlocker(st().lab, st().capabilities);
-      if (kernel) {
-        st().notify(`Apply refused: ${kernel}`, 'error');
-        return null;
-      }
-      if (!(await actions.saveIfDirty())) return null;
-      try {
-        const { operationId } = await api.apply(st().lab.name, st().revision ?? undefined);
-        if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
-          st().startOperation(operationId, 'apply');
-        return operationId;
-      } catch (e) {
-        fail(e, 'Apply refused');
-        return null;
-      }
-    },
-    /**
-     * Teaching fault: sets a link down (or back up) on both ends and applies at once. Down, as the kernel
-     * does it: the routes through the link go too (the design says so, the banner and the nodes name them);
-     * up, they come back. When the change cannot be applied, the design is put back and the banner says why,
-     * so the canvas never shows a link down that is up on the host.
-     */
-    async toggleLinkUp(linkId: string) {
-      st().closeMenu();
-      const before = st().lab;
-      const link = before.links.find((l) => l.id === linkId);
-      if (!link) return;
-      const name = `${link.endpoints[0].ifname} ⇄ ${link.endpoints[1].ifname}`;
-      const goingUp = !link.endpoints.every((e) => e.up);
-      if (problemsOf(before).errors) {
-        st().notify(`Link ${name} not changed: fix the lab's problems first`, 'error');
-        return;
-      }
-      const restore = st().suspended[linkId] ?? [];
-      const step = goingUp
-        ? { lab: setLinkUp(before, linkId, restore), removed: [] as SuspendedRoute[] }
-        : setLinkDown(before, linkId);
-      const refused = problemsOf(step.lab).issues.find((i) => i.severity === 'error');
-      if (refused) {
-        st().notify(`Link ${name} stays ${goingUp ? 'down' : 'up'}: ${refused.message}`, 'error');
-        return;
-      }
-      const labelOf = (id: string) => {
-        const n = before.nodes.find((x) => x.id === id);
-        return n?.kind === 'namespace' ? n.name : id;
-      };
-      const moved = goingUp ? restore : step.removed;
-      const list = moved.map((x) => `${labelOf(x.node)}: ${routeText(x.route)}`).join('; ');
-      store.setState({ lab: step.lab }); // one undo entry for the link and its routes
-      const put = () => {
-        // The change did not reach the host: the design goes back to what the host has, and is stored so.
-        const now = st().lab;
-        store.setState({
-          lab: goingUp ? setLinkDown(now, linkId).lab : setLinkUp(now, linkId, step.removed),
-        });
-        void actions.save();
-      };
-      const operationId = await actions.apply();
-      if (!operationId) {
-        put();
-        return;
-      }
-      whenDone(operationId, (r) => {
-        if (!r.ok) {
-          put();
-          st().setResult({
-            ...r,
-            notice: `The design was put back: link ${name} is still ${goingUp ? 'down' : 'up'}.`,
-          });
-          return;
-        }
-        const notes: Record<string, string | null> = {};
-        for (const x of moved) notes[x.node] = null;
-        if (goingUp) st().setSuspended(linkId, null);
-        else if (step.removed.length) {
-          st().setSuspended(linkId, step.removed);
-          for (const x of step.removed)
-            notes[x.node] =
-              `route ${routeText(x.route)} removed with ${name}: the kernel deletes routes through a down interface (back when the link goes up)`;
-        }
-        st().setNotices(notes);
-        if (moved.length)
-          st().setResult({
-            ...r,
-            notice: goingUp
-              ? `Link ${name} is up, and the routes it took away are back: ${list}.`
-              : `Link ${name} is down. The kernel deletes every route through a down interface, so these went too: ${list}. They come back when the link goes up.`,
-          });
-      });
+      if (!(await files.saveIfDirty())) return null;
+      return start('apply', 'Apply refused', () => api.apply(st().lab.name, st().revision ?? undefined));
     },
     async destroy() {
-      try {
-        const { operationId } = await api.destroy(st().lab.name);
-        if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
-          st().startOperation(operationId, 'destroy');
-      } catch (e) {
-        fail(e, 'Destroy refused');
-      }
+      await start('destroy', 'Destroy refused', () => api.destroy(st().lab.name));
     },
     /** Rolls back what an interrupted or failed change left on the host (offered only when the engine needs it). */
     async recover() {
-      try {
-        const { operationId } = await api.recover();
-        if (st().result?.operationId !== operationId && st().progress?.operationId !== operationId)
-          st().startOperation(operationId, 'recover');
-      } catch (e) {
-        fail(e, 'Recover refused');
-      }
+      await start('recover', 'Recover refused', () => api.recover());
     },
     async loadPlan() {
       st().setPanel('plan');
@@ -430,7 +463,7 @@ export function createActions(store: EditorStore, api: ApiClient) {
         return;
       }
       st().setPlan({ state: 'loading', result: st().plan.result });
-      if (!(await actions.saveIfDirty())) {
+      if (!(await files.saveIfDirty())) {
         st().setPlan({ state: 'error', result: null, error: 'Save failed' });
         return;
       }
@@ -447,26 +480,131 @@ export function createActions(store: EditorStore, api: ApiClient) {
         st().setPlan({ state: 'error', result: null, error: e instanceof Error ? e.message : String(e) });
       }
     },
-    /** Import a lab file (JSON or YAML): checked in the browser first for a fast message, stored by the server. */
-    async importText(text: string, filename = '') {
-      try {
-        const format = filename.endsWith('.json') || text.trimStart().startsWith('{') ? 'json' : 'yaml';
-        const data = format === 'json' ? JSON.parse(text) : (await import('yaml')).parse(text);
-        const labInput = data && typeof data === 'object' && 'lab' in data ? (data as { lab: unknown }).lab : data;
-        const res = validate(labInput);
-        if (!res.ok) {
-          const i = res.issues[0];
-          st().notify(`Import failed: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid lab'}`, 'error');
-          return;
-        }
-        const doc = await api.importLab(text, format);
-        load(doc.lab, doc.layout, doc.revision);
-        st().notify(`Imported ${doc.lab.name}`);
-      } catch (e) {
-        fail(e, 'Import failed');
-      }
-    },
-    // ---- live tools ----
+  };
+}
+
+/** Why the browser refuses to apply the open lab (problems, netem or a kernel feature missing), or null. */
+function applyRefusal(s: EditorState): string | null {
+  if (problemsOf(s.lab).errors) return 'fix the problems first';
+  const netem = s.capabilities?.netem === false ? netemUseOf(s.lab) : null;
+  if (netem) return `${netem} needs netem, which this kernel does not have`;
+  return kernelBlocker(s.lab, s.capabilities);
+}
+
+/**
+ * Teaching fault: sets a link down (or back up) on both ends and applies at once. Down, as the kernel
+ * does it: the routes through the link go too (the design says so, the banner and the nodes name them);
+ * up, they come back. When the change cannot be applied, the design is put back and the banner says why,
+ * so the canvas never shows a link down that is up on the host.
+ */
+function linkFaultAction(
+  core: Core,
+  files: Pick<LabFileActions, 'save'>,
+  operations: Pick<OperationActions, 'apply'>,
+): (linkId: string) => Promise<void> {
+  const { store, st } = core;
+  return async (linkId) => {
+    st().closeMenu();
+    const toggle = linkToggle(st, linkId);
+    if (!toggle) return;
+    const { goingUp, step } = toggle;
+    store.setState({ lab: step.lab }); // one undo entry for the link and its routes
+    const put = () => {
+      // The change did not reach the host: the design goes back to what the host has, and is stored so.
+      const now = st().lab;
+      store.setState({
+        lab: goingUp ? setLinkDown(now, linkId).lab : setLinkUp(now, linkId, step.removed),
+      });
+      void files.save();
+    };
+    const operationId = await operations.apply();
+    if (!operationId) {
+      put();
+      return;
+    }
+    core.whenDone(operationId, (r) => linkToggled(st, linkId, toggle, r, put));
+  };
+}
+
+interface LinkToggle {
+  /** `eth0 ⇄ eth1`, for messages. */
+  name: string;
+  goingUp: boolean;
+  /** The design after the toggle, and the routes going down took away. */
+  step: { lab: Lab; removed: SuspendedRoute[] };
+  /** The routes that go (down) or come back (up). */
+  moved: SuspendedRoute[];
+  /** `node: route; …` of the moved routes. */
+  list: string;
+}
+
+/** What toggling the link does to the design, or null (the user told why) when it must not change. */
+function linkToggle(st: () => EditorState, linkId: string): LinkToggle | null {
+  const before = st().lab;
+  const link = before.links.find((l) => l.id === linkId);
+  if (!link) return null;
+  const name = `${link.endpoints[0].ifname} ⇄ ${link.endpoints[1].ifname}`;
+  const goingUp = !link.endpoints.every((e) => e.up);
+  if (problemsOf(before).errors) {
+    st().notify(`Link ${name} not changed: fix the lab's problems first`, 'error');
+    return null;
+  }
+  const restore = st().suspended[linkId] ?? [];
+  const step = goingUp
+    ? { lab: setLinkUp(before, linkId, restore), removed: [] as SuspendedRoute[] }
+    : setLinkDown(before, linkId);
+  const refused = problemsOf(step.lab).issues.find((i) => i.severity === 'error');
+  if (refused) {
+    st().notify(`Link ${name} stays ${goingUp ? 'down' : 'up'}: ${refused.message}`, 'error');
+    return null;
+  }
+  const labelOf = (id: string) => {
+    const n = before.nodes.find((x) => x.id === id);
+    return n?.kind === 'namespace' ? n.name : id;
+  };
+  const moved = goingUp ? restore : step.removed;
+  const list = moved.map((x) => `${labelOf(x.node)}: ${routeText(x.route)}`).join('; ');
+  return { name, goingUp, step, moved, list };
+}
+
+/** The toggle's apply finished: the design is put back (failure), or the routes it moved are noted. */
+function linkToggled(
+  st: () => EditorState,
+  linkId: string,
+  { name, goingUp, step, moved, list }: LinkToggle,
+  r: OperationResult,
+  put: () => void,
+): void {
+  if (!r.ok) {
+    put();
+    st().setResult({
+      ...r,
+      notice: `The design was put back: link ${name} is still ${goingUp ? 'down' : 'up'}.`,
+    });
+    return;
+  }
+  const notes: Record<string, string | null> = {};
+  for (const x of moved) notes[x.node] = null;
+  if (goingUp) st().setSuspended(linkId, null);
+  else if (step.removed.length) {
+    st().setSuspended(linkId, step.removed);
+    for (const x of step.removed)
+      notes[x.node] =
+        `route ${routeText(x.route)} removed with ${name}: the kernel deletes routes through a down interface (back when the link goes up)`;
+  }
+  st().setNotices(notes);
+  if (moved.length)
+    st().setResult({
+      ...r,
+      notice: goingUp
+        ? `Link ${name} is up, and the routes it took away are back: ${list}.`
+        : `Link ${name} is down. The kernel deletes every route through a down interface, so these went too: ${list}. They come back when the link goes up.`,
+    });
+}
+
+/** Live tools: a ping along the path, the reachability matrix. */
+function toolActions({ api, st }: Core) {
+  return {
     /** Path + one ping from `from` to a node id or an address: the result badge and the path highlight. */
     async ping(from: string, to: string) {
       const name = st().lab.name;
@@ -494,7 +632,6 @@ export function createActions(store: EditorStore, api: ApiClient) {
       }
     },
   };
-  return actions;
 }
 
 const ActionsCtx = createContext<Actions | null>(null);

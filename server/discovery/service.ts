@@ -9,7 +9,7 @@
  * Engine modules are imported lazily, like serve.ts does: the HTTP layer does not load them statically.
  */
 import express, { type Router } from 'express';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AdoptResponse, emptyLayout, LabName } from '../../shared';
 import { labParam, parse } from '../api/request';
 import type { CommandRunner, Engine } from '../engine/contract';

@@ -3,7 +3,8 @@
  * field's path: the interface kinds' needs from their modules, bridge VLAN filtering, netem) and, after the
  * probe, on the planned operations themselves (a device kind or nftables the probe found missing).
  */
-import { type Lab, NETEM_FIELDS, NETEM_WORDS } from '../../shared';
+import type { Lab } from '../../shared';
+import { NETEM_FIELDS, NETEM_WORDS } from '../../shared/lab';
 import type { DesiredLab } from './desired';
 import { attachedKind, attachedKinds } from './kinds';
 import type { Operation, PlanError } from './types';

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { type Lab, validate } from '../../shared';
+import type { Lab } from '../../shared';
+import { validate } from '../../shared/validate';
 import { DocumentError } from '../util/documents';
 import { parseDocumentTextAsync } from '../util/documentsAsync';
 import type { ApplyOutcome, CommandRunner, Engine, Progress } from './contract';

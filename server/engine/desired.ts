@@ -3,16 +3,8 @@
  * netns an interface lives in, which bridge it is enslaved to, its marker. Pure; shared by plan and status.
  * Also the canonical forms (CIDR, IP, route key) both sides compare with.
  */
-import {
-  type AttachedInterface,
-  endpointKey,
-  type Impairment,
-  type Lab,
-  type NamespaceNode,
-  NETEM_FIELDS,
-  type PortVlan,
-  type Route,
-} from '../../shared';
+import type { AttachedInterface, Impairment, Lab, NamespaceNode, PortVlan, Route } from '../../shared';
+import { NETEM_FIELDS } from '../../shared/lab';
 import {
   formatCidr,
   canonicalCidr as netCanonicalCidr,
@@ -20,6 +12,7 @@ import {
   parseCidr,
   subnetOf,
 } from '../../shared/net';
+import { endpointKey } from '../../shared/status';
 import { DEFAULT_WIREGUARD_MTU } from '../../shared/wireguard';
 import { proxyArpKey, rpFilterKey } from './decodeRules';
 import { attachedKind } from './kinds';

@@ -5,7 +5,8 @@
  * change. Never touches an object without this lab's exact marker (the planner guarantees it; rollback
  * re-checks ownership on a fresh observation before every inverse).
  */
-import { type Lab, type LabStatus, type PlanResult, validate } from '../../shared';
+import type { Lab, LabStatus, PlanResult } from '../../shared';
+import { validate } from '../../shared/validate';
 import { checkAdoption, unmarked } from './adoption';
 import { detectCapabilities, detectVersions } from './capabilities';
 import { execRefusal, gatedCapabilities } from './capabilityGate';
@@ -220,7 +221,9 @@ class NetloomEngine implements Engine {
       };
     }
     await this.wg.ready(v.lab);
-    const [observed, scale] = await Promise.all([this.read(), this.scale(v.lab)]);
+    // The observation also names the namespaces already here (the scale check's count): one listing, not two.
+    const observing = this.read();
+    const [observed, scale] = await Promise.all([observing, this.scale(v.lab, observing)]);
     const p = planOps(v.lab, observed, this.planOptions());
     // Pre-flight (preflight.ts): its errors refuse the plan like the planner's, its warnings ride along.
     const errors = [...p.errors, ...scale.filter((i) => i.severity === 'error')];
@@ -231,9 +234,10 @@ class NetloomEngine implements Engine {
     return wgLines.length ? { ...r, script: `${r.script.replace(/\n?$/, '\n')}${wgLines.join('\n')}\n` } : r;
   }
 
-  /** Pre-flight scale check of `lab` against this machine's limits (read afresh each time). */
-  private async scale(lab: Lab): Promise<PreflightIssue[]> {
-    return preflight(lab, await readLimits(this.runner), { netlinkDriver: this.driver.name === 'netlink' });
+  /** Pre-flight scale check of `lab` against this machine's limits (read afresh each time, or from `observed`). */
+  private async scale(lab: Lab, observed?: Promise<ObservedState>): Promise<PreflightIssue[]> {
+    const names = observed?.then((o) => Object.keys(o.namespaces));
+    return preflight(lab, await readLimits(this.runner, names), { netlinkDriver: this.driver.name === 'netlink' });
   }
 
   async status(lab: Lab, revisions: { observed: number; applied: number | null }): Promise<LabStatus> {

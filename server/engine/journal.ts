@@ -8,7 +8,8 @@ import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, rmSync
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { type Lab, migrateLab } from '../../shared';
+import type { Lab } from '../../shared';
+import { migrateLab } from '../../shared/migrate';
 import type { Operation } from './types';
 
 const fsyncAsync = promisify(fsync);

@@ -3,7 +3,7 @@
  * (a namespace: on its `lo`). Only an exact, well-formed marker counts: `netloom:` prefixes with anything
  * else (spoofed, near-miss, truncated) are foreign.
  */
-import { LAB_NAME_PATTERN } from '../../shared';
+import { LAB_NAME_PATTERN } from '../../shared/names';
 import type { Marker } from './types';
 
 /** A node or link id, an endpoint `<link>#0|1`, or an attached interface `<node>/<ifname>`. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Lab, validate } from '../../shared';
-import { BRIDGE_PORT_LIMIT, parseNofile, preflight, type ScaleLimits } from './preflight';
+import type { CommandRunner } from './contract';
+import { BRIDGE_PORT_LIMIT, parseNofile, preflight, readLimits, type ScaleLimits } from './preflight';
 
 /** N namespaces on `bridges` root bridges (round robin). */
 function star(n: number, bridges = 1): Lab {
@@ -102,5 +103,35 @@ describe('preflight', () => {
     expect(parseNofile(text)).toEqual([1024, 524288]);
     expect(parseNofile('Max open files unlimited unlimited files')).toEqual([Infinity, Infinity]);
     expect(parseNofile('nothing')).toBeNull();
+  });
+});
+
+describe('readLimits', () => {
+  /** A runner that lists two namespaces and records what it was asked to run. */
+  const recording = () => {
+    const ran: string[] = [];
+    const runner: CommandRunner = {
+      prefix: [],
+      mode: 'host',
+      run: async (argv) => {
+        ran.push(argv.join(' '));
+        return argv.join(' ') === 'ip -j netns list'
+          ? { code: 0, stdout: '[{"name":"a"},{"name":"b"}]', stderr: '' }
+          : { code: 1, stdout: '', stderr: 'no' };
+      },
+    };
+    return { ran, runner };
+  };
+
+  it('lists the namespaces already here itself', async () => {
+    const { ran, runner } = recording();
+    expect((await readLimits(runner)).existingNamespaces).toBe(2);
+    expect(ran.filter((c) => c === 'ip -j netns list')).toHaveLength(1);
+  });
+
+  it("counts the names the caller already has (a plan's observation) without listing them again", async () => {
+    const { ran, runner } = recording();
+    expect((await readLimits(runner, Promise.resolve(['x', 'y', 'z']))).existingNamespaces).toBe(3);
+    expect(ran.filter((c) => c === 'ip -j netns list')).toEqual([]);
   });
 });

@@ -188,8 +188,11 @@ async function readProc(path: string): Promise<string | undefined> {
 
 const GC_THRESH3 = '/proc/sys/net/ipv4/neigh/default/gc_thresh3';
 
-/** Reads the limits: this process's rlimit and global tables from /proc; per-netns values in the runner's world. */
-export async function readLimits(runner: CommandRunner): Promise<ScaleLimits> {
+/**
+ * Reads the limits: this process's rlimit and global tables from /proc; per-netns values in the runner's world.
+ * `namespaces`: the names already here when the caller is listing them anyway (an observation), else listed.
+ */
+export async function readLimits(runner: CommandRunner, namespaces?: Promise<string[]>): Promise<ScaleLimits> {
   const [limitsText, instances, watches, fileMax, fileNr, mountMax, names, gcHere] = await Promise.all([
     readProc('/proc/self/limits'),
     readProc('/proc/sys/fs/inotify/max_user_instances'),
@@ -197,7 +200,7 @@ export async function readLimits(runner: CommandRunner): Promise<ScaleLimits> {
     readProc('/proc/sys/fs/file-max'),
     readProc('/proc/sys/fs/file-nr'),
     readProc('/proc/sys/fs/mount-max'),
-    listNetns(runner).catch(() => [] as string[]),
+    namespaces ?? listNetns(runner).catch(() => [] as string[]),
     // The neighbour tables' gc thresholds are table-wide: only the initial namespace shows them.
     readProc(GC_THRESH3),
   ]);

@@ -3,14 +3,8 @@
  * observed details of its interface. `pending` and `failed` are the server's to set. No I/O; the sample
  * time is passed in.
  */
-import {
-  type Condition,
-  endpointKey,
-  type Lab,
-  type LabStatus,
-  type ObjectState,
-  type ObjectStatus,
-} from '../../shared';
+import type { Condition, Lab, LabStatus, ObjectState, ObjectStatus } from '../../shared';
+import { endpointKey } from '../../shared/status';
 import {
   canonicalCidr,
   type DesiredIface,

@@ -5,8 +5,19 @@
  * `&&`, `;`, newlines, `||`, pipes, redirections, variable assignments and `$VAR` from the node's env.
  * Control flow and command substitution are reported, never guessed. Pure; runs nothing.
  */
-import sh, { type ShNode } from 'mvdan-sh';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { ShNode, ShSyntax } from 'mvdan-sh';
 import { split as shlexSplit } from 'shlex';
+import { REPO_ROOT } from '../paths';
+
+/**
+ * mvdan-sh (1.5 MB of GopherJS) is required on the first shell script, not imported: the compiled CLI
+ * then does not compile it at every start (scripts/build-server.mjs leaves it out of the bundle).
+ */
+let shSyntax: ShSyntax | undefined;
+const syntaxOf = (): ShSyntax =>
+  (shSyntax ??= (createRequire(join(REPO_ROOT, 'package.json'))('mvdan-sh') as { syntax: ShSyntax }).syntax);
 
 export interface Command {
   argv: string[];
@@ -115,7 +126,7 @@ type Vars = Record<string, string>;
 class Unresolved extends Error {}
 
 function scriptCommands(script: string, env: Readonly<Record<string, string>>, depth: number): Piece[] {
-  const { syntax } = sh;
+  const syntax = syntaxOf();
   let file: ShNode;
   try {
     file = syntax.NewParser().Parse(script, 'exec');

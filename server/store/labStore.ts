@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ExerciseBinding, Lab, LabName, type LabSummary, Layout, lockViolations, migrateLab } from '../../shared';
 import { AppError } from '../errors';
 import type { Logger } from '../log';

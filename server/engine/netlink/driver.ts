@@ -57,14 +57,15 @@ export interface NetlinkExecFailure extends ExecFailure {
 
 type Lingering = Map<string, { netns: NetnsRef; ifindexes: Set<number> }>;
 
-class NeedIndex extends Error {
-  constructor(
-    readonly netns: NetnsRef,
-    readonly ifname: string,
-  ) {
-    super(`ifindex of ${ifname} unknown`);
-  }
+/** An interface whose ifindex an op needs and the driver does not know yet. */
+interface Missing {
+  netns: NetnsRef;
+  ifname: string;
 }
+/** An op's parts, or the first ifindex it lacks (then nothing was produced: no message, no index change). */
+type Encoding = { parts: Part[] } | { missing: Missing };
+const missing = (netns: NetnsRef, ifname: string): Encoding => ({ missing: { netns, ifname } });
+const byName = (ifname: string) => ({ ifname });
 
 /** One step of a wave: a netlink message (with the op it belongs to) or an agent action. */
 export type Part =
@@ -237,7 +238,8 @@ export class NetlinkDriver implements Driver {
     this.agent = null;
   }
 
-  private index(netns: NetnsRef, ifname: string): number {
+  /** The ifindex of (netns, ifname) as far as this execute() knows (or the caller's observation), if known. */
+  private lookup(netns: NetnsRef, ifname: string): number | undefined {
     const m = this.idx.get(nsKey(netns));
     let i = m?.get(ifname);
     if (i === undefined && this.observedIndex) {
@@ -247,7 +249,6 @@ export class NetlinkDriver implements Driver {
         else this.idx.set(nsKey(netns), new Map([[ifname, i]]));
       }
     }
-    if (i === undefined) throw new NeedIndex(netns, ifname);
     return i;
   }
 
@@ -256,13 +257,39 @@ export class NetlinkDriver implements Driver {
     return { op, argv, nl: { netns, seq, msg: build(seq) } };
   }
 
-  /** Parts of one op. Throws NeedIndex before producing anything when an ifindex is unknown. */
-  private encode(op: NetlinkOp, i: number): Part[] {
+  /** Op i's iproute2 argvs (the k-th step's, else the first's) and its message-part builder. */
+  private builder(op: NetlinkOp, i: number) {
     const argvs = opArgvs(op);
     const a0 = argvs[0] ?? [];
-    const av = (k: number) => argvs[k] ?? a0;
-    const P = (netns: NetnsRef, argv: string[], build: (seq: number) => Encoded) => this.part(netns, i, argv, build);
-    const byName = (ifname: string) => ({ ifname });
+    return {
+      a0,
+      av: (k: number) => argvs[k] ?? a0,
+      P: (netns: NetnsRef, argv: string[], build: (seq: number) => Encoded) => this.part(netns, i, argv, build),
+    };
+  }
+
+  /** Parts of one op, or the first ifindex it lacks (checked before producing anything). */
+  private encode(op: NetlinkOp, i: number): Encoding {
+    switch (op.kind) {
+      case 'netns.create':
+      case 'netns.delete':
+      case 'netns.setForwarding':
+        return { parts: this.encodeNetns(op, i) };
+      case 'bridge.create':
+      case 'veth.create':
+        return this.encodeCreation(op, i);
+      case 'addr.add':
+      case 'addr.del':
+      case 'route.add':
+      case 'route.del':
+        return this.encodeAddressing(op, i);
+      default:
+        return this.encodeLink(op, i);
+    }
+  }
+
+  private encodeNetns(op: Extract<NetlinkOp, { kind: `netns.${string}` }>, i: number): Part[] {
+    const { a0, av, P } = this.builder(op, i);
     switch (op.kind) {
       case 'netns.create': {
         const parts: Part[] = [
@@ -287,68 +314,89 @@ export class NetlinkDriver implements Driver {
           },
         ];
       }
-      case 'bridge.create':
-        // The kernel ignores IFLA_IFALIAS in a creating RTM_NEWLINK: the marker follows in the same batch.
-        return [
+    }
+  }
+
+  private encodeCreation(op: Extract<NetlinkOp, { kind: 'bridge.create' | 'veth.create' }>, i: number): Encoding {
+    const { a0, av, P } = this.builder(op, i);
+    if (op.kind === 'bridge.create') {
+      // The kernel ignores IFLA_IFALIAS in a creating RTM_NEWLINK: the marker follows in the same batch.
+      return {
+        parts: [
           P(op.netns, a0, (q) => newBridge(q, op)),
           P(op.netns, av(1), (q) => setLink(q, byName(op.ifname), { alias: markerToAlias(op.marker) })),
-        ];
+        ],
+      };
+    }
+    // Created from the root side when there is one (as render() does); the peer is placed by netns fd.
+    const [l, r] = op.a.netns === null ? [op.a, op.b] : op.b.netns === null ? [op.b, op.a] : [op.a, op.b];
+    const lMaster = l.master !== undefined ? this.lookup(l.netns, l.master) : undefined;
+    if (l.master !== undefined && lMaster === undefined) return missing(l.netns, l.master);
+    const rMaster = r.master !== undefined ? this.lookup(r.netns, r.master) : undefined;
+    if (r.master !== undefined && rMaster === undefined) return missing(r.netns, r.master);
+    const parts: Part[] = [
+      P(l.netns, a0, (q) => newVeth(q, { ...l, master: lMaster }, r, r.netns !== l.netns ? r.netns : undefined)),
+      P(l.netns, a0, (q) => setLink(q, byName(l.ifname), { alias: markerToAlias(l.marker) })),
+      P(r.netns, a0, (q) =>
+        setLink(q, byName(r.ifname), {
+          alias: markerToAlias(r.marker),
+          ...(rMaster !== undefined && { master: rMaster }),
+        }),
+      ),
+    ];
+    this.idx.get(nsKey(l.netns))?.delete(l.ifname);
+    this.idx.get(nsKey(r.netns))?.delete(r.ifname);
+    return { parts };
+  }
+
+  private encodeLink(op: Extract<NetlinkOp, { kind: 'bridge.setStp' | `link.${string}` }>, i: number): Encoding {
+    const { a0, P } = this.builder(op, i);
+    const one = (build: (seq: number) => Encoded): Encoding => ({ parts: [P(op.netns, a0, build)] });
+    switch (op.kind) {
       case 'bridge.setStp':
-        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { stp: op.on }))];
-      case 'veth.create': {
-        // Created from the root side when there is one (as render() does); the peer is placed by netns fd.
-        const [l, r] = op.a.netns === null ? [op.a, op.b] : op.b.netns === null ? [op.b, op.a] : [op.a, op.b];
-        const lMaster = l.master !== undefined ? this.index(l.netns, l.master) : undefined;
-        const rMaster = r.master !== undefined ? this.index(r.netns, r.master) : undefined;
-        const parts: Part[] = [
-          P(l.netns, a0, (q) => newVeth(q, { ...l, master: lMaster }, r, r.netns !== l.netns ? r.netns : undefined)),
-          P(l.netns, a0, (q) => setLink(q, byName(l.ifname), { alias: markerToAlias(l.marker) })),
-          P(r.netns, a0, (q) =>
-            setLink(q, byName(r.ifname), {
-              alias: markerToAlias(r.marker),
-              ...(rMaster !== undefined && { master: rMaster }),
-            }),
-          ),
-        ];
-        this.idx.get(nsKey(l.netns))?.delete(l.ifname);
-        this.idx.get(nsKey(r.netns))?.delete(r.ifname);
-        return parts;
-      }
+        return one((q) => setLink(q, byName(op.ifname), { stp: op.on }));
       case 'link.delete':
         this.idx.get(nsKey(op.netns))?.delete(op.ifname);
-        return [P(op.netns, a0, (q) => delLink(q, op.ifname))];
+        return one((q) => delLink(q, op.ifname));
       case 'link.rename': {
-        const from = this.index(op.netns, op.from);
+        const from = this.lookup(op.netns, op.from);
+        if (from === undefined) return missing(op.netns, op.from);
         const m = this.idx.get(nsKey(op.netns))!;
         m.delete(op.from);
         m.set(op.to, from);
-        return [P(op.netns, a0, (q) => setLink(q, { index: from }, { rename: op.to }))];
+        return one((q) => setLink(q, { index: from }, { rename: op.to }));
       }
       case 'link.setUp':
-        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { up: op.up }))];
+        return one((q) => setLink(q, byName(op.ifname), { up: op.up }));
       case 'link.setMtu':
-        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { mtu: op.mtu }))];
+        return one((q) => setLink(q, byName(op.ifname), { mtu: op.mtu }));
       case 'link.setMac':
-        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { mac: op.mac }))];
+        return one((q) => setLink(q, byName(op.ifname), { mac: op.mac }));
       case 'link.setMaster': {
-        const m = op.master === null ? 0 : this.index(op.netns, op.master);
-        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { master: m }))];
+        const m = op.master === null ? 0 : this.lookup(op.netns, op.master);
+        if (m === undefined) return missing(op.netns, op.master!);
+        return one((q) => setLink(q, byName(op.ifname), { master: m }));
       }
       case 'link.setAlias':
-        return [P(op.netns, a0, (q) => setLink(q, byName(op.ifname), { alias: markerToAlias(op.alias) }))];
-      case 'addr.add':
-      case 'addr.del': {
-        const index = this.index(op.netns, op.ifname);
-        return [P(op.netns, a0, (q) => addrMsg(q, op.kind === 'addr.add', index, op.cidr))];
-      }
-      case 'route.add':
-      case 'route.del': {
-        const r = op.route;
-        const oif = r.dev !== undefined ? this.index(op.netns, r.dev) : undefined;
-        const route = { family: routeFamily(r), to: r.to, via: r.via, metric: r.metric };
-        return [P(op.netns, a0, (q) => routeMsg(q, op.kind === 'route.add', route, oif))];
-      }
+        return one((q) => setLink(q, byName(op.ifname), { alias: markerToAlias(op.alias) }));
     }
+  }
+
+  private encodeAddressing(
+    op: Extract<NetlinkOp, { kind: `addr.${string}` | `route.${string}` }>,
+    i: number,
+  ): Encoding {
+    const { a0, P } = this.builder(op, i);
+    if (op.kind === 'addr.add' || op.kind === 'addr.del') {
+      const index = this.lookup(op.netns, op.ifname);
+      if (index === undefined) return missing(op.netns, op.ifname);
+      return { parts: [P(op.netns, a0, (q) => addrMsg(q, op.kind === 'addr.add', index, op.cidr))] };
+    }
+    const r = op.route;
+    const oif = r.dev !== undefined ? this.lookup(op.netns, r.dev) : undefined;
+    if (r.dev !== undefined && oif === undefined) return missing(op.netns, r.dev);
+    const route = { family: routeFamily(r), to: r.to, via: r.via, metric: r.metric };
+    return { parts: [P(op.netns, a0, (q) => routeMsg(q, op.kind === 'route.add', route, oif))] };
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -469,204 +517,289 @@ export class NetlinkDriver implements Driver {
     // only when no interface or namespace of this run is created, deleted or renamed: then every name
     // still means the interface that was observed.
     this.observedIndex = ops.every((o) => KEEPS_NAMES.has(o.kind)) ? hooks.ifindexOf : undefined;
-    let wave = 0;
-    let pending: Part[] = [];
-    let lingering: Lingering = new Map();
-    const deleted = new Set<string>();
-
-    /** Whether the agent already dropped its namespace fds (the last wave asked it to). */
-    let closed = false;
-    /** Sends the pending parts as one wave (`last`: the agent then drops its fds). A failure, or null. */
-    const flush = async (last = false): Promise<NetlinkExecFailure | null> => {
-      if (!pending.length) return null;
-      const parts = pending;
-      pending = [];
-      const opsInWave = [...new Set(parts.map((p) => p.op))];
-      await hooks.onWaveStart?.(opsInWave, wave, wave + 1, parts[0]!.argv);
-      const deleting = parts.flatMap((p) => ('act' in p && p.act.t === 'delete' ? [p.act.ns] : []));
-      if (deleting.length) {
-        const t1 = performance.now();
-        await this.lingering(agent, deleting, hooks, lingering);
-        if (TRACE) process.stderr.write(`netlink lingering: ${(performance.now() - t1).toFixed(1)} ms\n`);
-        for (const n of deleting) deleted.add(n);
-      }
-      const { actions, owners } = arrange(parts);
-      actions.forEach((a, k) => {
-        if (a.t !== 'nl') return;
-        const ps = owners[k]! as Extract<Part, { nl: unknown }>[];
-        const fds: { offset: number; netns: NetnsRef }[] = [];
-        let off = 0;
-        for (const p of ps) {
-          for (const s of p.nl.msg.fdSlots) fds.push({ offset: off + s.offset, netns: s.netns });
-          off += p.nl.msg.buf.length;
-        }
-        a.b64 = Buffer.concat(ps.map((p) => p.nl.msg.buf)).toString('base64');
-        if (fds.length) a.fds = fds;
-      });
-      const t0 = TRACE ? performance.now() : 0;
-      let results: ActionResult[];
-      try {
-        results = await agent.request({ actions, ...(last && { close: true }) });
-        closed = last;
-      } catch (e) {
-        // The agent died mid-wave: any op of the wave may have partly run.
-        return {
-          op: parts[0]!.op,
-          argv: parts[0]!.argv,
-          code: constants.errno.EPIPE,
-          errno: 'EPIPE',
-          stderr: `netlink: ${(e as Error).message}`,
-          attempted: opsInWave,
-        };
-      }
-      if (TRACE) {
-        const kinds: Record<string, number> = {};
-        for (const a of actions) kinds[a.t] = (kinds[a.t] ?? 0) + 1;
-        process.stderr.write(
-          `netlink wave ${wave}: ${parts.length} parts ${JSON.stringify(kinds)} ${(performance.now() - t0).toFixed(1)} ms\n`,
-        );
-      }
-      wave++;
-      for (let k = 0; k < actions.length; k++) {
-        const r = results[k];
-        if (!r) break;
-        if (r.ok) continue;
-        const ps = owners[k]!;
-        let part = ps[0]!;
-        let errno = r.errno ?? constants.errno.EIO;
-        let extack: string | undefined;
-        if (r.b64 !== undefined) {
-          const bySeq = new Map(ps.map((p) => ['nl' in p ? p.nl.seq : -1, p]));
-          const err = parseReplies(Buffer.from(r.b64, 'base64'))
-            .filter((m) => m.type === NLMSG_ERROR)
-            .map((m) => ({ m, e: parseError(m) }))
-            .filter((x) => x.e.errno !== 0 && bySeq.has(x.m.seq))
-            .sort((x, y) => x.m.seq - y.m.seq)[0];
-          if (err) {
-            part = bySeq.get(err.m.seq)!;
-            errno = err.e.errno;
-            extack = err.e.extack;
-          }
-        }
-        const name = errnoName(errno);
-        return {
-          op: part.op,
-          argv: part.argv,
-          code: errno,
-          errno: name,
-          stderr: `netlink: ${name} (errno ${errno})${extack ? `: ${extack}` : ''}`,
-          attempted: opsInWave,
-        };
-      }
-      if (results.length < actions.length) {
-        return {
-          op: parts[0]!.op,
-          argv: parts[0]!.argv,
-          code: constants.errno.EIO,
-          errno: 'EIO',
-          stderr: 'netlink agent returned too few results',
-          attempted: opsInWave,
-        };
-      }
-      await hooks.onWaveDone?.(
-        opsInWave.sort((a, b) => a - b),
-        wave - 1,
-        wave,
-      );
-      return null;
+    const run: Run = {
+      agent,
+      ops,
+      hooks,
+      wave: 0,
+      pending: [],
+      lingering: new Map(),
+      deleted: new Set(),
+      closed: false,
+      at: 0,
     };
-
-    const fail = (failure: NetlinkExecFailure): ExecResult => ({ ok: false, processes: 0, failure });
-    let at = 0;
     try {
-      for (let i = 0; i < ops.length; i++) {
-        at = i;
-        const op = ops[i]!;
-        // After namespace deletions, anything but further removals waits until the kernel is done.
-        if (lingering.size && !removal(op)) {
-          const f = await flush();
-          if (f) return fail(f);
-          await this.waitGone(agent, lingering, deleted);
-          lingering = new Map();
-        }
-        if (!encodesNetlink(op)) {
-          // Feature operations (qdiscs, …) have no netlink encoding here: the ip-batch driver runs each run
-          // of them as its own wave(s), after everything before has been sent.
-          const f = await flush();
-          if (f) return fail(f);
-          let j = i;
-          while (j + 1 < ops.length && !encodesNetlink(ops[j + 1]!)) j++;
-          const idx = (k: number) => i + k;
-          const r = await this.fallback.execute(ops.slice(i, j + 1), {
-            onWaveStart: (o, _w, _n, first) => hooks.onWaveStart?.(o.map(idx), wave, wave + 1, first),
-            onWaveDone: async (o) => {
-              await hooks.onWaveDone?.(o.map(idx), wave, wave + 1);
-              wave++;
-            },
-          });
-          if (!r.ok) {
-            const e = r.failure;
-            return fail({ ...e, op: idx(e.op), attempted: e.attempted.map(idx), errno: `exit ${e.code}` });
-          }
-          i = j;
-          continue;
-        }
-        let parts: Part[] | null = null;
-        for (let attempt = 0; parts === null; attempt++) {
-          try {
-            parts = this.encode(op, i);
-          } catch (e) {
-            if (!(e instanceof NeedIndex)) throw e;
-            const f = await flush();
-            if (f) return fail(f);
-            if (attempt > 0) {
-              const errno = constants.errno.ENODEV;
-              return fail({
-                op: i,
-                argv: opArgvs(op)[0] ?? [],
-                code: errno,
-                errno: 'ENODEV',
-                stderr: `netlink: ENODEV (errno ${errno}): no interface '${e.ifname}'`,
-                attempted: [i],
-              });
-            }
-            // Look up every name the remaining ops need that exists by now (one round trip); names that a
-            // later op creates are looked up after the wave that creates them.
-            const made = new Set(ops.slice(i).flatMap(creates));
-            const want: [NetnsRef, string][] = [[e.netns, e.ifname]];
-            for (const later of ops.slice(i + 1)) {
-              for (const [n, name] of needs(later)) {
-                if (!this.idx.get(nsKey(n))?.has(name) && !made.has(`${nsKey(n)}|${name}`)) want.push([n, name]);
-              }
-            }
-            await this.reload(agent, want);
-          }
-        }
-        pending.push(...parts);
-      }
-      // Nothing reads through the agent after the last wave unless deletions linger: then that wave also
-      // closes the fds, saving closeAll's round trip. (Verify reads through the engine's Observer.)
-      const f = await flush(!lingering.size);
-      if (f) return fail(f);
-      if (lingering.size && this.opts.settle !== false) await this.waitGone(agent, lingering, deleted);
-      return { ok: true, processes: 0 };
+      const r = await this.runOps(run);
+      return 'failed' in r ? { ok: false, processes: 0, failure: r.failed } : { ok: true, processes: 0 };
     } catch (e) {
+      // Only the agent's death (during a read: lookups, waiting for deletions) becomes a failure.
       if (!agent.dead) throw e;
-      // The agent died during a read (lookups, waiting for deletions): nothing of op `at` ran yet, but the
-      // pending wave's ops may have.
-      return fail({
-        op: at,
-        argv: opArgvs(ops[at]!)[0] ?? [],
-        code: constants.errno.EPIPE,
-        errno: 'EPIPE',
-        stderr: `netlink: ${agent.dead.message}`,
-        attempted: [...new Set([...pending.map((p) => p.op), at])],
-      });
+      return { ok: false, processes: 0, failure: agentDied(run, agent.dead) };
     } finally {
       // Never keep namespaces alive behind the user's back: drop every fd but the root socket.
-      if (!closed) await agent.request({ cmd: 'closeAll' }).catch(() => {});
+      if (!run.closed) await agent.request({ cmd: 'closeAll' }).catch(() => {});
     }
   }
+
+  /** Every op in order, then the last wave (and, when asked, the wait for lingering peers). */
+  private async runOps(run: Run): Promise<Outcome> {
+    for (let i = 0; i < run.ops.length; ) {
+      run.at = i;
+      const r = await this.runOp(run, i);
+      if ('failed' in r) return r;
+      i = r.next;
+    }
+    // Nothing reads through the agent after the last wave unless deletions linger: then that wave also
+    // closes the fds, saving closeAll's round trip. (Verify reads through the engine's Observer.)
+    const f = await this.flush(run, !run.lingering.size);
+    if ('failed' in f) return f;
+    if (run.lingering.size && this.opts.settle !== false) await this.waitGone(run.agent, run.lingering, run.deleted);
+    return OK;
+  }
+
+  /** Op i into the pending wave (or a stretch of feature ops through the ip-batch driver): the next op's index. */
+  private async runOp(run: Run, i: number): Promise<Next | Failed> {
+    const op = run.ops[i]!;
+    // After namespace deletions, anything but further removals waits until the kernel is done.
+    if (run.lingering.size && !removal(op)) {
+      const s = await this.settle(run);
+      if ('failed' in s) return s;
+    }
+    if (!encodesNetlink(op)) return this.runFallback(run, i);
+    const e = await this.encodeWithLookup(run, op, i);
+    if ('failed' in e) return e;
+    run.pending.push(...e.parts);
+    return { ok: true, next: i + 1 };
+  }
+
+  /** Sends the pending wave, then waits until the deleted namespaces' veth peers are gone. */
+  private async settle(run: Run): Promise<Outcome> {
+    const f = await this.flush(run);
+    if ('failed' in f) return f;
+    await this.waitGone(run.agent, run.lingering, run.deleted);
+    run.lingering = new Map();
+    return OK;
+  }
+
+  /**
+   * Feature operations (qdiscs, …) have no netlink encoding here: the ip-batch driver runs each run of them
+   * (from op i on) as its own wave(s), after everything before has been sent.
+   */
+  private async runFallback(run: Run, i: number): Promise<Next | Failed> {
+    const f = await this.flush(run);
+    if ('failed' in f) return f;
+    let j = i;
+    while (j + 1 < run.ops.length && !encodesNetlink(run.ops[j + 1]!)) j++;
+    const idx = (k: number) => i + k;
+    const { hooks } = run;
+    const r = await this.fallback.execute(run.ops.slice(i, j + 1), {
+      onWaveStart: (o, _w, _n, first) => hooks.onWaveStart?.(o.map(idx), run.wave, run.wave + 1, first),
+      onWaveDone: async (o) => {
+        await hooks.onWaveDone?.(o.map(idx), run.wave, run.wave + 1);
+        run.wave++;
+      },
+    });
+    if (!r.ok) {
+      const e = r.failure;
+      return { failed: { ...e, op: idx(e.op), attempted: e.attempted.map(idx), errno: `exit ${e.code}` } };
+    }
+    return { ok: true, next: j + 1 };
+  }
+
+  /**
+   * Parts of op i. When it needs an ifindex not known yet, the pending wave is sent first and the index looked
+   * up (one round trip); an interface still unknown then fails the op with ENODEV.
+   */
+  private async encodeWithLookup(run: Run, op: NetlinkOp, i: number): Promise<{ parts: Part[] } | Failed> {
+    const first = this.encode(op, i);
+    if ('parts' in first) return first;
+    const f = await this.flush(run);
+    if ('failed' in f) return f;
+    await this.reload(run.agent, this.lookups(run.ops, i, first.missing));
+    const again = this.encode(op, i);
+    if ('parts' in again) return again;
+    const errno = constants.errno.ENODEV;
+    const stderr = `netlink: ENODEV (errno ${errno}): no interface '${again.missing.ifname}'`;
+    return { failed: { op: i, argv: opArgvs(op)[0] ?? [], code: errno, errno: 'ENODEV', stderr, attempted: [i] } };
+  }
+
+  /**
+   * The missing name plus every name the ops after i need that exists by now (one round trip); names that a
+   * later op creates are looked up after the wave that creates them.
+   */
+  private lookups(ops: readonly AnyOpBody[], i: number, first: Missing): [NetnsRef, string][] {
+    const made = new Set(ops.slice(i).flatMap(creates));
+    const want: [NetnsRef, string][] = [[first.netns, first.ifname]];
+    for (const later of ops.slice(i + 1)) {
+      for (const [n, name] of needs(later)) {
+        if (!this.idx.get(nsKey(n))?.has(name) && !made.has(`${nsKey(n)}|${name}`)) want.push([n, name]);
+      }
+    }
+    return want;
+  }
+
+  /** Sends the pending parts as one wave (`last`: the agent then drops its fds). */
+  private async flush(run: Run, last = false): Promise<Outcome> {
+    if (!run.pending.length) return OK;
+    const parts = run.pending;
+    run.pending = [];
+    const opsInWave = [...new Set(parts.map((p) => p.op))];
+    await run.hooks.onWaveStart?.(opsInWave, run.wave, run.wave + 1, parts[0]!.argv);
+    await this.noteDeletions(run, parts);
+    const { actions, owners } = pack(parts);
+    const t0 = TRACE ? performance.now() : 0;
+    const sent = await this.send(run, actions, last);
+    // The agent died mid-wave: any op of the wave may have partly run.
+    if ('lost' in sent) return { failed: waveLost(parts[0]!, sent.lost, opsInWave) };
+    if (TRACE) traceWave(run.wave, parts.length, actions, t0);
+    run.wave++;
+    const failure = waveFailure(actions, owners, sent.results, parts[0]!, opsInWave);
+    if (failure) return { failed: failure };
+    await run.hooks.onWaveDone?.(
+      opsInWave.sort((a, b) => a - b),
+      run.wave - 1,
+      run.wave,
+    );
+    return OK;
+  }
+
+  /** Before a wave deletes namespaces: notes the veth peers outside them that will linger (see lingering()). */
+  private async noteDeletions(run: Run, parts: readonly Part[]): Promise<void> {
+    const deleting = parts.flatMap((p) => ('act' in p && p.act.t === 'delete' ? [p.act.ns] : []));
+    if (!deleting.length) return;
+    const t1 = performance.now();
+    await this.lingering(run.agent, deleting, run.hooks, run.lingering);
+    if (TRACE) process.stderr.write(`netlink lingering: ${(performance.now() - t1).toFixed(1)} ms\n`);
+    for (const n of deleting) run.deleted.add(n);
+  }
+
+  /** One wave's request: the agent's results, or why it was lost (the agent died). */
+  private async send(
+    run: Run,
+    actions: WaveAction[],
+    last: boolean,
+  ): Promise<{ results: ActionResult[] } | { lost: string }> {
+    try {
+      const results = await run.agent.request({ actions, ...(last && { close: true }) });
+      run.closed = last;
+      return { results };
+    } catch (e) {
+      return { lost: (e as Error).message };
+    }
+  }
+}
+
+// --------------------------------------------------------------------------------------------------
+// One execute(): its state and outcomes
+
+/** The state one execute() shares between its waves. */
+interface Run {
+  agent: Agent;
+  ops: readonly AnyOpBody[];
+  hooks: ExecHooks;
+  /** Waves sent so far (the hooks' wave numbers). */
+  wave: number;
+  /** Parts encoded and not sent yet: the next wave. */
+  pending: Part[];
+  /** Veth peers of deleted namespaces that may not be gone yet. */
+  lingering: Lingering;
+  deleted: Set<string>;
+  /** Whether the agent already dropped its namespace fds (the last wave asked it to). */
+  closed: boolean;
+  /** The op being run (what an agent death during a read is charged to). */
+  at: number;
+}
+
+/** How a step of the run ended: it goes on, or stops with this failure. */
+type Failed = { failed: NetlinkExecFailure };
+type Outcome = { ok: true } | Failed;
+type Next = { ok: true; next: number };
+const OK: Outcome = { ok: true };
+
+/** arrange() with each netlink action's bytes: its parts' messages back to back, with their netns fd slots. */
+function pack(parts: readonly Part[]): { actions: WaveAction[]; owners: Part[][] } {
+  const arranged = arrange(parts);
+  arranged.actions.forEach((a, k) => {
+    if (a.t !== 'nl') return;
+    const ps = arranged.owners[k]! as Extract<Part, { nl: unknown }>[];
+    const fds: { offset: number; netns: NetnsRef }[] = [];
+    let off = 0;
+    for (const p of ps) {
+      for (const s of p.nl.msg.fdSlots) fds.push({ offset: off + s.offset, netns: s.netns });
+      off += p.nl.msg.buf.length;
+    }
+    a.b64 = Buffer.concat(ps.map((p) => p.nl.msg.buf)).toString('base64');
+    if (fds.length) a.fds = fds;
+  });
+  return arranged;
+}
+
+function traceWave(wave: number, parts: number, actions: readonly WaveAction[], t0: number): void {
+  const kinds: Record<string, number> = {};
+  for (const a of actions) kinds[a.t] = (kinds[a.t] ?? 0) + 1;
+  process.stderr.write(
+    `netlink wave ${wave}: ${parts} parts ${JSON.stringify(kinds)} ${(performance.now() - t0).toFixed(1)} ms\n`,
+  );
+}
+
+/** The wave whose request the agent never answered (it died). */
+function waveLost(first: Part, why: string, attempted: number[]): NetlinkExecFailure {
+  const code = constants.errno.EPIPE;
+  return { op: first.op, argv: first.argv, code, errno: 'EPIPE', stderr: `netlink: ${why}`, attempted };
+}
+
+/** A wave's failure from the agent's results (the first failed action), or null when every action succeeded. */
+function waveFailure(
+  actions: readonly WaveAction[],
+  owners: readonly Part[][],
+  results: readonly ActionResult[],
+  first: Part,
+  attempted: number[],
+): NetlinkExecFailure | null {
+  for (let k = 0; k < actions.length; k++) {
+    const r = results[k];
+    if (!r) break;
+    if (!r.ok) return actionFailure(r, owners[k]!, attempted);
+  }
+  if (results.length >= actions.length) return null;
+  const code = constants.errno.EIO;
+  const stderr = 'netlink agent returned too few results';
+  return { op: first.op, argv: first.argv, code, errno: 'EIO', stderr, attempted };
+}
+
+/** A failed action's failure, charged to its first message the kernel refused (else to its first part). */
+function actionFailure(r: ActionResult, ps: readonly Part[], attempted: number[]): NetlinkExecFailure {
+  let part = ps[0]!;
+  let errno = r.errno ?? constants.errno.EIO;
+  let extack: string | undefined;
+  if (r.b64 !== undefined) {
+    const bySeq = new Map(ps.map((p) => ['nl' in p ? p.nl.seq : -1, p]));
+    const err = parseReplies(Buffer.from(r.b64, 'base64'))
+      .filter((m) => m.type === NLMSG_ERROR)
+      .map((m) => ({ m, e: parseError(m) }))
+      .filter((x) => x.e.errno !== 0 && bySeq.has(x.m.seq))
+      .sort((x, y) => x.m.seq - y.m.seq)[0];
+    if (err) {
+      part = bySeq.get(err.m.seq)!;
+      errno = err.e.errno;
+      extack = err.e.extack;
+    }
+  }
+  const name = errnoName(errno);
+  const stderr = `netlink: ${name} (errno ${errno})${extack ? `: ${extack}` : ''}`;
+  return { op: part.op, argv: part.argv, code: errno, errno: name, stderr, attempted };
+}
+
+/** The agent died during a read: nothing of the current op ran yet, but the pending wave's ops may have. */
+function agentDied(run: Run, dead: Error): NetlinkExecFailure {
+  return {
+    op: run.at,
+    argv: opArgvs(run.ops[run.at]!)[0] ?? [],
+    code: constants.errno.EPIPE,
+    errno: 'EPIPE',
+    stderr: `netlink: ${dead.message}`,
+    attempted: [...new Set([...run.pending.map((p) => p.op), run.at])],
+  };
 }
 
 // --------------------------------------------------------------------------------------------------
