@@ -144,26 +144,105 @@ export interface PlanOptions {
   [kindCapability: string]: unknown;
 }
 
+type Emit = (phase: Phase, op: Operation) => void;
+
+/** What every phase of one plan() call shares: its inputs, the error list and `emit` into the op buckets. */
+interface PlanBase {
+  lab: string;
+  desiredLab: Lab;
+  desired: DesiredLab;
+  observed: ObservedState;
+  opts: PlanOptions;
+  errors: PlanError[];
+  buckets: Map<Phase, Operation[]>;
+  emit: Emit;
+  /** The design path of an object (for Conflict errors); the paths are built on the first call only. */
+  pathOf: (object: string) => string | undefined;
+  /** The marker names this lab. */
+  owns: (m: Marker | null) => boolean;
+  allNs: ObservedNetns[];
+}
+
+/** Namespaces: kept (node id → observed), deleted and created. */
+interface NamespaceMatch {
+  keptNs: Map<string, ObservedNetns>;
+  deletedNs: ObservedNetns[];
+  deletedNsNames: Set<string>;
+  createdNs: DesiredNetns[];
+  createdNsNames: Set<string>;
+}
+
+/** Interfaces: every observed link by key, the kept ones, the deleted ones and what is gone after deletions. */
+interface InterfaceMatch {
+  linksByKey: Map<string, Seen>;
+  /** Desired object → the observed link kept for it. */
+  kept: Map<string, Seen>;
+  deletes: Seen[];
+  /** Links that will be gone after the deletion phases (with their netns, or as a deleted veth's peer). */
+  doomed: Set<string>;
+  /** Names an interface will have once renames are done (for kept links), by observed key. */
+  finalName: Map<string, string>;
+  desiredOf: Map<string, DesiredIface>;
+}
+
+/** The one planning context of a plan() call, passed to each phase. */
+type PlanContext = PlanBase & NamespaceMatch & InterfaceMatch;
+
+/** Kept links taken down for a rename, and those that go down at some point of the plan (see planRenames). */
+interface DownedLinks {
+  downed: Set<string>;
+  flushed: Set<string>;
+}
+
 export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions = {}): Plan {
-  const lab = desiredLab.name;
   const desired = desiredState(desiredLab);
   if (desired.errors.length) return { ops: [], errors: desired.errors };
   const refused = planRefusals(desiredLab, desired, { ...opts });
   if (refused.length) return { ops: [], errors: refused };
 
-  const errors: PlanError[] = [];
+  const base = planBase(desiredLab, desired, observed, opts);
+  const namespaces = matchNamespaces(base);
+  const ctx: PlanContext = { ...base, ...namespaces, ...matchOwnedInterfaces(base, namespaces) };
+  namespaceConflicts(ctx);
+  interfaceConflicts(ctx);
+  parentConflicts(ctx);
+  natConflicts(ctx);
+  if (ctx.errors.length) return { ops: [], errors: ctx.errors };
+
+  planDeletions(ctx);
+  const links = planRenames(ctx);
+  planKeptInterfaces(ctx, links);
+  planCreations(ctx);
+  planNamespaceSettings(ctx, links.flushed);
+  planNat(ctx.lab, desired.nat, observed, ctx.emit);
+  return finishPlan(ctx);
+}
+
+function planBase(desiredLab: Lab, desired: DesiredLab, observed: ObservedState, opts: PlanOptions): PlanBase {
+  const lab = desiredLab.name;
   const buckets = new Map<Phase, Operation[]>(PHASES.map((p) => [p, []]));
-  const emit = (phase: Phase, op: Operation) => buckets.get(phase)!.push(op);
   // Only conflicts need the paths: built on the first one, not for every plan.
   let paths: Map<string, string> | undefined;
-  const pathOf = (object: string) => {
-    paths ??= labPaths(desiredLab);
-    return paths.get(object);
+  return {
+    lab,
+    desiredLab,
+    desired,
+    observed,
+    opts,
+    errors: [],
+    buckets,
+    emit: (phase, op) => buckets.get(phase)!.push(op),
+    pathOf: (object) => {
+      paths ??= labPaths(desiredLab);
+      return paths.get(object);
+    },
+    owns: (m) => m !== null && m.lab === lab,
+    allNs: observedNamespaces(observed),
   };
-  const allNs = observedNamespaces(observed);
-  const owns = (m: Marker | null) => m !== null && m.lab === lab;
+}
 
-  // ---- Namespaces: keep those whose marker names this lab and node and whose name is unchanged.
+/** Namespaces: keep those whose marker names this lab and node and whose name is unchanged. */
+function matchNamespaces({ desired, observed, owns, allNs }: PlanBase): NamespaceMatch {
   const keptNs = new Map<string, ObservedNetns>(); // node id → observed
   for (const d of desired.namespaces) {
     const o = observed.namespaces[d.name];
@@ -174,7 +253,11 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
   const deletedNsNames = new Set(deletedNs.map((n) => n.name as string));
   const createdNs = desired.namespaces.filter((d) => !keptNs.has(d.object));
   const createdNsNames = new Set(createdNs.map((d) => d.name));
+  return { keptNs, deletedNs, deletedNsNames, createdNs, createdNsNames };
+}
 
+/** Conflicts: a namespace to create whose name is held by one this plan does not delete. */
+function namespaceConflicts({ lab, observed, errors, pathOf, createdNs, deletedNsNames }: PlanContext) {
   for (const d of createdNs) {
     const o = observed.namespaces[d.name];
     if (o && !deletedNsNames.has(d.name)) {
@@ -186,9 +269,13 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       });
     }
   }
+}
 
-  // ---- Interfaces. `doomed` = links that will be gone after the deletion phases (with their netns, or
-  // as the peer of a deleted veth end: deleting one end of a veth removes the other).
+/**
+ * Interfaces. `doomed` = links that will be gone after the deletion phases (with their netns, or as the
+ * peer of a deleted veth end: deleting one end of a veth removes the other).
+ */
+function matchOwnedInterfaces({ desired, owns, allNs }: PlanBase, { deletedNs }: NamespaceMatch): InterfaceMatch {
   const linksByKey = new Map<string, Seen>();
   const owned: Seen[] = [];
   for (const ns of allNs) {
@@ -230,29 +317,38 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     }
     for (const k of clashes) avoid.add(k); // matching only gets stricter, so this terminates
   }
+  return { linksByKey, kept, deletes, doomed, ...finalNames(desired.ifaces, kept) };
+}
 
-  // Names an interface will have once renames are done (for kept links), by observed key.
+/** Names an interface will have once renames are done (for kept links), by observed key. */
+function finalNames(ifaces: readonly DesiredIface[], kept: ReadonlyMap<string, Seen>) {
   const finalName = new Map<string, string>();
   const desiredOf = new Map<string, DesiredIface>();
-  for (const d of desired.ifaces) {
+  for (const d of ifaces) {
     const s = kept.get(d.object);
     if (s) {
       finalName.set(s.key, d.ifname);
       desiredOf.set(s.key, d);
     }
   }
-  const renamedAway = (k: string) => {
-    const n = finalName.get(k);
-    return n !== undefined && n !== k.slice(k.indexOf('/') + 1);
-  };
+  return { finalName, desiredOf };
+}
 
-  // Conflicts: a desired name held by a link that survives this plan and is not the one we keep.
+/** The kept link under observed key `k` is renamed by this plan. */
+function renamedAway({ finalName }: PlanContext, k: string): boolean {
+  const n = finalName.get(k);
+  return n !== undefined && n !== k.slice(k.indexOf('/') + 1);
+}
+
+/** Conflicts: a desired name held by a link that survives this plan and is not the one we keep. */
+function interfaceConflicts(ctx: PlanContext) {
+  const { lab, desired, errors, pathOf, createdNsNames, linksByKey, doomed, desiredOf } = ctx;
   for (const d of desired.ifaces) {
     if (d.netns !== null && createdNsNames.has(d.netns)) continue; // fresh namespace: every name is free
     const holder = linksByKey.get(key(d.netns, d.ifname));
     if (!holder) continue;
     const k = holder.key;
-    if (doomed.has(k) || desiredOf.get(k) === d || renamedAway(k)) continue;
+    if (doomed.has(k) || desiredOf.get(k) === d || renamedAway(ctx, k)) continue;
     errors.push({
       code: 'Conflict',
       message: `interface '${d.ifname}' already exists in ${where(d.netns)} and was not created by Netloom lab '${lab}' for '${d.object}' (${ownerText(holder.link.marker)}); rename it in the design or remove that interface`,
@@ -260,8 +356,14 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       object: d.object,
     });
   }
-  // A kind created on a root-namespace parent (kinds/: `rootParent`) needs it to exist and survive this plan
-  // (or be created there). It is only read, never changed, so whoever owns it does not matter.
+}
+
+/**
+ * A kind created on a root-namespace parent (kinds/: `rootParent`) needs it to exist and survive this plan
+ * (or be created there). It is only read, never changed, so whoever owns it does not matter.
+ */
+function parentConflicts(ctx: PlanContext) {
+  const { desired, errors, linksByKey, doomed } = ctx;
   for (const d of desired.ifaces) {
     const parent = d.spec && attachedKind(d.spec.kind)?.rootParent?.(d.spec as never);
     if (parent === undefined || !d.spec) continue;
@@ -269,7 +371,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     const created = desired.ifaces.some((x) => x.netns === null && x.ifname === parent && x !== d);
     if (
       created ||
-      (seen && !doomed.has(key(null, parent)) && !renamedAway(key(null, parent)) && !isLoopback(seen.link))
+      (seen && !doomed.has(key(null, parent)) && !renamedAway(ctx, key(null, parent)) && !isLoopback(seen.link))
     )
       continue;
     errors.push({
@@ -279,6 +381,10 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       object: d.object,
     });
   }
+}
+
+/** Conflict: the lab's nftables table name is held by a table that is not this lab's. */
+function natConflicts({ lab, desired, observed, errors }: PlanContext) {
   const foreignTable = observed.nft?.find((t) => t.family === 'ip' && t.name === natTableName(lab));
   if (desired.nat && foreignTable && foreignTable.marker?.lab !== lab)
     errors.push({
@@ -286,11 +392,10 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
       message: `nftables table ip ${foreignTable.name} already exists and was not created by Netloom lab '${lab}'; remove it or rename the lab`,
       object: desired.nat.object,
     });
-  if (errors.length) return { ops: [], errors };
+}
 
-  planDeletions(lab, desired, deletedNs, deletes, emit);
-
-  // ---- Kept interfaces: renames (down first), then settings, addresses, up.
+/** Kept interfaces, first phase: renames (down first). */
+function planRenames({ desired, opts, kept, linksByKey, emit }: PlanContext): DownedLinks {
   interface Rename {
     d: DesiredIface;
     s: Seen;
@@ -315,138 +420,159 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
     if (s.link.adminUp && (downed.has(k) || !d.up)) flushed.add(k);
   }
   emitRenames(renames, downed, linksByKey, emit);
+  return { downed, flushed };
+}
 
-  const currentName = (netns: NetnsRef, ifname: string): string | null => {
-    const k = key(netns, ifname);
-    if (doomed.has(k)) return null;
-    return finalName.get(k) ?? ifname;
-  };
-
-  for (const d of desired.ifaces) {
-    const s = kept.get(d.object);
+/** Kept interfaces, after the renames: settings, master, addresses, qdisc, port VLANs, up. */
+function planKeptInterfaces(ctx: PlanContext, links: DownedLinks) {
+  for (const d of ctx.desired.ifaces) {
+    const s = ctx.kept.get(d.object);
     if (!s) continue;
     const l = s.link;
-    const k = s.key;
-    const at = { netns: d.netns, ifname: d.ifname };
-    if (d.mtu !== undefined && d.mtu !== l.mtu) {
-      emit('modify', {
-        kind: 'link.setMtu',
-        ...at,
-        mtu: d.mtu,
-        object: d.object,
-        reason: `MTU of '${d.ifname}' is ${l.mtu} on the host; the design says ${d.mtu}`,
-        inverse: { kind: 'link.setMtu', ...at, mtu: l.mtu },
-      });
-    }
-    if (d.mac !== undefined && l.mac !== undefined && d.mac !== l.mac.toLowerCase()) {
-      emit('modify', {
-        kind: 'link.setMac',
-        ...at,
-        mac: d.mac,
-        object: d.object,
-        reason: `MAC address of '${d.ifname}' is ${l.mac} on the host; the design says ${d.mac}`,
-        inverse: { kind: 'link.setMac', ...at, mac: l.mac.toLowerCase() },
-      });
-    }
-    if (d.kind === 'bridge' && d.stp !== undefined && d.stp !== (l.stp ?? false)) {
-      emit('modify', {
-        kind: 'bridge.setStp',
-        ...at,
-        on: d.stp,
-        object: d.object,
-        reason: `STP on bridge '${d.ifname}' is ${d.stp ? 'off' : 'on'} on the host; the design turns it ${d.stp ? 'on' : 'off'}`,
-        inverse: { kind: 'bridge.setStp', ...at, on: l.stp ?? false },
-      });
-    }
-    if (d.kind === 'bridge' && (d.vlanFiltering ?? false) !== (l.vlanFiltering ?? false)) {
-      const on = d.vlanFiltering ?? false;
-      emit('vlan.filtering', {
-        kind: 'bridge.setVlanFiltering',
-        ...at,
-        on,
-        object: d.object,
-        reason: `VLAN filtering on bridge '${d.ifname}' is ${on ? 'off' : 'on'} on the host; the design turns it ${on ? 'on' : 'off'}`,
-        inverse: { kind: 'bridge.setVlanFiltering', ...at, on: !on },
-      });
-    }
-    let portJoins = false;
-    if (d.kind !== 'bridge') {
-      // Compare masters by identity: the observed master must be the kept link of the designed bridge.
-      const oldMaster = l.master !== undefined ? currentName(s.netns, l.master) : null;
-      const masterSeen = l.master !== undefined ? linksByKey.get(key(s.netns, l.master)) : undefined;
-      const masterKept =
-        d.masterObject !== undefined && masterSeen !== undefined && sameLink(kept.get(d.masterObject), masterSeen);
-      const same = d.master === undefined ? oldMaster === null : oldMaster !== null && masterKept;
-      portJoins = !same;
-      if (!same) {
-        emit('modify', {
-          kind: 'link.setMaster',
-          ...at,
-          master: d.master ?? null,
-          object: d.object,
-          reason: d.master
-            ? `'${d.ifname}' should be a port of bridge '${d.master}'${oldMaster ? ` (it is on '${oldMaster}')` : ''}`
-            : `'${d.ifname}' should not be a bridge port (it is on '${oldMaster}')`,
-          inverse: { kind: 'link.setMaster', ...at, master: oldMaster },
-        });
-      }
-    }
-
-    // Addresses: remove extras (and IPv6 ones a down/up would flush) under the old name; add under the new.
-    const have = l.addresses.map(canonicalCidr).filter((a) => !isLinkLocal(a));
-    const want = new Set(d.addresses.filter((a) => !isLinkLocal(a)));
-    const volatile = (a: string) => flushed.has(k) && a.includes(':');
-    for (const a of have) {
-      if (want.has(a) && !volatile(a)) continue;
-      emit('addr.del', {
-        kind: 'addr.del',
-        netns: s.netns,
-        ifname: l.ifname,
-        cidr: a,
-        object: d.object,
-        reason: want.has(a)
-          ? `'${l.ifname}' goes down${downed.has(k) ? ' to be renamed' : ''}, which flushes IPv6 address ${a}; it is removed first and re-added after`
-          : `address ${a} on '${l.ifname}' is on the host but not in the design`,
-        inverse: { kind: 'addr.add', netns: s.netns, ifname: l.ifname, cidr: a },
-      });
-    }
-    for (const a of d.addresses) {
-      if (have.includes(a) && !volatile(a)) continue;
-      // observe() leaves link-local addresses out, so a designed one is only added at creation.
-      if (isLinkLocal(a)) continue;
-      emit('addr.add', addrAdd(d, a, `address ${a} on '${d.ifname}' is in the design but not on the host`));
-    }
-
-    if (d.kind === 'veth') planQdisc(d, l, emit);
+    planKeptSettings(ctx, d, l);
+    const portJoins = d.kind !== 'bridge' && planKeptMaster(ctx, d, s);
+    planKeptAddresses(ctx, d, s, links);
+    if (d.kind === 'veth') planQdisc(d, l, ctx.emit);
     // A port joining a bridge starts with the kernel's default VLAN (1, pvid untagged). A port of a bridge
     // that stops filtering is put back to that default too, so a bridge that does not filter (whose ports'
     // VLANs observe() does not read) always has default ports.
-    if (d.vlans) planPortVlans(d, d.vlans, portJoins || l.vlans === undefined ? portVlans(undefined) : l.vlans, emit);
-    else if (l.vlans && !portJoins && d.master !== undefined) planPortVlans(d, portVlans(undefined), l.vlans, emit);
-
-    const upNow = l.adminUp && !downed.has(k);
-    if (d.up !== upNow) {
-      emit('link.setUp', {
-        kind: 'link.setUp',
-        ...at,
-        up: d.up,
-        object: d.object,
-        reason: d.up
-          ? downed.has(k)
-            ? `'${d.ifname}' was taken down to be renamed; bring it back up`
-            : `'${d.ifname}' is down on the host; the design has it up`
-          : `'${d.ifname}' is up on the host; the design has it down`,
-        inverse: { kind: 'link.setUp', ...at, up: !d.up },
-      });
-    }
+    if (d.vlans)
+      planPortVlans(d, d.vlans, portJoins || l.vlans === undefined ? portVlans(undefined) : l.vlans, ctx.emit);
+    else if (l.vlans && !portJoins && d.master !== undefined) planPortVlans(d, portVlans(undefined), l.vlans, ctx.emit);
+    planKeptUp(ctx, d, s, links);
   }
+}
 
-  planCreations(desired, createdNs, kept, opts, emit);
+/** A kept interface's MTU, MAC, and a bridge's STP and VLAN filtering. */
+function planKeptSettings({ emit }: PlanContext, d: DesiredIface, l: ObservedLink) {
+  const at = { netns: d.netns, ifname: d.ifname };
+  if (d.mtu !== undefined && d.mtu !== l.mtu) {
+    emit('modify', {
+      kind: 'link.setMtu',
+      ...at,
+      mtu: d.mtu,
+      object: d.object,
+      reason: `MTU of '${d.ifname}' is ${l.mtu} on the host; the design says ${d.mtu}`,
+      inverse: { kind: 'link.setMtu', ...at, mtu: l.mtu },
+    });
+  }
+  if (d.mac !== undefined && l.mac !== undefined && d.mac !== l.mac.toLowerCase()) {
+    emit('modify', {
+      kind: 'link.setMac',
+      ...at,
+      mac: d.mac,
+      object: d.object,
+      reason: `MAC address of '${d.ifname}' is ${l.mac} on the host; the design says ${d.mac}`,
+      inverse: { kind: 'link.setMac', ...at, mac: l.mac.toLowerCase() },
+    });
+  }
+  if (d.kind === 'bridge' && d.stp !== undefined && d.stp !== (l.stp ?? false)) {
+    emit('modify', {
+      kind: 'bridge.setStp',
+      ...at,
+      on: d.stp,
+      object: d.object,
+      reason: `STP on bridge '${d.ifname}' is ${d.stp ? 'off' : 'on'} on the host; the design turns it ${d.stp ? 'on' : 'off'}`,
+      inverse: { kind: 'bridge.setStp', ...at, on: l.stp ?? false },
+    });
+  }
+  if (d.kind === 'bridge' && (d.vlanFiltering ?? false) !== (l.vlanFiltering ?? false)) {
+    const on = d.vlanFiltering ?? false;
+    emit('vlan.filtering', {
+      kind: 'bridge.setVlanFiltering',
+      ...at,
+      on,
+      object: d.object,
+      reason: `VLAN filtering on bridge '${d.ifname}' is ${on ? 'off' : 'on'} on the host; the design turns it ${on ? 'on' : 'off'}`,
+      inverse: { kind: 'bridge.setVlanFiltering', ...at, on: !on },
+    });
+  }
+}
 
-  planNamespaceSettings(lab, desired, keptNs, doomed, flushed, emit);
+/** The name a link will have after the renames, or null if this plan deletes it. */
+function currentName({ doomed, finalName }: PlanContext, netns: NetnsRef, ifname: string): string | null {
+  const k = key(netns, ifname);
+  if (doomed.has(k)) return null;
+  return finalName.get(k) ?? ifname;
+}
 
-  planNat(lab, desired.nat, observed, emit);
+/** A kept non-bridge interface's bridge master; true if it joins (or leaves, or changes) a bridge. */
+function planKeptMaster(ctx: PlanContext, d: DesiredIface, s: Seen): boolean {
+  const { kept, linksByKey, emit } = ctx;
+  const l = s.link;
+  const at = { netns: d.netns, ifname: d.ifname };
+  // Compare masters by identity: the observed master must be the kept link of the designed bridge.
+  const oldMaster = l.master !== undefined ? currentName(ctx, s.netns, l.master) : null;
+  const masterSeen = l.master !== undefined ? linksByKey.get(key(s.netns, l.master)) : undefined;
+  const masterKept =
+    d.masterObject !== undefined && masterSeen !== undefined && sameLink(kept.get(d.masterObject), masterSeen);
+  const same = d.master === undefined ? oldMaster === null : oldMaster !== null && masterKept;
+  if (!same) {
+    emit('modify', {
+      kind: 'link.setMaster',
+      ...at,
+      master: d.master ?? null,
+      object: d.object,
+      reason: d.master
+        ? `'${d.ifname}' should be a port of bridge '${d.master}'${oldMaster ? ` (it is on '${oldMaster}')` : ''}`
+        : `'${d.ifname}' should not be a bridge port (it is on '${oldMaster}')`,
+      inverse: { kind: 'link.setMaster', ...at, master: oldMaster },
+    });
+  }
+  return !same;
+}
 
+/** Addresses: remove extras (and IPv6 ones a down/up would flush) under the old name; add under the new. */
+function planKeptAddresses({ emit }: PlanContext, d: DesiredIface, s: Seen, { downed, flushed }: DownedLinks) {
+  const l = s.link;
+  const k = s.key;
+  const have = l.addresses.map(canonicalCidr).filter((a) => !isLinkLocal(a));
+  const want = new Set(d.addresses.filter((a) => !isLinkLocal(a)));
+  const volatile = (a: string) => flushed.has(k) && a.includes(':');
+  for (const a of have) {
+    if (want.has(a) && !volatile(a)) continue;
+    emit('addr.del', {
+      kind: 'addr.del',
+      netns: s.netns,
+      ifname: l.ifname,
+      cidr: a,
+      object: d.object,
+      reason: want.has(a)
+        ? `'${l.ifname}' goes down${downed.has(k) ? ' to be renamed' : ''}, which flushes IPv6 address ${a}; it is removed first and re-added after`
+        : `address ${a} on '${l.ifname}' is on the host but not in the design`,
+      inverse: { kind: 'addr.add', netns: s.netns, ifname: l.ifname, cidr: a },
+    });
+  }
+  for (const a of d.addresses) {
+    if (have.includes(a) && !volatile(a)) continue;
+    // observe() leaves link-local addresses out, so a designed one is only added at creation.
+    if (isLinkLocal(a)) continue;
+    emit('addr.add', addrAdd(d, a, `address ${a} on '${d.ifname}' is in the design but not on the host`));
+  }
+}
+
+/** A kept interface up or down as designed (back up after a rename's down). */
+function planKeptUp({ emit }: PlanContext, d: DesiredIface, s: Seen, { downed }: DownedLinks) {
+  const at = { netns: d.netns, ifname: d.ifname };
+  const upNow = s.link.adminUp && !downed.has(s.key);
+  if (d.up !== upNow) {
+    emit('link.setUp', {
+      kind: 'link.setUp',
+      ...at,
+      up: d.up,
+      object: d.object,
+      reason: d.up
+        ? downed.has(s.key)
+          ? `'${d.ifname}' was taken down to be renamed; bring it back up`
+          : `'${d.ifname}' is down on the host; the design has it up`
+        : `'${d.ifname}' is up on the host; the design has it down`,
+      inverse: { kind: 'link.setUp', ...at, up: !d.up },
+    });
+  }
+}
+
+/** The phases' operations in dependency order, unless the default-route guard or the host's networks refuse. */
+function finishPlan({ desiredLab, desired, observed, buckets }: PlanContext): Plan {
   const ops = PHASES.flatMap((p) => buckets.get(p)!);
   if (!desired.allowDefaultRouteInterface) {
     const guarded = defaultRouteErrors(ops, observed, desiredLab);
@@ -460,13 +586,7 @@ export function plan(desiredLab: Lab, observed: ObservedState, opts: PlanOptions
 const IP_FORWARD = 'net.ipv4.ip_forward';
 
 /** Phase: deletions of owned namespaces and interfaces the design no longer has (or recreates). */
-function planDeletions(
-  lab: string,
-  desired: DesiredLab,
-  deletedNs: readonly ObservedNetns[],
-  deletes: readonly Seen[],
-  emit: (phase: Phase, op: Operation) => void,
-) {
+function planDeletions({ lab, desired, deletedNs, deletes, emit }: PlanContext) {
   // ---- Deletions. (Desired objects by id, the first of each as a scan finds it; indexed only if needed.)
   const desiredNs = firstByObject(deletedNs.length ? desired.namespaces : []);
   const desiredIface = firstByObject(deletes.length ? desired.ifaces : []);
@@ -505,13 +625,7 @@ function planDeletions(
 }
 
 /** Phase: new namespaces, bridges, veths and attached interfaces (each with its settings tail). */
-function planCreations(
-  desired: DesiredLab,
-  createdNs: readonly DesiredNetns[],
-  kept: ReadonlyMap<string, Seen>,
-  opts: PlanOptions,
-  emit: (phase: Phase, op: Operation) => void,
-) {
+function planCreations({ desired, createdNs, kept, opts, emit }: PlanContext) {
   // ---- New namespaces, bridges, veths.
   for (const d of createdNs) {
     emit('netns.create', {
@@ -590,14 +704,7 @@ function planCreations(
 }
 
 /** Phase: routes, forwarding and sysctls per namespace node. */
-function planNamespaceSettings(
-  lab: string,
-  desired: DesiredLab,
-  keptNs: ReadonlyMap<string, ObservedNetns>,
-  doomed: Set<string>,
-  flushed: Set<string>,
-  emit: (phase: Phase, op: Operation) => void,
-) {
+function planNamespaceSettings({ lab, desired, keptNs, doomed, emit }: PlanContext, flushed: Set<string>) {
   // ---- Routes and forwarding per namespace node.
   for (const d of desired.namespaces) {
     const o = keptNs.get(d.object);
