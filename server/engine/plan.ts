@@ -625,8 +625,9 @@ function planDeletions({ lab, desired, deletedNs, deletes, emit }: PlanContext) 
 }
 
 /** Phase: new namespaces, bridges, veths and attached interfaces (each with its settings tail). */
-function planCreations({ desired, createdNs, kept, opts, emit }: PlanContext) {
-  // ---- New namespaces, bridges, veths.
+function planCreations(ctx: PlanContext) {
+  const { createdNs, emit } = ctx;
+  // ---- New namespaces, then bridges, veths and attached interfaces.
   for (const d of createdNs) {
     emit('netns.create', {
       kind: 'netns.create',
@@ -637,6 +638,13 @@ function planCreations({ desired, createdNs, kept, opts, emit }: PlanContext) {
       inverse: { kind: 'netns.delete', netns: d.name },
     });
   }
+  createBridges(ctx);
+  createVeths(ctx);
+  createAttached(ctx);
+}
+
+/** New bridges (each with its VLAN filtering and settings tail). */
+function createBridges({ desired, kept, emit }: PlanContext) {
   for (const d of desired.ifaces) {
     if (d.kind !== 'bridge' || kept.has(d.object)) continue;
     emit('bridge.create', {
@@ -662,6 +670,10 @@ function planCreations({ desired, createdNs, kept, opts, emit }: PlanContext) {
       });
     newIfaceTail(d, emit);
   }
+}
+
+/** New veth pairs (each end with its settings tail). */
+function createVeths({ desired, kept, emit }: PlanContext) {
   for (const v of desired.veths) {
     const [a, b] = v.ends;
     if (kept.has(a.object) && kept.has(b.object)) continue;
@@ -684,7 +696,10 @@ function planCreations({ desired, createdNs, kept, opts, emit }: PlanContext) {
     newIfaceTail(a, emit);
     newIfaceTail(b, emit);
   }
+}
 
+/** New attached interfaces (kinds/: vxlan, vlan, wireguard, …), each with its settings tail. */
+function createAttached({ desired, kept, opts, emit }: PlanContext) {
   for (const d of desired.ifaces) {
     if (!d.spec || kept.has(d.object)) continue;
     emit('iface.create', {
