@@ -157,8 +157,16 @@ export class EditorPage {
 
   async selectEndpoint(key: string): Promise<void> {
     await this.tid('panel.inspector').click();
-    await this.endpoint(key).click();
-    await expect(this.tid('inspector')).toBeVisible();
+    const [link, end] = key.split('#') as [string, string];
+    const other = end === '0' ? '1' : '0';
+    // Selected: the inspector shows that link with only this end. A click that lands while the canvas is
+    // still settling (a fit or layout after an apply) can miss the label: click again until it is selected.
+    await expect(async () => {
+      await this.endpoint(key).click();
+      await expect(this.tid('inspector.id')).toHaveText(link, { timeout: 2000 });
+      await expect(this.tid(`inspector.end${end}`)).toBeVisible({ timeout: 1000 });
+      await expect(this.tid(`inspector.end${other}`)).toHaveCount(0, { timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
   }
 
   /** Types into an inspector field and commits it (Enter). */
