@@ -42,13 +42,13 @@ export const serverIsRoot = (): boolean => process.getuid?.() === 0;
 /**
  * Who a tool becomes: `true` nobody, `false` stay (user-namespace sandbox), an identity its uid and process
  * limit (when the server is real root; otherwise only uid 0 is mapped and a limit would count the processes
- * of the user who started Netloom, so it stays as `false`).
+ * of the user who started Netloom, so it stays as `false`). Unset: nobody when the server is root.
  */
-export type Who = boolean | ToolIdentity | undefined;
+export type Who = boolean | ToolIdentity;
 
 /** `argv` in its own PID + mount namespace, with the reduced privileges (no netns prefix). */
 export function confineArgv(argv: readonly string[], who: Who = serverIsRoot()): string[] {
-  const id = typeof who === 'object' ? (serverIsRoot() ? who : null) : null;
+  const id = typeof who === 'object' && serverIsRoot() ? who : null;
   const dropUser = typeof who === 'object' ? id !== null : who;
   const limit = id?.maxProcesses !== undefined ? ['prlimit', `--nproc=${id.maxProcesses}`, '--'] : [];
   return [
@@ -68,6 +68,6 @@ export function confineArgv(argv: readonly string[], who: Who = serverIsRoot()):
 
 /** `argv` confined, inside `netns` (null: the runner's root namespace). The runner's prefix goes in front. */
 export function confinedInNetns(netns: string | null, argv: readonly string[], who?: Who): string[] {
-  const inner = confineArgv(argv, who ?? serverIsRoot());
+  const inner = confineArgv(argv, who);
   return netns === null ? inner : ['ip', 'netns', 'exec', netns, ...inner];
 }
